@@ -1,0 +1,66 @@
+# The Makefile is the single entry point: `make demo` and `make test` are the
+# two commands a newcomer needs (see README.md).
+GO        ?= go
+BIN       := bin
+FUZZTIME  ?= 10s
+TRIALS    ?= 5
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# apt-get needs root; use sudo when we are not root and it exists.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build test test-short demo bench fuzz lint deps tidy-check clean
+
+all: build
+
+## build: compile every binary into bin/
+build:
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+## deps: install redis-server, redis-sentinel and redis-tools when missing (Debian/Ubuntu)
+deps:
+	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then \
+		echo "installing redis-server, redis-sentinel and redis-tools with apt-get"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; \
+	fi
+	@redis-server --version
+
+## test: every test (unit, scenario, fuzz seeds, integration and end-to-end with real redis-server processes)
+test: deps
+	$(GO) test -race -count=1 -timeout 14m ./...
+
+## test-short: the fast layers only (no real processes)
+test-short:
+	$(GO) test -short -count=1 ./...
+
+## demo: three of our sentinels fail a real master over, live, then clean up
+demo: deps build
+	$(BIN)/sentinel-demo -sentinel-binary $(BIN)/sentinel
+
+## bench: our sentinel and Debian's redis-sentinel on the same topology, side by side
+bench: deps build
+	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -trials $(TRIALS)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## lint: gofmt, go vet, staticcheck, and the core's dependency rule
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	@extra=$$($(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' ./monitor | grep -v '^github.com/sentinelgo/sentinel/\(monitor\|election\)$$' || true); \
+		if [ -n "$$extra" ]; then echo "monitor must depend on the standard library only, found: $$extra"; exit 1; fi
+
+tidy-check:
+	$(GO) mod tidy && git diff --exit-code go.mod go.sum
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,120 @@
+package monitor
+
+import (
+	"time"
+)
+
+// Config is everything the core needs to start: identity, persisted epochs,
+// timers and the masters with their persisted knowledge.
+type Config struct {
+	MyID         string // 40 hex characters (sentinel myid)
+	CurrentEpoch uint64 // sentinel current-epoch
+	// Announce is what our hellos carry: Host empty means "the local address
+	// of the link the hello goes out on" (the driver fills it in); Port is
+	// announce-port or else our listening port.
+	Announce Addr
+	Timers   Timers
+	Masters  []MasterConfig
+}
+
+// MasterConfig is one monitored master, with what earlier runs learned.
+type MasterConfig struct {
+	Name                 string
+	Addr                 Addr
+	Quorum               int
+	DownAfter            time.Duration // down-after-milliseconds (default 30 s)
+	FailoverTimeout      time.Duration // failover-timeout (default 180 s)
+	ParallelSyncs        int           // parallel-syncs (default 1)
+	AuthUser             string
+	AuthPass             string
+	NotificationScript   string
+	ClientReconfigScript string
+	RebootDownAfter      time.Duration // master-reboot-down-after-period (0: off)
+	RenamedCommands      map[string]string
+
+	// Persisted state.
+	ConfigEpoch    uint64
+	LeaderEpoch    uint64
+	Leader         string
+	KnownReplicas  []Addr
+	KnownSentinels []KnownSentinel
+}
+
+// KnownSentinel is a peer remembered across restarts (known-sentinel).
+type KnownSentinel struct {
+	Addr  Addr
+	RunID string
+}
+
+// Timers are Sentinel's internal timing constants; SENTINEL DEBUG changes
+// them at run time. Zero fields take the Redis defaults (DefaultTimers).
+type Timers struct {
+	PingPeriod             time.Duration // ping-period, 1 s
+	InfoPeriod             time.Duration // info-period, 10 s
+	AskPeriod              time.Duration // ask-period, 1 s
+	PublishPeriod          time.Duration // publish-period, 2 s
+	DefaultDownAfter       time.Duration // default-down-after, 30 s
+	DefaultFailoverTimeout time.Duration // default-failover-timeout, 180 s
+	TiltTrigger            time.Duration // tilt-trigger, 2 s
+	TiltPeriod             time.Duration // tilt-period, 30 s
+	SlaveReconfTimeout     time.Duration // slave-reconf-timeout, 10 s
+	MinLinkReconnectPeriod time.Duration // min-link-reconnect-period, 15 s
+	ElectionTimeout        time.Duration // election-timeout, 10 s
+	ScriptMaxRuntime       time.Duration // script-max-runtime, 60 s
+	ScriptRetryDelay       time.Duration // script-retry-delay, 30 s
+	// MaxDesync is the random delay (0..MaxDesync) added to a failover
+	// start, SENTINEL_MAX_DESYNC (1 s). Not exposed by SENTINEL DEBUG.
+	MaxDesync time.Duration
+}
+
+// DefaultTimers returns Redis 7.0's values.
+func DefaultTimers() Timers {
+	return Timers{
+		PingPeriod:             time.Second,
+		InfoPeriod:             10 * time.Second,
+		AskPeriod:              time.Second,
+		PublishPeriod:          2 * time.Second,
+		DefaultDownAfter:       30 * time.Second,
+		DefaultFailoverTimeout: 180 * time.Second,
+		TiltTrigger:            2 * time.Second,
+		TiltPeriod:             30 * time.Second,
+		SlaveReconfTimeout:     10 * time.Second,
+		MinLinkReconnectPeriod: 15 * time.Second,
+		ElectionTimeout:        10 * time.Second,
+		ScriptMaxRuntime:       60 * time.Second,
+		ScriptRetryDelay:       30 * time.Second,
+		MaxDesync:              time.Second,
+	}
+}
+
+// Setting is one name/value pair of SENTINEL SET, SENTINEL DEBUG or
+// SENTINEL CONFIG SET, as the client sent it.
+type Setting struct {
+	Name  string
+	Value string
+}
+
+// CommandError is an operator command refused by the core. Error() is the
+// RESP error text without the leading '-', e.g. "ERR No such master with
+// that name", "INPROG Failover already in progress", "NOGOODSLAVE No
+// suitable replica to promote".
+type CommandError struct {
+	Code string
+	Msg  string
+}
+
+func (e *CommandError) Error() string { return e.Code + " " + e.Msg }
+
+// IsMasterDownRequest is SENTINEL IS-MASTER-DOWN-BY-ADDR's arguments.
+type IsMasterDownRequest struct {
+	Addr         Addr
+	CurrentEpoch uint64
+	RunID        string // "*" or the requesting sentinel's run id
+}
+
+// IsMasterDownReply is the 3-element reply: [down, leader-runid|"*", leader-epoch].
+type IsMasterDownReply struct {
+	Down        bool
+	Leader      string
+	LeaderEpoch uint64
+}

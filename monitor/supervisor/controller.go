@@ -1,0 +1,148 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// controller implements pubsub.Controller on top of the owner loop.
+type controller struct {
+	loop     *Loop
+	globals  *globals
+	shutdown func()
+	// selfAddr is the address hellos PUBLISHed to us are recorded as
+	// arriving through.
+	selfAddr monitor.Addr
+}
+
+func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
+
+func (c *controller) Monitor(ctx context.Context, m monitor.MasterConfig) error {
+	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		return nil, c.loop.Core().Monitor(now, m)
+	})
+	return err
+}
+
+func (c *controller) Remove(ctx context.Context, name string) error {
+	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		return nil, c.loop.Core().Remove(now, name)
+	})
+	return err
+}
+
+func (c *controller) Set(ctx context.Context, name string, settings []monitor.Setting) error {
+	if c.globals.denyScriptsReconfig() {
+		for _, s := range settings {
+			switch strings.ToLower(s.Name) {
+			case "notification-script", "client-reconfig-script":
+				return &monitor.CommandError{Code: "ERR", Msg: "Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your config file for more info."}
+			}
+		}
+	}
+	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		return nil, c.loop.Core().Set(now, name, settings)
+	})
+	return err
+}
+
+func (c *controller) Reset(ctx context.Context, pattern string) (int, error) {
+	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		return c.loop.Core().Reset(now, pattern), nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return v.(int), nil
+}
+
+func (c *controller) Failover(ctx context.Context, name string) error {
+	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		return nil, c.loop.Core().Failover(now, name)
+	})
+	return err
+}
+
+func (c *controller) CKQuorum(ctx context.Context, name string) (int, error) {
+	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		return c.loop.Core().CKQuorum(now, name)
+	})
+	if v == nil {
+		return 0, err
+	}
+	return v.(int), err
+}
+
+func (c *controller) IsMasterDownByAddr(ctx context.Context, req monitor.IsMasterDownRequest) (monitor.IsMasterDownReply, error) {
+	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		return c.loop.Core().IsMasterDownByAddr(now, req), nil
+	})
+	if err != nil {
+		return monitor.IsMasterDownReply{}, err
+	}
+	return v.(monitor.IsMasterDownReply), nil
+}
+
+func (c *controller) FlushConfig(ctx context.Context) error {
+	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		if c.loop.persist == nil {
+			return nil, nil
+		}
+		return nil, c.loop.persist.Persist(c.loop.Core().Snapshot(now))
+	})
+	return err
+}
+
+func (c *controller) ConfigGet(ctx context.Context, pattern string) ([]monitor.Setting, error) {
+	var out []monitor.Setting
+	for _, s := range c.globals.list() {
+		if ok, _ := path.Match(strings.ToLower(pattern), s.Name); ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (c *controller) ConfigSet(ctx context.Context, settings []monitor.Setting) error {
+	if err := c.globals.set(settings); err != nil {
+		return err
+	}
+	return c.FlushConfig(ctx)
+}
+
+func (c *controller) Debug(ctx context.Context, settings []monitor.Setting) ([]monitor.Setting, error) {
+	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		if len(settings) > 0 {
+			if err := c.loop.Core().Debug(settings); err != nil {
+				return nil, err
+			}
+		}
+		return c.loop.Core().DebugValues(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]monitor.Setting), nil
+}
+
+func (c *controller) Hello(ctx context.Context, payload string) error {
+	h, err := monitor.ParseHello(payload)
+	if err != nil {
+		return &monitor.CommandError{Code: "ERR", Msg: fmt.Sprintf("invalid hello message: %v", err)}
+	}
+	c.loop.Deliver(ctx, monitor.HelloReceived{At: time.Now(), Via: c.selfAddr, Hello: h})
+	return nil
+}
+
+func (c *controller) Shutdown(ctx context.Context) error {
+	if err := c.FlushConfig(ctx); err != nil {
+		return err
+	}
+	c.shutdown()
+	return nil
+}

@@ -1,0 +1,256 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// inboxSize bounds the adapters' queue into the owner loop. Adapters block
+// (with their context) when it is full rather than drop an observation: a
+// dropped PING reply would look like a dead node.
+const inboxSize = 4096
+
+// snapshotEvery bounds how stale the published snapshot may get while inputs
+// keep arriving; any iteration that emitted an event refreshes it at once.
+const snapshotEvery = 20 * time.Millisecond
+
+// Executor performs the core's I/O actions (datanode.Pool in production).
+// Do must not block.
+type Executor interface {
+	Do(a monitor.Action)
+}
+
+// EventSink receives every event the core emits, in order, from the owner
+// goroutine. It must not block.
+type EventSink interface {
+	Event(at time.Time, e monitor.Event)
+}
+
+// ScriptRunner runs client-reconfig-script jobs. Must not block.
+type ScriptRunner interface {
+	ClientReconfig(a monitor.RunClientReconfigScript)
+}
+
+// Persister writes the state (my id, epochs, votes, known instances and
+// the monitored masters) durably. Called from the owner goroutine before any
+// reply that depends on the state is sent.
+type Persister interface {
+	Persist(s *monitor.Snapshot) error
+}
+
+// Loop is the single owner of the core. Everything else talks to it through
+// channels: adapters send inputs, the RESP server sends calls and reads the
+// published snapshot.
+type Loop struct {
+	log     *slog.Logger
+	core    *monitor.Core
+	exec    Executor
+	sink    EventSink
+	scripts ScriptRunner
+	persist Persister
+	rng     *rand.Rand
+
+	inbox chan monitor.Input
+	calls chan call
+
+	snap     atomic.Pointer[monitor.Snapshot]
+	lastSnap time.Time
+
+	persistErrs atomic.Uint64
+	stopOnce    sync.Once
+}
+
+type call struct {
+	fn    func(now time.Time) (any, error)
+	reply chan callResult
+}
+
+type callResult struct {
+	v   any
+	err error
+}
+
+// LoopOptions wires a Loop.
+type LoopOptions struct {
+	Logger  *slog.Logger
+	Core    monitor.Config
+	Exec    Executor
+	Sink    EventSink
+	Scripts ScriptRunner
+	Persist Persister
+	// Seed seeds the core's randomness (failover desync); 0 picks one.
+	Seed uint64
+}
+
+// NewLoop builds the core. It does not start anything.
+func NewLoop(o LoopOptions) (*Loop, error) {
+	seed := o.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	core, err := monitor.New(o.Core, rng)
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: core: %w", err)
+	}
+	l := &Loop{
+		log:     o.Logger,
+		core:    core,
+		exec:    o.Exec,
+		sink:    o.Sink,
+		scripts: o.Scripts,
+		persist: o.Persist,
+		rng:     rng,
+		inbox:   make(chan monitor.Input, inboxSize),
+		calls:   make(chan call),
+	}
+	l.snap.Store(core.Snapshot(time.Now()))
+	return l, nil
+}
+
+// Deliver hands an input to the owner loop. It blocks while the inbox is
+// full, until ctx ends.
+func (l *Loop) Deliver(ctx context.Context, in monitor.Input) {
+	select {
+	case l.inbox <- in:
+	case <-ctx.Done():
+	}
+}
+
+// Snapshot returns the latest published state. Never blocks.
+func (l *Loop) Snapshot() *monitor.Snapshot { return l.snap.Load() }
+
+// ErrStopped is returned by calls made after the loop has stopped.
+var ErrStopped = errors.New("supervisor: stopped")
+
+// Call runs fn on the owner goroutine (with the core to itself), then lets
+// the loop perform the resulting actions (persisting state first) before
+// returning fn's result. This is how operator commands and vote requests
+// reach the core.
+func (l *Loop) Call(ctx context.Context, fn func(now time.Time) (any, error)) (any, error) {
+	c := call{fn: fn, reply: make(chan callResult, 1)}
+	select {
+	case l.calls <- c:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case r := <-c.reply:
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Core gives calls made through Call access to the core. Only valid on the
+// owner goroutine (inside a Call function).
+func (l *Loop) Core() *monitor.Core { return l.core }
+
+// tickInterval mirrors Sentinel's re-randomised hz (10–19 Hz), but faster:
+// 50–75 ms, so a down-after deadline is noticed within a few tens of ms.
+func (l *Loop) tickInterval() time.Duration {
+	return 50*time.Millisecond + time.Duration(l.rng.Int64N(int64(25*time.Millisecond)))
+}
+
+// Run drives the core until ctx ends. It is the only goroutine that touches
+// the core.
+func (l *Loop) Run(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		var now time.Time
+		var pending *call
+		select {
+		case <-ctx.Done():
+			// A last flush so nothing learned since the last one is lost.
+			l.flush(time.Now())
+			return nil
+		case <-timer.C:
+			now = time.Now()
+			l.step(monitor.Tick{At: now})
+			timer.Reset(l.tickInterval())
+		case in := <-l.inbox:
+			now = time.Now()
+			l.step(in)
+			// Drain what else is already queued before dispatching, so a
+			// burst of replies costs one dispatch.
+		drain:
+			for i := 0; i < 256; i++ {
+				select {
+				case in := <-l.inbox:
+					l.step(in)
+				default:
+					break drain
+				}
+			}
+		case c := <-l.calls:
+			now = time.Now()
+			pending = &c
+		}
+		var res callResult
+		if pending != nil {
+			res.v, res.err = pending.fn(now)
+		}
+		events := l.dispatch(now)
+		if pending != nil {
+			pending.reply <- res
+		}
+		if events > 0 || pending != nil || now.Sub(l.lastSnap) >= snapshotEvery {
+			l.snap.Store(l.core.Snapshot(now))
+			l.lastSnap = now
+		}
+	}
+}
+
+func (l *Loop) step(in monitor.Input) {
+	if err := l.core.Step(in); err != nil {
+		l.log.Warn("core rejected input", "input", fmt.Sprintf("%T", in), "err", err)
+	}
+}
+
+// dispatch performs the core's outputs. State is flushed first, so a vote
+// or an epoch is on disk before any message that depends on it leaves.
+func (l *Loop) dispatch(now time.Time) int {
+	rd := l.core.Ready()
+	flushed := false
+	for _, a := range rd.Actions {
+		if _, ok := a.(monitor.FlushConfig); ok && !flushed {
+			l.flush(now)
+			flushed = true
+		}
+	}
+	for _, e := range rd.Events {
+		l.sink.Event(now, e)
+	}
+	for _, a := range rd.Actions {
+		switch a := a.(type) {
+		case monitor.FlushConfig:
+			// done above
+		case monitor.RunClientReconfigScript:
+			if l.scripts != nil {
+				l.scripts.ClientReconfig(a)
+			}
+		default:
+			l.exec.Do(a)
+		}
+	}
+	return len(rd.Events)
+}
+
+func (l *Loop) flush(now time.Time) {
+	if l.persist == nil {
+		return
+	}
+	if err := l.persist.Persist(l.core.Snapshot(now)); err != nil {
+		l.persistErrs.Add(1)
+		l.log.Error("cannot persist state", "err", err)
+	}
+}
