@@ -1,0 +1,56 @@
+package election
+
+// Tally counts votes for one epoch (sentinelGetLeader): votes maps each
+// voter's run id (including ours) to the run id it voted for in that epoch.
+// voters is the number of sentinels known for the master plus one. The winner
+// needs > voters/2 votes AND >= quorum.
+//
+// Entries with an empty candidate are abstentions. If voters is smaller than
+// the number of votes cast (a caller bug), the number of votes is used
+// instead, which can only make winning harder; with that, two candidates can
+// never both hold a majority, so the result does not depend on tie-breaking.
+func Tally(votes map[string]string, voters, quorum int) (winner string, ok bool) {
+	counts := make(map[string]int, len(votes))
+	cast := 0
+	for _, candidate := range votes {
+		if candidate == "" {
+			continue
+		}
+		counts[candidate]++
+		cast++
+	}
+	winner, top := mostVoted(counts)
+	if winner == "" {
+		return "", false
+	}
+	voters = max(voters, cast)
+	if top < voters/2+1 || top < quorum {
+		return "", false
+	}
+	return winner, true
+}
+
+// MostVoted returns the candidate with most votes (ties: smallest run id), or
+// "" if none — what we vote for ourselves when asked to pick
+// (sentinelGetLeader votes for the most voted, else itself).
+func MostVoted(votes map[string]string) string {
+	counts := make(map[string]int, len(votes))
+	for _, candidate := range votes {
+		if candidate != "" {
+			counts[candidate]++
+		}
+	}
+	winner, _ := mostVoted(counts)
+	return winner
+}
+
+// mostVoted picks the highest count; a tie goes to the smallest run id so the
+// answer does not depend on map iteration order (Redis uses dict order).
+func mostVoted(counts map[string]int) (winner string, top int) {
+	for candidate, n := range counts {
+		if n > top || (n == top && candidate < winner) {
+			winner, top = candidate, n
+		}
+	}
+	return winner, top
+}
