@@ -1,0 +1,256 @@
+package configs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSplitArgs(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []string
+		wantErr bool
+	}{
+		{in: "", want: nil},
+		{in: "   ", want: nil},
+		{in: "sentinel monitor m 127.0.0.1 6379 2", want: []string{"sentinel", "monitor", "m", "127.0.0.1", "6379", "2"}},
+		{in: "  a\t b  ", want: []string{"a", "b"}},
+		{in: `a "b c" d`, want: []string{"a", "b c", "d"}},
+		{in: `"\x41\x4a" "\n\r\t\b\a" "\q\\\""`, want: []string{"AJ", "\n\r\t\b\a", `q\"`}},
+		{in: `"\x4" "\xzz"`, want: []string{"x4", "xzz"}},
+		{in: `'it\'s' 'a\nb'`, want: []string{"it's", `a\nb`}},
+		{in: `""`, want: []string{""}},
+		{in: `ab"c d"`, want: []string{"abc d"}},
+		{in: `"unterminated`, wantErr: true},
+		{in: `'unterminated`, wantErr: true},
+		{in: `"a"b`, wantErr: true},
+		{in: `'a'b`, wantErr: true},
+		{in: `"ends with backslash\`, wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := splitArgs(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("splitArgs(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !tt.wantErr && !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("splitArgs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestQuoteArgRoundTrip(t *testing.T) {
+	for _, s := range []string{"", "plain", "with space", `q"uote`, `back\slash`, "it's", "nl\n", "\x00\xff\x7f", "#hash", "tab\there"} {
+		args, err := splitArgs("x " + quoteArg(s))
+		if err != nil || len(args) != 2 || args[1] != s {
+			t.Errorf("quoteArg(%q) = %s does not read back: %q %v", s, quoteArg(s), args, err)
+		}
+	}
+}
+
+func TestLoadConfDebian(t *testing.T) {
+	// testdata/conf/debian-sentinel.conf is /etc/redis/sentinel.conf as
+	// shipped by Debian's redis-sentinel 7.0.15.
+	cfg, err := LoadConf("testdata/conf/debian-sentinel.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Source != SourceConf || cfg.Sentinel.Port != 26379 || !cfg.Sentinel.Daemonize || cfg.Sentinel.ProtectedMode {
+		t.Errorf("server settings wrong: %+v", cfg.Sentinel)
+	}
+	if cfg.Sentinel.Dir != "/var/lib/redis" || cfg.Sentinel.LogFile != "/var/log/redis/redis-sentinel.log" || cfg.Sentinel.PidFile != "/run/sentinel/redis-sentinel.pid" {
+		t.Errorf("paths wrong: %+v", cfg.Sentinel)
+	}
+	want := DefaultMaster()
+	want.Name, want.Addr, want.Quorum = "mymaster", Addr{Host: "127.0.0.1", Port: 6379}, 2
+	if len(cfg.Masters) != 1 || !reflect.DeepEqual(cfg.Masters[0], want) {
+		t.Errorf("masters = %+v, want %+v", cfg.Masters, want)
+	}
+	wantUnsupported := []Directive{{Line: 138, Name: "acllog-max-len", Args: []string{"128"}}}
+	if !reflect.DeepEqual(cfg.Unsupported, wantUnsupported) {
+		t.Errorf("Unsupported = %+v, want %+v", cfg.Unsupported, wantUnsupported)
+	}
+}
+
+const fullConf = `# every sentinel directive
+port 26380
+bind 127.0.0.1 -::1
+loglevel warning
+logfile ""
+daemonize no
+protected-mode yes
+requirepass "client pass"
+tls-port 0
+aclfile /etc/redis/users.acl
+user default on nopass ~* &* +@all
+supervised systemd
+SENTINEL resolve-hostnames yes
+sentinel down-after-milliseconds mymaster 5000
+sentinel monitor mymaster 127.0.0.1 6379 2
+sentinel failover-timeout mymaster 60000
+sentinel parallel-syncs mymaster 3
+sentinel auth-pass mymaster 'p@ss word'
+sentinel auth-user mymaster sentinel
+sentinel config-epoch mymaster 9
+sentinel leader-epoch mymaster 8
+sentinel known-replica mymaster 127.0.0.1 6380
+sentinel known-slave mymaster db.example 6381
+sentinel known-sentinel mymaster 127.0.0.1 26381 89abcdef0123456789abcdef0123456789abcdef
+sentinel known-sentinel mymaster 127.0.0.1 26382
+sentinel rename-command mymaster CONFIG XCONFIG
+sentinel master-reboot-down-after-period mymaster 15000
+sentinel myid 0123456789abcdef0123456789abcdef01234567
+sentinel current-epoch 7
+sentinel announce-ip 10.0.0.5
+sentinel announce-port 36379
+sentinel announce-hostnames yes
+sentinel deny-scripts-reconfig no
+sentinel sentinel-user peer
+sentinel sentinel-pass peerpass
+`
+
+func TestLoadConfEveryDirective(t *testing.T) {
+	path := writeTemp(t, "sentinel.conf", fullConf)
+	cfg, err := LoadConf(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sentinel
+	if s.Port != 26380 || !reflect.DeepEqual(s.Bind, []string{"127.0.0.1", "-::1"}) || s.LogLevel != "warn" || s.LogFile != "" ||
+		!s.ProtectedMode || s.RequirePass.Reveal() != "client pass" || !s.ResolveHostnames || !s.AnnounceHostnames ||
+		s.DenyScriptsReconfig || s.SentinelUser != "peer" || s.SentinelPass.Reveal() != "peerpass" ||
+		s.AnnounceIP != "10.0.0.5" || s.AnnouncePort != 36379 || s.ID != "0123456789abcdef0123456789abcdef01234567" {
+		t.Errorf("sentinel settings wrong: %+v", s)
+	}
+	// config-epoch 9 lifts current-epoch 7, as in Redis.
+	if s.CurrentEpoch != 9 {
+		t.Errorf("CurrentEpoch = %d, want 9", s.CurrentEpoch)
+	}
+	want := Master{
+		Name: "mymaster", Addr: Addr{"127.0.0.1", 6379}, Quorum: 2,
+		DownAfter: 5 * time.Second, FailoverTimeout: time.Minute, ParallelSyncs: 3,
+		AuthUser: "sentinel", AuthPass: "p@ss word", RebootDownAfter: 15 * time.Second,
+		RenameCommands: map[string]string{"CONFIG": "XCONFIG"},
+		ConfigEpoch:    9, LeaderEpoch: 8,
+		KnownReplicas:  []Addr{{"127.0.0.1", 6380}, {"db.example", 6381}},
+		KnownSentinels: []KnownSentinel{{Addr: Addr{"127.0.0.1", 26381}, RunID: "89abcdef0123456789abcdef0123456789abcdef"}},
+	}
+	if len(cfg.Masters) != 1 || !reflect.DeepEqual(cfg.Masters[0], want) {
+		t.Errorf("master =\n%+v\nwant\n%+v", cfg.Masters, want)
+	}
+	var names []string
+	for _, d := range cfg.Unsupported {
+		names = append(names, d.Name)
+	}
+	if want := []string{"tls-port", "aclfile", "user", "supervised"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("Unsupported = %v, want %v", names, want)
+	}
+	if d := cfg.Unsupported[2]; d.Line != 11 || !reflect.DeepEqual(d.Args, []string{"default", "on", "nopass", "~*", "&*", "+@all"}) {
+		t.Errorf("user directive = %+v", d)
+	}
+}
+
+func TestLoadConfErrors(t *testing.T) {
+	tests := []struct {
+		name, conf string
+		want       []string // each must appear in the error text
+	}{
+		{"no such master", "sentinel monitor m 127.0.0.1 6379 2\nsentinel down-after-milliseconds x 100\n",
+			[]string{"sentinel.conf:2: sentinel down-after-milliseconds: no such master \"x\""}},
+		{"quorum", "sentinel monitor m 127.0.0.1 6379 0\n", []string{":1: sentinel monitor: quorum must be 1 or greater"}},
+		{"duplicate master", "sentinel monitor m 127.0.0.1 6379 1\nsentinel monitor m 127.0.0.1 6380 1\n", []string{":2: sentinel monitor: duplicate master name \"m\""}},
+		{"bad port", "sentinel monitor m 127.0.0.1 99999 1\n", []string{":1: sentinel monitor: invalid port number \"99999\""}},
+		{"hostname needs resolve", "sentinel monitor m db.example 6379 1\n", []string{"can't resolve instance hostname \"db.example\""}},
+		{"arg count", "sentinel monitor m 127.0.0.1 6379\n", []string{":1: sentinel monitor: wrong number of arguments (want 4, got 3)"}},
+		{"zero down-after", "sentinel monitor m 127.0.0.1 6379 1\nsentinel down-after-milliseconds m 0\n", []string{":2: sentinel down-after-milliseconds: negative or zero time parameter 0"}},
+		{"not a number", "sentinel monitor m 127.0.0.1 6379 1\nsentinel failover-timeout m soon\n", []string{`"soon" is not a number of milliseconds`}},
+		{"myid", "sentinel myid abc\n", []string{":1: sentinel myid: malformed sentinel id \"abc\""}},
+		{"yes no", "sentinel deny-scripts-reconfig maybe\n", []string{"please specify yes or no"}},
+		{"unknown sentinel", "sentinel frobnicate x\n", []string{":1: sentinel frobnicate: unrecognized sentinel configuration statement"}},
+		{"unknown server", "portt 1\n", []string{":1: portt: bad directive or wrong number of arguments"}},
+		{"quotes", "sentinel monitor \"m 127.0.0.1 6379 1\n", []string{":1: (line): unbalanced quotes in configuration line"}},
+		{"include", "include /etc/other.conf\n", []string{":1: include: include is not supported"}},
+		{"dup replica", "sentinel monitor m 127.0.0.1 6379 1\nsentinel known-replica m 127.0.0.1 1\nsentinel known-slave m 127.0.0.1 1\n", []string{":3: sentinel known-slave: duplicate hostname and port for replica"}},
+		{"dup rename", "sentinel monitor m 127.0.0.1 6379 1\nsentinel rename-command m config a\nsentinel rename-command m CONFIG b\n", []string{":3: sentinel rename-command: same command \"CONFIG\" renamed multiple times"}},
+		{"script", "sentinel monitor m 127.0.0.1 6379 1\nsentinel notification-script m /nonexistent/script.sh\n", []string{":2: sentinel notification-script: script /nonexistent/script.sh seems non existing"}},
+		{"loglevel", "loglevel loud\n", []string{":1: loglevel: must be debug, verbose, notice or warning"}},
+		{"every error at once", "port x\nsentinel myid abc\nsentinel monitor m 127.0.0.1 6379 0\n", []string{":1: port:", ":2: sentinel myid:", ":3: sentinel monitor:"}},
+		{"validate: name with comma", "sentinel monitor a,b 127.0.0.1 6379 1\n", []string{"sentinel.conf: masters[0](a,b).name: must not contain spaces, commas"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConf([]byte(tt.conf), "sentinel.conf")
+			if err == nil {
+				t.Fatal("ParseConf succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadConfLineErrorIsTyped(t *testing.T) {
+	_, err := ParseConf([]byte("\n\nsentinel parallel-syncs nope 1\n"), "s.conf")
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 3 || le.File != "s.conf" || le.Directive != "sentinel parallel-syncs" {
+		t.Fatalf("want a *LineError at s.conf:3, got %#v (%v)", le, err)
+	}
+}
+
+func TestLoadConfOldKnownSentinelIgnored(t *testing.T) {
+	cfg, err := ParseConf([]byte("sentinel monitor m 127.0.0.1 6379 1\nsentinel known-sentinel m 127.0.0.1 26380\n"), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Masters[0].KnownSentinels) != 0 {
+		t.Errorf("old known-sentinel form was not ignored: %+v", cfg.Masters[0].KnownSentinels)
+	}
+}
+
+func TestLoadConfRelativeScript(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "notify.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "sentinel.conf")
+	if err := os.WriteFile(path, []byte("sentinel monitor m 127.0.0.1 6379 1\nsentinel notification-script m notify.sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConf(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Masters[0].NotificationScript != script {
+		t.Errorf("script = %q, want %q", cfg.Masters[0].NotificationScript, script)
+	}
+}
+
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadConfAuthUserAloneAccepted(t *testing.T) {
+	// Redis accepts (and ignores) a user without a password; so do we in
+	// sentinel.conf mode, to stay a drop-in replacement.
+	cfg, err := ParseConf([]byte("sentinel monitor m 127.0.0.1 6379 1\nsentinel auth-user m bob\nsentinel sentinel-user alice\n"), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Masters[0].AuthUser != "bob" || cfg.Sentinel.SentinelUser != "alice" {
+		t.Errorf("users lost: %+v %+v", cfg.Masters[0], cfg.Sentinel)
+	}
+}

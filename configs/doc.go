@@ -1,0 +1,33 @@
+// Package configs owns the sentinel's configuration and its persisted state:
+//
+//   - the native YAML format (Load, LoadFile), decoded strictly and checked by
+//     Config.Validate, which reports every problem at once with its field path;
+//   - Redis's sentinel.conf (LoadConf), with the same quoting rules, load
+//     order and error texts (adapted) as Redis 7.0, so the binary drops into
+//     existing deployments;
+//   - the two ways runtime state survives a restart (Store): ConfStore
+//     rewrites sentinel.conf in place the way CONFIG REWRITE does, and
+//     StateFile keeps a separate YAML state file so the YAML configuration
+//     can stay read-only. Both write atomically (temp file, fsync, rename,
+//     directory fsync).
+//
+// What it must never do: import other project packages (the supervisor
+// converts these types into the core's), start goroutines, touch the
+// network, or print a Secret: Secret values render as "<secret>" in
+// String, YAML and slog output.
+//
+// Usage sketch (the supervisor's start-up):
+//
+//	cfg, err := configs.LoadFile("/etc/sentinel/sentinel.yaml") // or LoadConf
+//	if err != nil { return err }
+//	store := configs.NewStore(cfg)
+//	if err := configs.CheckWritable(store.Path()); err != nil { return err }
+//	if cfg.Source == configs.SourceYAML {
+//		st, err := configs.LoadState(store.Path())
+//		if err == nil { cfg = configs.Merge(cfg, st) } else if !errors.Is(err, fs.ErrNotExist) { return err }
+//	}
+//	if cfg.Sentinel.ID == "" { cfg.Sentinel.ID, err = configs.NewRunID() ... }
+//	for _, d := range cfg.Unsupported { log.Warn("directive not supported", "line", d.Line, "name", d.Name) }
+//	... run; on every state change: store.Save(state) (state: configs.State
+//	built from the core's snapshot; StateOf(cfg) gives the first one)
+package configs

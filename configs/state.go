@@ -1,0 +1,456 @@
+package configs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// State is what a sentinel must remember across restarts.
+type State struct {
+	// MyID is the sentinel's run id (sentinel myid).
+	MyID string
+	// CurrentEpoch is sentinel current-epoch.
+	CurrentEpoch uint64
+	// Masters is the full runtime definition of every monitored master:
+	// current address (after failovers), settings changed by SENTINEL SET,
+	// epochs, leader, known replicas and sentinels. A master missing here
+	// was removed (SENTINEL REMOVE) and disappears from the saved state.
+	Masters []Master
+	// Settings are the process-wide settings SENTINEL CONFIG SET can
+	// change. Nil means "unchanged": the saved file keeps what it had.
+	Settings *RuntimeSettings
+
+	// Base and Removed are filled by LoadState for Merge and ignored by
+	// Save: Base is the YAML definition of the masters (and BaseSettings of
+	// the settings) when the state was saved, Removed the names of YAML
+	// masters removed at run time.
+	Base         []Master
+	BaseSettings *RuntimeSettings
+	Removed      []string
+}
+
+// RuntimeSettings are the sentinel-wide settings that SENTINEL CONFIG SET
+// changes at run time and that are therefore part of the state.
+type RuntimeSettings struct {
+	AnnounceIP          string `yaml:"announce_ip,omitempty"`
+	AnnouncePort        int    `yaml:"announce_port,omitempty"`
+	ResolveHostnames    bool   `yaml:"resolve_hostnames"`
+	AnnounceHostnames   bool   `yaml:"announce_hostnames"`
+	DenyScriptsReconfig bool   `yaml:"deny_scripts_reconfig"`
+	SentinelUser        string `yaml:"sentinel_user,omitempty"`
+	SentinelPass        Secret `yaml:"-"`
+}
+
+// SettingsOf returns the runtime settings of a Sentinel block.
+func SettingsOf(s Sentinel) RuntimeSettings {
+	return RuntimeSettings{
+		AnnounceIP: s.AnnounceIP, AnnouncePort: s.AnnouncePort,
+		ResolveHostnames: s.ResolveHostnames, AnnounceHostnames: s.AnnounceHostnames,
+		DenyScriptsReconfig: s.DenyScriptsReconfig,
+		SentinelUser:        s.SentinelUser, SentinelPass: s.SentinelPass,
+	}
+}
+
+// StateOf returns the state a configuration describes (for a first save).
+func StateOf(cfg *Config) State {
+	settings := SettingsOf(cfg.Sentinel)
+	return State{
+		MyID:         cfg.Sentinel.ID,
+		CurrentEpoch: cfg.Sentinel.CurrentEpoch,
+		Masters:      cloneMasters(cfg.Masters),
+		Settings:     &settings,
+	}
+}
+
+// StateFile keeps the runtime state of a YAML-configured sentinel in its
+// own YAML file, so the configuration itself can be read-only. The file
+// also records the YAML definitions it was saved against, which is what
+// lets Merge tell a runtime change from a later edit of the YAML.
+type StateFile struct {
+	path     string
+	base     []Master
+	baseSets RuntimeSettings
+
+	mu sync.Mutex
+	// beforeRename is a test hook run between the temp write and the
+	// rename (see writeFileAtomic).
+	beforeRename func() error
+}
+
+// NewStateFile returns a StateFile at path. base is the configuration as
+// loaded from YAML (before Merge); nil means no YAML masters.
+func NewStateFile(path string, base *Config) *StateFile {
+	sf := &StateFile{path: path}
+	if base != nil {
+		sf.base = cloneMasters(base.Masters)
+		sf.baseSets = SettingsOf(base.Sentinel)
+	}
+	return sf
+}
+
+// Path returns the state file's path.
+func (sf *StateFile) Path() string { return sf.path }
+
+// Save writes st atomically. Masters of the base missing from st are
+// recorded as removed, so Merge keeps them removed after a restart.
+func (sf *StateFile) Save(st State) error {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	doc := stateDoc{
+		Version:      stateVersion,
+		MyID:         st.MyID,
+		CurrentEpoch: st.CurrentEpoch,
+		Masters:      toStateMasters(st.Masters),
+		Base:         toStateMasters(sf.base),
+	}
+	if st.Settings != nil {
+		doc.Settings = toStateSettings(*st.Settings)
+	}
+	baseSets := toStateSettings(sf.baseSets)
+	doc.BaseSettings = baseSets
+	live := make(map[string]bool, len(st.Masters))
+	for _, m := range st.Masters {
+		live[m.Name] = true
+	}
+	for _, m := range sf.base {
+		if !live[m.Name] {
+			doc.Removed = append(doc.Removed, m.Name)
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString("# Runtime state of the sentinel. Written atomically on every change;\n# edit the YAML configuration instead of this file.\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("configs: encode state: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("configs: encode state: %w", err)
+	}
+	// 0600: the state holds passwords.
+	return writeFileAtomic(sf.path, buf.Bytes(), 0o600, sf.beforeRename)
+}
+
+// LoadState reads a state file written by StateFile.Save. A missing file
+// gives an error matching fs.ErrNotExist (a first start).
+func LoadState(path string) (*State, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("configs: load state: %w", err)
+	}
+	st, err := parseState(data)
+	if err != nil {
+		return nil, fmt.Errorf("configs: load state %s: %w", path, err)
+	}
+	return st, nil
+}
+
+func parseState(data []byte) (*State, error) {
+	var doc stateDoc
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty state file")
+		}
+		return nil, err
+	}
+	if doc.Version != stateVersion {
+		return nil, fmt.Errorf("unsupported state version %d (want %d)", doc.Version, stateVersion)
+	}
+	st := &State{
+		MyID:         doc.MyID,
+		CurrentEpoch: doc.CurrentEpoch,
+		Masters:      fromStateMasters(doc.Masters),
+		Base:         fromStateMasters(doc.Base),
+		Removed:      doc.Removed,
+	}
+	if doc.Settings != nil {
+		s := fromStateSettings(*doc.Settings)
+		st.Settings = &s
+	}
+	if doc.BaseSettings != nil {
+		s := fromStateSettings(*doc.BaseSettings)
+		st.BaseSettings = &s
+	}
+	// Check the masters with the configuration's own rules.
+	check := &Config{Sentinel: Default().Sentinel, Masters: st.Masters}
+	check.Sentinel.ResolveHostnames = true // the state may hold names announced by replicas
+	if err := check.Validate(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Merge applies persisted state onto a configuration loaded from YAML and
+// returns the result (cfg and st are not modified). The rule is a
+// three-way merge against st.Base, the YAML as it was when the state was
+// saved:
+//
+//   - for a master in both, each setting (address, quorum, down_after,
+//     failover_timeout, parallel_syncs, auth, scripts, reboot period,
+//     rename_commands) comes from the state unless the YAML value changed
+//     since the save, in which case the operator's edit wins; the
+//     persisted fields (config and leader epochs, leader, known replicas
+//     and sentinels) always come from the state;
+//   - a master added at run time (SENTINEL MONITOR) is kept; one removed
+//     at run time (SENTINEL REMOVE) stays removed while its YAML
+//     definition is unchanged; one the operator deleted from the YAML is
+//     dropped even if the state still has it;
+//   - the runtime settings (announce-*, *-hostnames, sentinel-user/pass,
+//     deny-scripts-reconfig) follow the same rule against st.BaseSettings;
+//   - sentinel.id from the YAML wins when set, else the state's; the
+//     current epoch is the larger of the two.
+func Merge(cfg *Config, st *State) *Config {
+	out := cfg.Clone()
+	if st == nil {
+		return out
+	}
+	if out.Sentinel.ID == "" {
+		out.Sentinel.ID = st.MyID
+	}
+	out.Sentinel.CurrentEpoch = max(out.Sentinel.CurrentEpoch, st.CurrentEpoch)
+	if st.Settings != nil {
+		base := SettingsOf(cfg.Sentinel)
+		if st.BaseSettings != nil {
+			base = *st.BaseSettings
+		}
+		y, s, o := SettingsOf(cfg.Sentinel), *st.Settings, &out.Sentinel
+		o.AnnounceIP = pick(y.AnnounceIP, base.AnnounceIP, s.AnnounceIP)
+		o.AnnouncePort = pick(y.AnnouncePort, base.AnnouncePort, s.AnnouncePort)
+		o.ResolveHostnames = pick(y.ResolveHostnames, base.ResolveHostnames, s.ResolveHostnames)
+		o.AnnounceHostnames = pick(y.AnnounceHostnames, base.AnnounceHostnames, s.AnnounceHostnames)
+		o.DenyScriptsReconfig = pick(y.DenyScriptsReconfig, base.DenyScriptsReconfig, s.DenyScriptsReconfig)
+		o.SentinelUser = pick(y.SentinelUser, base.SentinelUser, s.SentinelUser)
+		o.SentinelPass = pick(y.SentinelPass, base.SentinelPass, s.SentinelPass)
+	}
+
+	byName := func(ms []Master) map[string]Master {
+		out := make(map[string]Master, len(ms))
+		for _, m := range ms {
+			out[m.Name] = m
+		}
+		return out
+	}
+	inYAML, inState, inBase := byName(cfg.Masters), byName(st.Masters), byName(st.Base)
+	removed := make(map[string]bool, len(st.Removed))
+	for _, name := range st.Removed {
+		removed[name] = true
+	}
+	var masters []Master
+	for _, y := range cfg.Masters {
+		b, hasBase := inBase[y.Name]
+		if removed[y.Name] && hasBase && sameSettings(y, b) {
+			continue
+		}
+		s, hasState := inState[y.Name]
+		if !hasState {
+			masters = append(masters, y.Clone())
+			continue
+		}
+		if !hasBase {
+			// Added to the YAML after the master was added at run time:
+			// the YAML settings win, the state keeps its knowledge.
+			b = y
+			b.Addr = Addr{} // an address never matches: take the YAML's
+		}
+		masters = append(masters, mergeMaster(y, b, s, hasBase))
+	}
+	for _, s := range st.Masters {
+		if _, ok := inYAML[s.Name]; ok {
+			continue
+		}
+		if _, ok := inBase[s.Name]; ok {
+			continue // deleted from the YAML by the operator
+		}
+		masters = append(masters, s.Clone())
+	}
+	out.Masters = masters
+	return out
+}
+
+// pick is the three-way rule for one value: the YAML wins when it changed
+// since the save, otherwise the state does.
+func pick[T comparable](yamlValue, baseValue, stateValue T) T {
+	if yamlValue != baseValue {
+		return yamlValue
+	}
+	return stateValue
+}
+
+func pickDeep[T any](yamlValue, baseValue, stateValue T) T {
+	if !reflect.DeepEqual(yamlValue, baseValue) {
+		return yamlValue
+	}
+	return stateValue
+}
+
+func mergeMaster(y, b, s Master, hasBase bool) Master {
+	m := s.Clone()
+	if !hasBase {
+		m = y.Clone()
+		m.ConfigEpoch, m.LeaderEpoch, m.Leader = s.ConfigEpoch, s.LeaderEpoch, s.Leader
+		m.KnownReplicas = append([]Addr(nil), s.KnownReplicas...)
+		m.KnownSentinels = append([]KnownSentinel(nil), s.KnownSentinels...)
+		return m
+	}
+	m.Addr = pick(y.Addr, b.Addr, s.Addr)
+	m.Quorum = pick(y.Quorum, b.Quorum, s.Quorum)
+	m.DownAfter = pick(y.DownAfter, b.DownAfter, s.DownAfter)
+	m.FailoverTimeout = pick(y.FailoverTimeout, b.FailoverTimeout, s.FailoverTimeout)
+	m.ParallelSyncs = pick(y.ParallelSyncs, b.ParallelSyncs, s.ParallelSyncs)
+	m.AuthUser = pick(y.AuthUser, b.AuthUser, s.AuthUser)
+	m.AuthPass = pick(y.AuthPass, b.AuthPass, s.AuthPass)
+	m.AuthPassFile = y.AuthPassFile
+	m.NotificationScript = pick(y.NotificationScript, b.NotificationScript, s.NotificationScript)
+	m.ClientReconfigScript = pick(y.ClientReconfigScript, b.ClientReconfigScript, s.ClientReconfigScript)
+	m.RebootDownAfter = pick(y.RebootDownAfter, b.RebootDownAfter, s.RebootDownAfter)
+	m.RenameCommands = cloneMap(pickDeep(normMap(y.RenameCommands), normMap(b.RenameCommands), normMap(s.RenameCommands)))
+	return m
+}
+
+func normMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// sameSettings compares the operator-set fields of two definitions.
+func sameSettings(a, b Master) bool {
+	strip := func(m Master) Master {
+		m = m.Clone()
+		m.ConfigEpoch, m.LeaderEpoch, m.Leader = 0, 0, ""
+		m.KnownReplicas, m.KnownSentinels = nil, nil
+		m.RenameCommands = normMap(m.RenameCommands)
+		return m
+	}
+	return reflect.DeepEqual(strip(a), strip(b))
+}
+
+const stateVersion = 1
+
+// stateDoc is the state file's schema. It has its own types because a
+// Config marshals secrets as "<secret>", while the state must keep them.
+type stateDoc struct {
+	Version      int            `yaml:"version"`
+	MyID         string         `yaml:"my_id,omitempty"`
+	CurrentEpoch uint64         `yaml:"current_epoch"`
+	Settings     *stateSettings `yaml:"settings,omitempty"`
+	Masters      []stateMaster  `yaml:"masters"`
+	Removed      []string       `yaml:"removed,omitempty"`
+	BaseSettings *stateSettings `yaml:"base_settings,omitempty"`
+	Base         []stateMaster  `yaml:"base,omitempty"`
+}
+
+type stateSettings struct {
+	AnnounceIP          string `yaml:"announce_ip,omitempty"`
+	AnnouncePort        int    `yaml:"announce_port,omitempty"`
+	ResolveHostnames    bool   `yaml:"resolve_hostnames"`
+	AnnounceHostnames   bool   `yaml:"announce_hostnames"`
+	DenyScriptsReconfig bool   `yaml:"deny_scripts_reconfig"`
+	SentinelUser        string `yaml:"sentinel_user,omitempty"`
+	SentinelPass        string `yaml:"sentinel_pass,omitempty"`
+}
+
+type stateMaster struct {
+	Name                 string            `yaml:"name"`
+	Addr                 Addr              `yaml:"address"`
+	Quorum               int               `yaml:"quorum"`
+	DownAfter            time.Duration     `yaml:"down_after"`
+	FailoverTimeout      time.Duration     `yaml:"failover_timeout"`
+	ParallelSyncs        int               `yaml:"parallel_syncs"`
+	AuthUser             string            `yaml:"auth_user,omitempty"`
+	AuthPass             string            `yaml:"auth_pass,omitempty"`
+	AuthPassFile         string            `yaml:"auth_pass_file,omitempty"`
+	NotificationScript   string            `yaml:"notification_script,omitempty"`
+	ClientReconfigScript string            `yaml:"client_reconfig_script,omitempty"`
+	RebootDownAfter      time.Duration     `yaml:"master_reboot_down_after,omitempty"`
+	RenameCommands       map[string]string `yaml:"rename_commands,omitempty"`
+	ConfigEpoch          uint64            `yaml:"config_epoch,omitempty"`
+	LeaderEpoch          uint64            `yaml:"leader_epoch,omitempty"`
+	Leader               string            `yaml:"leader,omitempty"`
+	KnownReplicas        []Addr            `yaml:"known_replicas,omitempty"`
+	KnownSentinels       []KnownSentinel   `yaml:"known_sentinels,omitempty"`
+}
+
+func toStateSettings(s RuntimeSettings) *stateSettings {
+	return &stateSettings{
+		AnnounceIP: s.AnnounceIP, AnnouncePort: s.AnnouncePort,
+		ResolveHostnames: s.ResolveHostnames, AnnounceHostnames: s.AnnounceHostnames,
+		DenyScriptsReconfig: s.DenyScriptsReconfig,
+		SentinelUser:        s.SentinelUser, SentinelPass: s.SentinelPass.Reveal(),
+	}
+}
+
+func fromStateSettings(s stateSettings) RuntimeSettings {
+	return RuntimeSettings{
+		AnnounceIP: s.AnnounceIP, AnnouncePort: s.AnnouncePort,
+		ResolveHostnames: s.ResolveHostnames, AnnounceHostnames: s.AnnounceHostnames,
+		DenyScriptsReconfig: s.DenyScriptsReconfig,
+		SentinelUser:        s.SentinelUser, SentinelPass: Secret(s.SentinelPass),
+	}
+}
+
+func toStateMasters(ms []Master) []stateMaster {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]stateMaster, len(ms))
+	for i, m := range ms {
+		m = m.Clone()
+		if m.AuthPassFile != "" {
+			// The password lives in its own file; do not copy it here.
+			// Merge re-reads it from the YAML's file.
+			m.AuthPass = ""
+		}
+		out[i] = stateMaster{
+			Name: m.Name, Addr: m.Addr, Quorum: m.Quorum,
+			DownAfter: m.DownAfter, FailoverTimeout: m.FailoverTimeout, ParallelSyncs: m.ParallelSyncs,
+			AuthUser: m.AuthUser, AuthPass: m.AuthPass.Reveal(), AuthPassFile: m.AuthPassFile,
+			NotificationScript: m.NotificationScript, ClientReconfigScript: m.ClientReconfigScript,
+			RebootDownAfter: m.RebootDownAfter, RenameCommands: normMap(m.RenameCommands),
+			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: m.Leader,
+			KnownReplicas: m.KnownReplicas, KnownSentinels: m.KnownSentinels,
+		}
+	}
+	return out
+}
+
+func fromStateMasters(ms []stateMaster) []Master {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]Master, len(ms))
+	for i, m := range ms {
+		out[i] = Master{
+			Name: m.Name, Addr: m.Addr, Quorum: m.Quorum,
+			DownAfter: m.DownAfter, FailoverTimeout: m.FailoverTimeout, ParallelSyncs: m.ParallelSyncs,
+			AuthUser: m.AuthUser, AuthPass: Secret(m.AuthPass), AuthPassFile: m.AuthPassFile,
+			NotificationScript: m.NotificationScript, ClientReconfigScript: m.ClientReconfigScript,
+			RebootDownAfter: m.RebootDownAfter, RenameCommands: normMap(m.RenameCommands),
+			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: m.Leader,
+			KnownReplicas: m.KnownReplicas, KnownSentinels: m.KnownSentinels,
+		}
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate checks every value and reports every problem at once, joined
+// with errors.Join; each problem is a *FieldError whose text starts with
+// the field path. It does no I/O.
+func (c *Config) Validate() error {
+	var problems []error
+	add := func(path, format string, args ...any) {
+		problems = append(problems, c.fieldError(path, fmt.Sprintf(format, args...)))
+	}
+	s := &c.Sentinel
+	if s.ID != "" && !isRunID(s.ID) {
+		add("sentinel.id", "must be 40 hex characters, got %q", s.ID)
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		add("sentinel.port", "must be in 1..65535, got %d", s.Port)
+	}
+	if s.AnnouncePort < 0 || s.AnnouncePort > 65535 {
+		add("sentinel.announce_port", "must be in 0..65535, got %d", s.AnnouncePort)
+	}
+	if strings.ContainsAny(s.AnnounceIP, " ,\t\r\n") {
+		add("sentinel.announce_ip", "must not contain spaces or commas (it goes into the hello message), got %q", s.AnnounceIP)
+	}
+	for i, b := range s.Bind {
+		if !validBind(b) {
+			add(fmt.Sprintf("sentinel.bind[%d]", i), "must be an IP address, optionally prefixed by '-', got %q", b)
+		}
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("sentinel.log_level", "must be debug, info, warn or error, got %q", s.LogLevel)
+	}
+	switch s.LogFormat {
+	case "text", "json":
+	default:
+		add("sentinel.log_format", "must be text or json, got %q", s.LogFormat)
+	}
+	if s.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(s.MetricsAddr); err != nil {
+			add("sentinel.metrics_addr", "must be host:port, got %q", s.MetricsAddr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			add("sentinel.metrics_addr", "port must be in 0..65535, got %q", port)
+		}
+	}
+
+	seen := make(map[string]int)
+	for i := range c.Masters {
+		m := &c.Masters[i]
+		p := masterPath(i, m.Name)
+		switch {
+		case m.Name == "":
+			add(p+".name", "is required")
+		case !validMasterName(m.Name):
+			add(p+".name", "must not contain spaces, commas or control characters (they would break the hello message), got %q", m.Name)
+		}
+		if first, dup := seen[m.Name]; dup && m.Name != "" {
+			add(p+".name", "duplicate master name, already used by masters[%d]", first)
+		} else {
+			seen[m.Name] = i
+		}
+		if m.Addr.IsZero() {
+			add(p+".address", "is required (host:port, or host and port)")
+		} else {
+			if !validHost(m.Addr.Host) {
+				add(p+".address", "bad host %q (want an IP address or a host name)", m.Addr.Host)
+			} else if net.ParseIP(m.Addr.Host) == nil && !s.ResolveHostnames {
+				add(p+".address", "host %q is not an IP address; set sentinel.resolve_hostnames to use host names", m.Addr.Host)
+			}
+			if m.Addr.Port < 1 || m.Addr.Port > 65535 {
+				add(p+".address", "port must be in 1..65535, got %d", m.Addr.Port)
+			}
+		}
+		if m.Quorum < 1 {
+			add(p+".quorum", "must be >= 1, got %d", m.Quorum)
+		}
+		checkMillis := func(field string, d time.Duration, allowZero bool) {
+			switch {
+			case d < 0 || (d == 0 && !allowZero):
+				add(p+"."+field, "must be positive, got %s", d)
+			case d%time.Millisecond != 0:
+				add(p+"."+field, "must be a whole number of milliseconds, got %s", d)
+			}
+		}
+		checkMillis("down_after", m.DownAfter, false)
+		checkMillis("failover_timeout", m.FailoverTimeout, false)
+		checkMillis("master_reboot_down_after", m.RebootDownAfter, true)
+		if m.ParallelSyncs < 1 {
+			add(p+".parallel_syncs", "must be >= 1, got %d", m.ParallelSyncs)
+		}
+		renamed := make(map[string]string)
+		for _, from := range sortedKeys(m.RenameCommands) {
+			to := m.RenameCommands[from]
+			if !validToken(from) || !validToken(to) {
+				add(p+".rename_commands", "command names must be non-empty without spaces, got %q: %q", from, to)
+			}
+			if other, dup := renamed[strings.ToLower(from)]; dup {
+				add(p+".rename_commands", "%q and %q rename the same command", other, from)
+			}
+			renamed[strings.ToLower(from)] = from
+		}
+		replicas := make(map[Addr]bool)
+		for j, r := range m.KnownReplicas {
+			rp := fmt.Sprintf("%s.known_replicas[%d]", p, j)
+			if !validHost(r.Host) || r.Port < 1 || r.Port > 65535 {
+				add(rp, "bad address %q", r.String())
+			}
+			if replicas[r] {
+				add(rp, "duplicate replica %s", r)
+			}
+			replicas[r] = true
+		}
+		runIDs := make(map[string]bool)
+		for j, k := range m.KnownSentinels {
+			kp := fmt.Sprintf("%s.known_sentinels[%d]", p, j)
+			if !validHost(k.Addr.Host) || k.Addr.Port < 1 || k.Addr.Port > 65535 {
+				add(kp+".address", "bad address %q", k.Addr.String())
+			}
+			if !isRunID(k.RunID) {
+				add(kp+".run_id", "must be 40 hex characters, got %q", k.RunID)
+			} else if runIDs[k.RunID] {
+				add(kp+".run_id", "duplicate sentinel run id %s", k.RunID)
+			}
+			runIDs[k.RunID] = true
+		}
+		if m.Leader != "" && !validToken(m.Leader) {
+			add(p+".leader", "must not contain spaces, got %q", m.Leader)
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func isRunID(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// validMasterName refuses what would break the comma-separated hello
+// message or the space-separated sentinel.conf lines.
+func validMasterName(s string) bool {
+	for _, r := range s {
+		if r == ',' || r <= ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func validToken(s string) bool { return validMasterName(s) }
+
+// validHost accepts an IP address or a DNS-style host name; anything else
+// (brackets, slashes, spaces) would not survive host:port formatting or
+// the hello message.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func validBind(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	switch s {
+	case "*", "::*":
+		return true
+	}
+	return net.ParseIP(s) != nil
+}
