@@ -1,62 +1,345 @@
 package monitor
 
 import (
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+)
+
+// ErrBadInput is wrapped by every error Step returns: the input itself was
+// malformed (no time, unknown reply kind, impossible fields).
+var ErrBadInput = errors.New("monitor: malformed input")
+
+// ErrBadConfig is wrapped by every error New returns.
+var ErrBadConfig = errors.New("monitor: invalid configuration")
+
+// Faster-than-Redis polling periods. They only make us notice sooner what
+// Sentinel would notice anyway; no decision rule depends on them.
+const (
+	// promotionInfoPeriod polls the promoted replica (and replicas being
+	// reconfigured) during a failover, instead of once a second.
+	promotionInfoPeriod = 100 * time.Millisecond
+	// demotedInfoPeriod polls a returning old master until it reports
+	// role:slave, instead of every info-period.
+	demotedInfoPeriod = 250 * time.Millisecond
+	// replicaFastInfoPeriod is sentinel.c's hard-coded 1 s INFO period for
+	// replicas of a master in ODOWN or failover, or with their link down.
+	replicaFastInfoPeriod = time.Second
+	// maxStateMachineSteps bounds how many failover states one input may
+	// walk through (there are six).
+	maxStateMachineSteps = 8
 )
 
 // Core is the deterministic Sentinel state machine. Not safe for concurrent
 // use: one goroutine (monitor/supervisor) owns it.
-//
-// STUB: the method set below is the contract with the supervisor; the
-// bodies are being written.
 type Core struct {
-	cfg Config
-	rng *rand.Rand
+	myID         string
+	currentEpoch uint64
+	announce     Addr
+	timers       Timers
+	rng          *rand.Rand
+
+	masters []*master // sorted by name
+	links   map[Addr]*link
+
+	tilt      bool
+	tiltSince time.Time
+	tiltCount uint64
+	prevTick  time.Time
+	now       time.Time // time of the latest input or operator call
+
+	actions []Action
+	events  []Event
+	flush   bool
 }
 
 // New builds a core from its configuration. rng supplies all randomness
-// (the failover start desync); the caller seeds it.
-func New(cfg Config, rng *rand.Rand) (*Core, error) { return &Core{cfg: cfg, rng: rng}, nil }
-
-// Step feeds one input. The error is only for malformed input.
-func (c *Core) Step(in Input) error { return nil }
-
-// Ready drains the actions and events produced since the last call.
-func (c *Core) Ready() Ready { return Ready{} }
-
-// Snapshot returns a deep copy of the state at time at.
-func (c *Core) Snapshot(at time.Time) *Snapshot { return &Snapshot{At: at, MyID: c.cfg.MyID} }
-
-// Monitor starts watching a new master (SENTINEL MONITOR); emits +monitor.
-func (c *Core) Monitor(at time.Time, m MasterConfig) error { return nil }
-
-// Remove stops watching a master (SENTINEL REMOVE); emits -monitor.
-func (c *Core) Remove(at time.Time, name string) error { return nil }
-
-// Set changes a master's settings (SENTINEL SET); emits +set per option.
-func (c *Core) Set(at time.Time, name string, settings []Setting) error { return nil }
-
-// Reset forgets replicas, sentinels and failover state of the masters whose
-// name matches the glob pattern (SENTINEL RESET); returns how many.
-func (c *Core) Reset(at time.Time, pattern string) int { return 0 }
-
-// Failover forces a failover without agreement (SENTINEL FAILOVER).
-func (c *Core) Failover(at time.Time, name string) error { return nil }
-
-// CKQuorum reports the usable sentinels (SENTINEL CKQUORUM), or a
-// CommandError with code NOQUORUM.
-func (c *Core) CKQuorum(at time.Time, name string) (usable int, err error) { return 0, nil }
-
-// IsMasterDownByAddr answers a peer's SENTINEL IS-MASTER-DOWN-BY-ADDR,
-// casting a vote when asked. Any vote or epoch change is followed by a
-// FlushConfig action in Ready, which the driver performs before replying.
-func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMasterDownReply {
-	return IsMasterDownReply{Leader: "*"}
+// (the failover start desync); the caller seeds it. The first Ready holds
+// a Watch action for every configured instance.
+func New(cfg Config, rng *rand.Rand) (*Core, error) {
+	if cfg.MyID == "" {
+		return nil, fmt.Errorf("%w: empty myid", ErrBadConfig)
+	}
+	if rng == nil {
+		return nil, fmt.Errorf("%w: nil random source", ErrBadConfig)
+	}
+	c := &Core{
+		myID:         cfg.MyID,
+		currentEpoch: cfg.CurrentEpoch,
+		announce:     cfg.Announce,
+		timers:       withDefaultTimers(cfg.Timers),
+		rng:          rng,
+		links:        make(map[Addr]*link),
+	}
+	for _, mc := range cfg.Masters {
+		if problem := c.validateMaster(mc); problem != "" {
+			return nil, fmt.Errorf("%w: master %q: %s", ErrBadConfig, mc.Name, problem)
+		}
+		m := c.addMaster(mc, time.Time{})
+		for _, a := range mc.KnownReplicas {
+			if validAddr(a) {
+				c.addReplica(m, a, time.Time{})
+			}
+		}
+		for _, ks := range mc.KnownSentinels {
+			if validAddr(ks.Addr) && ks.RunID != "" && ks.RunID != c.myID && m.sentinelByAddr(ks.Addr) == nil {
+				c.addSentinel(m, ks.Addr, ks.RunID, time.Time{})
+			}
+		}
+	}
+	return c, nil
 }
 
-// Debug overrides timers by their SENTINEL DEBUG names.
-func (c *Core) Debug(settings []Setting) error { return nil }
+func withDefaultTimers(t Timers) Timers {
+	d := DefaultTimers()
+	set := func(dst *time.Duration, def time.Duration) {
+		if *dst <= 0 {
+			*dst = def
+		}
+	}
+	set(&t.PingPeriod, d.PingPeriod)
+	set(&t.InfoPeriod, d.InfoPeriod)
+	set(&t.AskPeriod, d.AskPeriod)
+	set(&t.PublishPeriod, d.PublishPeriod)
+	set(&t.DefaultDownAfter, d.DefaultDownAfter)
+	set(&t.DefaultFailoverTimeout, d.DefaultFailoverTimeout)
+	set(&t.TiltTrigger, d.TiltTrigger)
+	set(&t.TiltPeriod, d.TiltPeriod)
+	set(&t.SlaveReconfTimeout, d.SlaveReconfTimeout)
+	set(&t.MinLinkReconnectPeriod, d.MinLinkReconnectPeriod)
+	set(&t.ElectionTimeout, d.ElectionTimeout)
+	set(&t.ScriptMaxRuntime, d.ScriptMaxRuntime)
+	set(&t.ScriptRetryDelay, d.ScriptRetryDelay)
+	if t.MaxDesync < 0 {
+		t.MaxDesync = 0
+	}
+	return t
+}
 
-// DebugValues lists the timers as SENTINEL DEBUG prints them, in its order.
-func (c *Core) DebugValues() []Setting { return nil }
+func validAddr(a Addr) bool { return a.Host != "" && a.Port > 0 && a.Port <= 65535 }
+
+// validateMaster checks a master definition and returns the problem in
+// SENTINEL MONITOR's words (without the "ERR " code), or "" when valid.
+func (c *Core) validateMaster(mc MasterConfig) string {
+	switch {
+	case mc.Name == "":
+		return "Empty master name."
+	case strings.ContainsAny(mc.Name, " \r\n,"):
+		// The name travels in the comma-separated hello and in
+		// space-separated event payloads.
+		return "Master name must not contain spaces, commas or newlines."
+	case mc.Quorum <= 0:
+		return "Quorum must be 1 or greater."
+	case mc.Addr.Host == "":
+		return "Invalid IP address or hostname specified"
+	case mc.Addr.Port <= 0 || mc.Addr.Port > 65535:
+		return "Invalid port number."
+	case c.masterByName(mc.Name) != nil:
+		return "Duplicate master name."
+	case mc.DownAfter < 0 || mc.FailoverTimeout < 0 || mc.ParallelSyncs < 0 || mc.RebootDownAfter < 0:
+		return "Negative timer or parallel-syncs."
+	}
+	return ""
+}
+
+func (c *Core) addMaster(mc MasterConfig, now time.Time) *master {
+	m := &master{
+		name:                 mc.Name,
+		quorum:               mc.Quorum,
+		downAfter:            mc.DownAfter,
+		failoverTimeout:      mc.FailoverTimeout,
+		parallelSyncs:        mc.ParallelSyncs,
+		notificationScript:   mc.NotificationScript,
+		clientReconfigScript: mc.ClientReconfigScript,
+		authUser:             mc.AuthUser,
+		authPass:             mc.AuthPass,
+		rebootDownAfter:      mc.RebootDownAfter,
+		renamed:              make(map[string]string, len(mc.RenamedCommands)),
+		configEpoch:          mc.ConfigEpoch,
+		leaderEpoch:          mc.LeaderEpoch,
+		leader:               mc.Leader,
+	}
+	for k, v := range mc.RenamedCommands {
+		m.renamed[k] = v
+	}
+	if m.downAfter == 0 {
+		m.downAfter = c.timers.DefaultDownAfter
+	}
+	if m.failoverTimeout == 0 {
+		m.failoverTimeout = c.timers.DefaultFailoverTimeout
+	}
+	if m.parallelSyncs == 0 {
+		m.parallelSyncs = 1
+	}
+	m.inst = &instance{
+		kind:             KindMaster,
+		addr:             mc.Addr,
+		m:                m,
+		flags:            FlagMaster,
+		roleReported:     RoleMaster,
+		roleReportedTime: now,
+		priority:         100,
+		announced:        true,
+	}
+	i, _ := slices.BinarySearchFunc(c.masters, m.name, func(x *master, n string) int { return strings.Compare(x.name, n) })
+	c.masters = slices.Insert(c.masters, i, m)
+	c.acquireLink(m.inst, now)
+	return m
+}
+
+func (c *Core) masterByName(name string) *master {
+	i, ok := slices.BinarySearchFunc(c.masters, name, func(x *master, n string) int { return strings.Compare(x.name, n) })
+	if !ok {
+		return nil
+	}
+	return c.masters[i]
+}
+
+// act queues an action for Ready.
+func (c *Core) act(a Action) { c.actions = append(c.actions, a) }
+
+// flushConfig asks for the state to be persisted (sentinelFlushConfig);
+// Ready puts one FlushConfig first.
+func (c *Core) flushConfig() { c.flush = true }
+
+func (c *Core) event(typ string, lvl Level, i *instance, extra string) {
+	var ref *InstanceRef
+	if i != nil {
+		ref = i.ref()
+	}
+	c.events = append(c.events, Event{Type: typ, Level: lvl, Instance: ref, Extra: extra})
+}
+
+// rawEvent is an event whose payload is custom text (no "%@" prefix).
+func (c *Core) rawEvent(typ string, lvl Level, text string) {
+	c.events = append(c.events, Event{Type: typ, Level: lvl, Extra: text})
+}
+
+func (c *Core) newEpochEvent() {
+	c.rawEvent("+new-epoch", LevelWarning, strconv.FormatUint(c.currentEpoch, 10))
+}
+
+// Ready drains the actions and events produced since the last call. A
+// FlushConfig, when any state worth persisting changed, comes first.
+func (c *Core) Ready() Ready {
+	var rd Ready
+	if c.flush {
+		rd.Actions = append(rd.Actions, FlushConfig{})
+		c.flush = false
+	}
+	rd.Actions = append(rd.Actions, c.actions...)
+	rd.Events = c.events
+	c.actions = nil
+	c.events = nil
+	return rd
+}
+
+// Step feeds one input. The error is only for malformed input, which
+// changes nothing.
+func (c *Core) Step(in Input) error {
+	if in == nil {
+		return fmt.Errorf("%w: nil input", ErrBadInput)
+	}
+	at := in.at()
+	if at.IsZero() {
+		return fmt.Errorf("%w: %T without a time", ErrBadInput, in)
+	}
+	switch in := in.(type) {
+	case Tick:
+		c.now = at
+		c.onTick(at)
+	case PingResult:
+		if in.Kind > ReplyOther {
+			return fmt.Errorf("%w: ping reply kind %d", ErrBadInput, in.Kind)
+		}
+		c.now = at
+		c.onPing(in)
+	case InfoResult:
+		if in.Kind > ReplyOther {
+			return fmt.Errorf("%w: info reply kind %d", ErrBadInput, in.Kind)
+		}
+		if in.Kind == ReplyPong && in.Info.Role > RoleReplica {
+			return fmt.Errorf("%w: info role %d", ErrBadInput, in.Info.Role)
+		}
+		c.now = at
+		c.onInfo(in)
+	case HelloReceived:
+		h := in.Hello
+		if h.RunID == "" || h.MasterName == "" || !validAddr(h.SentinelAddr) || !validAddr(h.MasterAddr) {
+			return fmt.Errorf("%w: hello %q", ErrBadInput, h.String())
+		}
+		c.now = at
+		c.onHello(in)
+	case PeerReply:
+		if in.Kind > ReplyOther {
+			return fmt.Errorf("%w: peer reply kind %d", ErrBadInput, in.Kind)
+		}
+		c.now = at
+		c.onPeerReply(in)
+	default:
+		return fmt.Errorf("%w: unknown input %T", ErrBadInput, in)
+	}
+	return nil
+}
+
+// onTick is sentinelTimer: TILT check, then every master with its replicas
+// and peers, in name order.
+func (c *Core) onTick(now time.Time) {
+	c.checkTilt(now)
+	if c.tilt && now.Sub(c.tiltSince) >= c.timers.TiltPeriod {
+		c.tilt = false
+		c.rawEvent("-tilt", LevelWarning, "#tilt mode exited")
+	}
+	// A switch changes c.masters' members, never the slice itself, so a
+	// plain index loop is safe.
+	for _, m := range c.masters {
+		c.handleMaster(m, now)
+	}
+}
+
+// checkTilt is sentinelCheckTiltCondition: a tick that comes too late (the
+// process stalled) or goes back in time (the clock jumped) means our timers
+// cannot be trusted for a while.
+func (c *Core) checkTilt(now time.Time) {
+	if !c.prevTick.IsZero() {
+		delta := now.Sub(c.prevTick)
+		if delta < 0 || delta > c.timers.TiltTrigger {
+			c.tilt = true
+			c.tiltSince = now
+			c.tiltCount++
+			c.rawEvent("+tilt", LevelWarning, "#tilt mode entered")
+		}
+	}
+	c.prevTick = now
+}
+
+// handleMaster is sentinelHandleRedisInstance for the master, then its
+// replicas and peers, as sentinelHandleDictOfRedisInstances orders it.
+func (c *Core) handleMaster(m *master, now time.Time) {
+	c.periodic(m.inst, now)
+	if !c.tilt {
+		c.checkSDown(m.inst, now)
+		c.checkODown(m, now)
+		if c.startFailoverIfNeeded(m, now) {
+			c.askPeers(m, now, true)
+		}
+		c.runFailover(m, now)
+		c.askPeers(m, now, false)
+	}
+	for _, r := range slices.Clone(m.replicas) {
+		c.periodic(r, now)
+		if !c.tilt {
+			c.checkSDown(r, now)
+		}
+	}
+	for _, s := range m.sentinels {
+		c.periodic(s, now)
+		if !c.tilt {
+			c.checkSDown(s, now)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
@@ -27,6 +28,9 @@ type globals struct {
 	mu    sync.Mutex
 	g     Globals
 	level *slog.LevelVar
+	// requirePass is used towards peers when no sentinel-pass is set, as
+	// Redis does.
+	requirePass string
 }
 
 func yesNo(b bool) string {
@@ -71,6 +75,9 @@ func (g *globals) denyScriptsReconfig() bool {
 func (g *globals) peerCredentials() (string, string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.g.SentinelPass == "" {
+		return g.g.SentinelUser, g.requirePass
+	}
 	return g.g.SentinelUser, g.g.SentinelPass
 }
 
@@ -133,8 +140,14 @@ func (g *globals) set(settings []monitor.Setting) error {
 	return nil
 }
 
-func (g *globals) snapshot() Globals {
+// runtimeSettings is what the state records of the globals.
+func (g *globals) runtimeSettings() configs.RuntimeSettings {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.g
+	return configs.RuntimeSettings{
+		AnnounceIP: g.g.AnnounceIP, AnnouncePort: g.g.AnnouncePort,
+		ResolveHostnames: g.g.ResolveHostnames, AnnounceHostnames: g.g.AnnounceHostnames,
+		DenyScriptsReconfig: g.g.DenyScriptsReconfig,
+		SentinelUser:        g.g.SentinelUser, SentinelPass: configs.Secret(g.g.SentinelPass),
+	}
 }

@@ -165,6 +165,9 @@ func (l *Loop) tickInterval() time.Duration {
 func (l *Loop) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// Persist at once: a generated run id must be on disk before any peer
+	// hears of it.
+	l.flush(time.Now())
 	for {
 		var now time.Time
 		var pending *call

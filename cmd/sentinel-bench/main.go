@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// options are the command-line flags.
+type options struct {
+	trials          int
+	impl            string
+	ours            string
+	redisSentinel   string
+	masterName      string
+	downAfter       time.Duration
+	failoverTimeout time.Duration
+	failoverBound   time.Duration
+	rejoinBound     time.Duration
+	settleTimeout   time.Duration
+	watchAfter      time.Duration
+	warmup          time.Duration
+	writePause      time.Duration
+	giveUpAfter     int
+	keepDirs        bool
+	verbose         bool
+}
+
+func parseFlags(args []string, errOut io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("sentinel-bench", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	fs.IntVar(&o.trials, "trials", 5, "trials per implementation")
+	fs.StringVar(&o.impl, "impl", "both", "which sentinels to run: redis, ours or both")
+	fs.StringVar(&o.ours, "ours", "bin/sentinel", "path of our sentinel binary (run as `<path> sentinel.conf`)")
+	fs.StringVar(&o.redisSentinel, "redis-sentinel", "redis-sentinel", "path or name of the reference redis-sentinel binary")
+	fs.StringVar(&o.masterName, "master-name", "mymaster", "monitored master name")
+	fs.DurationVar(&o.downAfter, "down-after", time.Second, "down-after-milliseconds for the master")
+	fs.DurationVar(&o.failoverTimeout, "failover-timeout", 10*time.Second, "failover-timeout for the master")
+	fs.DurationVar(&o.failoverBound, "failover-bound", 0, "how long to wait for a failover after the kill (0 = down-after + failover-timeout + 5s)")
+	fs.DurationVar(&o.rejoinBound, "rejoin-bound", 30*time.Second, "how long to wait for the restarted old master to become a replica")
+	fs.DurationVar(&o.settleTimeout, "settle-timeout", 30*time.Second, "how long sentinels may take to see 2 replicas and 2 other sentinels")
+	fs.DurationVar(&o.watchAfter, "watch", 5*time.Second, "how long to keep watching for second failovers after the old master rejoined")
+	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "how long the writer runs before the master is killed")
+	fs.DurationVar(&o.writePause, "write-pause", 0, "pause between writes (0 = as fast as one connection allows)")
+	fs.IntVar(&o.giveUpAfter, "give-up-after", 2, "stop an implementation after this many consecutive trials without failover (0 = never)")
+	fs.BoolVar(&o.keepDirs, "keep", false, "keep each trial's directory (configs and logs)")
+	fs.BoolVar(&o.verbose, "v", false, "debug logging of process starts and stops")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("sentinel-bench: unexpected arguments %q", fs.Args())
+	}
+	switch {
+	case o.trials < 1:
+		return o, fmt.Errorf("sentinel-bench: -trials must be at least 1, got %d", o.trials)
+	case o.impl != "redis" && o.impl != "ours" && o.impl != "both":
+		return o, fmt.Errorf("sentinel-bench: -impl must be redis, ours or both, got %q", o.impl)
+	case o.downAfter <= 0 || o.failoverTimeout <= 0 || o.rejoinBound <= 0 || o.settleTimeout <= 0:
+		return o, errors.New("sentinel-bench: -down-after, -failover-timeout, -rejoin-bound and -settle-timeout must be positive")
+	case o.failoverBound < 0 || o.watchAfter < 0 || o.warmup < 0 || o.writePause < 0 || o.giveUpAfter < 0:
+		return o, errors.New("sentinel-bench: durations and -give-up-after must not be negative")
+	}
+	if o.failoverBound == 0 {
+		o.failoverBound = o.downAfter + o.failoverTimeout + 5*time.Second
+	}
+	return o, nil
+}
+
+func main() {
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, opts, os.Stdout)
+	stop()
+	os.Exit(code)
+}
+
+// run benchmarks the requested implementations and prints the report. It
+// returns the exit code: 1 when interrupted or when an implementation
+// never failed over.
+func run(ctx context.Context, opts options, out io.Writer) int {
+	level := slog.LevelInfo
+	if opts.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// go-redis logs every refused dial while the master is dead; that is
+	// expected here, so it goes to debug.
+	redis.SetLogger(goRedisLogger{logger})
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		fmt.Fprintf(out, "redis-server is not installed: %v\n", err)
+		return 1
+	}
+
+	type impl struct{ label, binary string }
+	var impls []impl
+	if opts.impl != "ours" {
+		impls = append(impls, impl{"redis-sentinel", opts.redisSentinel})
+	}
+	if opts.impl != "redis" {
+		impls = append(impls, impl{"ours", opts.ours})
+	}
+	fmt.Fprintf(out, "topology: 1 master, 2 replicas, 3 sentinels, quorum 2, down-after %v, failover-timeout %v; %d trials each\n",
+		opts.downAfter, opts.failoverTimeout, opts.trials)
+
+	code := 0
+	summaries := map[string]*summary{}
+	for _, im := range impls {
+		sum := newSummary(im.label, opts.downAfter)
+		summaries[im.label] = sum
+		if _, err := exec.LookPath(im.binary); err != nil {
+			fmt.Fprintf(out, "\n== %s: SKIPPED, binary %q not found (%v); for ours run `make build` or pass -ours\n", im.label, im.binary, err)
+			code = 1
+			continue
+		}
+		cfg := trialConfig{
+			impl:            im.label,
+			sentinelBinary:  im.binary,
+			masterName:      opts.masterName,
+			downAfter:       opts.downAfter,
+			failoverTimeout: opts.failoverTimeout,
+			settleTimeout:   opts.settleTimeout,
+			failoverBound:   opts.failoverBound,
+			rejoinBound:     opts.rejoinBound,
+			watchAfter:      opts.watchAfter,
+			warmup:          opts.warmup,
+			writePause:      opts.writePause,
+			keepDirs:        opts.keepDirs,
+			logger:          logger,
+		}
+		withoutFailover := 0
+		for i := range opts.trials {
+			if ctx.Err() != nil {
+				break
+			}
+			res, err := runTrial(ctx, cfg)
+			if ctx.Err() != nil {
+				fmt.Fprintf(out, "interrupted during %s trial %d\n", im.label, i+1)
+				break
+			}
+			sum.add(res, err)
+			switch {
+			case err != nil:
+				fmt.Fprintf(out, "%s trial %d/%d: could not run: %v\n", im.label, i+1, opts.trials, err)
+			default:
+				fmt.Fprintf(out, "%s trial %d/%d: %s\n", im.label, i+1, opts.trials, trialLine(res, opts.downAfter))
+				for _, p := range res.problems {
+					fmt.Fprintf(out, "    problem: %s\n", p)
+				}
+			}
+			if err != nil || res.newMaster == "" {
+				withoutFailover++
+			} else {
+				withoutFailover = 0
+			}
+			if opts.giveUpAfter > 0 && withoutFailover >= opts.giveUpAfter && i+1 < opts.trials {
+				fmt.Fprintf(out, "%s: giving up after %d consecutive trials without a failover\n", im.label, withoutFailover)
+				break
+			}
+		}
+		if sum.trials > 0 && sum.failovers == 0 {
+			code = 1
+		}
+	}
+
+	for _, im := range impls {
+		if s := summaries[im.label]; s.trials > 0 {
+			s.print(out)
+		}
+	}
+	ref, ours := summaries["redis-sentinel"], summaries["ours"]
+	if ref != nil && ours != nil && ref.trials > 0 && ours.trials > 0 {
+		printRatios(out, ref, ours)
+	}
+	if ours != nil && ours.trials > 0 && ours.failovers == 0 {
+		fmt.Fprintf(out, "\nOUR SENTINEL DID NOT FAIL OVER in any trial (binary %s); see the problems and log tails above.\n", opts.ours)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(out, "interrupted; all processes were stopped")
+		return 1
+	}
+	return code
+}
+
+// goRedisLogger sends go-redis's internal log lines to slog at debug level.
+type goRedisLogger struct{ logger *slog.Logger }
+
+func (l goRedisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}

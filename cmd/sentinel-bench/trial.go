@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+)
+
+// Figures a trial measures. Durations are from the kill unless noted.
+const (
+	figSDown      = "sdown"
+	figODown      = "odown"
+	figSwitch     = "switch"
+	figAgree      = "agree"
+	figFirstWrite = "first_write"
+	figRepointed  = "repointed"
+	figRejoin     = "rejoin" // from the restarted old master answering PING
+)
+
+// trialConfig is what every trial of one implementation shares.
+type trialConfig struct {
+	impl            string // label: "redis-sentinel" or "ours"
+	sentinelBinary  string
+	masterName      string
+	downAfter       time.Duration
+	failoverTimeout time.Duration
+	settleTimeout   time.Duration
+	failoverBound   time.Duration
+	rejoinBound     time.Duration
+	watchAfter      time.Duration
+	warmup          time.Duration
+	writePause      time.Duration
+	keepDirs        bool
+	logger          *slog.Logger
+}
+
+// trialResult is what one trial measured. A figure missing from durations
+// was not observed within its bound.
+type trialResult struct {
+	durations       map[string]time.Duration
+	oldMaster       string
+	newMaster       string
+	switches        []string // distinct +switch-master payloads after the kill, in order
+	secondFailovers int
+	acked           int
+	lost            int
+	lostChecked     bool
+	writeErrors     int
+	problems        []string // what did not happen, in words
+}
+
+func (r *trialResult) problem(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// runTrial starts a fresh cluster, kills its master and measures. It
+// returns an error only when the trial could not be run at all (processes
+// did not start or settle); a missing failover is reported in problems.
+func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error) {
+	res.durations = map[string]time.Duration{}
+	dir, err := os.MkdirTemp("", "sentinel-bench-")
+	if err != nil {
+		return res, fmt.Errorf("sentinel-bench: temp dir: %w", err)
+	}
+	defer func() {
+		if cfg.keepDirs {
+			fmt.Printf("    (kept %s)\n", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	}()
+
+	cluster, err := datanodetest.LaunchCluster(ctx, datanodetest.ClusterOptions{
+		Replicas:        2,
+		Sentinels:       3,
+		SentinelBinary:  cfg.sentinelBinary,
+		MasterName:      cfg.masterName,
+		Quorum:          2,
+		DownAfter:       cfg.downAfter,
+		FailoverTimeout: cfg.failoverTimeout,
+		ParallelSyncs:   1,
+		Dir:             dir,
+		Logger:          cfg.logger,
+	})
+	if err != nil {
+		return res, err
+	}
+	// Closing kills every process by PID; it runs on every path out,
+	// including Ctrl-C (the context is cancelled and the phases return).
+	defer func() {
+		if err != nil || len(res.problems) > 0 {
+			printLogTails(cluster)
+		}
+		_ = cluster.Close()
+	}()
+
+	if err := cluster.WaitSettled(ctx, cfg.settleTimeout); err != nil {
+		return res, err
+	}
+	watcher, err := datanodetest.WatchEvents(ctx, cluster.SentinelAddrs(), nil, cfg.logger)
+	if err != nil {
+		return res, err
+	}
+	defer watcher.Close()
+
+	w := newWriter(cluster.MasterName, cluster.SentinelAddrs(), cfg.writePause)
+	w.start(ctx)
+	defer w.stop()
+	if err := datanodetest.Poll(ctx, 5*time.Second, 5*time.Millisecond, func() bool { return len(w.snapshot()) > 0 }); err != nil {
+		return res, fmt.Errorf("sentinel-bench: the failover client never wrote before the kill: %w", err)
+	}
+	if err := sleepCtx(ctx, cfg.warmup); err != nil {
+		return res, err
+	}
+
+	oldMaster := cluster.Topology.Master
+	res.oldMaster = oldMaster.Addr()
+	killedAt := time.Now()
+	if err := oldMaster.Kill(); err != nil {
+		return res, err
+	}
+
+	measureFailover(ctx, cfg, cluster, killedAt, &res)
+	if res.newMaster != "" {
+		measureRejoin(ctx, cfg, cluster, oldMaster, &res)
+	}
+	if err := sleepCtx(ctx, cfg.watchAfter); err != nil {
+		return res, err
+	}
+	w.stop()
+	acks := w.snapshot()
+	res.acked = len(acks)
+	res.writeErrors = w.errorCount()
+
+	if first, ok := firstAckSentAfter(acks, killedAt); ok {
+		res.durations[figFirstWrite] = first.ackAt.Sub(killedAt)
+	} else {
+		res.problem("no write acknowledged after the kill")
+	}
+	collectEvents(watcher, cluster.MasterName, killedAt, &res)
+
+	final := cluster.AgreedMaster(ctx)
+	if final == "" {
+		res.problem("sentinels disagree about the master at the end: %v", cluster.MasterAddrs(ctx))
+	} else if p := cluster.ProcessByAddr(final); p == nil || !p.Running() {
+		res.problem("final master %s is not a running server", final)
+	} else if lost, err := countLost(ctx, p.Client(), acks); err != nil {
+		res.problem("%v", err)
+	} else {
+		res.lost, res.lostChecked = lost, true
+	}
+	return res, ctx.Err()
+}
+
+// measureFailover polls, every 10 ms, until all sentinels report the same
+// new master and the other replica follows it (link up), or the bound ends.
+func measureFailover(ctx context.Context, cfg trialConfig, cluster *datanodetest.Cluster, killedAt time.Time, res *trialResult) {
+	var agreedAt, repointedAt time.Time
+	err := datanodetest.Poll(ctx, cfg.failoverBound, 10*time.Millisecond, func() bool {
+		if agreedAt.IsZero() {
+			addr := cluster.AgreedMaster(ctx)
+			if addr == "" || addr == res.oldMaster {
+				return false
+			}
+			agreedAt, res.newMaster = time.Now(), addr
+		}
+		for _, p := range cluster.Topology.Replicas {
+			if p.Addr() == res.newMaster {
+				continue
+			}
+			if ok, _ := datanodetest.IsReplicaOf(ctx, p, res.newMaster); !ok {
+				return false
+			}
+		}
+		repointedAt = time.Now()
+		return true
+	})
+	if !agreedAt.IsZero() {
+		res.durations[figAgree] = agreedAt.Sub(killedAt)
+	}
+	if !repointedAt.IsZero() {
+		res.durations[figRepointed] = repointedAt.Sub(killedAt)
+	}
+	if err != nil {
+		if agreedAt.IsZero() {
+			res.problem("no failover: sentinels did not agree on a new master within %v of the kill (they say %v)",
+				cfg.failoverBound, cluster.MasterAddrs(ctx))
+		} else {
+			res.problem("the other replica was not repointed to %s within %v", res.newMaster, cfg.failoverBound)
+		}
+	}
+}
+
+// measureRejoin restarts the old master (empty, standalone, as after a
+// crash without persistence) and waits until it reports being a replica of
+// the new master.
+func measureRejoin(ctx context.Context, cfg trialConfig, cluster *datanodetest.Cluster, oldMaster *datanodetest.Process, res *trialResult) {
+	if err := oldMaster.Restart(ctx); err != nil {
+		res.problem("restart old master: %v", err)
+		return
+	}
+	upAt := time.Now()
+	err := datanodetest.Poll(ctx, cfg.rejoinBound, 10*time.Millisecond, func() bool {
+		qctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		info, err := oldMaster.Client().Info(qctx, "replication").Result()
+		if err != nil {
+			return false
+		}
+		addr := datanodetest.InfoValue(info, "master_host") + ":" + datanodetest.InfoValue(info, "master_port")
+		return datanodetest.InfoValue(info, "role") == "slave" && addr == res.newMaster
+	})
+	if err != nil {
+		res.problem("restarted old master did not become a replica of %s within %v", res.newMaster, cfg.rejoinBound)
+		return
+	}
+	res.durations[figRejoin] = time.Since(upAt)
+}
+
+// collectEvents turns the recorded events into figures.
+func collectEvents(w *datanodetest.EventWatcher, masterName string, killedAt time.Time, res *trialResult) {
+	isMaster := func(e datanodetest.SentinelEvent) bool { return e.IsMasterEvent(masterName) }
+	if ev, ok := w.First("+sdown", killedAt, isMaster); ok {
+		res.durations[figSDown] = ev.At.Sub(killedAt)
+	}
+	if ev, ok := w.First("+odown", killedAt, isMaster); ok {
+		res.durations[figODown] = ev.At.Sub(killedAt)
+	}
+	seen := map[string]bool{}
+	for _, ev := range w.Events() {
+		if ev.Channel != "+switch-master" || ev.At.Before(killedAt) {
+			continue
+		}
+		sm, err := datanodetest.ParseSwitchMaster(ev.Payload)
+		if err != nil || sm.Name != masterName {
+			continue
+		}
+		if len(seen) == 0 {
+			res.durations[figSwitch] = ev.At.Sub(killedAt)
+		}
+		// Every sentinel publishes +switch-master for the same failover;
+		// a different (old, new) pair is a different failover.
+		pair := sm.OldAddr + " -> " + sm.NewAddr
+		if !seen[pair] {
+			seen[pair] = true
+			res.switches = append(res.switches, pair)
+		}
+	}
+	if len(res.switches) > 1 {
+		res.secondFailovers = len(res.switches) - 1
+	}
+}
+
+func printLogTails(cluster *datanodetest.Cluster) {
+	for _, s := range cluster.Sentinels {
+		fmt.Printf("    --- log tail of sentinel %s (%s)\n", s.Addr(), s.LogPath())
+		for line := range strings.Lines(s.LogTail(12)) {
+			fmt.Printf("    | %s", strings.TrimRight(line, "\n")+"\n")
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

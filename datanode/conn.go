@@ -1,0 +1,410 @@
+package datanode
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// Link types, as they appear in our client names.
+const (
+	linkTypeCmd    = "cmd"
+	linkTypePubSub = "pubsub"
+)
+
+// errLinkClosed is returned once a target's links have been closed for good.
+var errLinkClosed = errors.New("datanode: link closed")
+
+// redisConn is the go-redis implementation of nodeConn: one command client
+// (a pool of at most two connections, so the PING lane and the command lane
+// never wait for each other) and, for data nodes, one pub/sub subscription.
+type redisConn struct {
+	p *Pool
+	t *target
+
+	mu          sync.Mutex
+	closed      bool
+	cmd         *redis.Client
+	sub         *redis.Client // data nodes only
+	ps          *redis.PubSub // the live subscription, if any
+	lastLocalIP string        // local address of the latest command connection
+}
+
+func newRedisConn(p *Pool, t *target) *redisConn {
+	c := &redisConn{p: p, t: t}
+	c.cmd = c.newClient(linkTypeCmd)
+	if t.dataNode {
+		c.sub = c.newClient(linkTypePubSub)
+	}
+	return c
+}
+
+// newClient sets every go-redis option that matters explicitly (style §3.6):
+// no retries (they would hide failures from the detector), one dial attempt,
+// RESP2 (data nodes may be Redis 6, peers may be anything), no CLIENT
+// SETINFO (not in the ACL Redis documents for sentinels), a small pool, and
+// our own AUTH and CLIENT SETNAME so rename-command applies to them.
+func (c *redisConn) newClient(linkType string) *redis.Client {
+	o := c.p.opts
+	return redis.NewClient(&redis.Options{
+		Addr:                     c.t.addr.String(),
+		Dialer:                   c.dialer(linkType == linkTypeCmd),
+		OnConnect:                c.onConnect(linkType),
+		Protocol:                 2,
+		MaxRetries:               -1,
+		DialerRetries:            1,
+		DialTimeout:              o.DialTimeout,
+		ReadTimeout:              o.CommandTimeout,
+		WriteTimeout:             o.CommandTimeout,
+		ContextTimeoutEnabled:    true,
+		PoolSize:                 2,
+		MaxIdleConns:             2,
+		MaxActiveConns:           2,
+		PoolTimeout:              o.CommandTimeout,
+		ConnMaxIdleTime:          -1,
+		PipelinePoolSize:         -1,
+		DisableIdentity:          true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+}
+
+func (c *redisConn) dialer(recordLocal bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := net.Dialer{Timeout: c.p.opts.DialTimeout}
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if recordLocal {
+			if la, ok := conn.LocalAddr().(*net.TCPAddr); ok {
+				c.mu.Lock()
+				c.lastLocalIP = la.IP.String()
+				c.mu.Unlock()
+			}
+		}
+		if cfg := c.p.opts.TLSConfig; cfg != nil {
+			cfg = cfg.Clone()
+			if cfg.ServerName == "" {
+				cfg.ServerName = c.t.addr.Host
+			}
+			tc := tls.Client(conn, cfg)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				_ = conn.Close()
+				return nil, fmt.Errorf("datanode: TLS handshake with %s: %w", addr, err)
+			}
+			conn = tc
+		}
+		if !recordLocal && c.hasRenames() {
+			// The pub/sub link: go-redis names SUBSCRIBE and PING itself.
+			conn = &renamingConn{Conn: conn, rename: c.rename}
+		}
+		return conn, nil
+	}
+}
+
+func (c *redisConn) hasRenames() bool {
+	if !c.t.dataNode || c.p.opts.Renames == nil {
+		return false
+	}
+	_, master := c.t.identity()
+	return len(c.p.opts.Renames(master)) > 0
+}
+
+// onConnect authenticates and names a new connection the way
+// sentinelReconnectInstance does, with the master's renamed AUTH and CLIENT.
+func (c *redisConn) onConnect(linkType string) func(ctx context.Context, cn *redis.Conn) error {
+	return func(ctx context.Context, cn *redis.Conn) error {
+		user, pass := c.credentials()
+		if pass != "" {
+			args := []any{c.rename("AUTH")}
+			if user != "" {
+				args = append(args, user)
+			}
+			args = append(args, pass)
+			if err := cn.Do(ctx, args...).Err(); err != nil {
+				return fmt.Errorf("datanode: AUTH on %s: %w", c.t.addr, err)
+			}
+		}
+		if name := c.p.clientName(linkType); name != "" {
+			// A refused CLIENT SETNAME (ACL, renamed away) is harmless, as in
+			// Redis; only a broken link fails the connection.
+			var redisErr redis.Error
+			if err := cn.Do(ctx, c.rename("CLIENT"), "SETNAME", name).Err(); err != nil && !errors.As(err, &redisErr) {
+				return fmt.Errorf("datanode: CLIENT SETNAME on %s: %w", c.t.addr, err)
+			}
+		}
+		return nil
+	}
+}
+
+func (c *redisConn) credentials() (user, pass string) {
+	if !c.t.dataNode {
+		if c.p.opts.PeerCredentials == nil {
+			return "", ""
+		}
+		return c.p.opts.PeerCredentials()
+	}
+	if c.p.opts.Credentials == nil {
+		return "", ""
+	}
+	_, master := c.t.identity()
+	return c.p.opts.Credentials(master)
+}
+
+// rename applies the master's rename-command table; peer sentinels have
+// none (Redis would apply the master's table to them too, which only breaks
+// PING and PUBLISH towards peers, so we do not).
+func (c *redisConn) rename(command string) string {
+	if !c.t.dataNode {
+		return command
+	}
+	_, master := c.t.identity()
+	return c.p.rename(master, command)
+}
+
+func (c *redisConn) client() (*redis.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errLinkClosed
+	}
+	return c.cmd, nil
+}
+
+func (c *redisConn) do(ctx context.Context, args ...any) *redis.Cmd {
+	cl, err := c.client()
+	if err != nil {
+		cmd := redis.NewCmd(ctx, args...)
+		cmd.SetErr(err)
+		return cmd
+	}
+	cmd := cl.Do(ctx, args...)
+	c.dropIfBroken(cl, cmd.Err())
+	return cmd
+}
+
+// dropIfBroken replaces the command client after a failure that says the
+// link is gone, as Sentinel tears an instanceLink down and reconnects on
+// the next tick. Keeping the old client would be slower: after PoolSize
+// failed dials go-redis answers with the cached dial error and probes the
+// server only once a second, which would delay noticing a restarted master.
+func (c *redisConn) dropIfBroken(cl *redis.Client, err error) {
+	if err == nil || Classify(err).Connected() {
+		return
+	}
+	c.mu.Lock()
+	if c.closed || c.cmd != cl {
+		c.mu.Unlock()
+		return // closed, or another lane already replaced it
+	}
+	c.cmd = c.newClient(linkTypeCmd)
+	c.mu.Unlock()
+	_ = cl.Close()
+}
+
+func (c *redisConn) ping(ctx context.Context) error {
+	return c.do(ctx, c.rename("PING")).Err()
+}
+
+func (c *redisConn) info(ctx context.Context) (string, error) {
+	return c.do(ctx, c.rename("INFO")).Text()
+}
+
+func (c *redisConn) localIP(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	ip := c.lastLocalIP
+	c.mu.Unlock()
+	if ip != "" {
+		return ip, nil
+	}
+	// No connection yet: open one. A PING is what Redis would have sent
+	// on a fresh link anyway.
+	if err := c.ping(ctx); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	ip = c.lastLocalIP
+	c.mu.Unlock()
+	if ip == "" {
+		return "", fmt.Errorf("datanode: local address of the link to %s is unknown", c.t.addr)
+	}
+	return ip, nil
+}
+
+func (c *redisConn) publish(ctx context.Context, payload string) error {
+	return c.do(ctx, c.rename("PUBLISH"), monitor.HelloChannel, payload).Err()
+}
+
+func (c *redisConn) askPeer(ctx context.Context, a monitor.AskPeer) (any, error) {
+	return c.do(ctx, "SENTINEL", "is-master-down-by-addr",
+		a.MasterAddr.Host, strconv.Itoa(a.MasterAddr.Port),
+		strconv.FormatUint(a.Epoch, 10), a.RunID).Result()
+}
+
+// replicaOf sends sentinelSendSlaveOf's transaction in one pipeline on one
+// connection: MULTI; SLAVEOF ...; CONFIG REWRITE; CLIENT KILL TYPE normal;
+// CLIENT KILL TYPE pubsub; EXEC. CLIENT KILL skips the calling connection,
+// so the EXEC reply still arrives. Only the link-level error is returned:
+// queued-command errors (CONFIG REWRITE without a config file) do not undo
+// the SLAVEOF, and Sentinel ignores them too.
+func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) error {
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	slaveOf := []any{c.rename("SLAVEOF"), "NO", "ONE"}
+	if !a.NoOne {
+		slaveOf = []any{c.rename("SLAVEOF"), a.NewMaster.Host, strconv.Itoa(a.NewMaster.Port)}
+	}
+	var exec *redis.Cmd
+	_, err = cl.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Do(ctx, c.rename("MULTI"))
+		pipe.Do(ctx, slaveOf...)
+		pipe.Do(ctx, c.rename("CONFIG"), "REWRITE")
+		pipe.Do(ctx, c.rename("CLIENT"), "KILL", "TYPE", "normal")
+		pipe.Do(ctx, c.rename("CLIENT"), "KILL", "TYPE", "pubsub")
+		exec = pipe.Do(ctx, c.rename("EXEC"))
+		return nil
+	})
+	c.dropIfBroken(cl, err)
+	if err != nil && exec != nil && exec.Err() == nil {
+		// Some queued command was refused but EXEC ran: that is success.
+		return nil
+	}
+	return err
+}
+
+func (c *redisConn) scriptKill(ctx context.Context) error {
+	return c.do(ctx, c.rename("SCRIPT"), "KILL").Err()
+}
+
+func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload string)) {
+	for ctx.Err() == nil {
+		ps := c.subscribe(ctx)
+		if ps == nil {
+			return
+		}
+		c.pump(ctx, ps, handle)
+		_ = ps.Close()
+		c.mu.Lock()
+		if c.ps == ps {
+			c.ps = nil
+		}
+		c.mu.Unlock()
+		delay := time.NewTimer(c.p.opts.ReconnectDelay)
+		select {
+		case <-ctx.Done():
+			delay.Stop()
+			return
+		case <-delay.C:
+		}
+	}
+}
+
+// subscribe opens the pub/sub link; nil when the links are closed.
+func (c *redisConn) subscribe(ctx context.Context) *redis.PubSub {
+	c.mu.Lock()
+	sub, closed := c.sub, c.closed
+	c.mu.Unlock()
+	if closed || sub == nil {
+		return nil
+	}
+	// go-redis sends SUBSCRIBE here; a failure surfaces on the first
+	// Receive, which is where pump handles it.
+	ps := sub.Subscribe(ctx, monitor.HelloChannel)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		_ = ps.Close()
+		return nil
+	}
+	c.ps = ps
+	return ps
+}
+
+// pump reads the subscription until it breaks or ctx ends. Silence longer
+// than PubSubIdle is answered with a PING; a second silent period means the
+// link is dead (Sentinel reconnects a pub/sub link after 3 silent publish
+// periods), and pump returns so the link is reopened.
+func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) {
+	probing := false
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, c.p.opts.PubSubIdle)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			var redisErr redis.Error
+			if isTimeout(err) && !errors.As(err, &redisErr) && !probing {
+				probing = true
+				pctx, cancel := context.WithTimeoutCause(ctx, c.p.opts.CommandTimeout, errCommandTimeout)
+				err = ps.Ping(pctx)
+				cancel()
+				if err == nil {
+					continue
+				}
+			}
+			c.p.metrics.commandError(cmdSubscribe, Classify(err))
+			c.p.log.Debug("hello subscription broken", "target", c.t.addr.String(), "err", err)
+			return
+		}
+		probing = false
+		if m, ok := msg.(*redis.Message); ok && m.Channel == monitor.HelloChannel {
+			handle(m.Payload)
+		}
+	}
+}
+
+func (c *redisConn) reconnect(pubSubOnly bool) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	ps := c.ps
+	var old *redis.Client
+	if !pubSubOnly {
+		old = c.cmd
+		c.cmd = c.newClient(linkTypeCmd)
+		c.lastLocalIP = ""
+	}
+	c.mu.Unlock()
+	// Closing the subscription makes pump return; receiveHellos reopens it.
+	if ps != nil {
+		_ = ps.Close()
+	}
+	if old != nil {
+		_ = old.Close()
+	}
+}
+
+func (c *redisConn) close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	ps, cmd, sub := c.ps, c.cmd, c.sub
+	c.ps = nil
+	c.mu.Unlock()
+	var errs []error
+	if ps != nil {
+		errs = append(errs, ps.Close())
+	}
+	errs = append(errs, cmd.Close())
+	if sub != nil {
+		errs = append(errs, sub.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,34 @@
+package datanodetest
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Poll calls cond every tick until it returns true, the context ends, or
+// timeout passes, whichever is first. It is the bounded wait that real
+// processes need (they give no callback when they reach a state).
+func Poll(ctx context.Context, timeout, tick time.Duration, cond func() bool) error {
+	if tick <= 0 {
+		return fmt.Errorf("datanodetest: poll tick must be positive, got %v", tick)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ticker := time.NewTicker(tick)
+	defer ticker.Stop()
+	for {
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			// One last look: the condition may have become true while we waited.
+			if cond() {
+				return nil
+			}
+			return fmt.Errorf("datanodetest: condition not met: %w", ctx.Err())
+		case <-ticker.C:
+		}
+	}
+}

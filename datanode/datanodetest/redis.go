@@ -1,0 +1,135 @@
+package datanodetest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// RedisOptions describes one redis-server to launch.
+type RedisOptions struct {
+	// Port to listen on; 0 picks a free loopback port.
+	Port int
+	// ReplicaOf, when not empty, starts the server as a replica of that
+	// "host:port" address.
+	ReplicaOf string
+	// Args are appended to the generated command line (for example
+	// []string{"--replica-priority", "50"}).
+	Args []string
+	// Dir is the server's working directory; empty creates a temp dir that
+	// Close removes.
+	Dir string
+	// LogPath receives stdout and stderr; empty means <Dir>/redis-<port>.log.
+	LogPath string
+	// Binary defaults to "redis-server".
+	Binary string
+	// StartTimeout bounds the wait for PING; 0 means 10 s.
+	StartTimeout time.Duration
+	// Logger receives debug lines about process starts and ends; nil discards.
+	Logger *slog.Logger
+}
+
+// LaunchRedis starts redis-server on 127.0.0.1 with persistence off
+// (--save ” --appendonly no), waits until it answers PING, and returns the
+// process. The caller must Close it.
+func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
+	if opts.Port < 0 || opts.Port > 65535 {
+		return nil, fmt.Errorf("datanodetest: redis port %d out of range", opts.Port)
+	}
+	if opts.ReplicaOf != "" {
+		if _, _, err := SplitAddr(opts.ReplicaOf); err != nil {
+			return nil, fmt.Errorf("datanodetest: replica-of: %w", err)
+		}
+	}
+	binary := opts.Binary
+	if binary == "" {
+		binary = "redis-server"
+	}
+	dir, ownsDir, err := prepareDir(opts.Dir, "datanodetest-redis-")
+	if err != nil {
+		return nil, err
+	}
+	pickedPort := opts.Port == 0
+	port := opts.Port
+	if pickedPort {
+		if port, err = PickFreePort(); err != nil {
+			return nil, err
+		}
+	}
+	p := &Process{
+		binary:  binary,
+		dir:     dir,
+		ownsDir: ownsDir,
+		logger:  loggerOrDiscard(opts.Logger),
+	}
+	setPort := func(port int) {
+		p.port = port
+		p.name = fmt.Sprintf("%s :%d", filepath.Base(binary), port)
+		p.args = redisArgs(port, dir, opts)
+		p.logPath = opts.LogPath
+		if p.logPath == "" {
+			p.logPath = filepath.Join(dir, fmt.Sprintf("redis-%d.log", port))
+		}
+	}
+	setPort(port)
+	if err := launch(ctx, p, pickedPort, setPort, startTimeout(opts.StartTimeout)); err != nil {
+		_ = p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func redisArgs(port int, dir string, opts RedisOptions) []string {
+	args := []string{
+		"--bind", Loopback,
+		"--port", strconv.Itoa(port),
+		"--save", "",
+		"--appendonly", "no",
+		"--dir", dir,
+		// A distinct dbfilename per port keeps servers sharing a Dir apart.
+		"--dbfilename", fmt.Sprintf("dump-%d.rdb", port),
+		// Redis 7 waits 5 s before a diskless full sync to batch replicas;
+		// tests and benchmarks want replicas linked at once.
+		"--repl-diskless-sync-delay", "0",
+	}
+	if opts.ReplicaOf != "" {
+		host, port, _ := SplitAddr(opts.ReplicaOf) // validated by LaunchRedis
+		args = append(args, "--replicaof", host, strconv.Itoa(port))
+	}
+	return append(args, opts.Args...)
+}
+
+func startTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return defaultStartTimeout
+	}
+	return d
+}
+
+func loggerOrDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// SplitAddr splits "host:port" (IPv6 hosts in brackets) and checks that
+// the host is not empty and the port is in 1..65535.
+func SplitAddr(addr string) (string, int, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("datanodetest: address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("datanodetest: address %q: port must be 1..65535", addr)
+	}
+	if host == "" {
+		return "", 0, fmt.Errorf("datanodetest: address %q: empty host", addr)
+	}
+	return host, port, nil
+}

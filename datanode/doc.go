@@ -1,0 +1,31 @@
+// Package datanode owns every network link from this sentinel to the
+// instances it supervises: the data nodes (masters and replicas, reached
+// through github.com/redis/go-redis/v9) and the peer sentinels.
+//
+// It turns monitor.Action values (Watch, Ping, Info, PublishHello, AskPeer,
+// ReplicaOf, ScriptKill, Reconnect, Unwatch) into commands on the wire and
+// turns what comes back into monitor.Input values (PingResult, InfoResult,
+// HelloReceived, PeerReply) handed to an injected Deliver function. The core
+// never sees an error value: Classify maps every error to a
+// monitor.ReplyKind, and ParseInfo turns INFO text into a monitor.NodeInfo.
+//
+// What it must never do: decide anything. It does not schedule probes, mark
+// instances down, pick replicas or retry on its own; the core decides when to
+// act and this package only executes, one PING in flight per target, each
+// command under its own deadline, with go-redis retries switched off so that
+// no failure is hidden from the detector. It never blocks its caller: Do
+// queues into bounded per-target queues whose overflow is coalesced or
+// dropped and counted. It never logs secrets.
+//
+// Usage sketch:
+//
+//	p := datanode.New(datanode.Options{
+//		Logger:     logger,
+//		Registerer: registry,
+//		MyID:       myID,
+//		Deliver:    func(in monitor.Input) { inbox <- in },
+//	})
+//	go p.Run(ctx) // returns once ctx ends and every link goroutine has exited
+//	p.Do(monitor.Watch{Target: addr, Kind: monitor.KindMaster, Master: "mymaster"})
+//	p.Do(monitor.Ping{Target: addr, Master: "mymaster"})
+package datanode

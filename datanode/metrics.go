@@ -1,0 +1,84 @@
+package datanode
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// Command labels of sentinel_datanode_command_errors_total.
+const (
+	cmdPing       = "ping"
+	cmdInfo       = "info"
+	cmdPublish    = "publish"
+	cmdAskPeer    = "is-master-down-by-addr"
+	cmdReplicaOf  = "replicaof"
+	cmdScriptKill = "script-kill"
+	cmdSubscribe  = "subscribe"
+)
+
+// Reasons of sentinel_datanode_hello_dropped_total.
+const helloMalformed = "malformed"
+
+// Reasons of sentinel_datanode_actions_dropped_total.
+const (
+	dropCoalesced = "coalesced" // a Ping or Info for the target was already queued
+	dropQueueFull = "queue_full"
+	dropUnwatched = "unwatched" // the target has no Watch
+	dropStopped   = "stopped"   // Run has returned
+)
+
+// Link labels of sentinel_datanode_links.
+const (
+	linkCommand = "command"
+	linkPubSub  = "pubsub"
+)
+
+// metrics holds every series this package exports; one instance per Pool.
+type metrics struct {
+	pingDuration   *prometheus.HistogramVec
+	commandErrors  *prometheus.CounterVec
+	helloDropped   *prometheus.CounterVec
+	actionsDropped *prometheus.CounterVec
+	links          *prometheus.GaugeVec
+}
+
+func newMetrics(r prometheus.Registerer) *metrics {
+	f := promauto.With(r)
+	m := &metrics{
+		pingDuration: f.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sentinel_datanode_ping_duration_seconds",
+			Help:    "Round-trip time of PING to data nodes and peer sentinels, by role (master, slave, sentinel).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"role"}),
+		commandErrors: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_datanode_command_errors_total",
+			Help: "Commands to data nodes and peers that did not get a normal reply, by command and reply kind.",
+		}, []string{"command", "kind"}),
+		helloDropped: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_datanode_hello_dropped_total",
+			Help: "Messages on __sentinel__:hello that were not delivered, by reason.",
+		}, []string{"reason"}),
+		actionsDropped: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_datanode_actions_dropped_total",
+			Help: "Actions not executed, by action and reason (coalesced, queue_full, unwatched, stopped).",
+		}, []string{"action", "reason"}),
+		links: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_datanode_links",
+			Help: "Links currently held open to watched instances, by link type (command, pubsub).",
+		}, []string{"link"}),
+	}
+	// Pre-initialise the series operators alert on, so they exist at zero.
+	for _, k := range []monitor.InstanceKind{monitor.KindMaster, monitor.KindReplica, monitor.KindSentinel} {
+		m.pingDuration.WithLabelValues(k.String())
+	}
+	m.helloDropped.WithLabelValues(helloMalformed)
+	m.links.WithLabelValues(linkCommand)
+	m.links.WithLabelValues(linkPubSub)
+	return m
+}
+
+func (m *metrics) commandError(command string, kind monitor.ReplyKind) {
+	m.commandErrors.WithLabelValues(command, kind.String()).Inc()
+}

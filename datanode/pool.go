@@ -1,0 +1,293 @@
+package datanode
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// Defaults for zero Options fields.
+const (
+	DefaultDialTimeout    = time.Second
+	DefaultCommandTimeout = time.Second
+	DefaultQueueSize      = 32
+	DefaultPubSubIdle     = 5 * time.Second
+	DefaultReconnectDelay = 250 * time.Millisecond
+)
+
+// Options configures a Pool. Only Deliver is required.
+type Options struct {
+	// Logger receives link-level logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the package's metrics; nil registers nowhere.
+	Registerer prometheus.Registerer
+	// MyID is this sentinel's run id; its first 8 characters name our
+	// connections on the data nodes (sentinel-<id8>-cmd / -pubsub), as Redis
+	// does, so operators can tell them apart in CLIENT LIST.
+	MyID string
+	// DialTimeout bounds connection set-up (TCP, TLS, AUTH, CLIENT SETNAME).
+	DialTimeout time.Duration
+	// CommandTimeout is the deadline of every single command.
+	CommandTimeout time.Duration
+	// Credentials returns auth-user/auth-pass for the data nodes of a
+	// master; nil or an empty password means no AUTH.
+	Credentials func(master string) (user, pass string)
+	// PeerCredentials returns sentinel-user/sentinel-pass for peer
+	// sentinels; nil or an empty password means no AUTH.
+	PeerCredentials func() (user, pass string)
+	// Renames returns the rename-command table of a master (original
+	// command name → new name, any case). It applies to the data nodes of
+	// that master only, never to peer sentinels.
+	Renames func(master string) map[string]string
+	// Deliver receives every result. It is called from the Pool's
+	// goroutines, never while a lock is held; it may block briefly but must
+	// return promptly once the Run context is done.
+	Deliver func(monitor.Input)
+	// AnnounceHost is put in hellos whose SentinelAddr.Host is empty; when
+	// it is empty too, the local IP address of the link is used, as Redis
+	// does without announce-ip.
+	AnnounceHost string
+	// TLSConfig, when set, makes every link use TLS (tls-replication).
+	TLSConfig *tls.Config
+	// QueueSize bounds the per-target queue of non-PING actions.
+	QueueSize int
+	// PubSubIdle is how long the hello subscription may stay silent before
+	// the link is probed with a PING (and reopened if that fails).
+	PubSubIdle time.Duration
+	// ReconnectDelay is the pause before reopening a broken pub/sub link.
+	ReconnectDelay time.Duration
+}
+
+func (o *Options) setDefaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registerer == nil {
+		o.Registerer = prometheus.NewRegistry()
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = DefaultDialTimeout
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = DefaultCommandTimeout
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	if o.PubSubIdle <= 0 {
+		o.PubSubIdle = DefaultPubSubIdle
+	}
+	if o.ReconnectDelay <= 0 {
+		o.ReconnectDelay = DefaultReconnectDelay
+	}
+	if o.Deliver == nil {
+		o.Deliver = func(monitor.Input) {}
+	}
+}
+
+// Pool holds the links to every instance the core watches and executes the
+// core's actions on them. Create it with New, start it with Run, feed it with
+// Do. A Pool runs once: after Run returns, Do drops everything.
+type Pool struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+	// connect opens the I/O of a target; tests replace it with fakes.
+	connect func(t *target) nodeConn
+
+	mu      sync.Mutex
+	targets map[monitor.Addr]*target
+	runCtx  context.Context // set by Run while it runs; nil before
+	stopped bool
+	wg      sync.WaitGroup // every target goroutine
+}
+
+// New builds a Pool. Nothing is dialled until Run runs and a Watch arrives.
+func New(opts Options) *Pool {
+	opts.setDefaults()
+	p := &Pool{
+		opts:    opts,
+		log:     opts.Logger.With("component", "datanode"),
+		metrics: newMetrics(opts.Registerer),
+		targets: make(map[monitor.Addr]*target),
+	}
+	p.connect = func(t *target) nodeConn { return newRedisConn(p, t) }
+	return p
+}
+
+// ErrAlreadyRun is returned by a second call to Run.
+var ErrAlreadyRun = errors.New("datanode: Pool.Run called twice")
+
+// Run owns every link goroutine. It returns nil once ctx is done and all of
+// them have exited and every link is closed.
+func (p *Pool) Run(ctx context.Context) error {
+	p.mu.Lock()
+	if p.runCtx != nil || p.stopped {
+		p.mu.Unlock()
+		return ErrAlreadyRun
+	}
+	p.runCtx = ctx
+	for _, t := range p.targets {
+		p.startLocked(t)
+	}
+	p.mu.Unlock()
+
+	<-ctx.Done()
+
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	// Every target context derives from ctx, so all target goroutines are
+	// already winding down; wait for them outside the lock, since they
+	// never take it but Do might be waiting on it.
+	p.wg.Wait()
+	p.mu.Lock()
+	clear(p.targets)
+	p.mu.Unlock()
+	p.metrics.links.WithLabelValues(linkCommand).Set(0)
+	p.metrics.links.WithLabelValues(linkPubSub).Set(0)
+	return nil
+}
+
+// Do hands one action to the Pool. It never blocks on I/O: actions are
+// queued per target and executed by that target's goroutines. Overflow
+// policy: a Ping while a Ping for the same target is queued, or an Info while
+// an Info is queued, coalesces into the queued one; any other action that
+// finds its target's queue (Options.QueueSize) full is dropped and logged.
+// Actions for targets without a Watch, and everything after Run returned, are
+// dropped. Every drop is counted in sentinel_datanode_actions_dropped_total.
+// Actions this package does not execute (FlushConfig, scripts) are ignored
+// with a debug log.
+func (p *Pool) Do(a monitor.Action) {
+	switch a := a.(type) {
+	case monitor.Watch:
+		p.watch(a)
+	case monitor.Unwatch:
+		p.unwatch(a.Target)
+	case monitor.Ping:
+		p.withTarget("ping", a.Target, func(t *target) { t.enqueuePing(a) })
+	case monitor.Info:
+		p.withTarget("info", a.Target, func(t *target) { t.enqueueInfo(a) })
+	case monitor.PublishHello:
+		p.withTarget("publish-hello", a.Target, func(t *target) { t.enqueue("publish-hello", a) })
+	case monitor.AskPeer:
+		p.withTarget("ask-peer", a.Peer, func(t *target) { t.enqueue("ask-peer", a) })
+	case monitor.ReplicaOf:
+		p.withTarget("replicaof", a.Target, func(t *target) { t.enqueue("replicaof", a) })
+	case monitor.ScriptKill:
+		p.withTarget("script-kill", a.Target, func(t *target) { t.enqueue("script-kill", a) })
+	case monitor.Reconnect:
+		// Closing sockets does not block, but keep it outside p.mu anyway.
+		var t *target
+		p.withTarget("reconnect", a.Target, func(found *target) { t = found })
+		if t != nil {
+			t.conn.reconnect(a.PubSub)
+		}
+	default:
+		p.log.Debug("action ignored: not a link action", "action", fmt.Sprintf("%T", a))
+	}
+}
+
+// withTarget runs f on the target of addr while holding p.mu, or counts the
+// drop. f must not block.
+func (p *Pool) withTarget(action string, addr monitor.Addr, f func(t *target)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		p.metrics.actionsDropped.WithLabelValues(action, dropStopped).Inc()
+		return
+	}
+	t, ok := p.targets[addr]
+	if !ok {
+		p.metrics.actionsDropped.WithLabelValues(action, dropUnwatched).Inc()
+		p.log.Debug("action dropped: target not watched", "action", action, "target", addr.String())
+		return
+	}
+	f(t)
+}
+
+func (p *Pool) watch(w monitor.Watch) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		p.metrics.actionsDropped.WithLabelValues("watch", dropStopped).Inc()
+		return
+	}
+	if t, ok := p.targets[w.Target]; ok {
+		// Kind and master may change (a replica promoted, a peer shared by
+		// several masters); the links stay, credentials and renames are
+		// read again on the next connect.
+		t.update(w.Kind, w.Master)
+		return
+	}
+	t := newTarget(p, w)
+	p.targets[w.Target] = t
+	p.metrics.links.WithLabelValues(linkCommand).Inc()
+	if t.isDataNode() {
+		p.metrics.links.WithLabelValues(linkPubSub).Inc()
+	}
+	if p.runCtx != nil {
+		p.startLocked(t)
+	}
+}
+
+func (p *Pool) unwatch(addr monitor.Addr) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.targets[addr]
+	if !ok {
+		return
+	}
+	delete(p.targets, addr)
+	p.metrics.links.WithLabelValues(linkCommand).Dec()
+	if t.isDataNode() {
+		p.metrics.links.WithLabelValues(linkPubSub).Dec()
+	}
+	if t.cancel != nil {
+		t.cancel() // its goroutines close the links and exit; Run waits for them
+	} else {
+		_ = t.conn.close()
+	}
+}
+
+// startLocked starts t's goroutines under the Run context. p.mu is held.
+func (p *Pool) startLocked(t *target) {
+	ctx, cancel := context.WithCancel(p.runCtx)
+	t.cancel = cancel
+	p.wg.Go(func() { t.run(ctx) })
+}
+
+// rename maps a command through master's rename-command table.
+func (p *Pool) rename(master, command string) string {
+	if p.opts.Renames == nil {
+		return command
+	}
+	for from, to := range p.opts.Renames(master) {
+		if to != "" && strings.EqualFold(from, command) {
+			return to
+		}
+	}
+	return command
+}
+
+// clientName is what CLIENT SETNAME gives our link, like Redis's
+// sentinelSetClientName: sentinel-<first 8 of myid>-<type>.
+func (p *Pool) clientName(linkType string) string {
+	id := p.opts.MyID
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	if id == "" {
+		return ""
+	}
+	return "sentinel-" + id + "-" + linkType
+}

@@ -1,0 +1,290 @@
+package datanode
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// errCommandTimeout is the cause attached to every per-command deadline, so
+// a timeout in the logs names the limit that fired. It wraps
+// context.DeadlineExceeded so Classify sees a timeout either way.
+var errCommandTimeout = fmt.Errorf("datanode: command timeout (Options.CommandTimeout) expired: %w", context.DeadlineExceeded)
+
+// nodeConn is the I/O of one watched instance. redisConn is the real one;
+// tests substitute fakes to drive the queueing logic without sockets.
+type nodeConn interface {
+	ping(ctx context.Context) error
+	info(ctx context.Context) (string, error)
+	// localIP returns the local address of the command link, connecting
+	// first if needed: it is what a hello without announce-ip carries.
+	localIP(ctx context.Context) (string, error)
+	publish(ctx context.Context, payload string) error
+	askPeer(ctx context.Context, a monitor.AskPeer) (any, error)
+	replicaOf(ctx context.Context, a monitor.ReplicaOf) error
+	scriptKill(ctx context.Context) error
+	// receiveHellos subscribes to the hello channel and calls handle for
+	// every message until ctx is done, reopening the link when it breaks.
+	receiveHellos(ctx context.Context, handle func(payload string))
+	// reconnect drops the open connections; the next command reopens them.
+	// It must not block.
+	reconnect(pubSubOnly bool)
+	close() error
+}
+
+// target is one watched instance: its links and the two lanes that use them.
+// PINGs have their own lane so that a slow INFO or a failover transaction
+// never delays failure detection, and so that at most one PING is in flight.
+type target struct {
+	p        *Pool
+	addr     monitor.Addr
+	dataNode bool // masters and replicas get a pub/sub link; sentinels do not
+
+	mu     sync.Mutex
+	kind   monitor.InstanceKind
+	master string
+
+	pings      chan monitor.Ping   // capacity 1: the queued PING, if any
+	commands   chan monitor.Action // capacity Options.QueueSize
+	infoQueued atomic.Bool         // an Info sits in commands
+
+	conn   nodeConn
+	cancel context.CancelFunc // set under Pool.mu when started
+}
+
+func newTarget(p *Pool, w monitor.Watch) *target {
+	t := &target{
+		p:        p,
+		addr:     w.Target,
+		dataNode: w.Kind != monitor.KindSentinel,
+		kind:     w.Kind,
+		master:   w.Master,
+		pings:    make(chan monitor.Ping, 1),
+		commands: make(chan monitor.Action, p.opts.QueueSize),
+	}
+	t.conn = p.connect(t)
+	return t
+}
+
+func (t *target) isDataNode() bool { return t.dataNode }
+
+func (t *target) update(kind monitor.InstanceKind, master string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.kind = kind
+	if master != "" {
+		t.master = master
+	}
+}
+
+func (t *target) identity() (monitor.InstanceKind, string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.kind, t.master
+}
+
+func (t *target) enqueuePing(a monitor.Ping) {
+	select {
+	case t.pings <- a:
+	default:
+		t.p.metrics.actionsDropped.WithLabelValues("ping", dropCoalesced).Inc()
+	}
+}
+
+func (t *target) enqueueInfo(a monitor.Info) {
+	if !t.infoQueued.CompareAndSwap(false, true) {
+		t.p.metrics.actionsDropped.WithLabelValues("info", dropCoalesced).Inc()
+		return
+	}
+	if !t.tryEnqueue("info", a) {
+		t.infoQueued.Store(false)
+	}
+}
+
+func (t *target) enqueue(action string, a monitor.Action) { t.tryEnqueue(action, a) }
+
+func (t *target) tryEnqueue(action string, a monitor.Action) bool {
+	select {
+	case t.commands <- a:
+		return true
+	default:
+		t.p.metrics.actionsDropped.WithLabelValues(action, dropQueueFull).Inc()
+		t.p.log.Warn("action dropped: queue full", "action", action, "target", t.addr.String(), "queue_size", cap(t.commands))
+		return false
+	}
+}
+
+// run owns the target's goroutines. When ctx ends it closes the links, which
+// unblocks anything still waiting on the network, and waits for them.
+func (t *target) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { t.pingLoop(ctx) })
+	wg.Go(func() { t.commandLoop(ctx) })
+	if t.dataNode {
+		wg.Go(func() {
+			t.conn.receiveHellos(ctx, func(payload string) { t.handleHello(ctx, payload) })
+		})
+	}
+	<-ctx.Done()
+	if err := t.conn.close(); err != nil {
+		t.p.log.Debug("closing links", "target", t.addr.String(), "err", err)
+	}
+	wg.Wait()
+}
+
+func (t *target) deliver(ctx context.Context, in monitor.Input) {
+	if ctx.Err() != nil {
+		return // shutting down or unwatched: nobody wants the result
+	}
+	t.p.opts.Deliver(in)
+}
+
+func (t *target) commandContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, t.p.opts.CommandTimeout, errCommandTimeout)
+}
+
+func (t *target) pingLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.pings:
+		}
+		cctx, cancel := t.commandContext(ctx)
+		start := time.Now()
+		err := t.conn.ping(cctx)
+		elapsed := time.Since(start)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		kind := Classify(err)
+		role, _ := t.identity()
+		if kind.Connected() {
+			t.p.metrics.pingDuration.WithLabelValues(role.String()).Observe(elapsed.Seconds())
+		}
+		if kind != monitor.ReplyPong {
+			t.p.metrics.commandError(cmdPing, kind)
+			t.p.log.Debug("ping failed", "target", t.addr.String(), "kind", kind.String(), "err", err)
+		}
+		t.deliver(ctx, monitor.PingResult{At: time.Now(), Target: t.addr, Kind: kind})
+	}
+}
+
+func (t *target) commandLoop(ctx context.Context) {
+	for {
+		var a monitor.Action
+		select {
+		case <-ctx.Done():
+			return
+		case a = <-t.commands:
+		}
+		cctx, cancel := t.commandContext(ctx)
+		switch a := a.(type) {
+		case monitor.Info:
+			t.infoQueued.Store(false)
+			t.doInfo(ctx, cctx)
+		case monitor.PublishHello:
+			t.doPublishHello(cctx, a)
+		case monitor.AskPeer:
+			t.doAskPeer(ctx, cctx, a)
+		case monitor.ReplicaOf:
+			t.doReplicaOf(cctx, a)
+		case monitor.ScriptKill:
+			if err := t.conn.scriptKill(cctx); err != nil {
+				t.commandFailed(cmdScriptKill, err)
+			}
+		}
+		cancel()
+	}
+}
+
+func (t *target) commandFailed(command string, err error) {
+	kind := Classify(err)
+	t.p.metrics.commandError(command, kind)
+	t.p.log.Debug("command failed", "command", command, "target", t.addr.String(), "kind", kind.String(), "err", err)
+}
+
+func (t *target) doInfo(ctx, cctx context.Context) {
+	raw, err := t.conn.info(cctx)
+	if ctx.Err() != nil {
+		return
+	}
+	res := monitor.InfoResult{Target: t.addr, Kind: Classify(err), Raw: raw}
+	if err != nil {
+		t.commandFailed(cmdInfo, err)
+	} else if info, perr := ParseInfo(raw); perr != nil {
+		res.Kind = monitor.ReplyOther
+		t.p.metrics.commandError(cmdInfo, monitor.ReplyOther)
+		t.p.log.Debug("INFO reply does not parse", "target", t.addr.String(), "err", perr)
+	} else {
+		res.Info = info
+	}
+	res.At = time.Now()
+	t.deliver(ctx, res)
+}
+
+func (t *target) doPublishHello(cctx context.Context, a monitor.PublishHello) {
+	h := a.Hello
+	if h.SentinelAddr.Host == "" {
+		h.SentinelAddr.Host = t.p.opts.AnnounceHost
+	}
+	if h.SentinelAddr.Host == "" {
+		ip, err := t.conn.localIP(cctx)
+		if err != nil {
+			t.commandFailed(cmdPublish, err)
+			return
+		}
+		h.SentinelAddr.Host = ip
+	}
+	if err := t.conn.publish(cctx, h.String()); err != nil {
+		t.commandFailed(cmdPublish, err)
+	}
+}
+
+func (t *target) doAskPeer(ctx, cctx context.Context, a monitor.AskPeer) {
+	reply, err := t.conn.askPeer(cctx, a)
+	if ctx.Err() != nil {
+		return
+	}
+	res := monitor.PeerReply{Master: a.Master, Peer: a.PeerRunID, Kind: Classify(err)}
+	if err != nil {
+		t.commandFailed(cmdAskPeer, err)
+	} else if r, perr := parseIsMasterDownReply(reply); perr != nil {
+		res.Kind = monitor.ReplyOther
+		t.p.metrics.commandError(cmdAskPeer, monitor.ReplyOther)
+		t.p.log.Debug("malformed is-master-down-by-addr reply", "peer", t.addr.String(), "err", perr)
+	} else {
+		res.Down, res.LeaderRunID, res.LeaderEpoch = r.Down, r.Leader, r.LeaderEpoch
+	}
+	res.At = time.Now()
+	t.deliver(ctx, res)
+}
+
+func (t *target) doReplicaOf(cctx context.Context, a monitor.ReplicaOf) {
+	// Like sentinelSendSlaveOf, the replies are not acted upon: the effect is
+	// verified through INFO. Failures are logged and counted.
+	if err := t.conn.replicaOf(cctx, a); err != nil {
+		t.commandFailed(cmdReplicaOf, err)
+		to := "NO ONE"
+		if !a.NoOne {
+			to = a.NewMaster.Host + " " + strconv.Itoa(a.NewMaster.Port)
+		}
+		t.p.log.Warn("replicaof transaction failed", "target", t.addr.String(), "to", to, "err", err)
+	}
+}
+
+func (t *target) handleHello(ctx context.Context, payload string) {
+	h, err := monitor.ParseHello(payload)
+	if err != nil {
+		t.p.metrics.helloDropped.WithLabelValues(helloMalformed).Inc()
+		t.p.log.Debug("hello dropped", "via", t.addr.String(), "err", err)
+		return
+	}
+	t.deliver(ctx, monitor.HelloReceived{At: time.Now(), Via: t.addr, Hello: h})
+}

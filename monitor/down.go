@@ -1,0 +1,154 @@
+package monitor
+
+import (
+	"fmt"
+	"time"
+)
+
+// checkSDown is sentinelCheckSubjectivelyDown. Not called in TILT.
+func (c *Core) checkSDown(i *instance, now time.Time) {
+	l := i.link
+	m := i.m
+	var elapsed time.Duration
+	switch {
+	case !l.actPing.IsZero():
+		elapsed = now.Sub(l.actPing)
+	case l.disconnected:
+		elapsed = now.Sub(l.lastAvail)
+	}
+	down := elapsed > m.downAfter ||
+		// A master that says it is a replica is as good as unreachable.
+		(i.kind == KindMaster && i.roleReported == RoleReplica &&
+			now.Sub(i.roleReportedTime) > m.downAfter+2*c.timers.InfoPeriod) ||
+		// A rebooted master that keeps answering -LOADING.
+		(i.flags&FlagMasterReboot != 0 && now.Sub(i.rebootSince) > m.rebootDownAfter)
+	if down {
+		if i.flags&FlagSDown == 0 {
+			i.flags |= FlagSDown
+			i.sdownSince = now
+			c.event("+sdown", LevelWarning, i, "")
+			if i.kind == KindMaster && !c.tilt {
+				// Ask the peers now rather than at the next ask period: the
+				// sooner we know, the sooner the failover starts.
+				c.askPeers(m, now, true)
+			}
+		}
+		return
+	}
+	if i.flags&FlagSDown != 0 {
+		i.flags &^= FlagSDown | FlagScriptKillSent
+		c.event("-sdown", LevelWarning, i, "")
+	}
+}
+
+// checkODown is sentinelCheckObjectivelyDown: our SDOWN plus the peers whose
+// fresh is-master-down-by-addr reply said down, against the quorum.
+func (c *Core) checkODown(m *master, now time.Time) {
+	votes := 0
+	odown := false
+	if m.inst.flags&FlagSDown != 0 {
+		votes = 1
+		for _, s := range m.sentinels {
+			if s.flags&FlagMasterDown != 0 {
+				votes++
+			}
+		}
+		odown = votes >= m.quorum
+	}
+	if odown {
+		if m.inst.flags&FlagODown == 0 {
+			m.inst.flags |= FlagODown
+			m.inst.odownSince = now
+			c.event("+odown", LevelWarning, m.inst, fmt.Sprintf("#quorum %d/%d", votes, m.quorum))
+		}
+		return
+	}
+	if m.inst.flags&FlagODown != 0 {
+		m.inst.flags &^= FlagODown
+		c.event("-odown", LevelWarning, m.inst, "")
+	}
+}
+
+// askPeers is sentinelAskMasterStateToOtherSentinels. Opinions older than
+// 5 ask periods are dropped; while the master is SDOWN every connected peer
+// is asked once per ask period (at once when forced), with our run id
+// attached when we run a failover, which asks for a vote too.
+func (c *Core) askPeers(m *master, now time.Time, forced bool) {
+	for _, s := range m.sentinels {
+		if now.Sub(s.lastDownReply) > 5*c.timers.AskPeriod {
+			s.flags &^= FlagMasterDown
+			s.leader = ""
+			s.leaderEpoch = 0
+		}
+		if s.askPending+s.askStale > 0 && now.Sub(s.askSentAt) > 5*c.timers.AskPeriod {
+			// The driver answers every AskPeer; if it did not, stop waiting.
+			s.askPending, s.askStale = 0, 0
+		}
+		if m.inst.flags&FlagSDown == 0 || s.link.disconnected {
+			continue
+		}
+		if !forced && (now.Sub(s.lastDownReply) < c.timers.AskPeriod || s.askPending > 0) {
+			continue
+		}
+		runID := "*"
+		if m.failoverState > FailoverNone {
+			runID = c.myID
+		}
+		s.askPending++
+		s.askSentAt = now
+		c.act(AskPeer{
+			Peer:       s.addr,
+			PeerRunID:  s.runID,
+			Master:     m.name,
+			MasterAddr: m.inst.addr,
+			Epoch:      c.currentEpoch,
+			RunID:      runID,
+		})
+	}
+}
+
+// onPeerReply is sentinelReceiveIsMasterDownReply. Replies to questions
+// about an address we have since switched away from are dropped, so an old
+// master's "down" can never count against the new one.
+func (c *Core) onPeerReply(in PeerReply) {
+	m := c.masterByName(in.Master)
+	if m == nil {
+		return
+	}
+	s := m.sentinelByRunID(in.Peer)
+	if s == nil {
+		return
+	}
+	switch {
+	case s.askStale > 0:
+		s.askStale--
+		return
+	case s.askPending > 0:
+		s.askPending--
+	default:
+		return // nothing asked: unsolicited or duplicated
+	}
+	if in.Kind != ReplyPong {
+		return
+	}
+	s.lastDownReply = in.At
+	if in.Down {
+		s.flags |= FlagMasterDown
+	} else {
+		s.flags &^= FlagMasterDown
+	}
+	if in.LeaderRunID != "*" && in.LeaderRunID != "" {
+		s.leader = in.LeaderRunID
+		s.leaderEpoch = in.LeaderEpoch
+	}
+	if c.tilt {
+		return
+	}
+	// Act on the answer now instead of at the next tick: the quorum or the
+	// election may have just been reached.
+	c.checkODown(m, in.At)
+	if c.startFailoverIfNeeded(m, in.At) {
+		c.askPeers(m, in.At, true)
+	}
+	c.runFailover(m, in.At)
+}

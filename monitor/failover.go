@@ -1,0 +1,432 @@
+package monitor
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sentinelgo/sentinel/election"
+)
+
+// setFailoverState is the one place failover states change. It refuses
+// (panics on) transitions sentinel.c never makes: that is a bug in this
+// package, not bad input.
+func (c *Core) setFailoverState(m *master, to FailoverState, now time.Time) {
+	from := m.failoverState
+	legal := false
+	switch to {
+	case FailoverNone:
+		legal = true // abort (checked by abortFailover) or reset
+	case FailoverWaitStart:
+		legal = from == FailoverNone
+	default:
+		legal = to == from+1
+	}
+	if !legal {
+		panic(fmt.Sprintf("monitor: illegal failover transition %s -> %s for %s", from, to, m.name))
+	}
+	m.failoverState = to
+	m.failoverStateSince = now
+}
+
+// desync is the random start delay of sentinel.c (rand() % SENTINEL_MAX_DESYNC).
+func (c *Core) desync() time.Duration {
+	if c.timers.MaxDesync <= 0 {
+		return 0
+	}
+	return time.Duration(c.rng.Int64N(int64(c.timers.MaxDesync)))
+}
+
+// startFailoverIfNeeded is sentinelStartFailoverIfNeeded: ODOWN, no failover
+// running, and no attempt of ours (or vote for someone else) in the last
+// 2 × failover-timeout.
+func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
+	if m.inst.flags&FlagODown == 0 || m.inst.flags&FlagFailoverInProgress != 0 {
+		return false
+	}
+	if !m.failoverStart.IsZero() && now.Sub(m.failoverStart) < 2*m.failoverTimeout {
+		return false
+	}
+	c.startFailover(m, now)
+	return true
+}
+
+// startFailover is sentinelStartFailover: a new epoch is ours to try.
+func (c *Core) startFailover(m *master, now time.Time) {
+	c.setFailoverState(m, FailoverWaitStart, now)
+	m.inst.flags |= FlagFailoverInProgress
+	c.currentEpoch++
+	m.failoverEpoch = c.currentEpoch
+	c.flushConfig()
+	c.newEpochEvent()
+	c.event("+try-failover", LevelWarning, m.inst, "")
+	m.failoverStart = now.Add(c.desync())
+}
+
+// voteLeader is sentinelVoteLeader, through election.Vote.
+func (c *Core) voteLeader(m *master, reqEpoch uint64, runID string, now time.Time) {
+	res := election.Vote(election.VoteState{CurrentEpoch: c.currentEpoch, LeaderEpoch: m.leaderEpoch, Leader: m.leader}, reqEpoch, runID)
+	if res.EpochAdopted {
+		c.currentEpoch = res.State.CurrentEpoch
+		c.flushConfig()
+		c.newEpochEvent()
+	}
+	if res.Voted {
+		m.leader = res.State.Leader
+		m.leaderEpoch = res.State.LeaderEpoch
+		c.flushConfig()
+		c.event("+vote-for-leader", LevelWarning, nil, m.leader+" "+strconv.FormatUint(m.leaderEpoch, 10))
+		// Voting for someone else holds back our own attempt.
+		if !strings.EqualFold(m.leader, c.myID) {
+			m.failoverStart = now.Add(c.desync())
+		}
+	}
+}
+
+// leaderFor is sentinelGetLeader: the peers' votes in the current epoch,
+// plus ours (for the most voted, else ourselves); a winner needs a majority
+// of all known sentinels and the quorum.
+func (c *Core) leaderFor(m *master, epoch uint64, now time.Time) (string, bool) {
+	votes := make(map[string]string, len(m.sentinels)+1)
+	for _, s := range m.sentinels {
+		if s.leader != "" && s.leaderEpoch == c.currentEpoch {
+			votes[s.runID] = s.leader
+		}
+	}
+	want := election.MostVoted(votes)
+	if want == "" {
+		want = c.myID
+	}
+	c.voteLeader(m, epoch, want, now)
+	if m.leader != "" && m.leaderEpoch == epoch {
+		votes[c.myID] = m.leader
+	}
+	return election.Tally(votes, len(m.sentinels)+1, m.quorum)
+}
+
+// runFailover is sentinelFailoverStateMachine, repeated while the state
+// advances so one input can carry the failover as far as it can go (Redis
+// moves one state per timer tick).
+func (c *Core) runFailover(m *master, now time.Time) {
+	for range maxStateMachineSteps {
+		if m.inst.flags&FlagFailoverInProgress == 0 || c.masterByName(m.name) != m {
+			return
+		}
+		before := m.failoverState
+		switch m.failoverState {
+		case FailoverWaitStart:
+			c.failoverWaitStart(m, now)
+		case FailoverSelectReplica:
+			c.failoverSelectReplica(m, now)
+		case FailoverSendReplicaOfNoOne:
+			c.failoverSendReplicaOfNoOne(m, now)
+		case FailoverWaitPromotion:
+			c.failoverWaitPromotion(m, now)
+		case FailoverReconfReplicas:
+			c.failoverReconfNextReplica(m, now)
+		case FailoverUpdateConfig:
+			c.switchToPromoted(m, now)
+			return
+		}
+		if m.failoverState == before {
+			return
+		}
+	}
+}
+
+func (c *Core) failoverWaitStart(m *master, now time.Time) {
+	leader, ok := c.leaderFor(m, m.failoverEpoch, now)
+	isLeader := ok && strings.EqualFold(leader, c.myID)
+	if !isLeader && m.inst.flags&FlagForceFailover == 0 {
+		timeout := min(c.timers.ElectionTimeout, m.failoverTimeout)
+		if now.Sub(m.failoverStart) > timeout {
+			c.event("-failover-abort-not-elected", LevelWarning, m.inst, "")
+			c.abortFailover(m, now)
+		}
+		return
+	}
+	c.event("+elected-leader", LevelWarning, m.inst, "")
+	c.setFailoverState(m, FailoverSelectReplica, now)
+	c.event("+failover-state-select-slave", LevelWarning, m.inst, "")
+}
+
+func (c *Core) failoverSelectReplica(m *master, now time.Time) {
+	r := c.selectReplica(m, now)
+	if r == nil {
+		c.event("-failover-abort-no-good-slave", LevelWarning, m.inst, "")
+		c.abortFailover(m, now)
+		return
+	}
+	c.event("+selected-slave", LevelWarning, r, "")
+	r.flags |= FlagPromoted
+	m.promoted = r
+	c.setFailoverState(m, FailoverSendReplicaOfNoOne, now)
+	c.event("+failover-state-send-slaveof-noone", LevelNotice, r, "")
+}
+
+func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
+	r := m.promoted
+	// The command cannot go to a disconnected replica; retry until the
+	// failover timeout, then give up.
+	if r.link.disconnected {
+		if now.Sub(m.failoverStateSince) > m.failoverTimeout {
+			c.event("-failover-abort-slave-timeout", LevelWarning, m.inst, "")
+			c.abortFailover(m, now)
+		}
+		return
+	}
+	c.act(ReplicaOf{Target: r.addr, Master: m.name, NoOne: true})
+	c.event("+failover-state-wait-promotion", LevelNotice, r, "")
+	c.setFailoverState(m, FailoverWaitPromotion, now)
+}
+
+func (c *Core) failoverWaitPromotion(m *master, now time.Time) {
+	if now.Sub(m.failoverStateSince) > m.failoverTimeout {
+		c.event("-failover-abort-slave-timeout", LevelWarning, m.inst, "")
+		c.abortFailover(m, now)
+	}
+}
+
+// abortFailover is sentinelAbortFailover; legal only up to WAIT_PROMOTION.
+func (c *Core) abortFailover(m *master, now time.Time) {
+	if m.failoverState > FailoverWaitPromotion {
+		panic("monitor: abort after promotion for " + m.name)
+	}
+	m.inst.flags &^= FlagFailoverInProgress | FlagForceFailover
+	c.setFailoverState(m, FailoverNone, now)
+	if m.promoted != nil {
+		m.promoted.flags &^= FlagPromoted
+		m.promoted = nil
+	}
+}
+
+// failoverReconfNextReplica is sentinelFailoverReconfNextSlave: repoint the
+// other replicas, parallel-syncs at a time, then detect the end.
+func (c *Core) failoverReconfNextReplica(m *master, now time.Time) {
+	inProgress := 0
+	for _, r := range m.replicas {
+		if r.flags&(FlagReconfSent|FlagReconfInprog) != 0 {
+			inProgress++
+		}
+	}
+	for _, r := range m.replicas {
+		if inProgress >= m.parallelSyncs {
+			break
+		}
+		if r.flags&(FlagPromoted|FlagReconfDone) != 0 {
+			continue
+		}
+		// A replica stuck in "sent" is counted as done; the layout
+		// enforcement fixes it later if needed.
+		if r.flags&FlagReconfSent != 0 && now.Sub(r.reconfSentTime) > c.timers.SlaveReconfTimeout {
+			c.event("-slave-reconf-sent-timeout", LevelNotice, r, "")
+			r.flags &^= FlagReconfSent
+			r.flags |= FlagReconfDone
+		}
+		if r.flags&(FlagReconfSent|FlagReconfInprog|FlagReconfDone) != 0 || r.link.disconnected {
+			continue
+		}
+		c.act(c.replicaOf(r, m.promoted.addr))
+		r.flags |= FlagReconfSent
+		r.reconfSentTime = now
+		c.event("+slave-reconf-sent", LevelNotice, r, "")
+		inProgress++
+	}
+	c.failoverDetectEnd(m, now)
+}
+
+// failoverDetectEnd is sentinelFailoverDetectEnd.
+func (c *Core) failoverDetectEnd(m *master, now time.Time) {
+	if m.promoted == nil || m.promoted.flags&FlagSDown != 0 {
+		return
+	}
+	notReconfigured := 0
+	for _, r := range m.replicas {
+		if r.flags&(FlagPromoted|FlagReconfDone) != 0 || r.flags&FlagSDown != 0 {
+			continue
+		}
+		notReconfigured++
+	}
+	timeout := false
+	if now.Sub(m.failoverStateSince) > m.failoverTimeout {
+		notReconfigured = 0
+		timeout = true
+		c.event("+failover-end-for-timeout", LevelWarning, m.inst, "")
+	}
+	if notReconfigured == 0 {
+		c.event("+failover-end", LevelWarning, m.inst, "")
+		c.setFailoverState(m, FailoverUpdateConfig, now)
+	}
+	if timeout {
+		// Best effort for the replicas that never got the command.
+		for _, r := range m.replicas {
+			if r.flags&(FlagPromoted|FlagReconfDone|FlagReconfSent) != 0 || r.link.disconnected {
+				continue
+			}
+			c.act(c.replicaOf(r, m.promoted.addr))
+			r.flags |= FlagReconfSent
+			c.event("+slave-reconf-sent-be", LevelNotice, r, "")
+		}
+	}
+}
+
+// selectionRules are sentinelSelectSlave's thresholds at time now.
+func (c *Core) selectionRules(m *master, now time.Time) election.SelectionRules {
+	r := election.SelectionRules{
+		MaxPingAge:        5 * c.timers.PingPeriod,
+		MaxInfoAge:        3 * c.timers.InfoPeriod,
+		MaxMasterLinkDown: 10 * m.downAfter,
+	}
+	if m.inst.flags&FlagSDown != 0 {
+		r.MaxInfoAge = 5 * c.timers.PingPeriod
+		r.MaxMasterLinkDown += now.Sub(m.inst.sdownSince)
+	}
+	return r
+}
+
+func (c *Core) candidate(r *instance, now time.Time) election.Candidate {
+	infoAge := now.Sub(r.infoRefresh)
+	if r.infoRefresh.IsZero() {
+		infoAge = 1<<63 - 1
+	}
+	return election.Candidate{
+		ID:                 r.addr.String(),
+		RunID:              r.runID,
+		Priority:           r.priority,
+		ReplOffset:         r.offset,
+		SDown:              r.flags&FlagSDown != 0,
+		ODown:              r.flags&FlagODown != 0,
+		Disconnected:       r.link.disconnected,
+		LastOKPingAge:      now.Sub(r.link.lastAvail),
+		InfoAge:            infoAge,
+		MasterLinkDownTime: r.masterLinkDownTime,
+	}
+}
+
+// selectReplica is sentinelSelectSlave.
+func (c *Core) selectReplica(m *master, now time.Time) *instance {
+	cands := make([]election.Candidate, len(m.replicas))
+	for k, r := range m.replicas {
+		cands[k] = c.candidate(r, now)
+	}
+	best, ok := election.Select(cands, c.selectionRules(m, now))
+	if !ok {
+		return nil
+	}
+	for _, r := range m.replicas {
+		if r.addr.String() == best.ID {
+			return r
+		}
+	}
+	return nil
+}
+
+// switchToPromoted is sentinelFailoverSwitchToPromotedSlave.
+func (c *Core) switchToPromoted(m *master, now time.Time) {
+	to := m.inst.addr
+	if m.promoted != nil {
+		to = m.promoted.addr
+	}
+	c.switchMaster(m, to, now)
+}
+
+// switchMaster announces +switch-master and resets the master to its new
+// address (sentinelResetMasterAndChangeAddress).
+func (c *Core) switchMaster(m *master, to Addr, now time.Time) {
+	from := m.inst.addr
+	c.event("+switch-master", LevelWarning, nil, m.name+" "+formatAddrPort(from)+" "+formatAddrPort(to))
+	c.resetMasterAndChangeAddress(m, to, now)
+}
+
+// resetMasterAndChangeAddress keeps the peers, re-creates the replicas (the
+// old master among them, the new master not) and points the master entry at
+// the new address. Unlike Redis it also forgets every peer's opinion about
+// the old address, so stale "down" replies can never start a second
+// failover against the new master.
+func (c *Core) resetMasterAndChangeAddress(m *master, to Addr, now time.Time) {
+	from := m.inst.addr
+	var keep []Addr
+	for _, r := range m.replicas {
+		if r.addr != to {
+			keep = append(keep, r.addr)
+		}
+	}
+	old := m.replicas
+	m.replicas = nil
+	m.promoted = nil
+
+	// Every address that stays in use keeps its link: acquire the new ones
+	// before releasing the old ones, so there is no Unwatch/Watch churn.
+	oldMasterLink := m.inst.link
+	if from != to {
+		m.inst.addr = to
+		c.acquireLink(m.inst, now)
+	}
+	c.resetMaster(m, now, false)
+	m.inst.odownSince = time.Time{}
+	m.inst.sdownSince = time.Time{}
+
+	for _, a := range keep {
+		if r := c.addReplica(m, a, now); r != nil {
+			c.event("+slave", LevelNotice, r, "")
+		}
+	}
+	if from != to {
+		if r := c.addReplica(m, from, now); r != nil {
+			r.demoted = true
+			// A fresh replica entry gets down-after before it can be SDOWN,
+			// as createInstanceLink gives it in Redis.
+			if !r.link.actPing.IsZero() {
+				r.link.actPing = now
+			}
+			r.link.lastAvail = now
+			c.event("+slave", LevelNotice, r, "")
+		}
+	}
+	if from != to {
+		c.detach(oldMasterLink, m.inst)
+	}
+	for _, r := range old {
+		c.releaseLink(r)
+	}
+	for _, s := range m.sentinels {
+		s.flags &^= FlagMasterDown
+		s.leader = ""
+		s.leaderEpoch = 0
+		s.lastDownReply = time.Time{}
+		s.askStale += s.askPending
+		s.askPending = 0
+	}
+	c.flushConfig()
+	c.forceHello(m, now)
+}
+
+// resetMaster is sentinelResetMaster: forget the replicas (and, unless
+// keepPeers, the peers), the failover, the flags and the run id, and start
+// the master's timers afresh.
+func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
+	c.removeAllReplicas(m)
+	if dropPeers {
+		for _, s := range m.sentinels {
+			c.releaseLink(s)
+		}
+		m.sentinels = nil
+	}
+	mi := m.inst
+	mi.flags &= FlagMaster
+	m.leader = ""
+	m.failoverState = FailoverNone
+	m.failoverStateSince = time.Time{}
+	m.failoverStart = time.Time{}
+	m.promoted = nil
+	mi.runID = ""
+	mi.replMasterHost = ""
+	mi.infoRefresh = time.Time{}
+	mi.roleReported = RoleMaster
+	mi.roleReportedTime = now
+	if l := mi.link; l != nil {
+		l.actPing = now
+		l.lastAvail = now
+	}
+}

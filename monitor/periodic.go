@@ -1,0 +1,182 @@
+package monitor
+
+import "time"
+
+// pingPeriod is min(down-after, ping-period), as sentinelSendPeriodicCommands
+// computes it.
+func (c *Core) pingPeriod(i *instance) time.Duration {
+	return min(i.m.downAfter, c.timers.PingPeriod)
+}
+
+// infoPeriod is how often a data node gets INFO; 0 for sentinels.
+func (c *Core) infoPeriod(i *instance) time.Duration {
+	m := i.m
+	switch i.kind {
+	case KindSentinel:
+		return 0
+	case KindMaster:
+		return c.timers.InfoPeriod
+	}
+	inFailover := m.inst.flags&FlagFailoverInProgress != 0
+	switch {
+	case inFailover && i == m.promoted && m.failoverState == FailoverWaitPromotion:
+		// We are waiting for role:master to appear; every 100 ms of delay
+		// here is 100 ms of the master being unavailable.
+		return promotionInfoPeriod
+	case inFailover && m.failoverState == FailoverReconfReplicas && i.flags&(FlagReconfSent|FlagReconfInprog) != 0:
+		return promotionInfoPeriod
+	case i.demoted && !i.link.disconnected && i.roleReported != RoleReplica:
+		return demotedInfoPeriod
+	case m.inst.flags&(FlagODown|FlagFailoverInProgress) != 0 || i.masterLinkDownTime != 0:
+		return min(replicaFastInfoPeriod, c.timers.InfoPeriod)
+	}
+	return c.timers.InfoPeriod
+}
+
+// periodic is sentinelReconnectInstance's link hygiene plus
+// sentinelSendPeriodicCommands: PING, INFO and hello, each on its cadence.
+// It runs in TILT too: we keep observing.
+func (c *Core) periodic(i *instance, now time.Time) {
+	l := i.link
+	if !l.born {
+		c.initLink(l, now)
+	}
+	c.linkHygiene(i, now)
+
+	// PING: when the last reply is older than the period and the last PING
+	// older than half of it; one PING in flight per link. A PING the driver
+	// never answered (it always should) is forgotten after down-after so the
+	// cadence cannot stall.
+	pp := c.pingPeriod(i)
+	if l.pingPending && now.Sub(l.pingSentAt) > max(i.m.downAfter, pp) {
+		l.pingPending = false
+	}
+	if !l.pingPending && (l.lastPong.IsZero() || now.Sub(l.lastPong) > pp) && (l.lastPing.IsZero() || now.Sub(l.lastPing) > pp/2) {
+		l.pingPending = true
+		l.pingSentAt = now
+		l.lastPing = now
+		if l.actPing.IsZero() {
+			l.actPing = now
+		}
+		c.act(Ping{Target: l.addr, Master: l.master})
+	}
+
+	// INFO: data nodes only, and only over a working link (a PING answer
+	// clears disconnected, and INFO follows at once).
+	if ip := c.infoPeriod(i); ip > 0 && !l.disconnected {
+		if l.infoPending && now.Sub(l.infoSentAt) > max(ip, c.timers.PingPeriod) {
+			l.infoPending = false
+		}
+		due := i.infoRefresh.IsZero() || now.Sub(i.infoRefresh) > ip
+		throttled := !l.infoSentAt.IsZero() && now.Sub(l.infoSentAt) < min(ip, c.timers.PingPeriod)
+		if due && !l.infoPending && !throttled {
+			l.infoPending = true
+			l.infoSentAt = now
+			c.act(Info{Target: l.addr, Master: i.m.name})
+		}
+	}
+
+	// Hello, every publish-period, through every master, replica and peer.
+	if !l.disconnected && (i.lastPub.IsZero() || now.Sub(i.lastPub) > c.timers.PublishPeriod) {
+		c.sendHello(i, now)
+	}
+}
+
+func (c *Core) sendHello(i *instance, now time.Time) {
+	m := i.m
+	i.lastPub = now
+	c.act(PublishHello{
+		Target: i.addr,
+		Master: m.name,
+		Hello: Hello{
+			SentinelAddr:      c.announce,
+			RunID:             c.myID,
+			CurrentEpoch:      c.currentEpoch,
+			MasterName:        m.name,
+			MasterAddr:        m.currentAddr(),
+			MasterConfigEpoch: m.configEpoch,
+		},
+	})
+}
+
+// forceHello is sentinelForceHelloUpdateForMaster, but sends at once
+// instead of at the next tick: a new configuration spreads faster.
+func (c *Core) forceHello(m *master, now time.Time) {
+	for _, i := range c.instancesOf(m) {
+		if !i.link.disconnected {
+			c.sendHello(i, now)
+		}
+	}
+}
+
+// instancesOf lists the master, its replicas and its peers, in that order.
+func (c *Core) instancesOf(m *master) []*instance {
+	out := make([]*instance, 0, 1+len(m.replicas)+len(m.sentinels))
+	out = append(out, m.inst)
+	out = append(out, m.replicas...)
+	return append(out, m.sentinels...)
+}
+
+// linkHygiene closes links that look stuck (sentinelReconnectInstance's
+// checks): a command link with a PING pending for more than half of
+// down-after, and a pub/sub link silent for three publish periods, both
+// only once the link is older than min-link-reconnect-period.
+func (c *Core) linkHygiene(i *instance, now time.Time) {
+	l := i.link
+	if l.disconnected {
+		return
+	}
+	half := i.m.downAfter / 2
+	if now.Sub(l.connSince) > c.timers.MinLinkReconnectPeriod &&
+		!l.actPing.IsZero() && now.Sub(l.actPing) > half &&
+		(l.lastPong.IsZero() || now.Sub(l.lastPong) > half) {
+		l.connSince = now
+		c.act(Reconnect{Target: l.addr})
+	}
+	if i.kind != KindSentinel &&
+		now.Sub(l.pubsubSince) > c.timers.MinLinkReconnectPeriod &&
+		now.Sub(l.pubsubSeen) > 3*c.timers.PublishPeriod {
+		l.pubsubSince = now
+		l.pubsubSeen = now
+		c.act(Reconnect{Target: l.addr, PubSub: true})
+	}
+}
+
+// onPing is sentinelPingReplyCallback, plus our disconnected bookkeeping.
+func (c *Core) onPing(in PingResult) {
+	l := c.links[in.Target]
+	if l == nil {
+		return // a late reply for a forgotten instance
+	}
+	now := in.At
+	if !l.born {
+		c.initLink(l, now)
+	}
+	l.pingPending = false
+	if !in.Kind.Connected() {
+		l.disconnected = true
+		return
+	}
+	l.disconnected = false
+	l.lastPong = now
+	if in.Kind.Valid() {
+		l.lastAvail = now
+		l.actPing = time.Time{}
+		if in.Kind == ReplyPong {
+			for _, i := range l.insts {
+				i.flags &^= FlagMasterReboot
+			}
+		}
+		return
+	}
+	if in.Kind == ReplyBusy {
+		// A script is blocking the server: kill it once, but only when the
+		// instance is already SDOWN (sentinel.c only then).
+		for _, i := range l.insts {
+			if i.flags&FlagSDown != 0 && i.flags&FlagScriptKillSent == 0 {
+				i.flags |= FlagScriptKillSent
+				c.act(ScriptKill{Target: i.addr, Master: i.m.name})
+			}
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// ourSentinel is one of our sentinels running in this test process, started
+// from a sentinel.conf exactly as the binary would be.
+type ourSentinel struct {
+	t      testing.TB
+	dir    string
+	conf   string
+	port   int
+	cancel context.CancelFunc
+	done   chan error
+	sup    *Supervisor
+}
+
+// fastTimers keep the protocol's shape but make tests quick.
+func fastTimers() *monitor.Timers {
+	tm := monitor.DefaultTimers()
+	return &tm
+}
+
+// startOurs writes a sentinel.conf monitoring master and starts a sentinel
+// on it. extra is appended to the file.
+func startOurs(t testing.TB, master monitor.Addr, quorum int, downAfter time.Duration, extra string) *ourSentinel {
+	t.Helper()
+	dir := t.TempDir()
+	port := datanodetest.FreePort(t)
+	conf := filepath.Join(dir, "sentinel.conf")
+	text := fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor mymaster %s %d %d\nsentinel down-after-milliseconds mymaster %d\nsentinel failover-timeout mymaster 10000\n%s",
+		port, master.Host, master.Port, quorum, downAfter.Milliseconds(), extra)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &ourSentinel{t: t, dir: dir, conf: conf, port: port}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *ourSentinel) start() {
+	s.t.Helper()
+	cfg, err := configs.LoadConf(s.conf)
+	if err != nil {
+		s.t.Fatalf("LoadConf: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(testWriter{s.t, fmt.Sprintf("[s%d] ", s.port)}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test"})
+	if err != nil {
+		s.t.Fatalf("supervisor.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.sup, s.cancel, s.done = sup, cancel, make(chan error, 1)
+	go func() { s.done <- sup.Run(ctx) }()
+}
+
+// stop cancels the sentinel and waits for it; safe to call twice.
+func (s *ourSentinel) stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Errorf("sentinel %d: %v", s.port, err)
+		}
+	case <-time.After(10 * time.Second):
+		s.t.Errorf("sentinel %d did not stop within 10s", s.port)
+	}
+	s.cancel = nil
+}
+
+func (s *ourSentinel) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+func (s *ourSentinel) client() *redis.SentinelClient {
+	c := redis.NewSentinelClient(&redis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+	s.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testWriter sends log lines to t.Log, so they show only when a test fails.
+type testWriter struct {
+	t      testing.TB
+	prefix string
+}
+
+var logMu sync.Mutex
+
+func (w testWriter) Write(p []byte) (int, error) {
+	logMu.Lock()
+	defer logMu.Unlock()
+	w.t.Log(w.prefix + strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// eventRecorder subscribes to every event of a sentinel and keeps them.
+type eventRecorder struct {
+	mu     sync.Mutex
+	events []recorded
+	ps     *redis.PubSub
+	done   chan struct{}
+}
+
+type recorded struct {
+	at      time.Time
+	channel string
+	payload string
+}
+
+func recordEvents(t testing.TB, addr string) *eventRecorder {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	ps := c.PSubscribe(context.Background(), "*")
+	if _, err := ps.Receive(context.Background()); err != nil {
+		t.Fatalf("psubscribe %s: %v", addr, err)
+	}
+	r := &eventRecorder{ps: ps, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for m := range ps.Channel() {
+			r.mu.Lock()
+			r.events = append(r.events, recorded{time.Now(), m.Channel, m.Payload})
+			r.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("events seen on %s:\n%s", addr, r.dump())
+		}
+		ps.Close()
+		<-r.done
+		c.Close()
+	})
+	return r
+}
+
+// first returns the first event on channel whose payload contains substr.
+func (r *eventRecorder) first(channel, substr string) (recorded, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		if e.channel == channel && strings.Contains(e.payload, substr) {
+			return e, true
+		}
+	}
+	return recorded{}, false
+}
+
+// firstPrefix returns the first event on channel whose payload starts with prefix.
+func (r *eventRecorder) firstPrefix(channel, prefix string) (recorded, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		if e.channel == channel && strings.HasPrefix(e.payload, prefix) {
+			return e, true
+		}
+	}
+	return recorded{}, false
+}
+
+func (r *eventRecorder) count(channel string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if e.channel == channel {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *eventRecorder) dump() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for _, e := range r.events {
+		fmt.Fprintf(&b, "%s %s %s\n", e.at.Format("15:04:05.000"), e.channel, e.payload)
+	}
+	return b.String()
+}
+
+func TestMain(m *testing.M) {
+	// go-redis logs dial failures of the nodes tests kill on purpose.
+	redis.SetLogger(quietRedisLog{})
+	os.Exit(m.Run())
+}
+
+type quietRedisLog struct{}
+
+func (quietRedisLog) Printf(context.Context, string, ...any) {}
+
+func requireRedis(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real processes are skipped with -short")
+	}
+	datanodetest.RequireBinary(t, "redis-server")
+}
+
+func addrOf(p *datanodetest.Process) monitor.Addr {
+	return monitor.Addr{Host: "127.0.0.1", Port: p.Port()}
+}

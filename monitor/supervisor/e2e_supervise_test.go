@@ -1,0 +1,113 @@
+package supervisor
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+)
+
+// TestE2E_DiscoveryAndClients: one of our sentinels against a real master
+// with two replicas; go-redis's own Sentinel clients are the oracle.
+func TestE2E_DiscoveryAndClients(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "")
+	sc := s.client()
+
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		reps, err := sc.Replicas(ctx, "mymaster").Result()
+		return err == nil && len(reps) == 2
+	}, "sentinel should discover both replicas")
+
+	addr, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+	if err != nil {
+		t.Fatalf("GetMasterAddrByName: %v", err)
+	}
+	if got, want := addr[0]+":"+addr[1], topo.Master.Addr(); got != want {
+		t.Fatalf("master addr = %s, want %s", got, want)
+	}
+	if _, err := sc.GetMasterAddrByName(ctx, "nosuchmaster").Result(); err != redis.Nil {
+		t.Fatalf("unknown master: err = %v, want redis.Nil", err)
+	}
+
+	masters, err := sc.Masters(ctx).Result()
+	if err != nil || len(masters) != 1 {
+		t.Fatalf("Masters = %v, %v", masters, err)
+	}
+	m, err := sc.Master(ctx, "mymaster").Result()
+	if err != nil {
+		t.Fatalf("Master: %v", err)
+	}
+	if m["name"] != "mymaster" || m["port"] != strconv.Itoa(topo.Master.Port()) || m["flags"] != "master" || m["num-slaves"] != "2" {
+		t.Fatalf("Master reply = %v", m)
+	}
+
+	reps, _ := sc.Replicas(ctx, "mymaster").Result()
+	var got []string
+	for _, r := range reps {
+		if r["flags"] != "slave" {
+			t.Errorf("replica %s flags = %q, want slave", r["name"], r["flags"])
+		}
+		got = append(got, r["ip"]+":"+r["port"])
+	}
+	sort.Strings(got)
+	want := []string{topo.Replicas[0].Addr(), topo.Replicas[1].Addr()}
+	sort.Strings(want)
+	if got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("replicas = %v, want %v", got, want)
+	}
+	if sents, err := sc.Sentinels(ctx, "mymaster").Result(); err != nil || len(sents) != 0 {
+		t.Fatalf("Sentinels = %v, %v; want none", sents, err)
+	}
+
+	// A failover client writes to the master through the sentinel.
+	fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: []string{s.addr()}, MaxRetries: -1})
+	defer fc.Close()
+	if err := fc.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatalf("write through failover client: %v", err)
+	}
+	if v, err := topo.Master.Client().Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Fatalf("master has k=%q, %v", v, err)
+	}
+}
+
+// TestE2E_ReplicaSDownAndBack: a subscriber sees +sdown for a killed
+// replica and -sdown when it returns.
+func TestE2E_ReplicaSDownAndBack(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "")
+	sc := s.client()
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		reps, err := sc.Replicas(ctx, "mymaster").Result()
+		return err == nil && len(reps) == 2
+	}, "sentinel should discover both replicas")
+	rec := recordEvents(t, s.addr())
+
+	victim := topo.Replicas[0]
+	if err := victim.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	datanodetest.Eventually(t, 10*time.Second, 20*time.Millisecond, func() bool {
+		_, ok := rec.first("+sdown", "slave "+victim.Addr())
+		return ok
+	}, "+sdown for the killed replica")
+	if err := victim.Restart(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	datanodetest.Eventually(t, 10*time.Second, 20*time.Millisecond, func() bool {
+		_, ok := rec.first("-sdown", "slave "+victim.Addr())
+		return ok
+	}, "-sdown when the replica returns")
+	if _, ok := rec.firstPrefix("+sdown", "master "); ok {
+		t.Fatalf("the master was marked down:\n%s", rec.dump())
+	}
+}

@@ -1,0 +1,284 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/datanode"
+	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/notify"
+	"github.com/sentinelgo/sentinel/pubsub"
+)
+
+// Options configure a sentinel process.
+type Options struct {
+	// Config is the loaded configuration (configs.LoadFile or LoadConf).
+	Config *configs.Config
+	// Logger receives everything; required.
+	Logger *slog.Logger
+	// LogLevel, when set, is changed by SENTINEL CONFIG SET loglevel.
+	LogLevel *slog.LevelVar
+	// Registry receives the metrics and serves /metrics; nil makes a new one.
+	Registry *prometheus.Registry
+	// Version is reported in INFO server.
+	Version string
+	// Seed seeds the core's randomness; 0 picks a random seed.
+	Seed uint64
+	// Timers, when set, replaces the core's timer defaults (tests).
+	Timers *monitor.Timers
+}
+
+// Supervisor is one running sentinel: the owner loop, the links to data
+// nodes and peers, the client-facing server, notifications and metrics.
+type Supervisor struct {
+	opts    Options
+	log     *slog.Logger
+	cfg     *configs.Config
+	loop    *Loop
+	pool    *datanode.Pool
+	server  *pubsub.Server
+	scripts *notify.Scripts
+	globals *globals
+	reg     *prometheus.Registry
+
+	// runCtx is Run's context; set before any goroutine that reads it starts.
+	runCtx   context.Context
+	stopOnce sync.Once
+	stop     chan struct{} // closed by SHUTDOWN
+}
+
+// Run builds a sentinel and runs it until ctx ends or a client sends
+// SHUTDOWN. It returns once every goroutine it started has stopped.
+func Run(ctx context.Context, o Options) error {
+	s, err := New(o)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+// New builds every part of a sentinel; nothing runs until Run. A state
+// location that is missing or not writable is an error here, before
+// anything starts, as in Redis.
+func New(o Options) (*Supervisor, error) {
+	if o.Config == nil || o.Logger == nil {
+		return nil, errors.New("supervisor: Config and Logger are required")
+	}
+	if o.LogLevel == nil {
+		o.LogLevel = new(slog.LevelVar)
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	cfg := o.Config
+	var err error
+	store := configs.NewStore(cfg)
+	if err := configs.CheckWritable(store.Path()); err != nil {
+		return nil, fmt.Errorf("supervisor: cannot persist state: %w", err)
+	}
+	if cfg.Source == configs.SourceYAML {
+		st, err := configs.LoadState(store.Path())
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// First start: nothing learned yet.
+		case err != nil:
+			return nil, fmt.Errorf("supervisor: state: %w", err)
+		default:
+			cfg = configs.Merge(cfg, st)
+		}
+	}
+	myID := cfg.Sentinel.ID
+	if myID == "" {
+		if myID, err = configs.NewRunID(); err != nil {
+			return nil, fmt.Errorf("supervisor: %w", err)
+		}
+	}
+
+	s := &Supervisor{
+		opts: o,
+		log:  o.Logger,
+		cfg:  cfg,
+		reg:  o.Registry,
+		stop: make(chan struct{}),
+		globals: &globals{level: o.LogLevel, g: Globals{
+			AnnounceIP:          cfg.Sentinel.AnnounceIP,
+			AnnouncePort:        cfg.Sentinel.AnnouncePort,
+			AnnounceHostnames:   cfg.Sentinel.AnnounceHostnames,
+			ResolveHostnames:    cfg.Sentinel.ResolveHostnames,
+			SentinelUser:        cfg.Sentinel.SentinelUser,
+			SentinelPass:        cfg.Sentinel.SentinelPass.Reveal(),
+			DenyScriptsReconfig: cfg.Sentinel.DenyScriptsReconfig,
+		}},
+	}
+	s.globals.requirePass = cfg.Sentinel.RequirePass.Reveal()
+
+	// The listener comes first: with port 0 (tests) the core must announce
+	// the port actually bound.
+	ctrl := &controller{globals: s.globals, shutdown: s.shutdown}
+	s.server, err = pubsub.New(pubsub.Options{
+		Addrs:       listenAddrs(cfg),
+		Logger:      o.Logger.With("component", "pubsub"),
+		Controller:  ctrl,
+		RequirePass: cfg.Sentinel.RequirePass.Reveal(),
+		RunID:       myID,
+		ConfigFile:  cfg.Path,
+		Version:     o.Version,
+		Registerer:  o.Registry,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: %w", err)
+	}
+	port := cfg.Sentinel.Port
+	if tcp, ok := s.server.Addr().(*net.TCPAddr); ok {
+		port = tcp.Port
+	}
+	ctrl.selfAddr = monitor.Addr{Host: "127.0.0.1", Port: port}
+
+	s.scripts = notify.NewScripts(notify.ScriptOptions{
+		Logger:     o.Logger.With("component", "notify"),
+		Registerer: o.Registry,
+		Report:     func(e monitor.Event) { s.reportEvent(e) },
+		Lookup: func(master string) (string, string) {
+			if m := s.loop.Snapshot().Master(master); m != nil {
+				return m.NotificationScript, m.ClientReconfigScript
+			}
+			return "", ""
+		},
+	})
+
+	coreCfg := coreConfig(cfg, myID, port)
+	if o.Timers != nil {
+		coreCfg.Timers = *o.Timers
+	}
+	snk := &sink{log: o.Logger, pub: s.server, notify: scriptNotifier{s.scripts}}
+	s.loop, err = NewLoop(LoopOptions{
+		Logger:  o.Logger,
+		Core:    coreCfg,
+		Sink:    snk,
+		Scripts: scriptNotifier{s.scripts},
+		Persist: &storePersister{store: store, settings: s.globals.runtimeSettings},
+		Seed:    o.Seed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctrl.loop = s.loop
+	snk.metrics = newMetrics(o.Registry, s.loop)
+
+	s.pool = datanode.New(datanode.Options{
+		Logger:          o.Logger,
+		Registerer:      o.Registry,
+		MyID:            myID,
+		DialTimeout:     time.Second,
+		CommandTimeout:  time.Second,
+		Credentials:     s.credentials,
+		PeerCredentials: s.globals.peerCredentials,
+		Renames:         s.renames,
+		AnnounceHost:    cfg.Sentinel.AnnounceIP,
+		Deliver: func(in monitor.Input) {
+			s.loop.Deliver(s.runCtx, in)
+		},
+	})
+	s.loop.exec = s.pool
+	return s, nil
+}
+
+// Run runs every part until ctx ends or SHUTDOWN; it returns after all of
+// them have stopped. State is flushed once at start (so a generated run id
+// is on disk before anyone sees it) and once at the end.
+func (s *Supervisor) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.runCtx = ctx
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	start := func(name string, f func(context.Context) error) {
+		wg.Go(func() {
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		})
+	}
+	start("core loop", s.loop.Run)
+	start("datanode", s.pool.Run)
+	start("server", s.server.Run)
+	start("notify", s.scripts.Run)
+	if addr := s.cfg.Sentinel.MetricsAddr; addr != "" {
+		start("metrics", func(ctx context.Context) error { return serveHTTP(ctx, s.log, addr, s.reg, s.loop) })
+	}
+	s.log.Info("sentinel started", "myid", s.loop.Snapshot().MyID, "addr", s.server.Addr().String(), "masters", len(s.cfg.Masters))
+	select {
+	case <-ctx.Done():
+	case <-s.stop:
+		s.log.Warn("user requested shutdown")
+		cancel()
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
+}
+
+// Addr is the address the RESP server listens on.
+func (s *Supervisor) Addr() net.Addr { return s.server.Addr() }
+
+// Snapshot is the latest published state.
+func (s *Supervisor) Snapshot() *monitor.Snapshot { return s.loop.Snapshot() }
+
+func (s *Supervisor) shutdown() { s.stopOnce.Do(func() { close(s.stop) }) }
+
+// credentials reads auth-user/auth-pass from the current state, so SENTINEL
+// SET auth-pass takes effect on the next connection.
+func (s *Supervisor) credentials(master string) (string, string) {
+	if m := s.loop.Snapshot().Master(master); m != nil {
+		return m.AuthUser, m.AuthPass
+	}
+	return "", ""
+}
+
+func (s *Supervisor) renames(master string) map[string]string {
+	if m := s.loop.Snapshot().Master(master); m != nil {
+		return m.RenamedCommands
+	}
+	return nil
+}
+
+// reportEvent lets notify report script failures as events; they go
+// through the same sink as the core's.
+func (s *Supervisor) reportEvent(e monitor.Event) {
+	s.loop.sink.Event(time.Now(), e)
+}
+
+func listenAddrs(c *configs.Config) []string {
+	port := strconv.Itoa(c.Sentinel.Port)
+	if len(c.Sentinel.Bind) == 0 {
+		return []string{net.JoinHostPort("", port)}
+	}
+	var out []string
+	for _, b := range c.Sentinel.Bind {
+		out = append(out, net.JoinHostPort(b, port))
+	}
+	return out
+}
+
+// scriptNotifier adapts notify.Scripts to the sink and the loop.
+type scriptNotifier struct{ s *notify.Scripts }
+
+func (n scriptNotifier) Notify(at time.Time, e monitor.Event) { n.s.Notify(e) }
+
+func (n scriptNotifier) ClientReconfig(a monitor.RunClientReconfigScript) { n.s.ClientReconfig(a) }

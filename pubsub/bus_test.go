@@ -1,0 +1,216 @@
+package pubsub
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestPubSubWireRESP2 replays testdata/redis-7.0.15/transcript-pubsub.txt
+// (proto 2) and expects the same bytes.
+func TestPubSubWireRESP2(t *testing.T) {
+	ts := startServer(t, nil)
+	c := dialRaw(t, ts.addr)
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"SUBSCRIBE", "+set", "+foo"}, "*3\r\n$9\r\nsubscribe\r\n$4\r\n+set\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\n+foo\r\n:2\r\n"},
+		{[]string{"PSUBSCRIBE", "+s*"}, "*3\r\n$10\r\npsubscribe\r\n$3\r\n+s*\r\n:3\r\n"},
+		{[]string{"PING"}, "*2\r\n$4\r\npong\r\n$0\r\n\r\n"},
+		{[]string{"PING", "x"}, "*2\r\n$4\r\npong\r\n$1\r\nx\r\n"},
+		{[]string{"SENTINEL", "myid"}, "-ERR Can't execute 'sentinel|myid': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"},
+		{[]string{"SUBSCRIBE", "+set"}, "*3\r\n$9\r\nsubscribe\r\n$4\r\n+set\r\n:3\r\n"},
+		{nil, "*3\r\n$7\r\nmessage\r\n$4\r\n+set\r\n$48\r\nmaster mymaster 127.0.0.1 16380 parallel-syncs 1\r\n*4\r\n$8\r\npmessage\r\n$3\r\n+s*\r\n$4\r\n+set\r\n$48\r\nmaster mymaster 127.0.0.1 16380 parallel-syncs 1\r\n"},
+		{[]string{"UNSUBSCRIBE", "+foo"}, "*3\r\n$11\r\nunsubscribe\r\n$4\r\n+foo\r\n:2\r\n"},
+		{[]string{"PUNSUBSCRIBE"}, "*3\r\n$12\r\npunsubscribe\r\n$3\r\n+s*\r\n:1\r\n"},
+		{[]string{"UNSUBSCRIBE"}, "*3\r\n$11\r\nunsubscribe\r\n$4\r\n+set\r\n:0\r\n"},
+		{[]string{"UNSUBSCRIBE"}, "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+	}
+	replay(t, ts, c, steps)
+}
+
+func TestPubSubWireRESP3(t *testing.T) {
+	ts := startServer(t, nil)
+	c := dialRaw(t, ts.addr)
+	c.do("HELLO", "3")
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"SUBSCRIBE", "+set", "+foo"}, ">3\r\n$9\r\nsubscribe\r\n$4\r\n+set\r\n:1\r\n>3\r\n$9\r\nsubscribe\r\n$4\r\n+foo\r\n:2\r\n"},
+		{[]string{"PSUBSCRIBE", "+s*"}, ">3\r\n$10\r\npsubscribe\r\n$3\r\n+s*\r\n:3\r\n"},
+		{[]string{"PING"}, "+PONG\r\n"},
+		{[]string{"PING", "x"}, "$1\r\nx\r\n"},
+		// RESP3 allows every command in a subscribed connection.
+		{[]string{"SENTINEL", "myid"}, "$40\r\n0dbc6b01093fd9b696051ff693c897ad0924d24d\r\n"},
+		{[]string{"SUBSCRIBE", "+set"}, ">3\r\n$9\r\nsubscribe\r\n$4\r\n+set\r\n:3\r\n"},
+		{nil, ">3\r\n$7\r\nmessage\r\n$4\r\n+set\r\n$48\r\nmaster mymaster 127.0.0.1 16380 parallel-syncs 1\r\n>4\r\n$8\r\npmessage\r\n$3\r\n+s*\r\n$4\r\n+set\r\n$48\r\nmaster mymaster 127.0.0.1 16380 parallel-syncs 1\r\n"},
+		{[]string{"UNSUBSCRIBE", "+foo"}, ">3\r\n$11\r\nunsubscribe\r\n$4\r\n+foo\r\n:2\r\n"},
+		{[]string{"PUNSUBSCRIBE"}, ">3\r\n$12\r\npunsubscribe\r\n$3\r\n+s*\r\n:1\r\n"},
+		{[]string{"UNSUBSCRIBE"}, ">3\r\n$11\r\nunsubscribe\r\n$4\r\n+set\r\n:0\r\n"},
+		{[]string{"UNSUBSCRIBE"}, ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n"},
+	}
+	replay(t, ts, c, steps)
+}
+
+// replay sends each step's command (nil: publish the +set event) and
+// compares the exact reply bytes.
+func replay(t *testing.T, ts *testServer, c *rawConn, steps []struct {
+	args []string
+	want string
+}) {
+	t.Helper()
+	for _, st := range steps {
+		if st.args == nil {
+			if n := ts.Publish("+set", "master mymaster 127.0.0.1 16380 parallel-syncs 1"); n != 2 {
+				t.Fatalf("Publish reached %d, want 2 (channel and pattern)", n)
+			}
+		} else {
+			c.send(encode(st.args...))
+		}
+		got := make([]byte, len(st.want))
+		if _, err := io.ReadFull(c.conn, got); err != nil {
+			t.Fatalf("%q: %v", st.args, err)
+		}
+		if string(got) != st.want {
+			t.Fatalf("%q:\n got %q\nwant %q", st.args, got, st.want)
+		}
+	}
+}
+
+func TestSlowSubscriberIsDisconnected(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.SubscriberBuffer = 4 })
+	slow := dialRaw(t, ts.addr)
+	slow.do("SUBSCRIBE", "+sdown")
+	fast := dialRaw(t, ts.addr)
+	fast.do("SUBSCRIBE", "+odown")
+
+	if n := ts.Publish("nobody-listens", "x"); n != 0 {
+		t.Fatalf("Publish without subscribers = %d", n)
+	}
+	// 64 MB to a client that never reads: more than the queue plus every
+	// socket buffer on the way, so the queue must overflow. Publish must
+	// return each time regardless.
+	big := strings.Repeat("x", 64<<10)
+	for range 1024 {
+		ts.Publish("+sdown", big)
+	}
+	if got := ts.metricValue(t, "sentinel_pubsub_slow_subscribers_disconnected_total"); got != 1 {
+		t.Fatalf("slow subscribers disconnected = %v, want 1", got)
+	}
+	if n := ts.Publish("+sdown", "after"); n != 0 {
+		t.Errorf("a disconnected subscriber still counted: %d", n)
+	}
+	// The slow client sees whatever was flushed, then the end of the stream.
+	if _, err := io.Copy(io.Discard, slow.conn); err != nil && !strings.Contains(err.Error(), "reset") {
+		t.Fatalf("draining the slow client: %v", err)
+	}
+	// Others are unaffected.
+	if n := ts.Publish("+odown", "master mymaster 127.0.0.1 16380 #quorum 2/2"); n != 1 {
+		t.Fatalf("fast subscriber not reached: %d", n)
+	}
+	if v := fast.read(); len(v.Elems) != 3 || v.Elems[2].Str != "master mymaster 127.0.0.1 16380 #quorum 2/2" {
+		t.Fatalf("fast subscriber got %+v", v)
+	}
+	if got := ts.metricValue(t, "sentinel_pubsub_slow_subscribers_disconnected_total"); got != 1 {
+		t.Fatalf("slow subscribers disconnected = %v after the fast one read, want 1", got)
+	}
+}
+
+func TestMatchGlob(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"*", "", true},
+		{"*", "+switch-master", true},
+		{"+s*", "+sdown", true},
+		{"+s*", "-sdown", false},
+		{"+?down", "+sdown", true},
+		{"+?down", "+down", false},
+		{"[-+]sdown", "-sdown", true},
+		{"[^+]sdown", "+sdown", false},
+		{"[a-c]x", "bx", true},
+		{"[c-a]x", "bx", true},
+		{"a\\*b", "a*b", true},
+		{"a\\*b", "axb", false},
+		{"*master*", "+switch-master", true},
+		{"*a*a*a*a*a*b", strings.Repeat("a", 60), false},
+		{"my*", "mymaster", true},
+		{"", "", true},
+		{"", "x", false},
+		{"[abc", "b", true},
+	}
+	for _, tt := range tests {
+		if got := MatchGlob(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("MatchGlob(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}
+
+// refMatch is a direct recursive transcription of the glob rules, used as
+// the oracle for FuzzMatchGlob (exponential, so inputs are kept short).
+func refMatch(p, s string) bool {
+	if p == "" {
+		return s == ""
+	}
+	switch p[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if refMatch(p[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && refMatch(p[1:], s[1:])
+	case '[':
+		if s == "" {
+			return false
+		}
+		next, ok := matchClass(p, 0, s[0])
+		return ok && refMatch(p[next:], s[1:])
+	case '\\':
+		if len(p) >= 2 {
+			return s != "" && s[0] == p[1] && refMatch(p[2:], s[1:])
+		}
+		return s != "" && s[0] == '\\' && refMatch(p[1:], s[1:])
+	default:
+		return s != "" && s[0] == p[0] && refMatch(p[1:], s[1:])
+	}
+}
+
+func FuzzMatchGlob(f *testing.F) {
+	for _, seed := range [][2]string{{"*", "x"}, {"+s*", "+sdown"}, {"[^a-c]?\\*", "d-*"}, {"*a*b", "aab"}, {"[", "["}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, name string) {
+		if len(pattern) > 12 || len(name) > 16 {
+			return
+		}
+		if got, want := MatchGlob(pattern, name), refMatch(pattern, name); got != want {
+			t.Fatalf("MatchGlob(%q, %q) = %v, reference says %v", pattern, name, got, want)
+		}
+	})
+}
+
+func BenchmarkPublishFanOut(b *testing.B) {
+	bs := newBus(newMetrics(nil))
+	subs := make([]*subscriber, 100)
+	for i := range subs {
+		subs[i] = &subscriber{queue: make(chan []byte, 1), onSlow: func() {}}
+		bs.add(i%2 == 1, []string{"+switch-master", "+*"}[i%2], subs[i])
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		bs.publish("+switch-master", "mymaster 10.0.0.1 6379 10.0.0.2 6379")
+		for _, s := range subs {
+			select {
+			case <-s.queue:
+			default:
+			}
+		}
+	}
+}

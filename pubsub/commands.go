@@ -1,0 +1,406 @@
+package pubsub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/pubsub/resp"
+)
+
+// handler runs one command and writes its reply to c.wr (the caller holds
+// c.wmu). args[0] is the command name as sent.
+type handler func(ctx context.Context, c *client, args [][]byte)
+
+// command is one entry of the command table. Arity follows Redis: n > 0
+// means exactly n arguments (name included), n < 0 means at least -n.
+type command struct {
+	name    string // lower case; "container|sub" for subcommands, as in error texts
+	arity   int
+	noAuth  bool // runs before AUTH (CMD_NO_AUTH: AUTH, HELLO, QUIT)
+	pubsub  bool // allowed in a RESP2 subscribed connection
+	run     handler
+	subs    map[string]*command
+	group   string // COMMAND DOCS group
+	summary string // COMMAND DOCS summary
+	acl     []string
+}
+
+// commandTable holds every command, by lower-case name. Built in init
+// because handlers such as COMMAND COUNT refer back to it.
+var commandTable map[string]*command
+
+func init() { commandTable = buildCommandTable() }
+
+func buildCommandTable() map[string]*command {
+	t := map[string]*command{}
+	add := func(c *command) *command {
+		t[c.name] = c
+		return c
+	}
+	add(&command{name: "ping", arity: -1, pubsub: true, run: cmdPing, group: "connection", summary: "Returns the server's liveliness response.", acl: []string{"@fast", "@connection"}})
+	add(&command{name: "auth", arity: -2, noAuth: true, run: cmdAuth, group: "connection", summary: "Authenticates the connection.", acl: []string{"@fast", "@connection"}})
+	add(&command{name: "hello", arity: -1, noAuth: true, run: cmdHello, group: "connection", summary: "Handshakes with the Redis server.", acl: []string{"@fast", "@connection"}})
+	add(&command{name: "quit", arity: -1, noAuth: true, pubsub: true, run: cmdQuit, group: "connection", summary: "Closes the connection.", acl: []string{"@fast", "@connection"}})
+	add(&command{name: "info", arity: -1, run: cmdInfo, group: "server", summary: "Returns information and statistics about the server.", acl: []string{"@slow", "@dangerous"}})
+	add(&command{name: "role", arity: 1, run: cmdRole, group: "server", summary: "Returns the replication role.", acl: []string{"@fast", "@admin", "@dangerous"}})
+	add(&command{name: "shutdown", arity: -1, run: cmdShutdown, group: "server", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", acl: []string{"@admin", "@slow", "@dangerous"}})
+	add(&command{name: "publish", arity: 3, run: cmdPublish, group: "pubsub", summary: "Posts a message to a channel.", acl: []string{"@pubsub", "@fast"}})
+	add(&command{name: "subscribe", arity: -2, pubsub: true, run: cmdSubscribe, group: "pubsub", summary: "Listens for messages published to channels.", acl: []string{"@pubsub", "@slow"}})
+	add(&command{name: "psubscribe", arity: -2, pubsub: true, run: cmdSubscribe, group: "pubsub", summary: "Listens for messages published to channels that match one or more patterns.", acl: []string{"@pubsub", "@slow"}})
+	add(&command{name: "unsubscribe", arity: -1, pubsub: true, run: cmdUnsubscribe, group: "pubsub", summary: "Stops listening to messages posted to channels.", acl: []string{"@pubsub", "@slow"}})
+	add(&command{name: "punsubscribe", arity: -1, pubsub: true, run: cmdUnsubscribe, group: "pubsub", summary: "Stops listening to messages published to channels that match one or more patterns.", acl: []string{"@pubsub", "@slow"}})
+
+	client := add(&command{name: "client", arity: -2, group: "connection", summary: "A container for client connection commands.", acl: []string{"@slow"}})
+	client.subs = map[string]*command{
+		"setname": {arity: 3, run: cmdClientSetName, summary: "Sets the connection name."},
+		"getname": {arity: 2, run: cmdClientGetName, summary: "Returns the name of the connection."},
+		"id":      {arity: 2, run: cmdClientID, summary: "Returns the unique client ID of the connection."},
+		"setinfo": {arity: 4, run: cmdClientSetInfo, summary: "Sets information specific to the client or connection."},
+		"list":    {arity: -2, run: cmdClientList, summary: "Lists open connections."},
+		"info":    {arity: 2, run: cmdClientInfo, summary: "Returns information about the connection."},
+		"kill":    {arity: -3, run: cmdClientKill, summary: "Terminates open connections."},
+		"help":    {arity: 2, run: cmdClientHelp, summary: "Returns helpful text about the different subcommands."},
+	}
+	cmd := add(&command{name: "command", arity: -1, run: cmdCommandList, group: "server", summary: "Returns detailed information about all commands.", acl: []string{"@slow", "@connection"}})
+	cmd.subs = map[string]*command{
+		"count": {arity: 2, run: cmdCommandCount, summary: "Returns a count of commands."},
+		"docs":  {arity: -2, run: cmdCommandDocs, summary: "Returns documentary information about one, multiple or all commands."},
+		"info":  {arity: -2, run: cmdCommandInfo, summary: "Returns information about one, multiple or all commands."},
+		"list":  {arity: -2, run: cmdCommandNames, summary: "Returns a list of command names."},
+		"help":  {arity: 2, run: cmdCommandHelp, summary: "Returns helpful text about the different subcommands."},
+	}
+	sentinel := add(&command{name: "sentinel", arity: -2, group: "sentinel", summary: "A container for Redis Sentinel commands.", acl: []string{"@admin", "@slow", "@dangerous"}})
+	sentinel.subs = sentinelSubcommands()
+	for _, parent := range t {
+		for name, sub := range parent.subs {
+			sub.name = parent.name + "|" + name
+			sub.group = parent.group
+			if sub.acl == nil {
+				sub.acl = parent.acl
+			}
+		}
+	}
+	return t
+}
+
+// dispatch validates and runs one command, in Redis's order: unknown
+// command or subcommand, arity, authentication, subscribed context.
+func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
+	s.stats.commands.Add(1)
+	name := strings.ToLower(string(args[0]))
+	cmd := commandTable[name]
+	if cmd == nil {
+		s.metrics.commands.WithLabelValues("unknown").Inc()
+		c.err(unknownCommandError(args))
+		return
+	}
+	if cmd.subs != nil && len(args) >= 2 {
+		sub := cmd.subs[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			s.metrics.commands.WithLabelValues(cmd.name).Inc()
+			c.err(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(string(args[1]), 128), strings.ToUpper(cmd.name)))
+			return
+		}
+		cmd = sub
+	}
+	s.metrics.commands.WithLabelValues(cmd.name).Inc()
+	now := time.Now()
+	c.mu.Lock()
+	c.lastCmd, c.lastSeen = cmd.name, now
+	c.mu.Unlock()
+	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
+		c.err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
+		return
+	}
+	if !c.authenticated && !cmd.noAuth {
+		c.err(errNoAuth)
+		return
+	}
+	if c.wr.Protocol() == resp.RESP2 && c.subscribed() && !cmd.pubsub {
+		c.err(fmt.Sprintf(subscribedContextFmt, cmd.name))
+		return
+	}
+	if cmd.run == nil {
+		// A container called without a subcommand that has no action of
+		// its own; arity already refused a bare name.
+		c.err(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(string(args[1]), 128), strings.ToUpper(cmd.name)))
+		return
+	}
+	cmd.run(ctx, c, args)
+}
+
+// unknownCommandError renders Redis 7.0's text: the name, then each
+// argument quoted with a trailing space, stopping once 128 bytes of
+// arguments were shown.
+func unknownCommandError(args [][]byte) string {
+	var b strings.Builder
+	for i := 1; i < len(args) && b.Len() < 128; i++ {
+		room := 128 - b.Len()
+		b.WriteString("'" + truncate(string(args[i]), room) + "' ")
+	}
+	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", truncate(string(args[0]), 128), b.String())
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// err writes an error reply and counts it for INFO.
+func (c *client) err(text string) {
+	c.srv.stats.errorReplies.Add(1)
+	c.wr.Error(text)
+}
+
+// replyErr writes the RESP error for a Controller error: verbatim for
+// *monitor.CommandError and for errors that carry their own RESP text,
+// "ERR <text>" otherwise.
+func (c *client) replyErr(err error) {
+	var ce *monitor.CommandError
+	if errors.As(err, &ce) {
+		c.err(ce.Error())
+		return
+	}
+	var re interface{ RESPError() string }
+	if errors.As(err, &re) {
+		c.err(re.RESPError())
+		return
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		c.err("ERR sentinel is shutting down")
+		return
+	}
+	c.err("ERR " + err.Error())
+}
+
+func cmdPing(_ context.Context, c *client, args [][]byte) {
+	if len(args) > 2 {
+		c.err("ERR wrong number of arguments for 'ping' command")
+		return
+	}
+	if c.wr.Protocol() == resp.RESP2 && c.subscribed() {
+		// Inside a RESP2 subscription a reply must look like a message:
+		// ["pong", msg] (go-redis's pub/sub health check expects it).
+		c.wr.ArrayLen(2)
+		c.wr.BulkString(kindPong)
+		if len(args) == 2 {
+			c.wr.Bulk(args[1])
+		} else {
+			c.wr.BulkString("")
+		}
+		return
+	}
+	if len(args) == 2 {
+		c.wr.Bulk(args[1])
+		return
+	}
+	c.wr.SimpleString("PONG")
+}
+
+func cmdQuit(_ context.Context, c *client, _ [][]byte) {
+	c.wr.SimpleString("OK")
+	c.quitAfter = true
+}
+
+func cmdAuth(_ context.Context, c *client, args [][]byte) {
+	if len(args) > 3 {
+		c.err(errSyntax)
+		return
+	}
+	user, pass := "default", string(args[1])
+	if len(args) == 3 {
+		user, pass = string(args[1]), string(args[2])
+	} else if c.srv.opts.RequirePass == "" {
+		c.err(errAuthNoPassword)
+		return
+	}
+	if !c.srv.checkPassword(user, pass) {
+		c.srv.log.Info("authentication failed", "client_id", c.id, "user", user)
+		c.err(errWrongPass)
+		return
+	}
+	c.setAuthenticated(user)
+	c.wr.SimpleString("OK")
+}
+
+func cmdHello(_ context.Context, c *client, args [][]byte) {
+	proto := c.wr.Protocol()
+	if len(args) >= 2 {
+		v, ok := resp.ParseInt(string(args[1]))
+		if !ok || v < 0 {
+			c.err(errProtoNotInteger)
+			return
+		}
+		if v < resp.RESP2 || v > resp.RESP3 {
+			c.err(errNoProto)
+			return
+		}
+		proto = int(v)
+	}
+	var user, pass, name string
+	var withAuth, withName bool
+	for i := 2; i < len(args); {
+		more := len(args) - 1 - i
+		switch opt := strings.ToLower(string(args[i])); {
+		case opt == "auth" && more >= 2:
+			withAuth, user, pass = true, string(args[i+1]), string(args[i+2])
+			i += 3
+		case opt == "setname" && more >= 1:
+			withName, name = true, string(args[i+1])
+			i += 2
+		default:
+			c.err(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", truncate(string(args[i]), 128)))
+			return
+		}
+	}
+	if withAuth {
+		if !c.srv.checkPassword(user, pass) {
+			c.srv.log.Info("authentication failed", "client_id", c.id, "user", user)
+			c.err(errWrongPass)
+			return
+		}
+		c.setAuthenticated(user)
+	}
+	if !c.authenticated {
+		c.err(errNoAuthHello)
+		return
+	}
+	if withName {
+		if !validClientName(name) {
+			c.err(errBadClientName)
+			return
+		}
+		c.mu.Lock()
+		c.name = name
+		c.mu.Unlock()
+	}
+	c.setProto(proto)
+	// Exactly redis-sentinel's reply: no "role" field in sentinel mode
+	// (testdata/redis-7.0.15/hello.resp3).
+	c.wr.MapLen(6)
+	c.wr.BulkString("server")
+	c.wr.BulkString("redis")
+	c.wr.BulkString("version")
+	c.wr.BulkString(redisVersion)
+	c.wr.BulkString("proto")
+	c.wr.Integer(int64(proto))
+	c.wr.BulkString("id")
+	c.wr.Integer(int64(c.id))
+	c.wr.BulkString("mode")
+	c.wr.BulkString("sentinel")
+	c.wr.BulkString("modules")
+	c.wr.ArrayLen(0)
+}
+
+func cmdRole(_ context.Context, c *client, _ [][]byte) {
+	snap := c.srv.snapshot()
+	c.wr.ArrayLen(2)
+	c.wr.BulkString("sentinel")
+	c.wr.ArrayLen(len(snap.Masters))
+	for i := range snap.Masters {
+		c.wr.BulkString(snap.Masters[i].Name)
+	}
+}
+
+func cmdShutdown(ctx context.Context, c *client, args [][]byte) {
+	for _, a := range args[1:] {
+		switch strings.ToLower(string(a)) {
+		case "nosave", "save", "now", "force":
+			// Sentinel has no dataset; the state file is always flushed.
+		case "abort":
+			c.err("ERR No shutdown in progress.")
+			return
+		default:
+			c.err(errSyntax)
+			return
+		}
+	}
+	c.srv.log.Info("SHUTDOWN requested by client", "client_id", c.id)
+	if err := c.srv.ctrl.Shutdown(ctx); err != nil {
+		c.srv.log.Warn("SHUTDOWN failed", "err", err)
+		c.err("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	// Like Redis, a successful SHUTDOWN sends no reply: the connection
+	// just closes.
+	c.quitAfter = true
+}
+
+func cmdPublish(ctx context.Context, c *client, args [][]byte) {
+	if string(args[1]) != helloChannel {
+		c.err(errOnlyHello)
+		return
+	}
+	// sentinelPublishCommand answers 1 whatever the hello contained; a
+	// malformed one is only logged.
+	if err := c.srv.ctrl.Hello(ctx, string(args[2])); err != nil {
+		c.srv.log.Debug("hello published to us was refused", "client_id", c.id, "err", err)
+	}
+	c.wr.Integer(1)
+}
+
+func cmdSubscribe(ctx context.Context, c *client, args [][]byte) {
+	pattern := strings.EqualFold(string(args[0]), "psubscribe")
+	kind, set, counter := kindSubscribe, c.channels, &c.nChannels
+	if pattern {
+		kind, set, counter = kindPSubscribe, c.patterns, &c.nPatterns
+	}
+	sub := c.subscriberFor(ctx)
+	for _, a := range args[1:] {
+		name := string(a)
+		if _, ok := set[name]; !ok {
+			set[name] = struct{}{}
+			counter.Store(int32(len(set)))
+			c.srv.bus.add(pattern, name, sub)
+		}
+		c.wr.PushLen(3)
+		c.wr.BulkString(kind)
+		c.wr.BulkString(name)
+		c.wr.Integer(int64(len(c.channels) + len(c.patterns)))
+	}
+}
+
+func cmdUnsubscribe(_ context.Context, c *client, args [][]byte) {
+	pattern := strings.EqualFold(string(args[0]), "punsubscribe")
+	kind, set, counter := kindUnsubscribe, c.channels, &c.nChannels
+	if pattern {
+		kind, set, counter = kindPUnsubscribe, c.patterns, &c.nPatterns
+	}
+	var names []string
+	if len(args) > 1 {
+		for _, a := range args[1:] {
+			names = append(names, string(a))
+		}
+	} else {
+		for name := range set {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+	}
+	if len(names) == 0 {
+		// Nothing to leave: Redis still answers once, with a null name.
+		c.wr.PushLen(3)
+		c.wr.BulkString(kind)
+		c.wr.Null()
+		c.wr.Integer(int64(len(c.channels) + len(c.patterns)))
+		return
+	}
+	for _, name := range names {
+		if _, ok := set[name]; ok {
+			delete(set, name)
+			counter.Store(int32(len(set)))
+			c.srv.bus.remove(pattern, name, c.sub)
+		}
+		c.wr.PushLen(3)
+		c.wr.BulkString(kind)
+		c.wr.BulkString(name)
+		c.wr.Integer(int64(len(c.channels) + len(c.patterns)))
+	}
+}

@@ -1,0 +1,33 @@
+// Package pubsub is the client-facing side of the sentinel: the RESP server
+// on the sentinel port (26379), its command table, and the event bus that
+// fans Sentinel events out to SUBSCRIBE / PSUBSCRIBE clients.
+//
+// It owns:
+//   - Server: the accept loop and one goroutine per connection (both owned
+//     and waited for by Run), pipelining, AUTH/HELLO/CLIENT/COMMAND/INFO/
+//     ROLE/SHUTDOWN/PUBLISH/QUIT, every SENTINEL subcommand with Redis's
+//     argument checks and error texts, and RESP2/RESP3 rendering;
+//   - the reply formatters of SENTINEL MASTER(S)/REPLICAS/SENTINELS and
+//     INFO sentinel (format.go): pure functions of a monitor.Snapshot,
+//     golden-tested against captures of Debian's redis-sentinel 7.0.15;
+//   - the event bus (bus.go): Publish never blocks; every subscriber has a
+//     bounded queue and a subscriber that falls behind is disconnected and
+//     counted (sentinel_pubsub_slow_subscribers_disconnected_total).
+//
+// It must never: touch the monitor core directly (state is read through
+// Controller.Snapshot, changes go through the Controller methods), block
+// Publish on a client, log or render secrets (passwords, auth-pass), or
+// start a goroutine that Run does not wait for.
+//
+// Usage:
+//
+//	srv, err := pubsub.New(pubsub.Options{
+//		Addrs:      []string{"127.0.0.1:26379"},
+//		Logger:     logger,
+//		Controller: supervisor,
+//		Registerer: registry,
+//	})
+//	if err != nil { ... }
+//	go srv.Run(ctx) // returns after ctx is cancelled and every connection is closed
+//	srv.Publish("+switch-master", "mymaster 10.0.0.1 6379 10.0.0.2 6379")
+package pubsub

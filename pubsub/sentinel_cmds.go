@@ -1,0 +1,514 @@
+package pubsub
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/pubsub/resp"
+)
+
+// sentinelSubcommands is the SENTINEL table with the arities of Redis
+// 7.0's command JSON files, plus Valkey's PRIMARY aliases.
+func sentinelSubcommands() map[string]*command {
+	return map[string]*command{
+		"masters":                  {arity: 2, run: cmdSentinelMasters, summary: "Returns a list of monitored masters."},
+		"primaries":                {arity: 2, run: cmdSentinelMasters, summary: "Returns a list of monitored primaries (Valkey alias of MASTERS)."},
+		"master":                   {arity: 3, run: cmdSentinelMaster, summary: "Returns the state of a master."},
+		"primary":                  {arity: 3, run: cmdSentinelMaster, summary: "Returns the state of a primary (Valkey alias of MASTER)."},
+		"replicas":                 {arity: 3, run: cmdSentinelReplicas, summary: "Returns a list of the monitored replicas."},
+		"slaves":                   {arity: 3, run: cmdSentinelReplicas, summary: "Returns a list of the monitored replicas."},
+		"sentinels":                {arity: 3, run: cmdSentinelSentinels, summary: "Returns a list of Sentinel instances."},
+		"get-master-addr-by-name":  {arity: 3, run: cmdSentinelGetMasterAddr, summary: "Returns the port and address of a master."},
+		"get-primary-addr-by-name": {arity: 3, run: cmdSentinelGetMasterAddr, summary: "Returns the port and address of a primary (Valkey alias)."},
+		"myid":                     {arity: 2, run: cmdSentinelMyID, summary: "Returns the Sentinel instance ID."},
+		"monitor":                  {arity: 6, run: cmdSentinelMonitor, summary: "Starts monitoring."},
+		"remove":                   {arity: 3, run: cmdSentinelRemove, summary: "Stops monitoring."},
+		"set":                      {arity: -5, run: cmdSentinelSet, summary: "Changes the configuration of a monitored master."},
+		"reset":                    {arity: 3, run: cmdSentinelReset, summary: "Resets masters by name matching a pattern."},
+		"failover":                 {arity: 3, run: cmdSentinelFailover, summary: "Forces a failover."},
+		"ckquorum":                 {arity: 3, run: cmdSentinelCKQuorum, summary: "Checks for a Sentinel quorum."},
+		"flushconfig":              {arity: 2, run: cmdSentinelFlushConfig, summary: "Rewrites the Sentinel configuration file."},
+		"config":                   {arity: -3, run: cmdSentinelConfig, summary: "Configures Sentinel."},
+		"debug":                    {arity: -2, run: cmdSentinelDebug, summary: "Lists or updates the current configurable parameters."},
+		"info-cache":               {arity: -3, run: cmdSentinelInfoCache, summary: "Returns the cached INFO replies from the deployment's instances."},
+		"is-master-down-by-addr":   {arity: 6, run: cmdSentinelIsMasterDown, summary: "Determines whether a master is down."},
+		"is-primary-down-by-addr":  {arity: 6, run: cmdSentinelIsMasterDown, summary: "Determines whether a primary is down (Valkey alias)."},
+		"pending-scripts":          {arity: 2, run: cmdSentinelPendingScripts, summary: "Returns information about pending scripts."},
+		"simulate-failure":         {arity: -3, run: cmdSentinelSimulateFailure, summary: "Simulates failover scenarios."},
+		"help":                     {arity: 2, run: cmdSentinelHelp, summary: "Returns helpful text about the different subcommands."},
+	}
+}
+
+// masterOrReply looks the master up in snap and answers "No such master"
+// when it is missing.
+func masterOrReply(c *client, snap *monitor.Snapshot, name []byte) *monitor.MasterView {
+	m := snap.Master(string(name))
+	if m == nil {
+		c.err(errNoSuchMaster)
+	}
+	return m
+}
+
+func cmdSentinelMasters(_ context.Context, c *client, _ [][]byte) {
+	snap := c.srv.snapshot()
+	c.wr.ArrayLen(len(snap.Masters))
+	for i := range snap.Masters {
+		writeFields(c.wr, MasterFields(&snap.Masters[i], snap.At))
+	}
+}
+
+func cmdSentinelMaster(_ context.Context, c *client, args [][]byte) {
+	snap := c.srv.snapshot()
+	if m := masterOrReply(c, snap, args[2]); m != nil {
+		writeFields(c.wr, MasterFields(m, snap.At))
+	}
+}
+
+func cmdSentinelReplicas(_ context.Context, c *client, args [][]byte) {
+	snap := c.srv.snapshot()
+	m := masterOrReply(c, snap, args[2])
+	if m == nil {
+		return
+	}
+	replicas := VisibleReplicas(m)
+	c.wr.ArrayLen(len(replicas))
+	for _, r := range replicas {
+		writeFields(c.wr, ReplicaFields(r, snap.At))
+	}
+}
+
+func cmdSentinelSentinels(_ context.Context, c *client, args [][]byte) {
+	snap := c.srv.snapshot()
+	m := masterOrReply(c, snap, args[2])
+	if m == nil {
+		return
+	}
+	c.wr.ArrayLen(len(m.Sentinels))
+	for i := range m.Sentinels {
+		writeFields(c.wr, SentinelFields(&m.Sentinels[i], snap.At))
+	}
+}
+
+// cmdSentinelGetMasterAddr answers [ip, port], or a null array for an
+// unknown name (go-redis then tries the next sentinel).
+func cmdSentinelGetMasterAddr(_ context.Context, c *client, args [][]byte) {
+	snap := c.srv.snapshot()
+	m := snap.Master(string(args[2]))
+	if m == nil {
+		c.wr.NullArray()
+		return
+	}
+	addr := m.CurrentAddr
+	if addr.IsZero() {
+		addr = m.Addr
+	}
+	c.wr.ArrayLen(2)
+	c.wr.BulkString(addr.Host)
+	c.wr.BulkString(strconv.Itoa(addr.Port))
+}
+
+func cmdSentinelMyID(_ context.Context, c *client, _ [][]byte) {
+	id := c.srv.snapshot().MyID
+	if id == "" {
+		id = c.srv.opts.RunID
+	}
+	c.wr.BulkString(id)
+}
+
+// cmdSentinelMonitor validates like sentinelCommand's MONITOR branch:
+// quorum parses, port parses, quorum > 0, address is an IP (or, with
+// resolve-hostnames, a name), port in range.
+func cmdSentinelMonitor(ctx context.Context, c *client, args [][]byte) {
+	quorum, ok := resp.ParseInt(string(args[5]))
+	if !ok {
+		c.err(errInvalidQuorum)
+		return
+	}
+	port, ok := resp.ParseInt(string(args[4]))
+	if !ok {
+		c.err(errInvalidPort)
+		return
+	}
+	if quorum <= 0 {
+		c.err(errQuorumTooSmall)
+		return
+	}
+	host := string(args[3])
+	if net.ParseIP(host) == nil && !(c.srv.resolveHostnames(ctx) && validHostname(host)) {
+		c.err(errInvalidAddress)
+		return
+	}
+	if port < 0 || port > 65535 {
+		c.err(errInvalidPortNumber)
+		return
+	}
+	if quorum > 1<<31-1 {
+		c.err(errInvalidQuorum)
+		return
+	}
+	err := c.srv.ctrl.Monitor(ctx, monitor.MasterConfig{
+		Name:   string(args[2]),
+		Addr:   monitor.Addr{Host: host, Port: int(port)},
+		Quorum: int(quorum),
+	})
+	if err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.SimpleString("OK")
+}
+
+// resolveHostnames asks the controller for the resolve-hostnames setting.
+func (s *Server) resolveHostnames(ctx context.Context) bool {
+	settings, err := s.ctrl.ConfigGet(ctx, "resolve-hostnames")
+	if err != nil {
+		return false
+	}
+	for _, st := range settings {
+		if st.Name == "resolve-hostnames" {
+			return strings.EqualFold(st.Value, "yes")
+		}
+	}
+	return false
+}
+
+// validHostname is a syntactic check (RFC 1123 labels); resolution is the
+// controller's business.
+func validHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			ch := label[i]
+			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func cmdSentinelRemove(ctx context.Context, c *client, args [][]byte) {
+	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
+		return
+	}
+	if err := c.srv.ctrl.Remove(ctx, string(args[2])); err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.SimpleString("OK")
+}
+
+// cmdSentinelSet validates every option before applying any (Redis
+// applies them one by one and can stop half way; we refuse the whole
+// command instead), with Redis's error texts.
+func cmdSentinelSet(ctx context.Context, c *client, args [][]byte) {
+	name := string(args[2])
+	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
+		return
+	}
+	var settings []monitor.Setting
+	for j := 3; j < len(args); j++ {
+		optionArg := args[j]
+		option := strings.ToLower(string(optionArg))
+		more := len(args) - 1 - j
+		badValue := func(v []byte) {
+			c.err(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", truncate(string(v), 128), truncate(string(optionArg), 128)))
+		}
+		switch {
+		case more >= 1 && (option == "down-after-milliseconds" || option == "failover-timeout" || option == "parallel-syncs" || option == "quorum"):
+			j++
+			if n, ok := resp.ParseInt(string(args[j])); !ok || n <= 0 {
+				badValue(args[j])
+				return
+			}
+			settings = append(settings, monitor.Setting{Name: option, Value: string(args[j])})
+		case more >= 1 && (option == "master-reboot-down-after-period" || option == "primary-reboot-down-after-period"):
+			j++
+			if n, ok := resp.ParseInt(string(args[j])); !ok || n < 0 {
+				badValue(args[j])
+				return
+			}
+			settings = append(settings, monitor.Setting{Name: "master-reboot-down-after-period", Value: string(args[j])})
+		case more >= 1 && (option == "notification-script" || option == "client-reconfig-script" || option == "auth-pass" || option == "auth-user"):
+			j++
+			settings = append(settings, monitor.Setting{Name: option, Value: string(args[j])})
+		case more >= 2 && option == "rename-command":
+			// One Setting carries both names: "<old> <new>".
+			settings = append(settings, monitor.Setting{Name: option, Value: string(args[j+1]) + " " + string(args[j+2])})
+			j += 2
+		default:
+			c.err(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", truncate(string(args[j]), 128)))
+			return
+		}
+	}
+	if err := c.srv.ctrl.Set(ctx, name, settings); err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.SimpleString("OK")
+}
+
+func cmdSentinelReset(ctx context.Context, c *client, args [][]byte) {
+	n, err := c.srv.ctrl.Reset(ctx, string(args[2]))
+	if err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.Integer(int64(n))
+}
+
+func cmdSentinelFailover(ctx context.Context, c *client, args [][]byte) {
+	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
+		return
+	}
+	if err := c.srv.ctrl.Failover(ctx, string(args[2])); err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.SimpleString("OK")
+}
+
+func cmdSentinelCKQuorum(ctx context.Context, c *client, args [][]byte) {
+	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
+		return
+	}
+	usable, err := c.srv.ctrl.CKQuorum(ctx, string(args[2]))
+	if err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.SimpleString(fmt.Sprintf(ckquorumOKFmt, usable))
+}
+
+func cmdSentinelFlushConfig(ctx context.Context, c *client, _ [][]byte) {
+	if err := c.srv.ctrl.FlushConfig(ctx); err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.SimpleString("OK")
+}
+
+// configParams are the global parameters SENTINEL CONFIG knows.
+var configParams = map[string]bool{
+	"resolve-hostnames": true, "announce-hostnames": true, "announce-ip": true, "announce-port": true,
+	"sentinel-user": true, "sentinel-pass": true, "loglevel": true,
+}
+
+func cmdSentinelConfig(ctx context.Context, c *client, args [][]byte) {
+	sub := strings.ToLower(string(args[2]))
+	switch {
+	case sub == "get" && len(args) >= 4:
+		var out []monitor.Setting
+		seen := map[string]bool{}
+		for _, pattern := range args[3:] {
+			settings, err := c.srv.ctrl.ConfigGet(ctx, string(pattern))
+			if err != nil {
+				c.replyErr(err)
+				return
+			}
+			for _, st := range settings {
+				if !seen[st.Name] {
+					seen[st.Name] = true
+					out = append(out, st)
+				}
+			}
+		}
+		c.wr.MapLen(len(out))
+		for _, st := range out {
+			c.wr.BulkString(st.Name)
+			c.wr.BulkString(st.Value)
+		}
+	case sub == "set" && len(args) >= 5 && (len(args)-3)%2 == 0:
+		var settings []monitor.Setting
+		for j := 3; j < len(args); j += 2 {
+			name, value := strings.ToLower(string(args[j])), string(args[j+1])
+			if !configParams[name] {
+				c.err(fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", truncate(string(args[j]), 128)))
+				return
+			}
+			if !validConfigValue(name, value) {
+				c.err(fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", truncate(value, 128)))
+				return
+			}
+			settings = append(settings, monitor.Setting{Name: name, Value: value})
+		}
+		if err := c.srv.ctrl.ConfigSet(ctx, settings); err != nil {
+			c.replyErr(err)
+			return
+		}
+		c.wr.SimpleString("OK")
+	default:
+		c.err(errConfigUsage)
+	}
+}
+
+func validConfigValue(name, value string) bool {
+	switch name {
+	case "resolve-hostnames", "announce-hostnames":
+		v := strings.ToLower(value)
+		return v == "yes" || v == "no"
+	case "announce-port":
+		n, ok := resp.ParseInt(value)
+		return ok && n >= 0 && n <= 65535
+	case "loglevel":
+		switch strings.ToLower(value) {
+		case "debug", "verbose", "notice", "warning", "nothing":
+			return true
+		}
+		return false
+	}
+	return true
+}
+
+// debugParams are SENTINEL DEBUG's timers, all in milliseconds.
+var debugParams = map[string]bool{
+	"info-period": true, "ping-period": true, "ask-period": true, "publish-period": true,
+	"default-down-after": true, "default-failover-timeout": true, "tilt-trigger": true, "tilt-period": true,
+	"slave-reconf-timeout": true, "min-link-reconnect-period": true, "election-timeout": true,
+	"script-max-runtime": true, "script-retry-delay": true,
+}
+
+func cmdSentinelDebug(ctx context.Context, c *client, args [][]byte) {
+	var settings []monitor.Setting
+	for j := 2; j < len(args); j++ {
+		option := strings.ToLower(string(args[j]))
+		if !debugParams[option] || len(args)-1-j < 1 {
+			c.err(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL DEBUG '%s'", truncate(string(args[j]), 128)))
+			return
+		}
+		j++
+		if n, ok := resp.ParseInt(string(args[j])); !ok || n <= 0 {
+			c.err(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", truncate(string(args[j]), 128), truncate(string(args[j-1]), 128)))
+			return
+		}
+		settings = append(settings, monitor.Setting{Name: option, Value: string(args[j])})
+	}
+	timers, err := c.srv.ctrl.Debug(ctx, settings)
+	if err != nil {
+		c.replyErr(err)
+		return
+	}
+	c.wr.MapLen(len(timers))
+	for _, t := range timers {
+		c.wr.BulkString(strings.ToUpper(t.Name))
+		c.wr.BulkString(t.Value)
+	}
+}
+
+// cmdSentinelInfoCache answers [name, [[age-ms, info|null] ...]] per
+// requested master that exists, the master's entry first, then its
+// replicas'.
+func cmdSentinelInfoCache(_ context.Context, c *client, args [][]byte) {
+	snap := c.srv.snapshot()
+	want := map[string]bool{}
+	for _, a := range args[2:] {
+		want[string(a)] = true
+	}
+	var masters []*monitor.MasterView
+	for i := range snap.Masters {
+		if want[snap.Masters[i].Name] {
+			masters = append(masters, &snap.Masters[i])
+		}
+	}
+	entry := func(v *monitor.InstanceView) {
+		c.wr.ArrayLen(2)
+		age, _ := strconv.ParseInt(msAgo(snap.At, v.InfoRefresh), 10, 64)
+		c.wr.Integer(age)
+		if v.InfoCache == "" {
+			c.wr.Null()
+		} else {
+			c.wr.BulkString(v.InfoCache)
+		}
+	}
+	c.wr.ArrayLen(2 * len(masters))
+	for _, m := range masters {
+		c.wr.BulkString(m.Name)
+		c.wr.ArrayLen(1 + len(m.Replicas))
+		entry(&m.InstanceView)
+		for i := range m.Replicas {
+			entry(&m.Replicas[i].InstanceView)
+		}
+	}
+}
+
+func cmdSentinelIsMasterDown(ctx context.Context, c *client, args [][]byte) {
+	port, ok := resp.ParseInt(string(args[3]))
+	if !ok || port < 0 || port > 65535 {
+		c.err(errNotInteger)
+		return
+	}
+	epoch, ok := resp.ParseInt(string(args[4]))
+	if !ok || epoch < 0 {
+		c.err(errNotInteger)
+		return
+	}
+	reply, err := c.srv.ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{
+		Addr:         monitor.Addr{Host: string(args[2]), Port: int(port)},
+		CurrentEpoch: uint64(epoch),
+		RunID:        string(args[5]),
+	})
+	if err != nil {
+		c.replyErr(err)
+		return
+	}
+	leader := reply.Leader
+	if leader == "" {
+		leader = "*"
+	}
+	c.wr.ArrayLen(3)
+	if reply.Down {
+		c.wr.Integer(1)
+	} else {
+		c.wr.Integer(0)
+	}
+	c.wr.BulkString(leader)
+	c.wr.Integer(int64(reply.LeaderEpoch))
+}
+
+// cmdSentinelPendingScripts is empty until notify exposes its queue
+// through the controller.
+func cmdSentinelPendingScripts(_ context.Context, c *client, _ [][]byte) {
+	c.wr.ArrayLen(0)
+}
+
+// cmdSentinelSimulateFailure answers HELP like Redis, and refuses the crash
+// flags: crashing a production sentinel on purpose is not a feature we
+// ship.
+func cmdSentinelSimulateFailure(_ context.Context, c *client, args [][]byte) {
+	refuse := false
+	for _, a := range args[2:] {
+		switch strings.ToLower(string(a)) {
+		case "crash-after-election", "crash-after-promotion":
+			refuse = true
+		case "help":
+			c.wr.ArrayLen(2)
+			c.wr.BulkString("crash-after-election")
+			c.wr.BulkString("crash-after-promotion")
+			return
+		default:
+			c.err(errUnknownSimulation)
+			return
+		}
+	}
+	if refuse {
+		c.err(errSimulationDisabled)
+		return
+	}
+	c.wr.SimpleString("OK")
+}
+
+func cmdSentinelHelp(_ context.Context, c *client, _ [][]byte) {
+	c.wr.ArrayLen(len(sentinelHelp))
+	for _, l := range sentinelHelp {
+		c.wr.SimpleString(l)
+	}
+}

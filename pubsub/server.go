@@ -1,0 +1,325 @@
+package pubsub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/pubsub/resp"
+)
+
+// Options configure a Server. Addrs and Controller are required.
+type Options struct {
+	// Addrs are the listen addresses ("127.0.0.1:26379", "[::1]:26379").
+	// New binds them all, so a port conflict is reported before Run.
+	Addrs []string
+	// Logger receives connection-level logs; nil discards them.
+	Logger *slog.Logger
+	// Controller is the running sentinel.
+	Controller Controller
+	// RequirePass is the default user's password (requirepass); empty
+	// means no password.
+	RequirePass string
+	// Users are extra ACL users and their passwords (AUTH user pass).
+	Users map[string]string
+	// RunID is INFO's run_id; a random 40-hex id when empty.
+	RunID string
+	// Port is INFO's tcp_port; the first listener's port when zero.
+	Port int
+	// ConfigFile is INFO's config_file.
+	ConfigFile string
+	// Version is our own version, reported as INFO sentinelgo_version;
+	// redis_version always says 7.0.15, the behaviour we reproduce.
+	Version string
+	// MaxClients bounds open client connections (maxclients, default
+	// 10000); further connections get "-ERR max number of clients
+	// reached" and are closed.
+	MaxClients int
+	// SubscriberBuffer is how many messages may wait for one subscriber
+	// before it is disconnected as too slow (default 1024).
+	SubscriberBuffer int
+	// WriteTimeout bounds how long a reply may wait on a client that does
+	// not read (default 10 s); after it the connection is closed.
+	WriteTimeout time.Duration
+	// Limits bound the requests accepted (zero fields: resp.DefaultLimits).
+	Limits resp.Limits
+	// Registerer receives the server's metrics; nil keeps them private.
+	Registerer prometheus.Registerer
+}
+
+// Defaults applied by New.
+const (
+	defaultMaxClients       = 10000
+	defaultSubscriberBuffer = 1024
+	defaultWriteTimeout     = 10 * time.Second
+	// maxReplyBuffer is when a long pipeline gets an intermediate flush,
+	// so replies to a client that pipelines without end do not pile up.
+	maxReplyBuffer = 64 << 10
+)
+
+// ErrServer is wrapped by errors New and Run return.
+var ErrServer = errors.New("pubsub")
+
+// Server is the client-facing RESP server of the sentinel.
+type Server struct {
+	opts      Options
+	log       *slog.Logger
+	ctrl      Controller
+	listeners []net.Listener
+	bus       *bus
+	metrics   *metrics
+	started   time.Time
+	runOnce   atomic.Bool
+
+	nextClientID atomic.Uint64
+
+	mu      sync.Mutex
+	clients map[uint64]*client
+	closed  bool
+
+	stats serverStats
+}
+
+// serverStats feed INFO stats.
+type serverStats struct {
+	connections    atomic.Int64
+	commands       atomic.Int64
+	netIn          atomic.Int64
+	netOut         atomic.Int64
+	rejected       atomic.Int64
+	errorReplies   atomic.Int64
+	slowSubscriber atomic.Int64
+}
+
+// New validates the options and binds every listen address.
+func New(opts Options) (*Server, error) {
+	if opts.Controller == nil {
+		return nil, fmt.Errorf("%w: Options.Controller is required", ErrServer)
+	}
+	if len(opts.Addrs) == 0 {
+		return nil, fmt.Errorf("%w: Options.Addrs is empty", ErrServer)
+	}
+	if opts.MaxClients < 0 || opts.SubscriberBuffer < 0 || opts.WriteTimeout < 0 {
+		return nil, fmt.Errorf("%w: MaxClients, SubscriberBuffer and WriteTimeout must not be negative", ErrServer)
+	}
+	if opts.MaxClients == 0 {
+		opts.MaxClients = defaultMaxClients
+	}
+	if opts.SubscriberBuffer == 0 {
+		opts.SubscriberBuffer = defaultSubscriberBuffer
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = defaultWriteTimeout
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	if opts.RunID == "" {
+		var b [20]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("%w: run id: %w", ErrServer, err)
+		}
+		opts.RunID = hex.EncodeToString(b[:])
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{
+		opts:    opts,
+		log:     log,
+		ctrl:    opts.Controller,
+		metrics: newMetrics(opts.Registerer),
+		started: time.Now(),
+		clients: make(map[uint64]*client),
+	}
+	s.bus = newBus(s.metrics)
+	for name := range commandTable {
+		s.metrics.commands.WithLabelValues(name)
+	}
+	var lc net.ListenConfig
+	for _, addr := range opts.Addrs {
+		ln, err := lc.Listen(context.Background(), "tcp", addr)
+		if err != nil {
+			for _, l := range s.listeners {
+				_ = l.Close()
+			}
+			return nil, fmt.Errorf("%w: listen %s: %w", ErrServer, addr, err)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	if s.opts.Port == 0 {
+		if ta, ok := s.listeners[0].Addr().(*net.TCPAddr); ok {
+			s.opts.Port = ta.Port
+		}
+	}
+	return s, nil
+}
+
+// Addr returns the first listener's address.
+func (s *Server) Addr() net.Addr { return s.listeners[0].Addr() }
+
+// Addrs returns every listener's address.
+func (s *Server) Addrs() []net.Addr {
+	out := make([]net.Addr, len(s.listeners))
+	for i, ln := range s.listeners {
+		out[i] = ln.Addr()
+	}
+	return out
+}
+
+// Publish sends message to the subscribers of channel and of every
+// matching pattern, and returns how many deliveries were queued. It never
+// blocks: a subscriber whose queue is full is disconnected instead.
+func (s *Server) Publish(channel, message string) int {
+	return s.bus.publish(channel, message)
+}
+
+// Run serves until ctx is cancelled, then closes the listeners and every
+// connection and waits for all of their goroutines. It may be called once.
+func (s *Server) Run(ctx context.Context) error {
+	if !s.runOnce.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w: Run called twice", ErrServer)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, ln := range s.listeners {
+		wg.Go(func() { s.acceptLoop(ctx, ln, &wg) })
+	}
+	<-ctx.Done()
+	for _, ln := range s.listeners {
+		_ = ln.Close()
+	}
+	s.mu.Lock()
+	s.closed = true
+	for _, c := range s.clients {
+		c.close()
+	}
+	s.mu.Unlock()
+	wg.Wait()
+	return nil
+}
+
+func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitGroup) {
+	backoff := 5 * time.Millisecond
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: wait, so the loop does
+			// not spin, and try again.
+			s.log.Warn("accept failed", "err", err, "addr", ln.Addr().String())
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 5 * time.Millisecond
+		s.metrics.connections.Inc()
+		s.stats.connections.Add(1)
+		c := s.register(nc)
+		if c == nil {
+			continue
+		}
+		wg.Go(func() { c.serve(ctx) })
+	}
+}
+
+// register admits a connection, or refuses it when the server is closing
+// or maxclients is reached (answering as Redis does before closing).
+func (s *Server) register(nc net.Conn) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		_ = nc.Close()
+		return nil
+	}
+	if len(s.clients) >= s.opts.MaxClients {
+		s.metrics.rejected.Inc()
+		s.stats.rejected.Add(1)
+		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(nc, "-"+errMaxClients+"\r\n")
+		_ = nc.Close()
+		return nil
+	}
+	c := newClient(s, nc)
+	s.clients[c.id] = c
+	s.metrics.clients.Set(float64(len(s.clients)))
+	return c
+}
+
+func (s *Server) unregister(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.clients, c.id)
+	s.metrics.clients.Set(float64(len(s.clients)))
+}
+
+// clientList returns the connected clients ordered by id.
+func (s *Server) clientList() []*client {
+	s.mu.Lock()
+	out := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	s.mu.Unlock()
+	sortClients(out)
+	return out
+}
+
+// snapshot returns the controller's snapshot, never nil.
+func (s *Server) snapshot() *monitor.Snapshot {
+	if snap := s.ctrl.Snapshot(); snap != nil {
+		if snap.At.IsZero() {
+			cp := *snap
+			cp.At = time.Now()
+			return &cp
+		}
+		return snap
+	}
+	return &monitor.Snapshot{At: time.Now(), MyID: s.opts.RunID}
+}
+
+// checkPassword reports whether user/pass is a valid pair. The default
+// user is RequirePass; with no RequirePass it accepts any password (Redis's
+// "nopass" default user).
+func (s *Server) checkPassword(user, pass string) bool {
+	if user == "default" {
+		if s.opts.RequirePass == "" {
+			return true
+		}
+		return constantTimeEqual(pass, s.opts.RequirePass)
+	}
+	want, ok := s.opts.Users[user]
+	if !ok {
+		// Compare anyway so an unknown user costs the same time.
+		constantTimeEqual(pass, pass)
+		return false
+	}
+	return constantTimeEqual(pass, want)
+}
+
+// authRequired reports whether new connections start unauthenticated.
+func (s *Server) authRequired() bool { return s.opts.RequirePass != "" }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
