@@ -296,11 +296,20 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 		}
 		c.pump(ctx, ps, handle)
 		_ = ps.Close()
+		// A fresh client for the next attempt, for the same reason as
+		// dropIfBroken: no cached dial errors between us and a restarted node.
 		c.mu.Lock()
 		if c.ps == ps {
 			c.ps = nil
 		}
+		var old *redis.Client
+		if !c.closed {
+			old, c.sub = c.sub, c.newClient(linkTypePubSub)
+		}
 		c.mu.Unlock()
+		if old != nil {
+			_ = old.Close()
+		}
 		delay := time.NewTimer(c.p.opts.ReconnectDelay)
 		select {
 		case <-ctx.Done():

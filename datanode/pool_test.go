@@ -78,6 +78,18 @@ func TestPool_PingInfoAndKill_RealRedis(t *testing.T) {
 	if k := pingOnce(t, h, r.addr); k != monitor.ReplyPong {
 		t.Errorf("PING after Reconnect: %v, want pong", k)
 	}
+	// The hello subscription came back by itself: our own hello arrives.
+	hello := monitor.Hello{SentinelAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}, RunID: testMyID, MasterName: "m", MasterAddr: r.addr}
+	eventually(t, 10*time.Second, "a hello through the restarted server", func() bool {
+		h.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello})
+		select {
+		case in := <-h.inputs:
+			hr, ok := in.(monitor.HelloReceived)
+			return ok && hr.Hello == hello
+		case <-time.After(100 * time.Millisecond):
+		}
+		return false
+	})
 }
 
 func roleOf(t *testing.T, h *poolHarness, addr monitor.Addr) monitor.NodeInfo {

@@ -1,7 +1,6 @@
 package pubsub
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -210,7 +209,6 @@ type rawConn struct {
 	t    testing.TB
 	conn net.Conn
 	vr   *resp.ValueReader
-	br   *bufio.Reader
 }
 
 func dialRaw(t testing.TB, addr string) *rawConn {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -165,6 +166,9 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 				fmt.Fprintf(out, "%s trial %d/%d: %s\n", im.label, i+1, opts.trials, trialLine(res, opts.downAfter))
 				for _, p := range res.problems {
 					fmt.Fprintf(out, "    problem: %s\n", p)
+				}
+				if len(res.switches) > 1 {
+					fmt.Fprintf(out, "    failovers seen: %s\n", strings.Join(res.switches, ", "))
 				}
 			}
 			if err != nil || res.newMaster == "" {

@@ -292,14 +292,8 @@ func waitForFailover(ctx context.Context, c *datanodetest.Cluster, old string, b
 }
 
 func isReplicaRole(ctx context.Context, p *datanodetest.Process, master string) (bool, error) {
-	qctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	info, err := p.Client().Info(qctx, "replication").Result()
-	if err != nil {
-		return false, err
-	}
-	addr := datanodetest.InfoValue(info, "master_host") + ":" + datanodetest.InfoValue(info, "master_port")
-	return datanodetest.InfoValue(info, "role") == "slave" && addr == master, nil
+	rep, err := datanodetest.Replication(ctx, p)
+	return err == nil && rep.Role == "slave" && rep.MasterAddr == master, err
 }
 
 // writeThroughSentinels does what an application does: discover the master

@@ -115,6 +115,12 @@ func TestStartTopology_ReplicasLinkedAndReplicating(t *testing.T) {
 			t.Fatalf("replica %s: %s", r.Addr(), state)
 		}
 	}
+	if rep, err := Replication(t.Context(), topo.Master); err != nil || rep.Role != "master" || rep.MasterAddr != "" {
+		t.Fatalf("master replication = %+v, %v", rep, err)
+	}
+	if rep, err := Replication(t.Context(), topo.Replicas[0]); err != nil || rep.String() != "role=slave master="+topo.Master.Addr()+" link=up" {
+		t.Fatalf("replica replication = %v, %v", rep, err)
+	}
 	if err := topo.Master.Client().Set(t.Context(), "hello", "world", 0).Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -111,17 +111,45 @@ func WaitReplicaOf(ctx context.Context, p *Process, masterAddr string, timeout t
 // IsReplicaOf reports whether p is a replica of masterAddr with its link up,
 // and a short description of what INFO said, for error messages.
 func IsReplicaOf(ctx context.Context, p *Process, masterAddr string) (bool, string) {
+	rep, err := Replication(ctx, p)
+	if err != nil {
+		return false, "error: " + err.Error()
+	}
+	return rep.Role == "slave" && rep.MasterAddr == masterAddr && rep.LinkUp, rep.String()
+}
+
+// ReplicationInfo is the part of INFO replication the harness looks at.
+type ReplicationInfo struct {
+	Role       string // "master" or "slave", as INFO says
+	MasterAddr string // "host:port" for a replica, "" for a master
+	LinkUp     bool   // master_link_status:up
+}
+
+func (r ReplicationInfo) String() string {
+	if r.Role != "slave" {
+		return "role=" + r.Role
+	}
+	link := "down"
+	if r.LinkUp {
+		link = "up"
+	}
+	return fmt.Sprintf("role=slave master=%s link=%s", r.MasterAddr, link)
+}
+
+// Replication reads INFO replication from p (bounded to one second).
+func Replication(ctx context.Context, p *Process) (ReplicationInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	info, err := p.Client().Info(ctx, "replication").Result()
 	if err != nil {
-		return false, "error: " + err.Error()
+		return ReplicationInfo{}, fmt.Errorf("datanodetest: INFO replication from %s: %w", p.Addr(), err)
 	}
-	role := InfoValue(info, "role")
-	host, port := InfoValue(info, "master_host"), InfoValue(info, "master_port")
-	link := InfoValue(info, "master_link_status")
-	state := fmt.Sprintf("role=%s master=%s:%s link=%s", role, host, port, link)
-	return role == "slave" && host+":"+port == masterAddr && link == "up", state
+	rep := ReplicationInfo{Role: InfoValue(info, "role")}
+	if rep.Role == "slave" {
+		rep.MasterAddr = InfoValue(info, "master_host") + ":" + InfoValue(info, "master_port")
+		rep.LinkUp = InfoValue(info, "master_link_status") == "up"
+	}
+	return rep, nil
 }
 
 // InfoValue returns the value of key in an INFO reply ("key:value" lines),

@@ -29,7 +29,6 @@ type env struct {
 	// "vote" (down, and a vote for whoever asked for one).
 	autoPeer map[string]string
 	out      []string
-	started  bool
 }
 
 func newEnv(t *testing.T) *env {

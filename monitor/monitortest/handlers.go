@@ -373,7 +373,7 @@ func (e *env) handleSet(a args) error {
 		return fmt.Errorf("set takes plain words, got %s=%s", k, v)
 	}
 	if len(words) < 1 {
-		return errors.New("want <name> <opt> <val>...")
+		return errors.New("want <name> <opt> <val> [<opt> <val>]")
 	}
 	var settings []monitor.Setting
 	for k := 1; k < len(words); {
