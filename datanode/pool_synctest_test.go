@@ -384,3 +384,16 @@ func TestPool_Lifecycle(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkPoolDo measures the cost Do adds to the supervisor's owner loop
+// for the most frequent action: a PING that coalesces into a queued one.
+func BenchmarkPoolDo(b *testing.B) {
+	p := New(Options{Registerer: prometheus.NewRegistry()})
+	p.connect = func(*target) nodeConn { return newFakeConn() }
+	p.Do(monitor.Watch{Target: masterAddr, Kind: monitor.KindMaster, Master: "m"})
+	ping := monitor.Ping{Target: masterAddr, Master: "m"}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Do(ping)
+	}
+}

@@ -330,7 +330,8 @@ func (c *Core) handleMaster(m *master, now time.Time) {
 		c.runFailover(m, now)
 		c.askPeers(m, now, false)
 	}
-	for _, r := range slices.Clone(m.replicas) {
+	// Nothing below switches the master, so m.replicas is stable here.
+	for _, r := range m.replicas {
 		c.periodic(r, now)
 		if !c.tilt {
 			c.checkSDown(r, now)

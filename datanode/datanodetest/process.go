@@ -401,3 +401,17 @@ func launch(ctx context.Context, p *Process, pickedPort bool, setPort func(int),
 	}
 	return err
 }
+
+// resolveBinary turns a name or a relative path into an absolute path, so it
+// still works when the process runs in its own directory.
+func resolveBinary(binary string) (string, error) {
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		return "", fmt.Errorf("datanodetest: find %s: %w", binary, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("datanodetest: find %s: %w", binary, err)
+	}
+	return abs, nil
+}

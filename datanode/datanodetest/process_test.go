@@ -162,3 +162,21 @@ func TestStartRedisSentinel_MonitorsMaster(t *testing.T) {
 	}
 	var _ redis.Cmdable = topo.Master.Client()
 }
+
+// A relative binary path (bin/sentinel, as make uses) must not be resolved
+// against the process's own working directory.
+func TestLaunchRedis_RelativeBinaryPath(t *testing.T) {
+	real := RequireBinary(t, "redis-server")
+	work := t.TempDir()
+	if err := os.Mkdir(filepath.Join(work, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(work, "bin", "redis-server")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	p := StartRedis(t, RedisOptions{Binary: "bin/redis-server"})
+	if !pingOK(t, p) {
+		t.Fatal("server started from a relative path does not answer PING")
+	}
+}

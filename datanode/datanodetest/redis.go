@@ -49,6 +49,10 @@ func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
 	if binary == "" {
 		binary = "redis-server"
 	}
+	binary, err := resolveBinary(binary)
+	if err != nil {
+		return nil, err
+	}
 	dir, ownsDir, err := prepareDir(opts.Dir, "datanodetest-redis-")
 	if err != nil {
 		return nil, err

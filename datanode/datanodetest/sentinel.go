@@ -60,6 +60,10 @@ func LaunchRedisSentinel(ctx context.Context, opts SentinelOptions) (*Process, e
 	if binary == "" {
 		binary = "redis-sentinel"
 	}
+	binary, err := resolveBinary(binary)
+	if err != nil {
+		return nil, err
+	}
 	dir, ownsDir, err := prepareDir(opts.Dir, "datanodetest-sentinel-")
 	if err != nil {
 		return nil, err
