@@ -17,6 +17,23 @@
 // queues into bounded per-target queues whose overflow is coalesced or
 // dropped and counted. It never logs secrets.
 //
+// Links, like Sentinel's instanceLink: per data node one go-redis command
+// client (at most two connections, so the PING lane never waits behind INFO
+// or a failover transaction) and one pub/sub link subscribed to
+// __sentinel__:hello; per peer sentinel only the command client. Every
+// link uses RESP2, no retries, one dial attempt, explicit timeouts, our own
+// AUTH and CLIENT SETNAME (sentinel-<id8>-cmd / -pubsub) so rename-command
+// applies to them, and no CLIENT SETINFO. rename-command also applies to
+// the SUBSCRIBE and PING go-redis sends on the pub/sub link (renamingConn).
+// A link that fails at the connection level is replaced by a fresh client,
+// so a restarted node is reached on the very next command.
+//
+// Backpressure: Do never blocks. PINGs have a one-slot queue per target
+// (one in flight, one waiting, the rest coalesce); the other actions share a
+// bounded queue per target (Options.QueueSize) where a second queued Info
+// coalesces and anything else that does not fit is dropped. Every drop is
+// counted in sentinel_datanode_actions_dropped_total{action,reason}.
+//
 // Usage sketch:
 //
 //	p := datanode.New(datanode.Options{

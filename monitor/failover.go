@@ -426,7 +426,13 @@ func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 	mi.roleReported = RoleMaster
 	mi.roleReportedTime = now
 	if l := mi.link; l != nil {
-		l.actPing = now
+		// An unanswered PING gets a fresh down-after, as Redis gives a
+		// reset master. A link with no PING in flight keeps a clear clock:
+		// starting one here would mark a healthy new master SDOWN if its
+		// next PING is due later than down-after.
+		if !l.actPing.IsZero() {
+			l.actPing = now
+		}
 		l.lastAvail = now
 	}
 }

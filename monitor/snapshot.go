@@ -11,8 +11,8 @@ type Snapshot struct {
 	MyID         string
 	CurrentEpoch uint64
 	Tilt         bool
-	TiltSince    time.Time // zero when never in TILT
-	TiltCount    uint64    // times TILT was entered since start
+	TiltSince    time.Time    // zero when never in TILT
+	TiltCount    uint64       // times TILT was entered since start
 	Masters      []MasterView // sorted by name
 }
 
@@ -155,7 +155,7 @@ type MasterView struct {
 	NotificationScript   string
 	ClientReconfigScript string
 	AuthUser             string
-	AuthPass             string // secret: never rendered by replies or logs
+	AuthPass             string        // secret: never rendered by replies or logs
 	RebootDownAfter      time.Duration // master-reboot-down-after-period
 	RenamedCommands      map[string]string
 

@@ -89,8 +89,8 @@ func (k ReplyKind) Connected() bool { return k != ReplyTimeout && k != ReplyConn
 // NodeInfo is the part of a data node's INFO that Sentinel acts on. datanode
 // parses it; the core consumes it. Missing fields keep their zero value.
 type NodeInfo struct {
-	RunID string        // run_id
-	Role  Role          // role
+	RunID  string        // run_id
+	Role   Role          // role
 	Uptime time.Duration // uptime_in_seconds
 
 	// Master side: the replicas listed as slaveN lines.

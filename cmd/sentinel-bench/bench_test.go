@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,7 +156,7 @@ func TestTrialLine(t *testing.T) {
 	}
 }
 
-func TestCountLost(t *testing.T) {
+func TestFindLost(t *testing.T) {
 	server := datanodetest.StartRedis(t, datanodetest.RedisOptions{})
 	client := server.Client()
 	var acks []ack
@@ -172,11 +173,15 @@ func TestCountLost(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	lost, err := countLost(t.Context(), client, acks)
+	lost, err := findLost(t.Context(), client, acks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lost != 4 { // seqs 7, 1007, 2007 and 2000
-		t.Fatalf("countLost = %d, want 4", lost)
+	var seqs []int64
+	for _, a := range lost {
+		seqs = append(seqs, a.seq)
+	}
+	if want := []int64{7, 1007, 2000, 2007}; !slices.Equal(seqs, want) {
+		t.Fatalf("findLost = %v, want %v", seqs, want)
 	}
 }

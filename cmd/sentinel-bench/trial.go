@@ -149,10 +149,18 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		res.problem("sentinels disagree about the master at the end: %v", cluster.MasterAddrs(ctx))
 	} else if p := cluster.ProcessByAddr(final); p == nil || !p.Running() {
 		res.problem("final master %s is not a running server", final)
-	} else if lost, err := countLost(ctx, p.Client(), acks); err != nil {
+	} else if lost, err := findLost(ctx, p.Client(), acks); err != nil {
 		res.problem("%v", err)
 	} else {
-		res.lost, res.lostChecked = lost, true
+		res.lost, res.lostChecked = len(lost), true
+		if len(lost) > 0 {
+			// When the lost writes were acknowledged tells which server took
+			// them: before the kill, the old master; after, a new one.
+			first, last := lost[0], lost[len(lost)-1]
+			res.problem("%d acknowledged writes lost (seq %d..%d, acknowledged %s..%s after the kill; final master %s)",
+				len(lost), first.seq, last.seq,
+				formatMillis(first.ackAt.Sub(killedAt)), formatMillis(last.ackAt.Sub(killedAt)), final)
+		}
 	}
 	return res, ctx.Err()
 }

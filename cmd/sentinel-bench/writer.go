@@ -122,11 +122,11 @@ func firstAckSentAfter(acks []ack, t time.Time) (ack, bool) {
 	return ack{}, false
 }
 
-// countLost reads every acknowledged key from the final master in batches
-// and counts those missing or holding another value.
-func countLost(ctx context.Context, master *redis.Client, acks []ack) (int, error) {
+// findLost reads every acknowledged key from the final master in batches
+// and returns the acknowledged writes that are missing or hold another value.
+func findLost(ctx context.Context, master *redis.Client, acks []ack) ([]ack, error) {
 	const batch = 1000
-	lost := 0
+	var lost []ack
 	for start := 0; start < len(acks); start += batch {
 		end := min(start+batch, len(acks))
 		keys := make([]string, 0, end-start)
@@ -137,15 +137,15 @@ func countLost(ctx context.Context, master *redis.Client, acks []ack) (int, erro
 		values, err := master.MGet(callCtx, keys...).Result()
 		cancel()
 		if err != nil {
-			return 0, fmt.Errorf("sentinel-bench: read back acknowledged writes: %w", err)
+			return nil, fmt.Errorf("sentinel-bench: read back acknowledged writes: %w", err)
 		}
 		if len(values) != len(keys) {
-			return 0, errors.New("sentinel-bench: MGET returned the wrong number of values")
+			return nil, errors.New("sentinel-bench: MGET returned the wrong number of values")
 		}
 		for i, v := range values {
 			want := strconv.FormatInt(acks[start+i].seq, 10)
 			if s, ok := v.(string); !ok || s != want {
-				lost++
+				lost = append(lost, acks[start+i])
 			}
 		}
 	}
