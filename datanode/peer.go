@@ -7,8 +7,8 @@ import (
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
-// ErrBadPeerReply is wrapped by every error of parseIsMasterDownReply.
-var ErrBadPeerReply = errors.New("datanode: malformed is-master-down-by-addr reply")
+// errBadPeerReply is wrapped by every error of parseIsMasterDownReply.
+var errBadPeerReply = errors.New("datanode: malformed is-master-down-by-addr reply")
 
 // parseIsMasterDownReply checks the 3-element reply of SENTINEL
 // IS-MASTER-DOWN-BY-ADDR as go-redis decodes it with RESP2: an integer 0 or
@@ -18,22 +18,22 @@ var ErrBadPeerReply = errors.New("datanode: malformed is-master-down-by-addr rep
 func parseIsMasterDownReply(reply any) (monitor.IsMasterDownReply, error) {
 	elems, ok := reply.([]any)
 	if !ok {
-		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: %T, want an array", ErrBadPeerReply, reply)
+		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: %T, want an array", errBadPeerReply, reply)
 	}
 	if len(elems) != 3 {
-		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: %d elements, want 3", ErrBadPeerReply, len(elems))
+		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: %d elements, want 3", errBadPeerReply, len(elems))
 	}
 	down, ok := elems[0].(int64)
 	if !ok || (down != 0 && down != 1) {
-		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: down flag %#v, want integer 0 or 1", ErrBadPeerReply, elems[0])
+		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: down flag %#v, want integer 0 or 1", errBadPeerReply, elems[0])
 	}
 	leader, ok := elems[1].(string)
 	if !ok || leader == "" {
-		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: leader %#v, want a non-empty string", ErrBadPeerReply, elems[1])
+		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: leader %#v, want a non-empty string", errBadPeerReply, elems[1])
 	}
 	epoch, ok := elems[2].(int64)
 	if !ok || epoch < 0 {
-		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: leader epoch %#v, want a non-negative integer", ErrBadPeerReply, elems[2])
+		return monitor.IsMasterDownReply{}, fmt.Errorf("%w: leader epoch %#v, want a non-negative integer", errBadPeerReply, elems[2])
 	}
 	return monitor.IsMasterDownReply{Down: down == 1, Leader: leader, LeaderEpoch: uint64(epoch)}, nil
 }

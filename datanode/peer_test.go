@@ -44,8 +44,8 @@ func FuzzParseIsMasterDownReply(f *testing.F) {
 			t.Fatalf("reply %#v: err = %v, well-formed = %v", reply, err, wellFormed)
 		}
 		if err != nil {
-			if !errors.Is(err, ErrBadPeerReply) {
-				t.Fatalf("error %v does not wrap ErrBadPeerReply", err)
+			if !errors.Is(err, errBadPeerReply) {
+				t.Fatalf("error %v does not wrap errBadPeerReply", err)
 			}
 			return
 		}

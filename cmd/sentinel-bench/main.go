@@ -34,6 +34,7 @@ type options struct {
 	writePause      time.Duration
 	giveUpAfter     int
 	keepDirs        bool
+	keepFailed      bool
 	verbose         bool
 }
 
@@ -56,6 +57,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.DurationVar(&o.writePause, "write-pause", 0, "pause between writes (0 = as fast as one connection allows)")
 	fs.IntVar(&o.giveUpAfter, "give-up-after", 2, "stop an implementation after this many consecutive trials without failover (0 = never)")
 	fs.BoolVar(&o.keepDirs, "keep", false, "keep each trial's directory (configs and logs)")
+	fs.BoolVar(&o.keepFailed, "keep-failed", false, "keep the directories of trials that had a problem")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging of process starts and stops")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -146,6 +148,7 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 			warmup:          opts.warmup,
 			writePause:      opts.writePause,
 			keepDirs:        opts.keepDirs,
+			keepFailed:      opts.keepFailed,
 			logger:          logger,
 		}
 		withoutFailover := 0

@@ -36,6 +36,7 @@ type trialConfig struct {
 	warmup          time.Duration
 	writePause      time.Duration
 	keepDirs        bool
+	keepFailed      bool // keep only trials with an error or a problem
 	logger          *slog.Logger
 }
 
@@ -68,7 +69,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		return res, fmt.Errorf("sentinel-bench: temp dir: %w", err)
 	}
 	defer func() {
-		if cfg.keepDirs {
+		if cfg.keepDirs || cfg.keepFailed && (err != nil || len(res.problems) > 0) {
 			fmt.Printf("    (kept %s)\n", dir)
 			return
 		}

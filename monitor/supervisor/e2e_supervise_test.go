@@ -111,3 +111,38 @@ func TestE2E_ReplicaSDownAndBack(t *testing.T) {
 		t.Fatalf("the master was marked down:\n%s", rec.dump())
 	}
 }
+
+// TestE2E_StateSurvivesRestart: a restarted sentinel has the same run id and
+// knows its replicas before it has asked the master anything.
+func TestE2E_StateSurvivesRestart(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "")
+	sc := s.client()
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		reps, err := sc.Replicas(ctx, "mymaster").Result()
+		return err == nil && len(reps) == 2
+	}, "sentinel should discover both replicas")
+	id := s.sup.Snapshot().MyID
+	s.stop()
+
+	// Kill the master too: the replicas can only come from the state file.
+	if err := topo.Master.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	snap := s.sup.Snapshot()
+	if snap.MyID != id {
+		t.Fatalf("run id changed across restart: %s → %s", id, snap.MyID)
+	}
+	m := snap.Master("mymaster")
+	if m == nil || len(m.Replicas) != 2 {
+		t.Fatalf("after restart the master knows %v", m)
+	}
+	for _, r := range m.Replicas {
+		if r.Addr.String() != topo.Replicas[0].Addr() && r.Addr.String() != topo.Replicas[1].Addr() {
+			t.Fatalf("unexpected replica %s", r.Addr)
+		}
+	}
+}
