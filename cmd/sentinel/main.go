@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/datanode"
 	"github.com/sentinelgo/sentinel/monitor/supervisor"
 )
 
@@ -109,7 +110,7 @@ func run(args []string, stderr io.Writer) int {
 	logger := slog.New(handler)
 	slog.SetDefault(logger)
 	// go-redis logs through a process-wide setter; this is the one place we call it.
-	redis.SetLogger(redisLogger{logger})
+	redis.SetLogger(datanode.GoRedisLogger(logger))
 	for _, d := range cfg.Unsupported {
 		logger.Warn("directive parsed but not acted on", "line", d.Line, "directive", d.Name)
 	}
