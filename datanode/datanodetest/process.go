@@ -28,7 +28,7 @@ const Loopback = "127.0.0.1"
 const (
 	defaultStartTimeout = 10 * time.Second
 	defaultStopTimeout  = 5 * time.Second
-	pingPollInterval    = 20 * time.Millisecond
+	pingPollInterval    = 5 * time.Millisecond
 	// launchAttempts bounds retries when a picked port was taken by someone
 	// else between our probe listener closing and the server binding it.
 	launchAttempts = 3

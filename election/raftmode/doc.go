@@ -1,0 +1,24 @@
+// Package raftmode owns Sentinel's opt-in raft election mode (DESIGN.md D2):
+// the sentinels form one hashicorp/raft group with a static peer list, and the
+// decisions that must be agreed on — who holds the failover lease for a
+// (master, epoch), and which address and config epoch a master has — are
+// entries in the raft log.
+//
+// The package has three layers:
+//
+//   - state.go: the replicated state and its apply function. apply is pure:
+//     it never reads the clock (times are stamped into commands by the
+//     proposer), does no I/O and never calls raft, so every replica applies
+//     the same bytes to the same result. Unknown non-ignorable commands panic
+//     (crash rather than diverge, as Consul's FSM does).
+//   - fsm.go and store.go: the raft.FSM wrapper and a durable append-only
+//     LogStore/StableStore (see docs/decisions/0001-raft-storage.md).
+//   - node.go: the wiring (transport, stores, bootstrap, NotifyCh) and the
+//     small API the core uses: Leadership, RequestLease, CommitSwitch, State.
+//
+// What it must never do: act on a data node (failover actions belong to the
+// core and datanode), put per-ping opinions in the log (those travel through
+// is-master-down-by-addr), or let a non-leader propose. Raft makes decisions
+// and configuration linearizable; it cannot stop asynchronous Redis
+// replication from losing writes — only fencing does that.
+package raftmode
