@@ -219,8 +219,13 @@ func (c *Core) rawEvent(typ string, lvl Level, text string) {
 	c.events = append(c.events, Event{Type: typ, Level: lvl, Extra: text})
 }
 
-func (c *Core) newEpochEvent() {
-	c.rawEvent("+new-epoch", LevelWarning, strconv.FormatUint(c.currentEpoch, 10))
+// masterEvent is a custom-payload event about master m.
+func (c *Core) masterEvent(typ string, lvl Level, m *master, text string) {
+	c.events = append(c.events, Event{Type: typ, Level: lvl, Extra: text, Master: m.name})
+}
+
+func (c *Core) newEpochEvent(m *master) {
+	c.masterEvent("+new-epoch", LevelWarning, m, strconv.FormatUint(c.currentEpoch, 10))
 }
 
 // Ready drains the actions and events produced since the last call. A

@@ -59,7 +59,7 @@ func (c *Core) startFailover(m *master, now time.Time) {
 	c.currentEpoch++
 	m.failoverEpoch = c.currentEpoch
 	c.flushConfig()
-	c.newEpochEvent()
+	c.newEpochEvent(m)
 	c.event("+try-failover", LevelWarning, m.inst, "")
 	m.failoverStart = now.Add(c.desync())
 }
@@ -70,13 +70,13 @@ func (c *Core) voteLeader(m *master, reqEpoch uint64, runID string, now time.Tim
 	if res.EpochAdopted {
 		c.currentEpoch = res.State.CurrentEpoch
 		c.flushConfig()
-		c.newEpochEvent()
+		c.newEpochEvent(m)
 	}
 	if res.Voted {
 		m.leader = res.State.Leader
 		m.leaderEpoch = res.State.LeaderEpoch
 		c.flushConfig()
-		c.event("+vote-for-leader", LevelWarning, nil, m.leader+" "+strconv.FormatUint(m.leaderEpoch, 10))
+		c.masterEvent("+vote-for-leader", LevelWarning, m, m.leader+" "+strconv.FormatUint(m.leaderEpoch, 10))
 		// Voting for someone else holds back our own attempt.
 		if !strings.EqualFold(m.leader, c.myID) {
 			m.failoverStart = now.Add(c.desync())
@@ -335,7 +335,7 @@ func (c *Core) switchToPromoted(m *master, now time.Time) {
 // address (sentinelResetMasterAndChangeAddress).
 func (c *Core) switchMaster(m *master, to Addr, now time.Time) {
 	from := m.inst.addr
-	c.event("+switch-master", LevelWarning, nil, m.name+" "+formatAddrPort(from)+" "+formatAddrPort(to))
+	c.masterEvent("+switch-master", LevelWarning, m, m.name+" "+formatAddrPort(from)+" "+formatAddrPort(to))
 	c.resetMasterAndChangeAddress(m, to, now)
 }
 

@@ -64,7 +64,7 @@ func (c *Core) onHello(in HelloReceived) {
 	if h.CurrentEpoch > c.currentEpoch {
 		c.currentEpoch = h.CurrentEpoch
 		c.flushConfig()
-		c.newEpochEvent()
+		c.newEpochEvent(m)
 	}
 
 	if si != nil && m.configEpoch < h.MasterConfigEpoch {

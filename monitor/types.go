@@ -177,6 +177,21 @@ type Event struct {
 	Level    Level        //
 	Instance *InstanceRef // nil for events with a custom payload (e.g. +switch-master, +new-epoch)
 	Extra    string       // text after the instance details, or the whole payload when Instance is nil
+	// Master names the master a custom-payload event concerns (+new-epoch,
+	// +vote-for-leader, +switch-master), so its notification-script runs
+	// as in Redis; empty for events about no master (+tilt).
+	Master string
+}
+
+// MasterName returns the master the event concerns, or "".
+func (e Event) MasterName() string {
+	if in := e.Instance; in != nil {
+		if in.Kind == KindMaster {
+			return in.Name
+		}
+		return in.MasterName
+	}
+	return e.Master
 }
 
 // Payload renders the message exactly as sentinelEvent does: for an

@@ -191,12 +191,9 @@ func (s *Scripts) SetTimers(maxRuntime, retryDelay time.Duration) {
 // ok is false for events that do not run the script: only Warning-level
 // events about an instance do (sentinelEvent).
 func NotificationArgs(e monitor.Event) (master string, args []string, ok bool) {
-	if e.Level != monitor.LevelWarning || e.Instance == nil {
+	master = e.MasterName()
+	if e.Level != monitor.LevelWarning || master == "" {
 		return "", nil, false
-	}
-	master = e.Instance.MasterName
-	if e.Instance.Kind == monitor.KindMaster {
-		master = e.Instance.Name
 	}
 	return master, []string{e.Type, e.Payload()}, true
 }

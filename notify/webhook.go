@@ -166,11 +166,8 @@ func RedactURL(raw string) string {
 // or for +switch-master (which has no instance) the first word of its
 // payload. It returns "" when the event names no master.
 func EventMaster(e monitor.Event) string {
-	if in := e.Instance; in != nil {
-		if in.Kind == monitor.KindMaster {
-			return in.Name
-		}
-		return in.MasterName
+	if m := e.MasterName(); m != "" {
+		return m
 	}
 	if e.Type == "+switch-master" {
 		name, _, _ := strings.Cut(e.Extra, " ")

@@ -64,13 +64,7 @@ var failoverResults = map[string]string{
 
 func (m *metrics) event(e monitor.Event) {
 	m.events.WithLabelValues(e.Type).Inc()
-	master := ""
-	if e.Instance != nil {
-		master = e.Instance.Name
-		if e.Instance.Kind != monitor.KindMaster {
-			master = e.Instance.MasterName
-		}
-	}
+	master := e.MasterName()
 	if r, ok := failoverResults[e.Type]; ok {
 		m.failovers.WithLabelValues(master, r).Inc()
 	}

@@ -49,7 +49,7 @@ func (s *sink) Event(at time.Time, e monitor.Event) {
 	if s.pub != nil {
 		s.pub.Publish(e.Type, payload)
 	}
-	if e.Level == monitor.LevelWarning && e.Instance != nil && s.notify != nil {
+	if e.Level == monitor.LevelWarning && e.MasterName() != "" && s.notify != nil {
 		s.notify.Notify(at, e)
 	}
 }
