@@ -288,13 +288,21 @@ func (c *redisConn) scriptKill(ctx context.Context) error {
 	return c.do(ctx, c.rename("SCRIPT"), "KILL").Err()
 }
 
-func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload string)) {
+func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload string), broken func()) {
 	for ctx.Err() == nil {
 		ps := c.subscribe(ctx)
 		if ps == nil {
 			return
 		}
-		c.pump(ctx, ps, handle)
+		err := c.pump(ctx, ps, handle)
+		c.mu.Lock()
+		ours := c.ps != ps || c.closed // reconnect or close replaced it
+		c.mu.Unlock()
+		if err != nil && !ours && Classify(err) == monitor.ReplyConnErr {
+			// The node closed or reset the connection: report it now, it
+			// is the earliest sign of a dead node we get.
+			broken()
+		}
 		_ = ps.Close()
 		// A fresh client for the next attempt, for the same reason as
 		// dropIfBroken: no cached dial errors between us and a restarted node.
@@ -345,12 +353,12 @@ func (c *redisConn) subscribe(ctx context.Context) *redis.PubSub {
 // than PubSubIdle is answered with a PING; a second silent period means the
 // link is dead (Sentinel reconnects a pub/sub link after 3 silent publish
 // periods), and pump returns so the link is reopened.
-func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) {
+func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) error {
 	probing := false
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, c.p.opts.PubSubIdle)
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		if err != nil {
 			var redisErr redis.Error
@@ -365,7 +373,7 @@ func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payl
 			}
 			c.p.metrics.commandError(cmdSubscribe, Classify(err))
 			c.p.log.Debug("hello subscription broken", "target", c.t.addr.String(), "err", err)
-			return
+			return err
 		}
 		probing = false
 		if m, ok := msg.(*redis.Message); ok && m.Channel == monitor.HelloChannel {

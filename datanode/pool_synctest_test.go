@@ -89,7 +89,7 @@ func (f *fakeConn) scriptKill(context.Context) error {
 	return nil
 }
 
-func (f *fakeConn) receiveHellos(ctx context.Context, handle func(string)) {
+func (f *fakeConn) receiveHellos(ctx context.Context, handle func(string), broken func()) {
 	for {
 		select {
 		case <-ctx.Done():

@@ -30,7 +30,9 @@ type nodeConn interface {
 	scriptKill(ctx context.Context) error
 	// receiveHellos subscribes to the hello channel and calls handle for
 	// every message until ctx is done, reopening the link when it breaks.
-	receiveHellos(ctx context.Context, handle func(payload string))
+	// broken is called when the link breaks on the node's side (not when
+	// we close or reconnect it).
+	receiveHellos(ctx context.Context, handle func(payload string), broken func())
 	// reconnect drops the open connections; the next command reopens them.
 	// It must not block.
 	reconnect(pubSubOnly bool)
@@ -127,7 +129,9 @@ func (t *target) run(ctx context.Context) {
 	wg.Go(func() { t.commandLoop(ctx) })
 	if t.dataNode {
 		wg.Go(func() {
-			t.conn.receiveHellos(ctx, func(payload string) { t.handleHello(ctx, payload) })
+			t.conn.receiveHellos(ctx, func(payload string) { t.handleHello(ctx, payload) }, func() {
+				t.deliver(ctx, monitor.LinkBroken{At: time.Now(), Target: t.addr})
+			})
 		})
 	}
 	<-ctx.Done()

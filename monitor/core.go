@@ -285,6 +285,9 @@ func (c *Core) Step(in Input) error {
 		}
 		c.now = at
 		c.onPeerReply(in)
+	case LinkBroken:
+		c.now = at
+		c.onLinkBroken(in)
 	default:
 		return fmt.Errorf("%w: unknown input %T", ErrBadInput, in)
 	}

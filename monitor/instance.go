@@ -24,6 +24,7 @@ type link struct {
 	lastAvail time.Time // last valid reply (last_avail_time)
 
 	pingPending  bool
+	probeNow     bool // LinkBroken: PING at the next chance, whatever the cadence says
 	pingSentAt   time.Time
 	infoPending  bool
 	infoSentAt   time.Time

@@ -50,21 +50,28 @@ type PeerReply struct {
 	LeaderEpoch uint64
 }
 
-// PeerPing is the outcome of a Ping action sent to a peer sentinel.
-// (Peers are probed like data nodes; the result is a PingResult whose
-// Target is the peer's address.)
+// LinkBroken says a data node's pub/sub link broke (EOF or reset, not a
+// close of ours) at At: from that instant nothing proves the node alive, so
+// SDOWN may count down-after from it, the way it counts from the oldest
+// unanswered PING. A valid reply afterwards clears it as usual.
+type LinkBroken struct {
+	At     time.Time
+	Target Addr
+}
 
 func (i Tick) at() time.Time          { return i.At }
 func (i PingResult) at() time.Time    { return i.At }
 func (i InfoResult) at() time.Time    { return i.At }
 func (i HelloReceived) at() time.Time { return i.At }
 func (i PeerReply) at() time.Time     { return i.At }
+func (i LinkBroken) at() time.Time    { return i.At }
 
 func (Tick) isInput()          {}
 func (PingResult) isInput()    {}
 func (InfoResult) isInput()    {}
 func (HelloReceived) isInput() {}
 func (PeerReply) isInput()     {}
+func (LinkBroken) isInput()    {}
 
 // Action is something the driver must do. Every action names its target;
 // results come back as inputs. The driver never blocks the owner loop to

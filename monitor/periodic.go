@@ -51,7 +51,8 @@ func (c *Core) periodic(i *instance, now time.Time) {
 	if l.pingPending && now.Sub(l.pingSentAt) > max(i.m.downAfter, pp) {
 		l.pingPending = false
 	}
-	if !l.pingPending && (l.lastPong.IsZero() || now.Sub(l.lastPong) > pp) && (l.lastPing.IsZero() || now.Sub(l.lastPing) > pp/2) {
+	if !l.pingPending && (l.probeNow || (l.lastPong.IsZero() || now.Sub(l.lastPong) > pp) && (l.lastPing.IsZero() || now.Sub(l.lastPing) > pp/2)) {
+		l.probeNow = false
 		l.pingPending = true
 		l.pingSentAt = now
 		l.lastPing = now
@@ -140,6 +141,24 @@ func (c *Core) linkHygiene(i *instance, now time.Time) {
 		l.pubsubSeen = now
 		c.act(Reconnect{Target: l.addr, PubSub: true})
 	}
+}
+
+// onLinkBroken: a data node's pub/sub link broke at in.At. Nothing has
+// proved the node alive since, so down-after counts from then (as it counts
+// from the oldest unanswered PING), and a PING goes out at once: a live node
+// answers it and clears the mark long before down-after, a dead one fails.
+// This is what lets SDOWN land right at kill + down-after instead of up to
+// one PING period later, without relaxing the rule that down-after must
+// pass with no valid reply.
+func (c *Core) onLinkBroken(in LinkBroken) {
+	l := c.links[in.Target]
+	if l == nil || !l.born || !in.At.After(l.lastAvail) {
+		return
+	}
+	if l.actPing.IsZero() || in.At.Before(l.actPing) {
+		l.actPing = in.At
+	}
+	l.probeNow = true
 }
 
 // onPing is sentinelPingReplyCallback, plus our disconnected bookkeeping.

@@ -4,6 +4,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
 
 // TestPubSubWireRESP2 replays testdata/redis-7.0.15/transcript-pubsub.txt
@@ -212,5 +214,41 @@ func BenchmarkPublishFanOut(b *testing.B) {
 			default:
 			}
 		}
+	}
+}
+
+// TestHelloSwitchesMessageFraming: a subscriber that switches protocol
+// gets pushes in the new framing from then on.
+func TestHelloSwitchesMessageFraming(t *testing.T) {
+	ts := startServer(t, nil)
+	c := dialRaw(t, ts.addr)
+	c.do("SUBSCRIBE", "+tilt")
+	ts.Publish("+tilt", "#tilt mode entered")
+	if v := c.read(); v.Kind != resp.KindArray || v.Elems[0].Str != "message" {
+		t.Fatalf("RESP2 message = %+v", v)
+	}
+	// HELLO is refused inside a RESP2 subscription (only pub/sub commands
+	// are allowed there), so the switch is tested from a RESP3 session.
+	c3 := dialRaw(t, ts.addr)
+	c3.do("HELLO", "3")
+	c3.do("SUBSCRIBE", "+tilt")
+	if n := ts.Publish("+tilt", "#tilt mode exited"); n != 2 {
+		t.Fatalf("Publish reached %d, want 2", n)
+	}
+	if v := c.read(); v.Kind != resp.KindArray || v.Elems[2].Str != "#tilt mode exited" {
+		t.Fatalf("RESP2 subscriber got %+v", v)
+	}
+	if v := c3.read(); v.Kind != resp.KindPush || v.Elems[2].Str != "#tilt mode exited" {
+		t.Fatalf("RESP3 subscriber got %+v", v)
+	}
+	if v := c3.do("HELLO", "2"); v.Kind != resp.KindArray {
+		t.Fatalf("HELLO 2 inside a RESP3 subscription = %+v", v)
+	}
+	ts.Publish("+tilt", "again")
+	if v := c3.read(); v.Kind != resp.KindArray || v.Elems[0].Str != "message" || v.Elems[2].Str != "again" {
+		t.Fatalf("after HELLO 2 the subscriber got %+v", v)
+	}
+	if got := errText(t, c.do("HELLO", "3")); !strings.HasPrefix(got, "ERR Can't execute 'hello'") {
+		t.Fatalf("HELLO inside a RESP2 subscription = %q", got)
 	}
 }

@@ -92,23 +92,23 @@ func buildCommandTable() map[string]*command {
 // command or subcommand, arity, authentication, subscribed context.
 func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 	s.stats.commands.Add(1)
-	name := strings.ToLower(string(args[0]))
-	cmd := commandTable[name]
+	var nameBuf, subBuf [32]byte
+	cmd := commandTable[string(lowerName(nameBuf[:0], args[0]))]
 	if cmd == nil {
-		s.metrics.commands.WithLabelValues("unknown").Inc()
+		s.countCommand("unknown")
 		c.err(unknownCommandError(args))
 		return
 	}
 	if cmd.subs != nil && len(args) >= 2 {
-		sub := cmd.subs[strings.ToLower(string(args[1]))]
+		sub := cmd.subs[string(lowerName(subBuf[:0], args[1]))]
 		if sub == nil {
-			s.metrics.commands.WithLabelValues(cmd.name).Inc()
+			s.countCommand(cmd.name)
 			c.err(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(string(args[1]), 128), strings.ToUpper(cmd.name)))
 			return
 		}
 		cmd = sub
 	}
-	s.metrics.commands.WithLabelValues(cmd.name).Inc()
+	s.countCommand(cmd.name)
 	now := time.Now()
 	c.mu.Lock()
 	c.lastCmd, c.lastSeen = cmd.name, now
@@ -132,6 +132,19 @@ func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 		return
 	}
 	cmd.run(ctx, c, args)
+}
+
+// lowerName lower-cases an ASCII command name into dst (a stack buffer
+// for the usual short names); callers look it up as m[string(b)], which
+// does not allocate.
+func lowerName(dst []byte, name []byte) []byte {
+	for _, ch := range name {
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
 }
 
 // unknownCommandError renders Redis 7.0's text: the name, then each

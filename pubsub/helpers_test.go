@@ -173,7 +173,7 @@ type testServer struct {
 	addr string
 }
 
-func startServer(t *testing.T, mutate func(*Options)) *testServer {
+func startServer(t testing.TB, mutate func(*Options)) *testServer {
 	t.Helper()
 	ctrl := newFakeController()
 	reg := prometheus.NewRegistry()
@@ -307,3 +307,6 @@ func (ts *testServer) metricValue(t testing.TB, name string) float64 {
 	t.Fatalf("metric %s not registered", name)
 	return 0
 }
+
+// timeZero clears a connection deadline.
+var timeZero time.Time

@@ -90,6 +90,10 @@ type Server struct {
 	closed  bool
 
 	stats serverStats
+
+	// commandCounters caches the per-command metric children, so
+	// dispatch does not hash label values on every command.
+	commandCounters map[string]prometheus.Counter
 }
 
 // serverStats feed INFO stats.
@@ -146,8 +150,12 @@ func New(opts Options) (*Server, error) {
 		clients: make(map[uint64]*client),
 	}
 	s.bus = newBus(s.metrics)
-	for name := range commandTable {
-		s.metrics.commands.WithLabelValues(name)
+	s.commandCounters = map[string]prometheus.Counter{"unknown": s.metrics.commands.WithLabelValues("unknown")}
+	for name, cmd := range commandTable {
+		s.commandCounters[name] = s.metrics.commands.WithLabelValues(name)
+		for _, sub := range cmd.subs {
+			s.commandCounters[sub.name] = s.metrics.commands.WithLabelValues(sub.name)
+		}
 	}
 	var lc net.ListenConfig
 	for _, addr := range opts.Addrs {
@@ -321,5 +329,13 @@ func (s *Server) checkPassword(user, pass string) bool {
 
 // authRequired reports whether new connections start unauthenticated.
 func (s *Server) authRequired() bool { return s.opts.RequirePass != "" }
+
+// countCommand increments the command's counter (names come from the
+// table, so the label set is fixed and pre-created in New).
+func (s *Server) countCommand(name string) {
+	if c, ok := s.commandCounters[name]; ok {
+		c.Inc()
+	}
+}
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

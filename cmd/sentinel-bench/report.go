@@ -26,7 +26,7 @@ var rows = []row{
 	{figAgree, "all sentinels agree on new master (after down-after)", true},
 	{figFirstWrite, "first acked write on new master (after down-after)", true},
 	{figRepointed, "other replica repointed, link up (after down-after)", true},
-	{figRejoin, "restarted old master -> replica (after it is up)", false},
+	{figRejoin, "restarted old master -> replica (after restart)", false},
 }
 
 // summary is the aggregate of one implementation's trials.

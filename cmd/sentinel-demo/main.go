@@ -241,16 +241,16 @@ func run(ctx context.Context, opts options, p *printer, logger *slog.Logger) err
 	}
 
 	p.say("restarting the old master %s (empty, no persistence: a standalone master for now)", old.Addr())
+	restartedAt := time.Now()
 	if err := old.Restart(ctx); err != nil {
 		return err
 	}
-	restartedAt := time.Now()
 	rejoined := datanodetest.Poll(ctx, opts.rejoinBound, 20*time.Millisecond, func() bool {
 		ok, _ := isReplicaRole(ctx, old, newMaster)
 		return ok
 	}) == nil
 	if rejoined {
-		p.say("old master %s is now a replica of %s (%.2fs after it came back)", old.Addr(), newMaster, time.Since(restartedAt).Seconds())
+		p.say("old master %s is now a replica of %s (%.2fs after the restart)", old.Addr(), newMaster, time.Since(restartedAt).Seconds())
 	} else {
 		p.say("old master %s did NOT become a replica of %s within %v", old.Addr(), newMaster, opts.rejoinBound)
 	}

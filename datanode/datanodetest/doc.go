@@ -5,8 +5,10 @@
 // It owns: launching redis-server, redis-sentinel and our own sentinel binary
 // (which reads the same sentinel.conf) on 127.0.0.1 with fresh ports and
 // fresh directories; waiting until they answer PING; killing, stopping and
-// restarting them by PID; reading their log tails; and small test helpers
-// (RequireBinary, FreePort, Eventually, StartTopology).
+// restarting them by PID; reading their log tails; whole clusters (master,
+// replicas, sentinels; LaunchCluster) and waiting for them to settle;
+// recording every event the sentinels publish (WatchEvents); and small test
+// helpers (RequireBinary, FreePort, Eventually, StartTopology).
 //
 // The core (LaunchRedis, LaunchRedisSentinel, LaunchTopology, Poll) needs no
 // testing.T, so commands can use it; the Start* wrappers bind a process's

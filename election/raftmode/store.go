@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/raft"
 )
@@ -146,14 +145,15 @@ func (s *Store) load(f *os.File) error {
 }
 
 // tornTail reports whether damage starting at rest can be the unfinished
-// last append: the frame runs past the end of the file, or everything from
-// there on is zero (a size extended before its data reached the disk).
+// last append: the damaged frame is the last one in the file (it ends at or
+// past the end), or everything from there on is zero (a size extended
+// before its data reached the disk). Anything else is real corruption.
 func tornTail(rest []byte) bool {
 	if len(rest) < frameHeader {
 		return true
 	}
 	length := binary.BigEndian.Uint32(rest[0:4])
-	if uint64(length) > uint64(len(rest)-frameHeader) {
+	if uint64(length) >= uint64(len(rest)-frameHeader) {
 		return true
 	}
 	return !slices.ContainsFunc(rest, func(b byte) bool { return b != 0 })
@@ -201,6 +201,11 @@ func readFrame(b []byte) (payload []byte, n int, err error) {
 	}
 	length := binary.BigEndian.Uint32(b[0:4])
 	sum := binary.BigEndian.Uint32(b[4:8])
+	if length == 0 {
+		// Every record has at least its kind byte; a zero length is what
+		// zero-filled space after a crash looks like.
+		return nil, 0, errors.New("empty record")
+	}
 	if length > maxRecord {
 		return nil, 0, fmt.Errorf("record length %d above limit", length)
 	}
@@ -489,9 +494,10 @@ func (s *Store) DeleteRange(minIndex, maxIndex uint64) error {
 	s.file, s.size = f, size
 	s.logs = keep
 	s.low, s.high = 0, 0
+	first := true
 	for idx := range keep {
-		if s.low == 0 && s.high == 0 {
-			s.low, s.high = idx, idx
+		if first {
+			s.low, s.high, first = idx, idx, false
 		}
 		s.low = min(s.low, idx)
 		s.high = max(s.high, idx)
@@ -613,7 +619,3 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
-
-// appendedAtUnused keeps the time import honest for readers: AppendedAt is
-// persisted through time.Time's own binary form.
-var _ = time.Time.MarshalBinary

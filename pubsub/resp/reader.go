@@ -254,11 +254,12 @@ func (r *Reader) readMultibulk() error {
 		if _, err := io.ReadFull(r.br, r.arena[start:]); err != nil {
 			return eofInside([]byte{'*'}, err)
 		}
-		var crlf [2]byte
-		if _, err := io.ReadFull(r.br, crlf[:]); err != nil {
+		cr, err1 := r.br.ReadByte()
+		lf, err2 := r.br.ReadByte()
+		if err := errors.Join(err1, err2); err != nil {
 			return eofInside([]byte{'*'}, err)
 		}
-		if crlf != [2]byte{'\r', '\n'} {
+		if cr != '\r' || lf != '\n' {
 			return protoErr(reasonBulkTerminator)
 		}
 		r.ends = append(r.ends, len(r.arena))
