@@ -248,7 +248,59 @@ func TestHelloSwitchesMessageFraming(t *testing.T) {
 	if v := c3.read(); v.Kind != resp.KindArray || v.Elems[0].Str != "message" || v.Elems[2].Str != "again" {
 		t.Fatalf("after HELLO 2 the subscriber got %+v", v)
 	}
+	if v := c.read(); v.Elems[2].Str != "again" {
+		t.Fatalf("RESP2 subscriber got %+v", v)
+	}
 	if got := errText(t, c.do("HELLO", "3")); !strings.HasPrefix(got, "ERR Can't execute 'hello'") {
 		t.Fatalf("HELLO inside a RESP2 subscription = %q", got)
+	}
+}
+
+// TestPublishConcurrentWithChurn publishes from several goroutines while
+// clients subscribe, unsubscribe and disconnect; run with -race. Every
+// frame a reader gets must be a well-formed message.
+func TestPublishConcurrentWithChurn(t *testing.T) {
+	ts := startServer(t, nil)
+	done := make(chan struct{})
+	publishers := make(chan struct{}, 4)
+	for range 4 {
+		go func() {
+			defer func() { publishers <- struct{}{} }()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+					ts.Publish("+sdown", "master mymaster 127.0.0.1 16380")
+				}
+			}
+		}()
+	}
+	for range 20 {
+		c := dialRaw(t, ts.addr)
+		c.send(encode("PSUBSCRIBE", "+s*") + encode("SUBSCRIBE", "+sdown"))
+		seen := 0
+		for seen < 5 {
+			v := c.read()
+			if len(v.Elems) < 3 {
+				t.Fatalf("malformed frame %+v", v)
+			}
+			switch v.Elems[0].Str {
+			case "psubscribe", "subscribe":
+			case "message", "pmessage":
+				if v.Elems[len(v.Elems)-1].Str != "master mymaster 127.0.0.1 16380" {
+					t.Fatalf("payload = %+v", v)
+				}
+				seen++
+			default:
+				t.Fatalf("unexpected frame %+v", v)
+			}
+		}
+		c.send(encode("UNSUBSCRIBE"))
+		_ = c.conn.Close()
+	}
+	close(done)
+	for range 4 {
+		<-publishers
 	}
 }

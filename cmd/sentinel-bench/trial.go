@@ -118,6 +118,17 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 	if err := sleepCtx(ctx, cfg.warmup); err != nil {
 		return res, err
 	}
+	// A Redis 7 master starts streaming to a replica that just did a
+	// diskless full sync only after the replica's first REPLCONF ACK, up to
+	// a second later; writes in that window are on no replica, whatever the
+	// sentinels do. WAIT until both replicas acknowledge, so "lost writes"
+	// measures the failover, not the warm-up of replication.
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	acked, werr := cluster.Topology.Master.Client().Do(wctx, "WAIT", 2, 3000).Int()
+	wcancel()
+	if werr != nil || acked < 2 {
+		res.problems = append(res.problems, fmt.Sprintf("replication was not streaming to both replicas before the kill (WAIT: %d, %v)", acked, werr))
+	}
 
 	oldMaster := cluster.Topology.Master
 	res.oldMaster = oldMaster.Addr()
