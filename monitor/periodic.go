@@ -4,8 +4,17 @@ import "time"
 
 // pingPeriod is min(down-after, ping-period), as sentinelSendPeriodicCommands
 // computes it.
+//
+// A link whose last PING got no answer at all (refused, reset, timed out) is
+// probed four times as often: Redis retries such a link once a second, and
+// that second is most of what a restarted node waits before it is seen
+// again (and, for a returning old master, converted to a replica).
 func (c *Core) pingPeriod(i *instance) time.Duration {
-	return min(i.m.downAfter, c.timers.PingPeriod)
+	pp := min(i.m.downAfter, c.timers.PingPeriod)
+	if i.link.disconnected {
+		pp = max(pp/4, time.Millisecond)
+	}
+	return pp
 }
 
 // infoPeriod is how often a data node gets INFO; 0 for sentinels.

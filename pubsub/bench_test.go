@@ -1,7 +1,6 @@
 package pubsub
 
 import (
-	"io"
 	"strings"
 	"testing"
 )
@@ -11,16 +10,13 @@ import (
 func BenchmarkServerGetMasterAddr(b *testing.B) {
 	ts := startServer(b, nil)
 	c := dialRaw(b, ts.addr)
-	_ = c.conn.SetDeadline(timeZero)
 	batch := strings.Repeat(encode("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"), 64)
 	reply := "*2\r\n$9\r\n127.0.0.1\r\n$5\r\n16380\r\n"
-	buf := make([]byte, 64*len(reply))
+	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
 		c.send(batch)
-		if _, err := io.ReadFull(c.conn, buf); err != nil {
-			b.Fatal(err)
-		}
+		buf = c.readExact(64 * len(reply))
 	}
 	if string(buf[:len(reply)]) != reply {
 		b.Fatalf("reply = %q", buf[:len(reply)])
@@ -32,7 +28,6 @@ func BenchmarkServerGetMasterAddr(b *testing.B) {
 func BenchmarkServerMasters(b *testing.B) {
 	ts := startServer(b, nil)
 	c := dialRaw(b, ts.addr)
-	_ = c.conn.SetDeadline(timeZero)
 	b.ReportAllocs()
 	for b.Loop() {
 		if v := c.do("SENTINEL", "MASTERS"); len(v.Elems) != 1 {

@@ -218,12 +218,16 @@ func dialRaw(t testing.TB, addr string) *rawConn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	return &rawConn{t: t, conn: conn, vr: resp.NewValueReader(conn, resp.Limits{MaxBulkLen: 64 << 20})}
 }
 
+// ioTimeout bounds every raw read and write, so a broken server fails the
+// test instead of hanging it (generous: CI machines can be slow).
+const ioTimeout = 30 * time.Second
+
 func (r *rawConn) send(s string) {
 	r.t.Helper()
+	_ = r.conn.SetWriteDeadline(time.Now().Add(ioTimeout))
 	if _, err := io.WriteString(r.conn, s); err != nil {
 		r.t.Fatal(err)
 	}
@@ -238,6 +242,7 @@ func (r *rawConn) do(args ...string) resp.Value {
 
 func (r *rawConn) read() resp.Value {
 	r.t.Helper()
+	_ = r.conn.SetReadDeadline(time.Now().Add(ioTimeout))
 	v, err := r.vr.ReadValue()
 	if err != nil {
 		r.t.Fatalf("read reply: %v", err)
@@ -245,9 +250,21 @@ func (r *rawConn) read() resp.Value {
 	return v
 }
 
+// readExact reads exactly n raw bytes (for byte-exact comparisons).
+func (r *rawConn) readExact(n int) []byte {
+	r.t.Helper()
+	_ = r.conn.SetReadDeadline(time.Now().Add(ioTimeout))
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r.conn, buf); err != nil {
+		r.t.Fatalf("read %d bytes: %v", n, err)
+	}
+	return buf
+}
+
 // expectClosed asserts the server closed the connection.
 func (r *rawConn) expectClosed() {
 	r.t.Helper()
+	_ = r.conn.SetReadDeadline(time.Now().Add(ioTimeout))
 	v, err := r.vr.ReadValue()
 	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
 		r.t.Fatalf("connection still open: read %+v, %v", v, err)
@@ -307,6 +324,3 @@ func (ts *testServer) metricValue(t testing.TB, name string) float64 {
 	t.Fatalf("metric %s not registered", name)
 	return 0
 }
-
-// timeZero clears a connection deadline.
-var timeZero time.Time

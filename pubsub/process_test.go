@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,4 +123,99 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestRealSentinelPeer makes a stock redis-sentinel discover our server as
+// a peer (through a hello published on the master it monitors) and checks
+// that it talks to us the way it talks to other sentinels: it names its
+// link, PUBLISHes its hellos to us (they reach Controller.Hello), and once
+// the master dies asks us SENTINEL IS-MASTER-DOWN-BY-ADDR.
+func TestRealSentinelPeer(t *testing.T) {
+	serverBin := requireBinary(t, "redis-server")
+	sentinelBin := requireBinary(t, "redis-sentinel")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	startProc := func(bin string, args ...string) *exec.Cmd {
+		t.Helper()
+		p := exec.Command(bin, args...)
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = p.Process.Kill()
+			_ = p.Wait()
+		})
+		return p
+	}
+	masterPort := freePort(t)
+	masterProc := startProc(serverBin, "--port", strconv.Itoa(masterPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no")
+	master := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(masterPort)})
+	t.Cleanup(func() { _ = master.Close() })
+	eventually(t, "redis-server to accept connections", func() bool { return master.Ping(ctx).Err() == nil })
+
+	peerPort := freePort(t)
+	conf := filepath.Join(t.TempDir(), "sentinel.conf")
+	confText := "port " + strconv.Itoa(peerPort) + "\nbind 127.0.0.1\n" +
+		"sentinel monitor mymaster 127.0.0.1 " + strconv.Itoa(masterPort) + " 2\n" +
+		"sentinel down-after-milliseconds mymaster 1000\n"
+	if err := os.WriteFile(conf, []byte(confText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startProc(sentinelBin, conf)
+
+	ts := startServer(t, nil)
+	ourPort := ts.Addr().(*net.TCPAddr).Port
+	ourID := "2222222222222222222222222222222222222222"
+	hello := "127.0.0.1," + strconv.Itoa(ourPort) + "," + ourID + ",0,mymaster,127.0.0.1," + strconv.Itoa(masterPort) + ",0"
+	// Announce ourselves on the master until the real sentinel has
+	// connected to us and sent its own hello.
+	var got string
+	eventually(t, "a hello from the real sentinel", func() bool {
+		_ = master.Publish(ctx, monitor.HelloChannel, hello).Err()
+		ts.ctrl.mu.Lock()
+		defer ts.ctrl.mu.Unlock()
+		for _, h := range ts.ctrl.hellos {
+			if strings.HasPrefix(h, "127.0.0.1,"+strconv.Itoa(peerPort)+",") {
+				got = h
+				return true
+			}
+		}
+		return false
+	})
+	parsed, err := monitor.ParseHello(got)
+	if err != nil {
+		t.Fatalf("hello %q does not parse: %v", got, err)
+	}
+	if parsed.MasterName != "mymaster" || parsed.MasterAddr.Port != masterPort {
+		t.Errorf("hello = %+v", parsed)
+	}
+	var names []string
+	for _, c := range ts.clientList() {
+		c.mu.Lock()
+		names = append(names, c.name)
+		c.mu.Unlock()
+	}
+	found := false
+	for _, n := range names {
+		if strings.HasPrefix(n, "sentinel-") && strings.HasSuffix(n, "-cmd") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no sentinel command link among clients %q", names)
+	}
+
+	// Kill the master: after down-after the real sentinel asks its peers,
+	// us included, whether they agree.
+	_ = masterProc.Process.Kill()
+	want := "is-master-down 127.0.0.1:" + strconv.Itoa(masterPort) + " "
+	eventually(t, "SENTINEL IS-MASTER-DOWN-BY-ADDR from the real sentinel", func() bool {
+		for _, call := range ts.ctrl.Calls() {
+			if strings.HasPrefix(call, want) {
+				return true
+			}
+		}
+		return false
+	})
 }

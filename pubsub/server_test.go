@@ -154,10 +154,7 @@ func TestRepliesMatchRedis(t *testing.T) {
 			t.Helper()
 			c.send(encode(args...))
 			want := readGolden(t, golden+".resp"+proto)
-			got := make([]byte, len(want))
-			if _, err := io.ReadFull(c.conn, got); err != nil {
-				t.Fatalf("%q: %v", args, err)
-			}
+			got := c.readExact(len(want))
 			if !bytes.Equal(got, want) {
 				t.Errorf("RESP%s %q:\n got %q\nwant %q", proto, args, got, want)
 			}
@@ -177,10 +174,7 @@ func TestHelloReply(t *testing.T) {
 		c.send(encode("HELLO", proto))
 		// The capture's id was redis-sentinel's; ours is this connection's.
 		want := regexp.MustCompile(`id\r\n:\d+\r\n`).ReplaceAllString(string(readGolden(t, "hello.resp"+proto)), "id\r\n:"+itoa64(id)+"\r\n")
-		got := make([]byte, len(want))
-		if _, err := io.ReadFull(c.conn, got); err != nil {
-			t.Fatal(err)
-		}
+		got := c.readExact(len(want))
 		if string(got) != want {
 			t.Errorf("HELLO %s:\n got %q\nwant %q", proto, got, want)
 		}

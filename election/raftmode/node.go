@@ -363,7 +363,8 @@ func (n *Node) Leader() (id, addr string) {
 }
 
 // State returns a copy of the replicated state as applied on this node. On
-// a follower it may lag the leader.
+// a follower it may lag the leader: hashicorp/raft tells followers that an
+// entry committed only when it sends the next one.
 func (n *Node) State() Snapshot { return n.fsm.current() }
 
 // RequestLease asks the group for the failover lease of master at epoch,

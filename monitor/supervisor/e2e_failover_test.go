@@ -170,6 +170,19 @@ func TestE2E_FailoverThreeOfOurs(t *testing.T) {
 		}
 	}
 	t.Logf("acked writes %d, lost %d, write errors %d", len(acked), lost, w.errs.Load())
+
+	// Prometheus saw it too.
+	text := ours[0].scrape()
+	for _, want := range []string{
+		`sentinel_events_total{event="+switch-master"} 1`,
+		`sentinel_master_config_epoch{master="mymaster"} 1`,
+		`sentinel_master_status{master="mymaster",state="ok"} 1`,
+		`sentinel_masters 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	if n := rec.count("+switch-master"); n != 1 {
 		t.Fatalf("%d +switch-master events, want 1", n)
 	}

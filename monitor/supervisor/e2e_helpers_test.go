@@ -3,7 +3,9 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +27,9 @@ type ourSentinel struct {
 	dir    string
 	conf   string
 	port   int
-	cancel context.CancelFunc
+	// metrics is the /metrics listener every test sentinel gets.
+	metrics string
+	cancel  context.CancelFunc
 	done   chan error
 	sup    *Supervisor
 }
@@ -48,7 +52,7 @@ func startOurs(t testing.TB, master monitor.Addr, quorum int, downAfter time.Dur
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &ourSentinel{t: t, dir: dir, conf: conf, port: port}
+	s := &ourSentinel{t: t, dir: dir, conf: conf, port: port, metrics: fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(t))}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -60,6 +64,7 @@ func (s *ourSentinel) start() {
 	if err != nil {
 		s.t.Fatalf("LoadConf: %v", err)
 	}
+	cfg.Sentinel.MetricsAddr = s.metrics
 	logger := slog.New(slog.NewTextHandler(testWriter{s.t, fmt.Sprintf("[s%d] ", s.port)}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test"})
 	if err != nil {
@@ -88,6 +93,21 @@ func (s *ourSentinel) stop() {
 }
 
 func (s *ourSentinel) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+// scrape returns the /metrics exposition text.
+func (s *ourSentinel) scrape() string {
+	s.t.Helper()
+	resp, err := http.Get("http://" + s.metrics + "/metrics")
+	if err != nil {
+		s.t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatalf("scrape: %v", err)
+	}
+	return string(b)
+}
 
 func (s *ourSentinel) client() *redis.SentinelClient {
 	c := redis.NewSentinelClient(&redis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
