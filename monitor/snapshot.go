@@ -14,6 +14,28 @@ type Snapshot struct {
 	TiltSince    time.Time    // zero when never in TILT
 	TiltCount    uint64       // times TILT was entered since start
 	Masters      []MasterView // sorted by name
+
+	// Scripts is filled by the driver from notify, not by the core: the
+	// queue of notification and client-reconfig scripts.
+	Scripts ScriptsView
+}
+
+// ScriptsView is the script queue, for INFO sentinel and
+// SENTINEL PENDING-SCRIPTS.
+type ScriptsView struct {
+	Running int
+	Queued  int // running or waiting, as Redis counts sentinel_scripts_queue_length
+	Jobs    []ScriptJob
+}
+
+// ScriptJob is one queued or running script.
+type ScriptJob struct {
+	Args     []string // the script path, then its arguments
+	Running  bool
+	PID      int
+	RunTime  time.Duration // how long a running job has run
+	RunDelay time.Duration // how long a scheduled job still waits
+	Retries  int
 }
 
 // Master returns the view of the named master, or nil.

@@ -198,8 +198,8 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 	b.WriteString("sentinel_masters:" + itoa(len(s.Masters)) + "\r\n")
 	b.WriteString("sentinel_tilt:" + tilt + "\r\n")
 	b.WriteString("sentinel_tilt_since_seconds:" + since + "\r\n")
-	b.WriteString("sentinel_running_scripts:0\r\n")
-	b.WriteString("sentinel_scripts_queue_length:0\r\n")
+	b.WriteString("sentinel_running_scripts:" + itoa(s.Scripts.Running) + "\r\n")
+	b.WriteString("sentinel_scripts_queue_length:" + itoa(s.Scripts.Queued) + "\r\n")
 	b.WriteString("sentinel_simulate_failure_flags:0\r\n")
 	for i := range s.Masters {
 		m := &s.Masters[i]

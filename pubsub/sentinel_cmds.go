@@ -476,8 +476,37 @@ func cmdSentinelIsMasterDown(ctx context.Context, c *client, args [][]byte) {
 
 // cmdSentinelPendingScripts is empty until notify exposes its queue
 // through the controller.
+// cmdSentinelPendingScripts lists the script queue in the shape of
+// sentinelPendingScriptsCommand: argv, flags, pid, run-time or run-delay
+// (ms), retry-num.
 func cmdSentinelPendingScripts(_ context.Context, c *client, _ [][]byte) {
-	c.wr.ArrayLen(0)
+	jobs := c.srv.snapshot().Scripts.Jobs
+	c.wr.ArrayLen(len(jobs))
+	for _, j := range jobs {
+		c.wr.MapLen(5)
+		c.wr.BulkString("argv")
+		c.wr.ArrayLen(len(j.Args))
+		for _, a := range j.Args {
+			c.wr.BulkString(a)
+		}
+		c.wr.BulkString("flags")
+		if j.Running {
+			c.wr.BulkString("running")
+		} else {
+			c.wr.BulkString("scheduled")
+		}
+		c.wr.BulkString("pid")
+		c.wr.Integer(int64(j.PID))
+		if j.Running {
+			c.wr.BulkString("run-time")
+			c.wr.Integer(j.RunTime.Milliseconds())
+		} else {
+			c.wr.BulkString("run-delay")
+			c.wr.Integer(j.RunDelay.Milliseconds())
+		}
+		c.wr.BulkString("retry-num")
+		c.wr.Integer(int64(j.Retries))
+	}
 }
 
 // cmdSentinelSimulateFailure answers HELP like Redis, and refuses the crash

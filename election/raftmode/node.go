@@ -372,6 +372,12 @@ func (n *Node) State() Snapshot { return n.fsm.current() }
 // when another holder has an unexpired lease or the epoch is stale. It
 // must be called on the leader; elsewhere it returns ErrNotLeader.
 func (n *Node) RequestLease(ctx context.Context, master string, epoch uint64, ttl time.Duration) (granted bool, err error) {
+	// Refuse bad arguments before they reach the log; apply would refuse
+	// them too, but only after a round of replication.
+	if master == "" || epoch == 0 || ttl <= 0 {
+		return false, &RejectedError{Op: "lease", Master: master, Reason: RejectInvalid,
+			Detail: fmt.Sprintf("need a master name, epoch > 0 and ttl > 0 (epoch %d, ttl %s)", epoch, ttl)}
+	}
 	res, err := n.propose(ctx, "lease", LeaseRequest{
 		Master: master, Epoch: epoch, Holder: n.id, At: n.now(), TTL: ttl,
 	})
@@ -391,6 +397,10 @@ func (n *Node) RequestLease(ctx context.Context, master string, epoch uint64, tt
 // CommitSwitch records that this node, holding the lease for epoch,
 // promoted addr to master of master. It must be called on the leader.
 func (n *Node) CommitSwitch(ctx context.Context, master, addr string, epoch uint64) error {
+	if err := checkAddr(addr); err != nil || master == "" || epoch == 0 {
+		return &RejectedError{Op: "switch", Master: master, Reason: RejectInvalid,
+			Detail: fmt.Sprintf("need a master name, epoch > 0 and host:port (addr %q, epoch %d)", addr, epoch)}
+	}
 	res, err := n.propose(ctx, "switch", SwitchMaster{Master: master, Addr: addr, Epoch: epoch, Holder: n.id})
 	if err != nil {
 		return err

@@ -182,6 +182,18 @@ func TestClusterLeadershipAndFollowers(t *testing.T) {
 			t.Fatalf("switch on follower: %v, want ErrNotLeader", err)
 		}
 	}
+	for _, bad := range []func(n *Node) error{
+		func(n *Node) error { _, err := n.RequestLease(ctx, "mymaster", 0, time.Second); return err },
+		func(n *Node) error { _, err := n.RequestLease(ctx, "mymaster", 1, 0); return err },
+		func(n *Node) error { _, err := n.RequestLease(ctx, "", 1, time.Second); return err },
+		func(n *Node) error { return n.CommitSwitch(ctx, "mymaster", "no-port", 1) },
+		func(n *Node) error { return n.CommitSwitch(ctx, "mymaster", "h:1", 0) },
+	} {
+		var rejected *RejectedError
+		if err := bad(c.nodes[0]); !errors.As(err, &rejected) || rejected.Reason != RejectInvalid {
+			t.Errorf("bad arguments: %v, want an invalid-command rejection", err)
+		}
+	}
 	err = c.onLeader(t, nil, func(n *Node) error { return n.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 1) })
 	if !errors.Is(err, ErrRejected) {
 		t.Fatalf("switch without lease: %v, want ErrRejected", err)
@@ -235,7 +247,6 @@ func TestClusterLeadershipAndFollowers(t *testing.T) {
 		t.Fatal("master still present after RemoveMaster")
 	}
 }
-
 
 // isLeadershipChurn reports errors that only mean the leader moved; with
 // 50 ms timeouts that can happen on a loaded machine at any time.

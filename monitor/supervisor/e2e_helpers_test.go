@@ -23,15 +23,15 @@ import (
 // ourSentinel is one of our sentinels running in this test process, started
 // from a sentinel.conf exactly as the binary would be.
 type ourSentinel struct {
-	t      testing.TB
-	dir    string
-	conf   string
-	port   int
+	t    testing.TB
+	dir  string
+	conf string
+	port int
 	// metrics is the /metrics listener every test sentinel gets.
 	metrics string
 	cancel  context.CancelFunc
-	done   chan error
-	sup    *Supervisor
+	done    chan error
+	sup     *Supervisor
 }
 
 // fastTimers keep the protocol's shape but make tests quick.

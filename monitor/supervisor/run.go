@@ -162,12 +162,13 @@ func New(o Options) (*Supervisor, error) {
 	}
 	snk := &sink{log: o.Logger, pub: s.server, notify: scriptNotifier{s.scripts}}
 	s.loop, err = NewLoop(LoopOptions{
-		Logger:  o.Logger,
-		Core:    coreCfg,
-		Sink:    snk,
-		Scripts: scriptNotifier{s.scripts},
-		Persist: &storePersister{store: store, settings: s.globals.runtimeSettings},
-		Seed:    o.Seed,
+		Logger:      o.Logger,
+		Core:        coreCfg,
+		Sink:        snk,
+		Scripts:     scriptNotifier{s.scripts},
+		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings},
+		ScriptsView: func() monitor.ScriptsView { return scriptsView(s.scripts.Pending()) },
+		Seed:        o.Seed,
 	})
 	if err != nil {
 		return nil, err
@@ -282,3 +283,18 @@ type scriptNotifier struct{ s *notify.Scripts }
 func (n scriptNotifier) Notify(at time.Time, e monitor.Event) { n.s.Notify(e) }
 
 func (n scriptNotifier) ClientReconfig(a monitor.RunClientReconfigScript) { n.s.ClientReconfig(a) }
+
+// scriptsView converts notify's queue into the snapshot's form.
+func scriptsView(jobs []notify.PendingScript) monitor.ScriptsView {
+	v := monitor.ScriptsView{Queued: len(jobs)}
+	for _, j := range jobs {
+		if j.Running {
+			v.Running++
+		}
+		v.Jobs = append(v.Jobs, monitor.ScriptJob{
+			Args: j.Args, Running: j.Running, PID: j.PID,
+			RunTime: j.RunTime, RunDelay: j.RunDelay, Retries: j.Retries,
+		})
+	}
+	return v
+}

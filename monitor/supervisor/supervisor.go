@@ -50,13 +50,14 @@ type Persister interface {
 // channels: adapters send inputs, the RESP server sends calls and reads the
 // published snapshot.
 type Loop struct {
-	log     *slog.Logger
-	core    *monitor.Core
-	exec    Executor
-	sink    EventSink
-	scripts ScriptRunner
-	persist Persister
-	rng     *rand.Rand
+	log         *slog.Logger
+	core        *monitor.Core
+	exec        Executor
+	sink        EventSink
+	scripts     ScriptRunner
+	persist     Persister
+	rng         *rand.Rand
+	scriptsView func() monitor.ScriptsView
 
 	inbox chan monitor.Input
 	calls chan call
@@ -88,6 +89,8 @@ type LoopOptions struct {
 	Persist Persister
 	// Seed seeds the core's randomness (failover desync); 0 picks one.
 	Seed uint64
+	// Scripts, when set, reports the script queue for published snapshots.
+	ScriptsView func() monitor.ScriptsView
 }
 
 // NewLoop builds the core. It does not start anything.
@@ -102,17 +105,18 @@ func NewLoop(o LoopOptions) (*Loop, error) {
 		return nil, fmt.Errorf("supervisor: core: %w", err)
 	}
 	l := &Loop{
-		log:     o.Logger,
-		core:    core,
-		exec:    o.Exec,
-		sink:    o.Sink,
-		scripts: o.Scripts,
-		persist: o.Persist,
-		rng:     rng,
-		inbox:   make(chan monitor.Input, inboxSize),
-		calls:   make(chan call),
+		log:         o.Logger,
+		core:        core,
+		exec:        o.Exec,
+		sink:        o.Sink,
+		scripts:     o.Scripts,
+		persist:     o.Persist,
+		rng:         rng,
+		scriptsView: o.ScriptsView,
+		inbox:       make(chan monitor.Input, inboxSize),
+		calls:       make(chan call),
 	}
-	l.snap.Store(core.Snapshot(time.Now()))
+	l.publish(time.Now())
 	return l, nil
 }
 
@@ -207,10 +211,19 @@ func (l *Loop) Run(ctx context.Context) error {
 			pending.reply <- res
 		}
 		if events > 0 || pending != nil || now.Sub(l.lastSnap) >= snapshotEvery {
-			l.snap.Store(l.core.Snapshot(now))
-			l.lastSnap = now
+			l.publish(now)
 		}
 	}
+}
+
+// publish makes a fresh snapshot the one readers see.
+func (l *Loop) publish(now time.Time) {
+	s := l.core.Snapshot(now)
+	if l.scriptsView != nil {
+		s.Scripts = l.scriptsView()
+	}
+	l.snap.Store(s)
+	l.lastSnap = now
 }
 
 func (l *Loop) step(in monitor.Input) {
