@@ -353,6 +353,9 @@ func (n *Node) confirmLeadership(ctx context.Context) bool {
 	return false
 }
 
+// ID returns this node's raft server ID, the holder name in its leases.
+func (n *Node) ID() string { return n.id }
+
 // IsLeader reports whether raft currently considers this node the leader.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
 
@@ -453,17 +456,24 @@ func (n *Node) propose(ctx context.Context, op string, cmd Command) (Result, err
 		timeout = max(time.Until(deadline), time.Millisecond)
 	}
 
+	// Reserve the waiter's place in wg under the lock, so Close never
+	// waits while a waiter is still being added; Apply itself may block
+	// for up to timeout and must not hold the lock.
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
 		return Result{}, fmt.Errorf("raftmode: %s: %w", op, ErrNodeClosed)
 	}
+	n.wg.Add(1)
+	n.mu.Unlock()
 	future := n.raft.Apply(data, timeout)
 	done := make(chan error, 1)
 	// raft completes every future, at the latest on shutdown, so this
 	// waiter always ends; Close waits for it.
-	n.wg.Go(func() { done <- future.Error() })
-	n.mu.Unlock()
+	go func() {
+		defer n.wg.Done()
+		done <- future.Error()
+	}()
 
 	select {
 	case err = <-done:

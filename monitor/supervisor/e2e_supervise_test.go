@@ -2,8 +2,11 @@ package supervisor
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,4 +148,32 @@ func TestE2E_StateSurvivesRestart(t *testing.T) {
 			t.Fatalf("unexpected replica %s", r.Addr)
 		}
 	}
+}
+
+// TestE2E_NotificationScript: a warning event runs the master's
+// notification-script with Redis's arguments, without a shell.
+func TestE2E_NotificationScript(t *testing.T) {
+	requireRedis(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "calls")
+	script := filepath.Join(dir, "notify.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s|%s\\n' \"$1\" \"$2\" >> "+out+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	topo := datanodetest.StartTopology(t, 1)
+	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "sentinel notification-script mymaster "+script+"\n")
+	sc := s.client()
+	ctx := t.Context()
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		reps, err := sc.Replicas(ctx, "mymaster").Result()
+		return err == nil && len(reps) == 1
+	}, "sentinel should discover the replica")
+	if err := topo.Replicas[0].Kill(); err != nil {
+		t.Fatal(err)
+	}
+	want := "+sdown|slave " + topo.Replicas[0].Addr() + " 127.0.0.1 " + strconv.Itoa(topo.Replicas[0].Port()) + " @ mymaster 127.0.0.1 " + strconv.Itoa(topo.Master.Port())
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), want)
+	}, "notification-script should run with %q", want)
 }
