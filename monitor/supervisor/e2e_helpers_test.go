@@ -34,12 +34,6 @@ type ourSentinel struct {
 	sup     *Supervisor
 }
 
-// fastTimers keep the protocol's shape but make tests quick.
-func fastTimers() *monitor.Timers {
-	tm := monitor.DefaultTimers()
-	return &tm
-}
-
 // startOurs writes a sentinel.conf monitoring master and starts a sentinel
 // on it. extra is appended to the file.
 func startOurs(t testing.TB, master monitor.Addr, quorum int, downAfter time.Duration, extra string) *ourSentinel {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,7 +65,6 @@ type Loop struct {
 	lastSnap time.Time
 
 	persistErrs atomic.Uint64
-	stopOnce    sync.Once
 }
 
 type call struct {
