@@ -177,6 +177,12 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 		return
 	}
 	c.act(ReplicaOf{Target: r.addr, Master: m.name, NoOne: true})
+	// INFO right behind the transaction on the same link: the node answers
+	// it after EXEC, so the promotion is usually seen one round trip later
+	// instead of at the next poll.
+	r.link.infoPending = true
+	r.link.infoSentAt = now
+	c.act(Info{Target: r.addr, Master: m.name})
 	c.event("+failover-state-wait-promotion", LevelNotice, r, "")
 	c.setFailoverState(m, FailoverWaitPromotion, now)
 }

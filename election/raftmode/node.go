@@ -495,6 +495,12 @@ func (n *Node) propose(ctx context.Context, op string, cmd Command) (Result, err
 
 // Close shuts raft down and releases the transport and stores. It is
 // idempotent and gives up waiting after a bounded time.
+//
+// The order matters: hashicorp/raft drops futures that are between commit
+// and FSM apply when it shuts down, and their Error never returns. So Close
+// first stops new proposals and lets the ones in flight (and a pending
+// leadership barrier) finish while raft still runs — each ends within an
+// apply timeout or a leader-lease timeout — and only then shuts raft down.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		n.mu.Lock()
@@ -502,25 +508,31 @@ func (n *Node) Close() error {
 		n.mu.Unlock()
 		n.cancel()
 
-		var errs []error
-		shutdown := n.raft.Shutdown()
-		finished := make(chan struct{})
+		waitersDone := make(chan struct{})
 		go func() {
-			// Owned by Close: it ends when raft and our waiters have.
-			defer close(finished)
-			if err := shutdown.Error(); err != nil {
-				errs = append(errs, fmt.Errorf("raftmode: shutdown: %w", err))
-			}
+			// Owned by Close; ends when the last waiter has.
 			n.wg.Wait()
+			close(waitersDone)
 		}()
-		timer := time.NewTimer(closeTimeout)
-		defer timer.Stop()
-		select {
-		case <-finished:
-		case <-timer.C:
+		if !waitWithin(waitersDone, closeTimeout) {
+			n.logger.Error("raft proposals still pending at close", "timeout", closeTimeout)
+		}
+
+		var shutdownErr error
+		shutdownDone := make(chan struct{})
+		go func() {
+			// Owned by Close; ends when raft's goroutines have.
+			defer close(shutdownDone)
+			shutdownErr = n.raft.Shutdown().Error()
+		}()
+		if !waitWithin(shutdownDone, closeTimeout) {
 			n.logger.Error("raft shutdown did not finish in time", "timeout", closeTimeout)
 			n.closeErr = fmt.Errorf("raftmode: close: shutdown not finished after %s", closeTimeout)
 			return
+		}
+		var errs []error
+		if shutdownErr != nil {
+			errs = append(errs, fmt.Errorf("raftmode: shutdown: %w", shutdownErr))
 		}
 		for i := len(n.closers) - 1; i >= 0; i-- {
 			if err := n.closers[i].Close(); err != nil {
@@ -530,4 +542,16 @@ func (n *Node) Close() error {
 		n.closeErr = errors.Join(errs...)
 	})
 	return n.closeErr
+}
+
+// waitWithin reports whether done closed within d.
+func waitWithin(done <-chan struct{}, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
 }

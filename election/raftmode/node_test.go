@@ -161,7 +161,7 @@ func TestClusterLeadershipAndFollowers(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("leader never reported leadership")
 	}
-	if id, addr := leader.Leader(); id == "" || addr == "" {
+	if id, addr := leader.Leader(); id != leader.ID() || addr == "" {
 		t.Fatalf("Leader() = %q %q, want a known leader", id, addr)
 	}
 
@@ -190,8 +190,11 @@ func TestClusterLeadershipAndFollowers(t *testing.T) {
 		func(n *Node) error { return n.CommitSwitch(ctx, "mymaster", "h:1", 0) },
 	} {
 		var rejected *RejectedError
-		if err := bad(c.nodes[0]); !errors.As(err, &rejected) || rejected.Reason != RejectInvalid {
+		err := bad(c.nodes[0])
+		if !errors.As(err, &rejected) || rejected.Reason != RejectInvalid || !errors.Is(err, ErrRejected) {
 			t.Errorf("bad arguments: %v, want an invalid-command rejection", err)
+		} else if !strings.Contains(err.Error(), "rejected: invalid command: need") {
+			t.Errorf("rejection text %q does not explain itself", err)
 		}
 	}
 	err = c.onLeader(t, nil, func(n *Node) error { return n.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 1) })

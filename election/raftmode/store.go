@@ -502,6 +502,9 @@ func (s *Store) DeleteRange(minIndex, maxIndex uint64) error {
 		s.low = min(s.low, idx)
 		s.high = max(s.high, idx)
 	}
+	if s.failed != nil {
+		return fmt.Errorf("raftmode: store: delete range: %w", s.failed)
+	}
 	return nil
 }
 
@@ -540,9 +543,9 @@ func (s *Store) rewrite(keep map[uint64]*raft.Log) (*os.File, int64, error) {
 		return fail(err)
 	}
 	if err := syncDir(s.dir); err != nil {
-		// The rename happened; the new file is the store from now on.
+		// The rename happened, so the new file is the store from now on,
+		// but it may not survive a crash: refuse further writes.
 		s.failed = err
-		return f, int64(len(buf)), nil
 	}
 	return f, int64(len(buf)), nil
 }
