@@ -484,6 +484,11 @@ func TestNodeDurableRestartOverTCP(t *testing.T) {
 	if err := n.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 4); err != nil {
 		t.Fatal(err)
 	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := n.RequestLease(cancelled, "mymaster", 5, time.Minute); !errors.Is(err, context.Canceled) {
+		t.Fatalf("lease with a cancelled context: %v", err)
+	}
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
