@@ -60,7 +60,11 @@ type Process struct {
 	logFile  *os.File
 	client   *redis.Client
 	sentinel *redis.SentinelClient
-	closed   bool
+	// stale are clients of earlier incarnations, closed by Close. A
+	// restart hands out fresh ones: go-redis remembers failed dials and
+	// would keep answering with the old error for up to a second.
+	stale  []interface{ Close() error }
+	closed bool
 }
 
 // Addr returns "127.0.0.1:port".
@@ -206,15 +210,18 @@ func waitForPing(ctx context.Context, addr string, exited <-chan struct{}, timeo
 	opts.DialTimeout = 200 * time.Millisecond
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.Protocol = 2 // plain PING; some servers under test may not speak HELLO yet
-	client := redis.NewClient(opts)
-	defer client.Close()
 	ticker := time.NewTicker(pingPollInterval)
 	defer ticker.Stop()
 	var lastErr error
 	for {
+		// A fresh client per attempt: go-redis remembers a failed dial and
+		// answers with it for up to a second, which would hide a server
+		// that has just come up.
+		client := redis.NewClient(opts)
 		pingCtx, pingCancel := context.WithTimeout(ctx, time.Second)
 		err := client.Ping(pingCtx).Err()
 		pingCancel()
+		_ = client.Close()
 		if err == nil {
 			return nil
 		}
@@ -285,6 +292,16 @@ func (p *Process) Restart(ctx context.Context) error {
 	if err := p.Stop(); err != nil {
 		return err
 	}
+	p.mu.Lock()
+	if p.client != nil {
+		p.stale = append(p.stale, p.client)
+		p.client = nil
+	}
+	if p.sentinel != nil {
+		p.stale = append(p.stale, p.sentinel)
+		p.sentinel = nil
+	}
+	p.mu.Unlock()
 	return p.start(ctx, defaultStartTimeout)
 }
 
@@ -295,11 +312,14 @@ func (p *Process) Close() error {
 	p.mu.Lock()
 	alreadyClosed := p.closed
 	p.closed = true
-	client, sentinel := p.client, p.sentinel
-	p.client, p.sentinel = nil, nil
+	client, sentinel, stale := p.client, p.sentinel, p.stale
+	p.client, p.sentinel, p.stale = nil, nil, nil
 	p.mu.Unlock()
 	if alreadyClosed {
 		return err
+	}
+	for _, c := range stale {
+		_ = c.Close()
 	}
 	if client != nil {
 		_ = client.Close()
