@@ -261,7 +261,8 @@ func TestGlobMatch(t *testing.T) {
 		{"[a-c]x", "dx", false},
 		{"[^a-c]x", "dx", true},
 		{"[^a-c]x", "ax", false},
-		{"[abc", "[abc", true},
+		{"[abc", "[abc", false}, // an unterminated class runs to the end of the pattern (stringmatchlen)
+		{"[abc", "b", true},
 		{`a\*b`, "a*b", true},
 		{`a\*b`, "axb", false},
 		{"*a*b*c", "xxaxxbxxc", true},
@@ -269,8 +270,8 @@ func TestGlobMatch(t *testing.T) {
 		{"exact", "exact", true},
 		{"exact", "exactly", false},
 	} {
-		if got := globMatch(tc.pattern, tc.name); got != tc.want {
-			t.Errorf("globMatch(%q, %q) = %v, want %v", tc.pattern, tc.name, got, tc.want)
+		if got := MatchGlob(tc.pattern, tc.name); got != tc.want {
+			t.Errorf("MatchGlob(%q, %q) = %v, want %v", tc.pattern, tc.name, got, tc.want)
 		}
 	}
 }
@@ -280,7 +281,7 @@ func FuzzGlobMatch(f *testing.F) {
 		f.Add(s, "abc")
 	}
 	f.Fuzz(func(t *testing.T, pattern, name string) {
-		got := globMatch(pattern, name)
+		got := MatchGlob(pattern, name)
 		if pattern == "*" && !got {
 			t.Fatalf("* did not match %q", name)
 		}

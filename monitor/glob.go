@@ -1,34 +1,34 @@
 package monitor
 
-// globMatch reports whether name matches a Redis glob pattern (stringmatch:
-// '*', '?', '[...]' with ranges and '^' negation, '\' escapes). It never
-// panics, and backtracking is bounded by remembering only the last star.
-func globMatch(pattern, name string) bool {
+// MatchGlob reports whether name matches a Redis glob pattern, with the
+// semantics of Redis's stringmatchlen: '*' any run, '?' one byte, '[...]'
+// a class with ranges and '^' negation, '\' escaping the next byte. It is
+// used for PSUBSCRIBE (pubsub), SENTINEL RESET and SENTINEL CONFIG GET.
+//
+// Unlike the recursive C version it runs in O(len(pattern)*len(name)) time
+// (single backtrack point), so a hostile pattern cannot stall Publish.
+func MatchGlob(pattern, name string) bool {
 	p, n := 0, 0
-	starP, starN := -1, 0
+	starP, starN := -1, -1
 	for n < len(name) {
 		if p < len(pattern) {
 			switch pattern[p] {
 			case '*':
+				for p < len(pattern) && pattern[p] == '*' {
+					p++
+				}
+				if p == len(pattern) {
+					return true
+				}
 				starP, starN = p, n
-				p++
 				continue
 			case '?':
 				p++
 				n++
 				continue
 			case '[':
-				if ok, next := matchClass(pattern, p, name[n]); next > 0 {
-					if ok {
-						p = next
-						n++
-						continue
-					}
-					break
-				}
-				// An unterminated class matches '[' literally.
-				if name[n] == '[' {
-					p++
+				if next, ok := matchClass(pattern, p, name[n]); ok {
+					p = next
 					n++
 					continue
 				}
@@ -39,9 +39,7 @@ func globMatch(pattern, name string) bool {
 						n++
 						continue
 					}
-					break
-				}
-				if name[n] == '\\' {
+				} else if name[n] == '\\' {
 					p++
 					n++
 					continue
@@ -58,7 +56,7 @@ func globMatch(pattern, name string) bool {
 			return false
 		}
 		starN++
-		p, n = starP+1, starN
+		p, n = starP, starN
 	}
 	for p < len(pattern) && pattern[p] == '*' {
 		p++
@@ -66,45 +64,46 @@ func globMatch(pattern, name string) bool {
 	return p == len(pattern)
 }
 
-// matchClass matches c against the class starting at pattern[p] == '['. It
-// returns the index after the closing ']' (0 when the class is unterminated).
-func matchClass(pattern string, p int, c byte) (bool, int) {
-	i := p + 1
+// matchClass matches c against the class starting at pattern[p] == '['
+// and returns the index after the class. An unterminated class runs to
+// the end of the pattern, as in stringmatchlen.
+func matchClass(pattern string, p int, c byte) (int, bool) {
+	p++
 	negate := false
-	if i < len(pattern) && pattern[i] == '^' {
+	if p < len(pattern) && pattern[p] == '^' {
 		negate = true
-		i++
+		p++
 	}
 	matched := false
-	first := true
-	for i < len(pattern) {
-		if pattern[i] == ']' && !first {
-			if negate {
-				matched = !matched
+	for p < len(pattern) && pattern[p] != ']' {
+		switch {
+		case pattern[p] == '\\' && p+1 < len(pattern):
+			p++
+			if pattern[p] == c {
+				matched = true
 			}
-			return matched, i + 1
-		}
-		first = false
-		lo := pattern[i]
-		if lo == '\\' && i+1 < len(pattern) {
-			i++
-			lo = pattern[i]
-		}
-		if i+2 < len(pattern) && pattern[i+1] == '-' && pattern[i+2] != ']' {
-			hi := pattern[i+2]
+			p++
+		case p+2 < len(pattern) && pattern[p+1] == '-':
+			lo, hi := pattern[p], pattern[p+2]
 			if lo > hi {
 				lo, hi = hi, lo
 			}
 			if c >= lo && c <= hi {
 				matched = true
 			}
-			i += 3
-			continue
+			p += 3
+		default:
+			if pattern[p] == c {
+				matched = true
+			}
+			p++
 		}
-		if c == lo {
-			matched = true
-		}
-		i++
 	}
-	return false, 0
+	if p < len(pattern) {
+		p++ // the closing ']'
+	}
+	if negate {
+		matched = !matched
+	}
+	return p, matched
 }

@@ -148,7 +148,7 @@ func (c *Core) Reset(at time.Time, pattern string) int {
 	c.now = at
 	n := 0
 	for _, m := range c.masters {
-		if !globMatch(pattern, m.name) {
+		if !MatchGlob(pattern, m.name) {
 			continue
 		}
 		c.resetMaster(m, at, true)

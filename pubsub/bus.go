@@ -1,6 +1,8 @@
 package pubsub
 
 import (
+	"github.com/sentinelgo/sentinel/monitor"
+
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -99,7 +101,7 @@ func (b *bus) publish(channel, message string) int {
 		}
 	}
 	for pattern, subs := range b.patterns {
-		if !MatchGlob(pattern, channel) {
+		if !monitor.MatchGlob(pattern, channel) {
 			continue
 		}
 		var pframe [2][]byte

@@ -112,7 +112,7 @@ func (f *fakeController) Set(_ context.Context, name string, s []monitor.Setting
 func (f *fakeController) Reset(_ context.Context, pattern string) (int, error) {
 	n := 0
 	for _, m := range f.Snapshot().Masters {
-		if MatchGlob(pattern, m.Name) {
+		if monitor.MatchGlob(pattern, m.Name) {
 			n++
 		}
 	}
@@ -137,7 +137,7 @@ func (f *fakeController) FlushConfig(context.Context) error { return f.record("f
 func (f *fakeController) ConfigGet(_ context.Context, pattern string) ([]monitor.Setting, error) {
 	var out []monitor.Setting
 	for _, s := range f.config {
-		if MatchGlob(pattern, s.Name) {
+		if monitor.MatchGlob(pattern, s.Name) {
 			out = append(out, s)
 		}
 	}
