@@ -3,7 +3,6 @@ package supervisor
 import (
 	"context"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
@@ -101,7 +100,7 @@ func (c *controller) FlushConfig(ctx context.Context) error {
 func (c *controller) ConfigGet(ctx context.Context, pattern string) ([]monitor.Setting, error) {
 	var out []monitor.Setting
 	for _, s := range c.globals.list() {
-		if ok, _ := path.Match(strings.ToLower(pattern), s.Name); ok {
+		if monitor.MatchGlob(strings.ToLower(pattern), s.Name) {
 			out = append(out, s)
 		}
 	}
