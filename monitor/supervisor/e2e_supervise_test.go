@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 )
 
@@ -176,4 +178,65 @@ func TestE2E_NotificationScript(t *testing.T) {
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), want)
 	}, "notification-script should run with %q", want)
+}
+
+// TestE2E_YAMLReadOnlyWithStateFile: started from a read-only YAML file, the
+// sentinel keeps its state in a separate file and gets it back on restart.
+func TestE2E_YAMLReadOnlyWithStateFile(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	dir := t.TempDir()
+	port := datanodetest.FreePort(t)
+	yamlPath := filepath.Join(dir, "sentinel.yaml")
+	text := "sentinel:\n  bind: [127.0.0.1]\n  port: " + strconv.Itoa(port) + "\n" +
+		"masters:\n  - name: mymaster\n    address: " + topo.Master.Addr() + "\n    quorum: 1\n    down_after: 1s\n"
+	if err := os.WriteFile(yamlPath, []byte(text), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	run := func() (*Supervisor, func()) {
+		cfg, err := configs.LoadFile(yamlPath)
+		if err != nil {
+			t.Fatalf("LoadFile: %v", err)
+		}
+		sup, err := New(Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(testWriter{t, "[yaml] "}, nil))})
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- sup.Run(rctx) }()
+		return sup, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	sup, stop := run()
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		m := sup.Snapshot().Master("mymaster")
+		return m != nil && len(m.Replicas) == 2
+	}, "sentinel should discover both replicas")
+	id := sup.Snapshot().MyID
+	stop()
+
+	after, err := os.ReadFile(yamlPath)
+	if err != nil || string(after) != text {
+		t.Fatalf("the YAML file was changed (err %v):\n%s", err, after)
+	}
+	state, err := os.ReadFile(filepath.Join(dir, "sentinel.state.yaml"))
+	if err != nil {
+		t.Fatalf("no state file next to the YAML: %v", err)
+	}
+	if !strings.Contains(string(state), id) {
+		t.Fatalf("state file lacks the run id %s:\n%s", id, state)
+	}
+
+	sup, stop = run()
+	defer stop()
+	snap := sup.Snapshot()
+	if snap.MyID != id || len(snap.Master("mymaster").Replicas) != 2 {
+		t.Fatalf("after restart: id %s (want %s), master %+v", snap.MyID, id, snap.Master("mymaster"))
+	}
 }
