@@ -57,6 +57,10 @@ type Options struct {
 	Limits resp.Limits
 	// Registerer receives the server's metrics; nil keeps them private.
 	Registerer prometheus.Registerer
+	// ProtectedMode refuses clients that are not on a loopback address
+	// (protected-mode). The caller turns it on only when no password and no
+	// bind address are configured, as Redis does.
+	ProtectedMode bool
 }
 
 // Defaults applied by New.
@@ -262,6 +266,14 @@ func (s *Server) register(nc net.Conn) *client {
 		_ = nc.Close()
 		return nil
 	}
+	if s.opts.ProtectedMode && s.opts.RequirePass == "" && !isLoopback(nc.RemoteAddr()) {
+		s.metrics.rejected.Inc()
+		s.stats.rejected.Add(1)
+		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(nc, "-"+errProtectedMode+"\r\n")
+		_ = nc.Close()
+		return nil
+	}
 	if len(s.clients) >= s.opts.MaxClients {
 		s.metrics.rejected.Inc()
 		s.stats.rejected.Add(1)
@@ -339,3 +351,20 @@ func (s *Server) countCommand(name string) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// errProtectedMode is our wording of Redis's DENIED reply.
+const errProtectedMode = "DENIED This sentinel is in protected mode: no password is set and no bind address was given, " +
+	"so only clients on the loopback interface are served. Set requirepass (and give the password to your clients), " +
+	"set a bind address, or turn protected-mode off."
+
+// isLoopback reports whether a client address is on the loopback interface
+// (127.0.0.0/8, ::1) or a Unix socket.
+func isLoopback(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}

@@ -537,3 +537,66 @@ func TestRunStopsAndClosesClients(t *testing.T) {
 		t.Error("listener still accepting after Run returned")
 	}
 }
+
+func TestIsLoopback_ProtectedMode(t *testing.T) {
+	for _, tc := range []struct {
+		addr net.Addr
+		want bool
+	}{
+		{&net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 1}, true},
+		{&net.TCPAddr{IP: net.ParseIP("127.5.6.7"), Port: 1}, true},
+		{&net.TCPAddr{IP: net.ParseIP("::1"), Port: 1}, true},
+		{&net.TCPAddr{IP: net.ParseIP("10.0.0.1"), Port: 1}, false},
+		{&net.TCPAddr{IP: net.ParseIP("192.168.1.1"), Port: 1}, false},
+		{&net.UnixAddr{Name: "/tmp/s", Net: "unix"}, true},
+	} {
+		if got := isLoopback(tc.addr); got != tc.want {
+			t.Errorf("isLoopback(%v) = %v, want %v", tc.addr, got, tc.want)
+		}
+	}
+}
+
+// TestProtectedMode_RefusesRemoteClients drives register with a connection
+// whose far end is not on loopback: it gets DENIED and is closed; a
+// loopback one is admitted.
+func TestProtectedMode_RefusesRemoteClients(t *testing.T) {
+	srv, err := New(Options{Addrs: []string{"127.0.0.1:0"}, ProtectedMode: true, Controller: newFakeController()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, ln := range srv.listeners {
+			ln.Close()
+		}
+	}()
+	server, client := net.Pipe()
+	defer client.Close()
+	remote := remoteAddrConn{Conn: server, remote: &net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 5555}}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(client)
+		got <- string(b)
+	}()
+	if c := srv.register(remote); c != nil {
+		t.Fatal("a non-loopback client was admitted in protected mode")
+	}
+	if reply := <-got; !strings.HasPrefix(reply, "-DENIED ") {
+		t.Fatalf("reply %q, want a DENIED error", reply)
+	}
+	s2, c2 := net.Pipe()
+	defer c2.Close()
+	local := remoteAddrConn{Conn: s2, remote: &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 5555}}
+	if c := srv.register(local); c == nil {
+		t.Fatal("a loopback client was refused")
+	} else {
+		srv.unregister(c)
+		s2.Close()
+	}
+}
+
+type remoteAddrConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c remoteAddrConn) RemoteAddr() net.Addr { return c.remote }

@@ -134,6 +134,8 @@ func New(o Options) (*Supervisor, error) {
 		ConfigFile:  cfg.Path,
 		Version:     o.Version,
 		Registerer:  o.Registry,
+		// Like Redis: only without a password and without a bind address.
+		ProtectedMode: cfg.Sentinel.ProtectedMode && len(cfg.Sentinel.Bind) == 0,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
