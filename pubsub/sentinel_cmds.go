@@ -1,6 +1,7 @@
 package pubsub
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -55,10 +56,22 @@ func masterOrReply(c *client, snap *monitor.Snapshot, name []byte) *monitor.Mast
 
 func cmdSentinelMasters(_ context.Context, c *client, _ [][]byte) {
 	snap := c.srv.snapshot()
-	c.wr.ArrayLen(len(snap.Masters))
-	for i := range snap.Masters {
-		writeFields(c.wr, MasterFields(&snap.Masters[i], snap.At))
+	proto := c.wr.Protocol()
+	slot := &c.srv.mastersReply[proto&3]
+	if r := slot.Load(); r != nil && r.snap == snap {
+		c.wr.Raw(r.b)
+		return
 	}
+	var buf bytes.Buffer
+	w := resp.NewWriter(&buf)
+	w.SetProtocol(proto)
+	w.ArrayLen(len(snap.Masters))
+	for i := range snap.Masters {
+		writeFields(w, MasterFields(&snap.Masters[i], snap.At))
+	}
+	_ = w.Flush()
+	slot.Store(&renderedReply{snap: snap, b: buf.Bytes()})
+	c.wr.Raw(buf.Bytes())
 }
 
 func cmdSentinelMaster(_ context.Context, c *client, args [][]byte) {

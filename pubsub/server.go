@@ -98,6 +98,18 @@ type Server struct {
 	// commandCounters caches the per-command metric children, so
 	// dispatch does not hash label values on every command.
 	commandCounters map[string]prometheus.Counter
+
+	// mastersReply caches the rendered SENTINEL MASTERS reply of the latest
+	// snapshot, per protocol (index 2 and 3): the reply depends on nothing
+	// else (ages are computed against the snapshot's time), and with many
+	// masters rendering it is most of the cost of the command.
+	mastersReply [4]atomic.Pointer[renderedReply]
+}
+
+// renderedReply is a reply rendered for one snapshot.
+type renderedReply struct {
+	snap *monitor.Snapshot
+	b    []byte
 }
 
 // serverStats feed INFO stats.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
@@ -600,3 +603,35 @@ type remoteAddrConn struct {
 }
 
 func (c remoteAddrConn) RemoteAddr() net.Addr { return c.remote }
+
+// TestSentinelMasters_CacheFollowsSnapshot: the rendered SENTINEL MASTERS
+// reply is reused only while the snapshot is the same one.
+func TestSentinelMasters_CacheFollowsSnapshot(t *testing.T) {
+	ts := startServer(t, nil)
+	c := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, MaxRetries: -1})
+	defer c.Close()
+	ctx := t.Context()
+	names := func() []string {
+		v, err := c.Do(ctx, "SENTINEL", "MASTERS").Slice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range v {
+			out = append(out, fmt.Sprint(m.([]any)[1]))
+		}
+		return out
+	}
+	first, again := names(), names()
+	if fmt.Sprint(first) != fmt.Sprint(again) || len(first) != 1 {
+		t.Fatalf("same snapshot, different replies: %v then %v", first, again)
+	}
+	next := fixtureSnapshot()
+	next.Masters[0].Name = "renamed"
+	ts.ctrl.mu.Lock()
+	ts.ctrl.snap = next
+	ts.ctrl.mu.Unlock()
+	if got := names(); len(got) != 1 || got[0] != "renamed" {
+		t.Fatalf("after a new snapshot SENTINEL MASTERS says %v", got)
+	}
+}
