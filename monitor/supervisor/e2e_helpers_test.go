@@ -232,3 +232,12 @@ func requireRedis(t testing.TB) {
 func addrOf(p *datanodetest.Process) monitor.Addr {
 	return monitor.Addr{Host: "127.0.0.1", Port: p.Port()}
 }
+
+// waitReplicas waits until the sentinel lists n replicas of mymaster.
+func waitReplicas(t testing.TB, sc *redis.SentinelClient, n int) {
+	t.Helper()
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		reps, err := sc.Replicas(t.Context(), "mymaster").Result()
+		return err == nil && len(reps) == n
+	}, "sentinel should discover %d replicas", n)
+}

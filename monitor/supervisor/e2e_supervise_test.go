@@ -26,10 +26,7 @@ func TestE2E_DiscoveryAndClients(t *testing.T) {
 	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "")
 	sc := s.client()
 
-	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
-		reps, err := sc.Replicas(ctx, "mymaster").Result()
-		return err == nil && len(reps) == 2
-	}, "sentinel should discover both replicas")
+	waitReplicas(t, sc, 2)
 
 	addr, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
 	if err != nil {
@@ -87,14 +84,10 @@ func TestE2E_DiscoveryAndClients(t *testing.T) {
 // replica and -sdown when it returns.
 func TestE2E_ReplicaSDownAndBack(t *testing.T) {
 	requireRedis(t)
-	ctx := t.Context()
 	topo := datanodetest.StartTopology(t, 2)
 	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "")
 	sc := s.client()
-	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
-		reps, err := sc.Replicas(ctx, "mymaster").Result()
-		return err == nil && len(reps) == 2
-	}, "sentinel should discover both replicas")
+	waitReplicas(t, sc, 2)
 	rec := recordEvents(t, s.addr())
 
 	victim := topo.Replicas[0]
@@ -121,14 +114,10 @@ func TestE2E_ReplicaSDownAndBack(t *testing.T) {
 // knows its replicas before it has asked the master anything.
 func TestE2E_StateSurvivesRestart(t *testing.T) {
 	requireRedis(t)
-	ctx := t.Context()
 	topo := datanodetest.StartTopology(t, 2)
 	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "")
 	sc := s.client()
-	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
-		reps, err := sc.Replicas(ctx, "mymaster").Result()
-		return err == nil && len(reps) == 2
-	}, "sentinel should discover both replicas")
+	waitReplicas(t, sc, 2)
 	id := s.sup.Snapshot().MyID
 	s.stop()
 
@@ -165,11 +154,7 @@ func TestE2E_NotificationScript(t *testing.T) {
 	topo := datanodetest.StartTopology(t, 1)
 	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "sentinel notification-script mymaster "+script+"\n")
 	sc := s.client()
-	ctx := t.Context()
-	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
-		reps, err := sc.Replicas(ctx, "mymaster").Result()
-		return err == nil && len(reps) == 1
-	}, "sentinel should discover the replica")
+	waitReplicas(t, sc, 1)
 	if err := topo.Replicas[0].Kill(); err != nil {
 		t.Fatal(err)
 	}
