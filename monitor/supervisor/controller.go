@@ -78,7 +78,10 @@ func (c *controller) CKQuorum(ctx context.Context, name string) (int, error) {
 }
 
 func (c *controller) IsMasterDownByAddr(ctx context.Context, req monitor.IsMasterDownRequest) (monitor.IsMasterDownReply, error) {
-	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+	// A vote leaves only once it is on disk; if it cannot be written the
+	// peer gets an error, which counts as no vote. We stay bound by it in
+	// memory, so we never vote twice in the epoch while we run.
+	v, err := c.loop.CallPersisted(ctx, func(now time.Time) (any, error) {
 		return c.loop.Core().IsMasterDownByAddr(now, req), nil
 	})
 	if err != nil {

@@ -65,11 +65,16 @@ type Loop struct {
 	lastSnap time.Time
 
 	persistErrs atomic.Uint64
+	// unpersisted is set while the last state write failed (owner goroutine only).
+	unpersisted bool
 }
 
 type call struct {
 	fn    func(now time.Time) (any, error)
 	reply chan callResult
+	// mustPersist fails the call when the state it changed could not be
+	// written: a vote must never leave the process unless it is on disk.
+	mustPersist bool
 }
 
 type callResult struct {
@@ -138,7 +143,20 @@ var ErrStopped = errors.New("supervisor: stopped")
 // returning fn's result. This is how operator commands and vote requests
 // reach the core.
 func (l *Loop) Call(ctx context.Context, fn func(now time.Time) (any, error)) (any, error) {
-	c := call{fn: fn, reply: make(chan callResult, 1)}
+	return l.call(ctx, call{fn: fn, reply: make(chan callResult, 1)})
+}
+
+// ErrNotPersisted is returned by CallPersisted when the state could not be
+// written; the caller must not send the result anywhere.
+var ErrNotPersisted = errors.New("supervisor: state not persisted")
+
+// CallPersisted is Call for results that may leave the process only once
+// the state they depend on is on disk (a vote).
+func (l *Loop) CallPersisted(ctx context.Context, fn func(now time.Time) (any, error)) (any, error) {
+	return l.call(ctx, call{fn: fn, reply: make(chan callResult, 1), mustPersist: true})
+}
+
+func (l *Loop) call(ctx context.Context, c call) (any, error) {
 	select {
 	case l.calls <- c:
 	case <-ctx.Done():
@@ -169,14 +187,14 @@ func (l *Loop) Run(ctx context.Context) error {
 	defer timer.Stop()
 	// Persist at once: a generated run id must be on disk before any peer
 	// hears of it.
-	l.flush(time.Now())
+	_ = l.flush(time.Now())
 	for {
 		var now time.Time
 		var pending *call
 		select {
 		case <-ctx.Done():
 			// A last flush so nothing learned since the last one is lost.
-			l.flush(time.Now())
+			_ = l.flush(time.Now())
 			return nil
 		case <-timer.C:
 			now = time.Now()
@@ -204,8 +222,16 @@ func (l *Loop) Run(ctx context.Context) error {
 		if pending != nil {
 			res.v, res.err = pending.fn(now)
 		}
-		events := l.dispatch(now)
+		events, flushErr := l.dispatch(now)
+		if pending != nil && pending.mustPersist && flushErr == nil && l.unpersisted {
+			// An earlier write failed: what this reply depends on (a vote
+			// cast then) may still be only in memory.
+			flushErr = l.flush(now)
+		}
 		if pending != nil {
+			if flushErr != nil && pending.mustPersist && res.err == nil {
+				res = callResult{err: fmt.Errorf("%w: %w", ErrNotPersisted, flushErr)}
+			}
 			pending.reply <- res
 		}
 		if events > 0 || pending != nil || now.Sub(l.lastSnap) >= snapshotEvery {
@@ -232,13 +258,13 @@ func (l *Loop) step(in monitor.Input) {
 
 // dispatch performs the core's outputs. State is flushed first, so a vote
 // or an epoch is on disk before any message that depends on it leaves.
-func (l *Loop) dispatch(now time.Time) int {
+func (l *Loop) dispatch(now time.Time) (int, error) {
 	rd := l.core.Ready()
-	flushed := false
+	var flushErr error
 	for _, a := range rd.Actions {
-		if _, ok := a.(monitor.FlushConfig); ok && !flushed {
-			l.flush(now)
-			flushed = true
+		if _, ok := a.(monitor.FlushConfig); ok {
+			flushErr = l.flush(now)
+			break
 		}
 	}
 	for _, e := range rd.Events {
@@ -256,15 +282,19 @@ func (l *Loop) dispatch(now time.Time) int {
 			l.exec.Do(a)
 		}
 	}
-	return len(rd.Events)
+	return len(rd.Events), flushErr
 }
 
-func (l *Loop) flush(now time.Time) {
+func (l *Loop) flush(now time.Time) error {
 	if l.persist == nil {
-		return
+		return nil
 	}
 	if err := l.persist.Persist(l.core.Snapshot(now)); err != nil {
 		l.persistErrs.Add(1)
+		l.unpersisted = true
 		l.log.Error("cannot persist state", "err", err)
+		return err
 	}
+	l.unpersisted = false
+	return nil
 }
