@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
@@ -64,7 +65,7 @@ func TestClassify_RealReplies(t *testing.T) {
 
 func TestClassify_ConnectionErrors(t *testing.T) {
 	// A port nobody listens on: connection refused.
-	port := freePort(t)
+	port := datanodetest.FreePort(t)
 	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), Protocol: 2, MaxRetries: -1, DialerRetries: 1, DisableIdentity: true})
 	defer c.Close()
 	refused := c.Ping(context.Background()).Err()
@@ -145,11 +146,11 @@ func TestClassify_BusyRealRedis(t *testing.T) {
 	h := startPool(t, Options{})
 	h.pool.Do(monitor.Watch{Target: r.addr, Kind: monitor.KindMaster, Master: "m"})
 	var last monitor.ReplyKind
-	eventually(t, 10*time.Second, "PING to answer -BUSY", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		h.pool.Do(monitor.Ping{Target: r.addr, Master: "m"})
 		last = next(t, h, func(p monitor.PingResult) bool { return p.Target == r.addr }).Kind
 		return last == monitor.ReplyBusy
-	})
+	}, "PING to answer -BUSY")
 	h.pool.Do(monitor.ScriptKill{Target: r.addr, Master: "m"})
 	select {
 	case err := <-scriptDone:

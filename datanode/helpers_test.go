@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,114 +20,54 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
 const testMyID = "0123456789abcdef0123456789abcdef01234567"
 
-// eventually polls cond every tick until it holds or the deadline passes.
-// It is for integration tests with real processes, where there is nothing
-// to synchronise on but the observable state.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		<-tick.C
-	}
-}
+// pollTick is how often the real-process tests look at observable state
+// (datanodetest.Eventually), where there is nothing else to synchronise on.
+const pollTick = 20 * time.Millisecond
 
-// redisProc is a redis-server started by a test, killed by PID at cleanup.
+// redisProc is a redis-server started by a test through datanodetest, from
+// a config file (rename-command is a config-file-only directive in Redis 7)
+// with persistence off; it is killed by PID when the test ends.
 type redisProc struct {
+	*datanodetest.Process
 	addr     monitor.Addr
 	confPath string
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	logPath  string
 }
 
-// requireRedis skips the test when redis-server is missing, unless CI is
-// set, where a missing server is a broken machine.
-func requireRedis(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not found and CI is set: %v", err)
-		}
-		t.Skipf("redis-server not installed: %v", err)
-	}
-	return path
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startRedis runs redis-server from a config file (rename-command is a
-// config-file-only directive in Redis 7) with persistence off, and waits
-// until it answers PING with the given password.
+// startRedis starts redis-server on a free port and waits until it answers
+// PING with the given password (under PING's renamed name, if any).
 func startRedis(t *testing.T, password string, extraConf ...string) *redisProc {
 	t.Helper()
-	return startRedisOnPort(t, freePort(t), password, extraConf...)
+	return startRedisOnPort(t, 0, password, extraConf...)
 }
 
+// startRedisOnPort is startRedis on a given port (0 picks a free one).
 func startRedisOnPort(t *testing.T, port int, password string, extraConf ...string) *redisProc {
 	t.Helper()
-	bin := requireRedis(t)
-	dir := t.TempDir()
-	r := &redisProc{addr: monitor.Addr{Host: "127.0.0.1", Port: port}, exited: make(chan struct{}), logPath: filepath.Join(dir, "redis.log")}
-	conf := []string{
-		"port " + strconv.Itoa(port),
-		"bind 127.0.0.1",
-		`save ""`,
-		"appendonly no",
-		"dir " + dir,
-		"logfile " + r.logPath,
-	}
-	confPath := filepath.Join(dir, "redis.conf")
-	r.confPath = confPath
-	if err := os.WriteFile(confPath, []byte(strings.Join(append(conf, extraConf...), "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r.cmd = exec.Command(bin, confPath)
-	// Config errors go to stderr before the log file is open.
-	var stderr strings.Builder
-	r.cmd.Stderr = &stderr
-	if err := r.cmd.Start(); err != nil {
-		t.Fatalf("starting redis-server: %v", err)
-	}
-	waiter := make(chan struct{})
-	go func() { // owned by this helper: Cleanup kills the process and waits here
-		defer close(waiter)
-		_ = r.cmd.Wait()
-		close(r.exited)
-	}()
-	t.Cleanup(func() {
-		_ = r.cmd.Process.Kill()
-		<-waiter
-		if t.Failed() {
-			b, _ := os.ReadFile(r.logPath)
-			t.Logf("redis-server %s stderr:\n%s\nlog:\n%s", r.addr, stderr.String(), b)
-		}
+	// The file is written even without extra lines: CONFIG REWRITE, which
+	// the REPLICAOF transaction runs, needs one.
+	conf := append([]string{"# datanode test server; datanodetest adds bind, port, dir and persistence flags"}, extraConf...)
+	p := datanodetest.StartRedis(t, datanodetest.RedisOptions{
+		Port:     port,
+		ConfText: strings.Join(conf, "\n") + "\n",
 	})
+	r := &redisProc{
+		Process:  p,
+		addr:     monitor.Addr{Host: datanodetest.Loopback, Port: p.Port()},
+		confPath: filepath.Join(p.Dir(), datanodetest.RedisConfName),
+	}
 	c := r.client(password)
 	defer c.Close()
-	eventually(t, 10*time.Second, "redis-server to answer PING", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		return c.Do(ctx, r.mapped(extraConf, "PING")).Err() == nil
-	})
+	}, "redis-server to answer PING")
 	return r
 }
 
@@ -153,11 +92,8 @@ func (r *redisProc) client(password string) *redis.Client {
 // kill stops the server now and waits until the process is gone.
 func (r *redisProc) kill(t *testing.T) {
 	t.Helper()
-	_ = r.cmd.Process.Kill()
-	select {
-	case <-r.exited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("redis-server did not exit after SIGKILL")
+	if err := r.Kill(); err != nil {
+		t.Fatalf("redis-server %s: %v", r.addr, err)
 	}
 }
 

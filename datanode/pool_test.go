@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
@@ -42,11 +43,11 @@ func TestPool_PingInfoAndKill_RealRedis(t *testing.T) {
 	// Our links carry Redis's client names.
 	admin := r.client("")
 	defer admin.Close()
-	eventually(t, 5*time.Second, "both links to show in CLIENT LIST", func() bool {
+	datanodetest.Eventually(t, 5*time.Second, pollTick, func() bool {
 		list, err := admin.ClientList(context.Background()).Result()
 		return err == nil && strings.Contains(list, "name=sentinel-01234567-cmd") &&
 			strings.Contains(list, "name=sentinel-01234567-pubsub")
-	})
+	}, "both links to show in CLIENT LIST")
 	if got := metricValue(t, h.pool.metrics.links.WithLabelValues(linkCommand)); got != 1 {
 		t.Errorf("command links gauge = %v, want 1", got)
 	}
@@ -80,7 +81,7 @@ func TestPool_PingInfoAndKill_RealRedis(t *testing.T) {
 	}
 	// The hello subscription came back by itself: our own hello arrives.
 	hello := monitor.Hello{SentinelAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}, RunID: testMyID, MasterName: "m", MasterAddr: r.addr}
-	eventually(t, 10*time.Second, "a hello through the restarted server", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		h.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello})
 		select {
 		case in := <-h.inputs:
@@ -89,7 +90,7 @@ func TestPool_PingInfoAndKill_RealRedis(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		return false
-	})
+	}, "a hello through the restarted server")
 }
 
 func roleOf(t *testing.T, h *poolHarness, addr monitor.Addr) monitor.NodeInfo {
@@ -108,10 +109,10 @@ func TestPool_ReplicaOf_RealRedis(t *testing.T) {
 	h.pool.Do(monitor.Watch{Target: replica.addr, Kind: monitor.KindReplica, Master: "m"})
 
 	h.pool.Do(monitor.ReplicaOf{Target: replica.addr, Master: "m", NewMaster: master.addr})
-	eventually(t, 10*time.Second, "INFO to report role:slave of the new master", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		n := roleOf(t, h, replica.addr)
 		return n.Role == monitor.RoleReplica && n.MasterPort == master.addr.Port && n.MasterHost == master.addr.Host
-	})
+	}, "INFO to report role:slave of the new master")
 	// CONFIG REWRITE ran inside the transaction.
 	conf, err := os.ReadFile(replica.confPath)
 	if err != nil {
@@ -122,9 +123,9 @@ func TestPool_ReplicaOf_RealRedis(t *testing.T) {
 	}
 
 	h.pool.Do(monitor.ReplicaOf{Target: replica.addr, Master: "m", NoOne: true})
-	eventually(t, 10*time.Second, "INFO to report role:master after SLAVEOF NO ONE", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		return roleOf(t, h, replica.addr).Role == monitor.RoleMaster
-	})
+	}, "INFO to report role:master after SLAVEOF NO ONE")
 	if n := metricValue(t, h.pool.metrics.commandErrors.WithLabelValues(cmdReplicaOf, "other")); n != 0 {
 		t.Errorf("replicaof errors = %v, want 0", n)
 	}
@@ -171,19 +172,19 @@ func TestPool_RenameCommandAndAuth_RealRedis(t *testing.T) {
 	// The transaction aborts (EXECABORT) if any of its commands went out
 	// under its original name, so a role change proves every rename.
 	h.pool.Do(monitor.ReplicaOf{Target: r.addr, Master: "m", NewMaster: master.addr})
-	eventually(t, 10*time.Second, "the renamed transaction to make the server a replica", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		return roleOf(t, h, r.addr).Role == monitor.RoleReplica
-	})
+	}, "the renamed transaction to make the server a replica")
 	admin := r.client("s3cret")
 	defer admin.Close()
-	eventually(t, 5*time.Second, "CLIENT SETNAME through RN_CLIENT", func() bool {
+	datanodetest.Eventually(t, 5*time.Second, pollTick, func() bool {
 		list, err := admin.Do(context.Background(), "RN_CLIENT", "LIST").Text()
 		return err == nil && strings.Contains(list, "name=sentinel-01234567-cmd") &&
 			strings.Contains(list, "name=sentinel-01234567-pubsub")
-	})
+	}, "CLIENT SETNAME through RN_CLIENT")
 	// Our own hello comes back through RN_PUBLISH and RN_SUBSCRIBE.
 	hello := monitor.Hello{SentinelAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}, RunID: testMyID, MasterName: "m", MasterAddr: r.addr}
-	eventually(t, 10*time.Second, "a hello through the renamed PUBLISH and SUBSCRIBE", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		h.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello})
 		select {
 		case in := <-h.inputs:
@@ -192,7 +193,7 @@ func TestPool_RenameCommandAndAuth_RealRedis(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		return false
-	})
+	}, "a hello through the renamed PUBLISH and SUBSCRIBE")
 }
 
 func TestPool_HelloPublishAndReceive_RealRedis(t *testing.T) {
@@ -213,7 +214,7 @@ func TestPool_HelloPublishAndReceive_RealRedis(t *testing.T) {
 	// Until the receiver's SUBSCRIBE is in place, hellos are lost, like on a
 	// real server; publish until one arrives.
 	var got monitor.HelloReceived
-	eventually(t, 10*time.Second, "a hello to arrive through the server", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		publisher.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello})
 		select {
 		case in := <-receiver.inputs:
@@ -224,7 +225,7 @@ func TestPool_HelloPublishAndReceive_RealRedis(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		return false
-	})
+	}, "a hello to arrive through the server")
 	want := hello
 	want.SentinelAddr.Host = "127.0.0.1"
 	if got.Via != r.addr || got.Hello != want {
@@ -237,9 +238,9 @@ func TestPool_HelloPublishAndReceive_RealRedis(t *testing.T) {
 	if err := admin.Publish(context.Background(), monitor.HelloChannel, "not,a,hello").Err(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "the garbage hello to be counted", func() bool {
+	datanodetest.Eventually(t, 5*time.Second, pollTick, func() bool {
 		return metricValue(t, receiver.pool.metrics.helloDropped.WithLabelValues(helloMalformed)) >= 1
-	})
+	}, "the garbage hello to be counted")
 	for len(receiver.inputs) > 0 {
 		if hr, ok := (<-receiver.inputs).(monitor.HelloReceived); ok && hr.Hello.MasterName != "m" {
 			t.Errorf("garbage delivered: %+v", hr)
@@ -249,7 +250,7 @@ func TestPool_HelloPublishAndReceive_RealRedis(t *testing.T) {
 	// After Reconnect{PubSub} the subscription comes back by itself.
 	receiver.pool.Do(monitor.Reconnect{Target: r.addr, PubSub: true})
 	hello.CurrentEpoch = 4
-	eventually(t, 10*time.Second, "a hello after the pub/sub link was reopened", func() bool {
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
 		publisher.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello})
 		select {
 		case in := <-receiver.inputs:
@@ -258,7 +259,7 @@ func TestPool_HelloPublishAndReceive_RealRedis(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		return false
-	})
+	}, "a hello after the pub/sub link was reopened")
 }
 
 func TestPool_AskPeer_FakePeer(t *testing.T) {
@@ -326,14 +327,14 @@ func TestPool_PublishHelloToPeer_FakePeer(t *testing.T) {
 	h.pool.Do(monitor.PublishHello{Target: peer.addr, Master: "m", Hello: hello})
 	hello.SentinelAddr.Host = "192.0.2.7"
 	want := "PUBLISH " + monitor.HelloChannel + " " + hello.String()
-	eventually(t, 5*time.Second, "the peer to receive the hello", func() bool {
+	datanodetest.Eventually(t, 5*time.Second, pollTick, func() bool {
 		for _, c := range peer.commands() {
 			if strings.Join(c, " ") == want {
 				return true
 			}
 		}
 		return false
-	})
+	}, "the peer to receive the hello")
 	for _, c := range peer.commands() {
 		if strings.EqualFold(c[0], "SUBSCRIBE") {
 			t.Errorf("a peer sentinel got a pub/sub link: %q", c)

@@ -52,6 +52,9 @@ type Process struct {
 	// beforeStart runs before every (re)start; sentinels use it to rewrite a
 	// fresh sentinel.conf, because the server rewrites it while running.
 	beforeStart func() error
+	// pingAnswered, when set, accepts a PING error as proof that the server
+	// is up (for example -NOAUTH when a config file sets requirepass).
+	pingAnswered func(error) bool
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd
@@ -193,7 +196,7 @@ func (p *Process) start(ctx context.Context, timeout time.Duration) error {
 		close(exited)
 	}()
 
-	if err := waitForPing(ctx, p.Addr(), exited, timeout); err != nil {
+	if err := waitForPing(ctx, p.Addr(), exited, timeout, p.pingAnswered); err != nil {
 		_ = p.Kill()
 		return fmt.Errorf("datanodetest: %s (pid %d) did not answer PING: %w; log tail:\n%s",
 			p.name, cmd.Process.Pid, err, p.LogTail(15))
@@ -201,9 +204,10 @@ func (p *Process) start(ctx context.Context, timeout time.Duration) error {
 	return nil
 }
 
-// waitForPing polls PING on addr until it answers, the process exits, the
-// context ends or timeout passes.
-func waitForPing(ctx context.Context, addr string, exited <-chan struct{}, timeout time.Duration) error {
+// waitForPing polls PING on addr until it answers (or fails with an error
+// that answered, when not nil, accepts), the process exits, the context ends
+// or timeout passes.
+func waitForPing(ctx context.Context, addr string, exited <-chan struct{}, timeout time.Duration, answered func(error) bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	opts := clientOptions(addr)
@@ -222,7 +226,7 @@ func waitForPing(ctx context.Context, addr string, exited <-chan struct{}, timeo
 		err := client.Ping(pingCtx).Err()
 		pingCancel()
 		_ = client.Close()
-		if err == nil {
+		if err == nil || (answered != nil && answered(err)) {
 			return nil
 		}
 		lastErr = err

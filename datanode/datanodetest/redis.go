@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // RedisOptions describes one redis-server to launch.
@@ -31,7 +34,19 @@ type RedisOptions struct {
 	StartTimeout time.Duration
 	// Logger receives debug lines about process starts and ends; nil discards.
 	Logger *slog.Logger
+	// ConfText, when not empty, is written to <Dir>/redis.conf, whose path
+	// is then the first argument of redis-server, before the generated
+	// flags (which win over the file). Some directives, such as
+	// rename-command, exist only in a config file; CONFIG REWRITE needs one
+	// too. The file stays for Restart. Servers sharing a Dir must not both
+	// set it. Because the file may set requirepass or rename PING, the
+	// launcher then also takes a -NOAUTH or unknown-command reply to PING as
+	// the server being up; callers check their own credentials.
+	ConfText string
 }
+
+// RedisConfName is the file ConfText is written to, inside the server's Dir.
+const RedisConfName = "redis.conf"
 
 // LaunchRedis starts redis-server on 127.0.0.1 with persistence off
 // (--save ” --appendonly no), waits until it answers PING, and returns the
@@ -57,6 +72,16 @@ func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	var confPath string
+	if opts.ConfText != "" {
+		confPath = filepath.Join(dir, RedisConfName)
+		if err := os.WriteFile(confPath, []byte(opts.ConfText), 0o644); err != nil {
+			if ownsDir {
+				_ = os.RemoveAll(dir)
+			}
+			return nil, fmt.Errorf("datanodetest: write %s: %w", confPath, err)
+		}
+	}
 	pickedPort := opts.Port == 0
 	port := opts.Port
 	if pickedPort {
@@ -70,10 +95,16 @@ func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
 		ownsDir: ownsDir,
 		logger:  loggerOrDiscard(opts.Logger),
 	}
+	if confPath != "" {
+		p.pingAnswered = confPingAnswered
+	}
 	setPort := func(port int) {
 		p.port = port
 		p.name = fmt.Sprintf("%s :%d", filepath.Base(binary), port)
 		p.args = redisArgs(port, dir, opts)
+		if confPath != "" {
+			p.args = append([]string{confPath}, p.args...)
+		}
 		p.logPath = opts.LogPath
 		if p.logPath == "" {
 			p.logPath = filepath.Join(dir, fmt.Sprintf("redis-%d.log", port))
@@ -105,6 +136,13 @@ func redisArgs(port int, dir string, opts RedisOptions) []string {
 		args = append(args, "--replicaof", host, strconv.Itoa(port))
 	}
 	return append(args, opts.Args...)
+}
+
+// confPingAnswered accepts the PING errors a server configured by ConfText
+// can give while it is up: -NOAUTH (requirepass) and unknown command
+// (rename-command PING).
+func confPingAnswered(err error) bool {
+	return redis.HasErrorPrefix(err, "NOAUTH") || redis.HasErrorPrefix(err, "unknown command")
 }
 
 func startTimeout(d time.Duration) time.Duration {
