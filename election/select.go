@@ -17,6 +17,10 @@ type Candidate struct {
 	LastOKPingAge      time.Duration // now - last valid PING reply
 	InfoAge            time.Duration // now - last INFO reply
 	MasterLinkDownTime time.Duration // master_link_down_since_seconds as reported
+	// ReportsMaster is set when the node's last INFO says role:master: it
+	// is not replicating from anyone (an old master not yet converted), so
+	// promoting it would keep no one's data.
+	ReportsMaster bool
 }
 
 // SelectionRules are the thresholds of sentinelSelectSlave, computed by the
@@ -41,6 +45,7 @@ const (
 	ExcludePriorityZero                     // replica-priority 0 (or an invalid negative value)
 	ExcludeStaleInfo                        // INFO older than MaxInfoAge
 	ExcludeLinkDownTooLong                  // master link down longer than MaxMasterLinkDown
+	ExcludeNotReplica                       // its INFO says role:master (our rule; Redis has none)
 )
 
 var exclusionNames = [...]string{
@@ -51,6 +56,7 @@ var exclusionNames = [...]string{
 	ExcludePriorityZero:    "priority-zero",
 	ExcludeStaleInfo:       "stale-info",
 	ExcludeLinkDownTooLong: "master-link-down-too-long",
+	ExcludeNotReplica:      "not-a-replica",
 }
 
 // String gives a short reason suitable for logs and SENTINEL replies.
@@ -80,6 +86,8 @@ func Exclude(c Candidate, r SelectionRules) Exclusion {
 		return ExcludeStaleInfo
 	case c.MasterLinkDownTime > r.MaxMasterLinkDown:
 		return ExcludeLinkDownTooLong
+	case c.ReportsMaster:
+		return ExcludeNotReplica
 	}
 	return ExcludeNone
 }

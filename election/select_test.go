@@ -49,12 +49,14 @@ func TestExclude_OneRowPerRule(t *testing.T) {
 		{"info exactly at limit qualifies", func(c *Candidate) { c.InfoAge = 5 * time.Second }, ExcludeNone},
 		{"master link down too long", func(c *Candidate) { c.MasterLinkDownTime = 60*time.Second + 1 }, ExcludeLinkDownTooLong},
 		{"master link down exactly at limit qualifies", func(c *Candidate) { c.MasterLinkDownTime = 60 * time.Second }, ExcludeNone},
+		{"reports role master", func(c *Candidate) { c.ReportsMaster = true }, ExcludeNotReplica},
 		// When several rules apply, the first in sentinelSelectSlave's order is reported.
 		{"down wins over disconnected", func(c *Candidate) { c.SDown, c.Disconnected = true, true }, ExcludeDown},
 		{"disconnected wins over stale ping", func(c *Candidate) { c.Disconnected, c.LastOKPingAge = true, time.Hour }, ExcludeDisconnected},
 		{"stale ping wins over priority zero", func(c *Candidate) { c.LastOKPingAge, c.Priority = time.Hour, 0 }, ExcludeStalePing},
 		{"priority zero wins over stale info", func(c *Candidate) { c.Priority, c.InfoAge = 0, time.Hour }, ExcludePriorityZero},
 		{"stale info wins over link down", func(c *Candidate) { c.InfoAge, c.MasterLinkDownTime = time.Hour, time.Hour }, ExcludeStaleInfo},
+		{"link down wins over reporting master", func(c *Candidate) { c.MasterLinkDownTime, c.ReportsMaster = time.Hour, true }, ExcludeLinkDownTooLong},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,7 +71,7 @@ func TestExclude_OneRowPerRule(t *testing.T) {
 
 func TestExclusion_String(t *testing.T) {
 	seen := map[string]Exclusion{}
-	for e := ExcludeNone; e <= ExcludeLinkDownTooLong; e++ {
+	for e := ExcludeNone; e <= ExcludeNotReplica; e++ {
 		s := e.String()
 		if s == "" || s == "unknown" {
 			t.Fatalf("Exclusion(%d) has no name", e)
@@ -210,6 +212,7 @@ func (candidateSet) Generate(r *rand.Rand, size int) reflect.Value {
 			LastOKPingAge:      time.Duration(r.Intn(7)) * time.Second,
 			InfoAge:            time.Duration(r.Intn(7)) * time.Second,
 			MasterLinkDownTime: time.Duration(r.Intn(3)) * 30 * time.Second,
+			ReportsMaster:      r.Intn(8) == 0,
 		}
 	}
 	return reflect.ValueOf(cs)
@@ -219,7 +222,7 @@ func (candidateSet) Generate(r *rand.Rand, size int) reflect.Value {
 func naiveEligible(c Candidate, r SelectionRules) bool {
 	return !c.SDown && !c.ODown && !c.Disconnected &&
 		c.LastOKPingAge <= r.MaxPingAge && c.Priority > 0 &&
-		c.InfoAge <= r.MaxInfoAge && c.MasterLinkDownTime <= r.MaxMasterLinkDown
+		c.InfoAge <= r.MaxInfoAge && c.MasterLinkDownTime <= r.MaxMasterLinkDown && !c.ReportsMaster
 }
 
 // naiveLess is compareSlavesForPromotion written as a chain of tuple

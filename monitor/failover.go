@@ -307,6 +307,7 @@ func (c *Core) candidate(r *instance, now time.Time) election.Candidate {
 		LastOKPingAge:      now.Sub(r.link.lastAvail),
 		InfoAge:            infoAge,
 		MasterLinkDownTime: r.masterLinkDownTime,
+		ReportsMaster:      r.roleReported == RoleMaster,
 	}
 }
 

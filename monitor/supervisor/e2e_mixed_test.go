@@ -124,6 +124,16 @@ func TestE2E_MixedForcedFailover(t *testing.T) {
 		t.Fatalf("SENTINEL FAILOVER on redis-sentinel: %v", err)
 	}
 	first := g.waitAgreed(t, old)
+	// Every sentinel has finished with that failover (the stock one answers
+	// the new address from reconf_slaves on, before it is done).
+	for _, a := range g.all {
+		c := redis.NewSentinelClient(&redis.Options{Addr: a, MaxRetries: -1})
+		datanodetest.Eventually(t, 30*time.Second, 50*time.Millisecond, func() bool {
+			m, err := c.Master(ctx, "mymaster").Result()
+			return err == nil && !strings.Contains(m["flags"], "failover_in_progress") && m["ip"]+":"+m["port"] == first
+		}, "sentinel %s should end the first failover", a)
+		c.Close()
+	}
 
 	// The stock sentinel refuses a new failover of the same master for a
 	// while; ours must accept one once every replica is in place.
