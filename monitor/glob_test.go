@@ -28,6 +28,23 @@ func TestMatchGlob(t *testing.T) {
 		{"", "", true},
 		{"", "x", false},
 		{"[abc", "b", true},
+		{"*", "anything", true},
+		{"*", "", true},
+		{"my*", "mymaster", true},
+		{"my*", "master", false},
+		{"m?ster", "muster", true},
+		{"m?ster", "mster", false},
+		{"[a-c]x", "bx", true},
+		{"[a-c]x", "dx", false},
+		{"[^a-c]x", "dx", true},
+		{"[^a-c]x", "ax", false},
+		{"[abc", "[abc", false},
+		{`a\*b`, "a*b", true},
+		{`a\*b`, "axb", false},
+		{"*a*b*c", "xxaxxbxxc", true},
+		{"*a*b*c", "xxaxxcxxb", false},
+		{"exact", "exact", true},
+		{"exact", "exactly", false},
 	}
 	for _, tt := range tests {
 		if got := MatchGlob(tt.pattern, tt.name); got != tt.want {
