@@ -127,6 +127,9 @@ type Sentinel struct {
 	// MetricsAddr is the HTTP listener for /metrics (host:port); empty
 	// disables it.
 	MetricsAddr string `yaml:"metrics_addr,omitempty"`
+	// Webhooks are http(s) URLs that receive every warning-level event as
+	// JSON (POST, retried with backoff). YAML only.
+	Webhooks []string `yaml:"webhooks,omitempty"`
 	// CurrentEpoch is the persisted current epoch (sentinel current-epoch).
 	CurrentEpoch uint64 `yaml:"current_epoch,omitempty"`
 }
@@ -299,6 +302,7 @@ func (c *Config) Master(name string) *Master {
 func (c *Config) Clone() *Config {
 	out := *c
 	out.Sentinel.Bind = append([]string(nil), c.Sentinel.Bind...)
+	out.Sentinel.Webhooks = append([]string(nil), c.Sentinel.Webhooks...)
 	out.Unsupported = append([]Directive(nil), c.Unsupported...)
 	out.Masters = cloneMasters(c.Masters)
 	out.lines = nil

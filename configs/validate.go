@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,14 @@ func (c *Config) Validate() error {
 			add("sentinel.metrics_addr", "must be host:port, got %q", s.MetricsAddr)
 		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 			add("sentinel.metrics_addr", "port must be in 0..65535, got %q", port)
+		}
+	}
+
+	for i, raw := range s.Webhooks {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			// The URL may carry credentials: name the entry, not its text.
+			add(fmt.Sprintf("sentinel.webhooks[%d]", i), "must be an http:// or https:// URL with a host")
 		}
 	}
 

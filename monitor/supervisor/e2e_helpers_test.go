@@ -29,14 +29,17 @@ type ourSentinel struct {
 	port int
 	// metrics is the /metrics listener every test sentinel gets.
 	metrics string
-	cancel  context.CancelFunc
-	done    chan error
-	sup     *Supervisor
+	// mutate adjusts the loaded configuration before each start (for what
+	// sentinel.conf cannot say, such as webhooks).
+	mutate []func(*configs.Config)
+	cancel context.CancelFunc
+	done   chan error
+	sup    *Supervisor
 }
 
 // startOurs writes a sentinel.conf monitoring master and starts a sentinel
 // on it. extra is appended to the file.
-func startOurs(t testing.TB, master monitor.Addr, quorum int, downAfter time.Duration, extra string) *ourSentinel {
+func startOurs(t testing.TB, master monitor.Addr, quorum int, downAfter time.Duration, extra string, mutate ...func(*configs.Config)) *ourSentinel {
 	t.Helper()
 	dir := t.TempDir()
 	port := datanodetest.FreePort(t)
@@ -46,7 +49,7 @@ func startOurs(t testing.TB, master monitor.Addr, quorum int, downAfter time.Dur
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &ourSentinel{t: t, dir: dir, conf: conf, port: port, metrics: fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(t))}
+	s := &ourSentinel{t: t, dir: dir, conf: conf, port: port, metrics: fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(t)), mutate: mutate}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -59,6 +62,9 @@ func (s *ourSentinel) start() {
 		s.t.Fatalf("LoadConf: %v", err)
 	}
 	cfg.Sentinel.MetricsAddr = s.metrics
+	for _, m := range s.mutate {
+		m(cfg)
+	}
 	logger := slog.New(slog.NewTextHandler(testWriter{s.t, fmt.Sprintf("[s%d] ", s.port)}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test"})
 	if err != nil {

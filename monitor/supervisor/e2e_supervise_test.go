@@ -2,12 +2,16 @@ package supervisor
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 
 	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+	"github.com/sentinelgo/sentinel/notify"
 )
 
 // TestE2E_DiscoveryAndClients: one of our sentinels against a real master
@@ -224,4 +229,40 @@ func TestE2E_YAMLReadOnlyWithStateFile(t *testing.T) {
 	if snap.MyID != id || len(snap.Master("mymaster").Replicas) != 2 {
 		t.Fatalf("after restart: id %s (want %s), master %+v", snap.MyID, id, snap.Master("mymaster"))
 	}
+}
+
+// TestE2E_Webhook: warning events reach a webhook as JSON.
+func TestE2E_Webhook(t *testing.T) {
+	requireRedis(t)
+	var mu sync.Mutex
+	var got []notify.WebhookMessage
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m notify.WebhookMessage
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	topo := datanodetest.StartTopology(t, 1)
+	s := startOurs(t, addrOf(topo.Master), 1, time.Second, "", func(c *configs.Config) {
+		c.Sentinel.Webhooks = []string{hook.URL + "/sentinel"}
+	})
+	waitReplicas(t, s.client(), 1)
+	if err := topo.Replicas[0].Kill(); err != nil {
+		t.Fatal(err)
+	}
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range got {
+			if m.Event == "+sdown" && m.Master == "mymaster" && strings.Contains(m.Payload, topo.Replicas[0].Addr()) {
+				return true
+			}
+		}
+		return false
+	}, "the webhook should receive +sdown for the killed replica")
 }

@@ -48,6 +48,7 @@ type Supervisor struct {
 	pool    *datanode.Pool
 	server  *pubsub.Server
 	scripts *notify.Scripts
+	webhook *notify.Webhook // nil without webhooks
 	globals *globals
 	reg     *prometheus.Registry
 
@@ -163,6 +164,17 @@ func New(o Options) (*Supervisor, error) {
 		coreCfg.Timers = *o.Timers
 	}
 	snk := &sink{log: o.Logger, pub: s.server, notify: scriptNotifier{s.scripts}}
+	if len(cfg.Sentinel.Webhooks) > 0 {
+		s.webhook, err = notify.NewWebhook(notify.WebhookOptions{
+			URLs:       cfg.Sentinel.Webhooks,
+			Logger:     o.Logger.With("component", "webhook"),
+			Registerer: o.Registry,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("supervisor: %w", err)
+		}
+		snk.webhook = s.webhook
+	}
 	s.loop, err = NewLoop(LoopOptions{
 		Logger:      o.Logger,
 		Core:        coreCfg,
@@ -218,6 +230,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	start("datanode", s.pool.Run)
 	start("server", s.server.Run)
 	start("notify", s.scripts.Run)
+	if s.webhook != nil {
+		start("webhooks", s.webhook.Run)
+	}
 	if addr := s.cfg.Sentinel.MetricsAddr; addr != "" {
 		start("metrics", func(ctx context.Context) error { return serveHTTP(ctx, s.log, addr, s.reg, s.loop) })
 	}

@@ -27,6 +27,8 @@ type sink struct {
 	pub     Publisher
 	notify  Notifier
 	metrics *metrics
+	// webhook, when set, receives every warning-level event.
+	webhook interface{ Enqueue(monitor.Event) }
 }
 
 func (s *sink) Event(at time.Time, e monitor.Event) {
@@ -51,5 +53,8 @@ func (s *sink) Event(at time.Time, e monitor.Event) {
 	}
 	if e.Level == monitor.LevelWarning && e.MasterName() != "" && s.notify != nil {
 		s.notify.Notify(at, e)
+	}
+	if e.Level == monitor.LevelWarning && s.webhook != nil {
+		s.webhook.Enqueue(e)
 	}
 }
