@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -36,11 +37,21 @@ func (c *controller) Remove(ctx context.Context, name string) error {
 }
 
 func (c *controller) Set(ctx context.Context, name string, settings []monitor.Setting) error {
-	if c.globals.denyScriptsReconfig() {
-		for _, s := range settings {
-			switch strings.ToLower(s.Name) {
-			case "notification-script", "client-reconfig-script":
+	deny := c.globals.denyScriptsReconfig()
+	for _, s := range settings {
+		switch strings.ToLower(s.Name) {
+		case "notification-script", "client-reconfig-script":
+			if deny {
 				return &monitor.CommandError{Code: "ERR", Msg: "Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your config file for more info."}
+			}
+			// As Redis: the script must exist and be executable (an empty
+			// value clears it).
+			if s.Value != "" && !executable(s.Value) {
+				what := "Notification"
+				if strings.EqualFold(s.Name, "client-reconfig-script") {
+					what = "Client reconfiguration"
+				}
+				return &monitor.CommandError{Code: "ERR", Msg: what + " script seems non existing or non executable"}
 			}
 		}
 	}
@@ -147,4 +158,10 @@ func (c *controller) Shutdown(ctx context.Context) error {
 	}
 	c.shutdown()
 	return nil
+}
+
+// executable reports whether path is a regular file someone may execute.
+func executable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }

@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -48,26 +47,8 @@ func (p *switchablePersister) set(broken bool) {
 // again), and once the disk is back the same vote is answered.
 func TestVoteLeavesOnlyWhenPersisted(t *testing.T) {
 	per := &switchablePersister{}
-	loop, err := NewLoop(LoopOptions{
-		Logger: slog.New(slog.DiscardHandler),
-		Core: monitor.Config{
-			MyID:     strings.Repeat("a", 40),
-			Announce: monitor.Addr{Host: "127.0.0.1", Port: 26379},
-			Timers:   monitor.DefaultTimers(),
-			Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, Quorum: 2}},
-		},
-		Exec: nopExec{}, Sink: nopSink{}, Persist: per, Seed: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- loop.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	loop := startTestLoop(t, per)
+	ctx := t.Context()
 	ctrl := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}}
 	candidate := strings.Repeat("b", 40)
 	req := monitor.IsMasterDownRequest{Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, CurrentEpoch: 1, RunID: candidate}

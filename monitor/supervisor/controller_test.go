@@ -1,0 +1,83 @@
+package supervisor
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// startTestLoop runs a loop over one master with no I/O behind it.
+func startTestLoop(t *testing.T, per Persister) *Loop {
+	t.Helper()
+	loop, err := NewLoop(LoopOptions{
+		Logger: slog.New(slog.DiscardHandler),
+		Core: monitor.Config{
+			MyID:     strings.Repeat("a", 40),
+			Announce: monitor.Addr{Host: "127.0.0.1", Port: 26379},
+			Timers:   monitor.DefaultTimers(),
+			Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, Quorum: 2}},
+		},
+		Exec: nopExec{}, Sink: nopSink{}, Persist: per, Seed: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- loop.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return loop
+}
+
+func TestSet_ScriptPaths(t *testing.T) {
+	loop := startTestLoop(t, &switchablePersister{})
+	dir := t.TempDir()
+	script := filepath.Join(dir, "notify.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain.txt")
+	if err := os.WriteFile(plain, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set := func(deny bool, name, value string) error {
+		c := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar), g: Globals{DenyScriptsReconfig: deny}}}
+		return c.Set(t.Context(), "mymaster", []monitor.Setting{{Name: name, Value: value}})
+	}
+	for _, tc := range []struct {
+		name        string
+		deny        bool
+		opt, value  string
+		wantErrText string
+	}{
+		{"denied by default", true, "notification-script", script, "denied for security reasons"},
+		{"missing script", false, "notification-script", filepath.Join(dir, "nope"), "Notification script seems non existing or non executable"},
+		{"not executable", false, "client-reconfig-script", plain, "Client reconfiguration script seems non existing or non executable"},
+		{"executable", false, "notification-script", script, ""},
+		{"cleared", false, "notification-script", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := set(tc.deny, tc.opt, tc.value)
+			if tc.wantErrText == "" {
+				if err != nil {
+					t.Fatalf("SET %s %q: %v", tc.opt, tc.value, err)
+				}
+				if got := loop.Snapshot().Master("mymaster").NotificationScript; tc.opt == "notification-script" && got != tc.value {
+					t.Fatalf("notification-script is %q, want %q", got, tc.value)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErrText) {
+				t.Fatalf("SET %s %q: err %v, want %q", tc.opt, tc.value, err, tc.wantErrText)
+			}
+		})
+	}
+}
