@@ -17,6 +17,10 @@ import (
 // dropped PING reply would look like a dead node.
 const inboxSize = 4096
 
+// flushCoalesce bounds how long a state change that nothing depends on yet
+// may wait for its write.
+const flushCoalesce = 100 * time.Millisecond
+
 // snapshotEvery bounds how stale the published snapshot may get while inputs
 // keep arriving; any iteration that emitted an event refreshes it at once.
 const snapshotEvery = 20 * time.Millisecond
@@ -67,6 +71,10 @@ type Loop struct {
 	persistErrs atomic.Uint64
 	// unpersisted is set while the last state write failed (owner goroutine only).
 	unpersisted bool
+	// dirty is set while a coalesced write is pending; lastFlush is when
+	// the state was last written (owner goroutine only).
+	dirty     bool
+	lastFlush time.Time
 }
 
 type call struct {
@@ -222,8 +230,8 @@ func (l *Loop) Run(ctx context.Context) error {
 		if pending != nil {
 			res.v, res.err = pending.fn(now)
 		}
-		events, flushErr := l.dispatch(now)
-		if pending != nil && pending.mustPersist && flushErr == nil && l.unpersisted {
+		events, flushErr := l.dispatch(now, pending != nil)
+		if pending != nil && pending.mustPersist && flushErr == nil && (l.unpersisted || l.dirty) {
 			// An earlier write failed: what this reply depends on (a vote
 			// cast then) may still be only in memory.
 			flushErr = l.flush(now)
@@ -258,14 +266,37 @@ func (l *Loop) step(in monitor.Input) {
 
 // dispatch performs the core's outputs. State is flushed first, so a vote
 // or an epoch is on disk before any message that depends on it leaves.
-func (l *Loop) dispatch(now time.Time) (int, error) {
+//
+// Not every change needs the disk before the next message: learning a
+// replica or a peer does not. Those writes are coalesced (at most one per
+// flushCoalesce), because rewriting the state of 250 masters costs
+// milliseconds and a start-up discovers hundreds of instances. A write is
+// immediate when anything else in the same Ready depends on it — a vote
+// request, a REPLICAOF, a script — and for operator calls.
+func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 	rd := l.core.Ready()
 	var flushErr error
+	wantFlush, urgent := false, call
 	for _, a := range rd.Actions {
-		if _, ok := a.(monitor.FlushConfig); ok {
-			flushErr = l.flush(now)
-			break
+		switch a := a.(type) {
+		case monitor.FlushConfig:
+			wantFlush = true
+		case monitor.Watch, monitor.Unwatch, monitor.Ping, monitor.Info, monitor.PublishHello, monitor.Reconnect:
+		case monitor.AskPeer:
+			urgent = urgent || a.RunID != "*"
+		default:
+			urgent = true
 		}
+	}
+	switch {
+	case urgent && (wantFlush || l.dirty):
+		// Earlier coalesced changes go along: they are about to be acted on.
+		flushErr = l.flush(now)
+	case wantFlush:
+		l.dirty = true
+	}
+	if l.dirty && now.Sub(l.lastFlush) >= flushCoalesce {
+		flushErr = l.flush(now)
 	}
 	for _, e := range rd.Events {
 		l.sink.Event(now, e)
@@ -286,6 +317,8 @@ func (l *Loop) dispatch(now time.Time) (int, error) {
 }
 
 func (l *Loop) flush(now time.Time) error {
+	l.dirty = false
+	l.lastFlush = now
 	if l.persist == nil {
 		return nil
 	}

@@ -24,16 +24,24 @@ type switchablePersister struct {
 	mu     sync.Mutex
 	broken bool
 	saves  int
+	last   *monitor.Snapshot
 }
 
-func (p *switchablePersister) Persist(*monitor.Snapshot) error {
+func (p *switchablePersister) Persist(s *monitor.Snapshot) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.broken {
 		return errors.New("disk full")
 	}
 	p.saves++
+	p.last = s
 	return nil
+}
+
+func (p *switchablePersister) count() (int, *monitor.Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.saves, p.last
 }
 
 func (p *switchablePersister) set(broken bool) {

@@ -1,0 +1,64 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// TestFlush_DiscoveriesAreCoalesced: learning twenty peers in a burst costs
+// a couple of state writes, not twenty, and the last of them is on disk
+// within the coalescing window.
+func TestFlush_DiscoveriesAreCoalesced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		per := &switchablePersister{}
+		master := monitor.Addr{Host: "127.0.0.1", Port: 6379}
+		loop, err := NewLoop(LoopOptions{
+			Logger: slog.New(slog.DiscardHandler),
+			Core: monitor.Config{
+				MyID:     strings.Repeat("a", 40),
+				Announce: monitor.Addr{Host: "127.0.0.1", Port: 26379},
+				Timers:   monitor.DefaultTimers(),
+				Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: master, Quorum: 2}},
+			},
+			Exec: nopExec{}, Sink: nopSink{}, Persist: per, Seed: 1,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- loop.Run(ctx) }()
+		synctest.Wait()
+		before, _ := per.count()
+
+		const peers = 20
+		for i := 0; i < peers; i++ {
+			loop.Deliver(ctx, monitor.HelloReceived{At: time.Now(), Via: master, Hello: monitor.Hello{
+				SentinelAddr: monitor.Addr{Host: "127.0.0.1", Port: 27000 + i},
+				RunID:        fmt.Sprintf("%040d", i+1),
+				MasterName:   "mymaster", MasterAddr: master,
+			}})
+			synctest.Wait() // one loop iteration each, as they would arrive over time
+		}
+		burst, _ := per.count()
+		if burst-before > 2 {
+			t.Fatalf("%d state writes for a burst of %d discoveries, want at most 2", burst-before, peers)
+		}
+
+		time.Sleep(2 * flushCoalesce)
+		synctest.Wait()
+		_, last := per.count()
+		if m := last.Master("mymaster"); m == nil || len(m.Sentinels) != peers {
+			t.Fatalf("after the coalescing window the state on disk knows %v sentinels, want %d", m, peers)
+		}
+		cancel()
+		<-done
+	})
+}
