@@ -49,6 +49,9 @@ func newRedisConn(p *Pool, t *target) *redisConn {
 	return c
 }
 
+// linkBufferSize is the per-connection bufio size of every link.
+const linkBufferSize = 4 << 10
+
 // newClient sets every go-redis option that matters explicitly (style §3.6):
 // no retries (they would hide failures from the detector), one dial attempt,
 // RESP2 (data nodes may be Redis 6, peers may be anything), no CLIENT
@@ -57,22 +60,28 @@ func newRedisConn(p *Pool, t *target) *redisConn {
 func (c *redisConn) newClient(linkType string) *redis.Client {
 	o := c.p.opts
 	return redis.NewClient(&redis.Options{
-		Addr:                     c.t.addr.String(),
-		Dialer:                   c.dialer(linkType == linkTypeCmd),
-		OnConnect:                c.onConnect(linkType),
-		Protocol:                 2,
-		MaxRetries:               -1,
-		DialerRetries:            1,
-		DialTimeout:              o.DialTimeout,
-		ReadTimeout:              o.CommandTimeout,
-		WriteTimeout:             o.CommandTimeout,
-		ContextTimeoutEnabled:    true,
-		PoolSize:                 2,
-		MaxIdleConns:             2,
-		MaxActiveConns:           2,
-		PoolTimeout:              o.CommandTimeout,
-		ConnMaxIdleTime:          -1,
-		PipelinePoolSize:         -1,
+		Addr:                  c.t.addr.String(),
+		Dialer:                c.dialer(linkType == linkTypeCmd),
+		OnConnect:             c.onConnect(linkType),
+		Protocol:              2,
+		MaxRetries:            -1,
+		DialerRetries:         1,
+		DialTimeout:           o.DialTimeout,
+		ReadTimeout:           o.CommandTimeout,
+		WriteTimeout:          o.CommandTimeout,
+		ContextTimeoutEnabled: true,
+		PoolSize:              2,
+		MaxIdleConns:          2,
+		MaxActiveConns:        2,
+		PoolTimeout:           o.CommandTimeout,
+		ConnMaxIdleTime:       -1,
+		PipelinePoolSize:      -1,
+		// go-redis gives every connection 32 KiB read and write buffers;
+		// a sentinel's commands and replies are small (INFO is ~5 KiB and
+		// still reads fine through a smaller buffer), and with 250 masters
+		// the defaults alone would be ~40 MB per sentinel.
+		ReadBufferSize:           linkBufferSize,
+		WriteBufferSize:          linkBufferSize,
 		DisableIdentity:          true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,10 @@ func buildStatus(s *monitor.Snapshot) statusView {
 func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.Gatherer, loop *Loop) error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	// Profiles, on the same (operator-only) listener as the metrics.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		s := loop.Snapshot()
 		if time.Since(s.At) > 5*time.Second {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/datanode"
@@ -80,6 +81,8 @@ func New(o Options) (*Supervisor, error) {
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
+		// The runtime and process series every Go service exports.
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	cfg := o.Config
 	var err error

@@ -22,8 +22,10 @@ const inboxSize = 4096
 const flushCoalesce = 100 * time.Millisecond
 
 // snapshotEvery bounds how stale the published snapshot may get while inputs
-// keep arriving; any iteration that emitted an event refreshes it at once.
-const snapshotEvery = 20 * time.Millisecond
+// keep arriving; any iteration that emitted an event (or served a call)
+// refreshes it at once. Copying the state of hundreds of masters is the
+// core loop's biggest cost, so routine refreshes stay rare.
+const snapshotEvery = 100 * time.Millisecond
 
 // Executor performs the core's I/O actions (datanode.Pool in production).
 // Do must not block.
