@@ -303,3 +303,18 @@ func (c *Core) DebugValues() []Setting {
 	}
 	return out
 }
+
+// SetAnnounce changes the address our hellos carry (SENTINEL CONFIG SET
+// announce-ip / announce-port); an empty host means the local address of
+// each link. The next hello of every master goes out at once, so peers learn
+// the new address without waiting a publish period.
+func (c *Core) SetAnnounce(at time.Time, a Addr) {
+	c.now = at
+	if a == c.announce {
+		return
+	}
+	c.announce = a
+	for _, m := range c.masters {
+		c.forceHello(m, at)
+	}
+}

@@ -125,6 +125,18 @@ func (c *controller) ConfigSet(ctx context.Context, settings []monitor.Setting) 
 	if err := c.globals.set(settings); err != nil {
 		return err
 	}
+	g := c.globals.snapshot()
+	announce := monitor.Addr{Host: g.AnnounceIP, Port: g.AnnouncePort}
+	if announce.Port == 0 {
+		announce.Port = c.selfAddr.Port
+	}
+	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+		c.loop.Core().SetAnnounce(now, announce)
+		return nil, nil
+	})
+	if err != nil {
+		return err
+	}
 	return c.FlushConfig(ctx)
 }
 

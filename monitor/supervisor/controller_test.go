@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -79,5 +81,67 @@ func TestSet_ScriptPaths(t *testing.T) {
 				t.Fatalf("SET %s %q: err %v, want %q", tc.opt, tc.value, err, tc.wantErrText)
 			}
 		})
+	}
+}
+
+// recordingExec keeps the hellos the loop asks to publish.
+type recordingExec struct {
+	mu     sync.Mutex
+	hellos []monitor.Hello
+}
+
+func (r *recordingExec) Do(a monitor.Action) {
+	if h, ok := a.(monitor.PublishHello); ok {
+		r.mu.Lock()
+		r.hellos = append(r.hellos, h.Hello)
+		r.mu.Unlock()
+	}
+}
+
+func (r *recordingExec) last() (monitor.Hello, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.hellos) == 0 {
+		return monitor.Hello{}, 0
+	}
+	return r.hellos[len(r.hellos)-1], len(r.hellos)
+}
+
+// TestConfigSet_AnnounceReachesHellos: a new announce-ip goes out in the
+// very next hello, without a restart.
+func TestConfigSet_AnnounceReachesHellos(t *testing.T) {
+	rec := &recordingExec{}
+	loop, err := NewLoop(LoopOptions{
+		Logger: slog.New(slog.DiscardHandler),
+		Core: monitor.Config{
+			MyID:     strings.Repeat("a", 40),
+			Announce: monitor.Addr{Host: "127.0.0.1", Port: 26379},
+			Timers:   monitor.DefaultTimers(),
+			Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, Quorum: 2}},
+		},
+		Exec: rec, Sink: nopSink{}, Persist: &switchablePersister{}, Seed: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- loop.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	c := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}, selfAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}}
+	// Let the first tick create the links (and send the first hello).
+	if _, err := loop.Call(ctx, func(time.Time) (any, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, before := rec.last()
+	if err := c.ConfigSet(ctx, []monitor.Setting{{Name: "announce-ip", Value: "10.9.9.9"}, {Name: "announce-port", Value: "26390"}}); err != nil {
+		t.Fatal(err)
+	}
+	h, n := rec.last()
+	if n <= before || h.SentinelAddr != (monitor.Addr{Host: "10.9.9.9", Port: 26390}) {
+		t.Fatalf("after CONFIG SET the last hello (%d of %d) announces %v", n, before, h.SentinelAddr)
 	}
 }

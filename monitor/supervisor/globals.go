@@ -151,3 +151,9 @@ func (g *globals) runtimeSettings() configs.RuntimeSettings {
 		SentinelUser:        g.g.SentinelUser, SentinelPass: configs.Secret(g.g.SentinelPass),
 	}
 }
+
+func (g *globals) snapshot() Globals {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.g
+}
