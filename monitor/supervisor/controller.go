@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -23,14 +24,14 @@ type controller struct {
 func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
 
 func (c *controller) Monitor(ctx context.Context, m monitor.MasterConfig) error {
-	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+	_, err := c.persisted(ctx, func(now time.Time) (any, error) {
 		return nil, c.loop.Core().Monitor(now, m)
 	})
 	return err
 }
 
 func (c *controller) Remove(ctx context.Context, name string) error {
-	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+	_, err := c.persisted(ctx, func(now time.Time) (any, error) {
 		return nil, c.loop.Core().Remove(now, name)
 	})
 	return err
@@ -55,7 +56,7 @@ func (c *controller) Set(ctx context.Context, name string, settings []monitor.Se
 			}
 		}
 	}
-	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+	_, err := c.persisted(ctx, func(now time.Time) (any, error) {
 		return nil, c.loop.Core().Set(now, name, settings)
 	})
 	return err
@@ -103,12 +104,26 @@ func (c *controller) IsMasterDownByAddr(ctx context.Context, req monitor.IsMaste
 
 func (c *controller) FlushConfig(ctx context.Context) error {
 	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
-		if c.loop.persist == nil {
-			return nil, nil
+		if err := c.loop.flush(now); err != nil {
+			return nil, errSaveConfig
 		}
-		return nil, c.loop.persist.Persist(c.loop.Core().Snapshot(now))
+		return nil, nil
 	})
 	return err
+}
+
+// errSaveConfig is Redis's reply when the config cannot be written.
+var errSaveConfig = &monitor.CommandError{Code: "ERR", Msg: "Failed to save config file. Check server logs."}
+
+// persisted runs an operator command that changes the state: like Redis's
+// sentinelFlushConfigAndReply, it reports an error when the change could
+// not be written.
+func (c *controller) persisted(ctx context.Context, fn func(now time.Time) (any, error)) (any, error) {
+	v, err := c.loop.CallPersisted(ctx, fn)
+	if errors.Is(err, ErrNotPersisted) {
+		return v, errSaveConfig
+	}
+	return v, err
 }
 
 func (c *controller) ConfigGet(ctx context.Context, pattern string) ([]monitor.Setting, error) {

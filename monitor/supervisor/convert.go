@@ -67,10 +67,19 @@ func coreConfig(c *configs.Config, myID string, port int) monitor.Config {
 
 // masterFromView turns the core's view of a master back into what the
 // state file or the rewritten sentinel.conf records.
+//
+// During a failover that has reached reconf_slaves the promoted replica is
+// recorded as the master and the old master as a replica, as Redis's config
+// rewrite does (sentinelGetCurrentMasterAddress): a sentinel restarted then
+// must come back watching the master that goes with the new config epoch.
 func masterFromView(m *monitor.MasterView) configs.Master {
+	current := m.Addr
+	if !m.CurrentAddr.IsZero() {
+		current = m.CurrentAddr
+	}
 	out := configs.Master{
 		Name:                 m.Name,
-		Addr:                 fromAddr(m.Addr),
+		Addr:                 fromAddr(current),
 		Quorum:               m.Quorum,
 		DownAfter:            m.DownAfter,
 		FailoverTimeout:      m.FailoverTimeout,
@@ -91,7 +100,11 @@ func masterFromView(m *monitor.MasterView) configs.Master {
 		}
 	}
 	for _, r := range m.Replicas {
-		out.KnownReplicas = append(out.KnownReplicas, fromAddr(r.Addr))
+		a := r.Addr
+		if a == current {
+			a = m.Addr // the promoted replica's slot goes to the old master
+		}
+		out.KnownReplicas = append(out.KnownReplicas, fromAddr(a))
 	}
 	for _, s := range m.Sentinels {
 		out.KnownSentinels = append(out.KnownSentinels, configs.KnownSentinel{Addr: fromAddr(s.Addr), RunID: s.RunID})
@@ -116,11 +129,34 @@ func stateFromSnapshot(s *monitor.Snapshot) configs.State {
 type storePersister struct {
 	store    configs.Store
 	settings func() configs.RuntimeSettings
-	last     string
+	// passFiles remembers the masters whose auth-pass came from a file (and
+	// the value read), so the state records the file, never the secret,
+	// while the password is still that one.
+	passFiles map[string]passFile
+	last      string
+}
+
+type passFile struct{ path, pass string }
+
+// passFilesOf collects the auth_pass_file masters of a configuration.
+func passFilesOf(c *configs.Config) map[string]passFile {
+	out := map[string]passFile{}
+	for _, m := range c.Masters {
+		if m.AuthPassFile != "" {
+			out[m.Name] = passFile{path: m.AuthPassFile, pass: m.AuthPass.Reveal()}
+		}
+	}
+	return out
 }
 
 func (p *storePersister) Persist(s *monitor.Snapshot) error {
 	st := stateFromSnapshot(s)
+	for i := range st.Masters {
+		m := &st.Masters[i]
+		if f, ok := p.passFiles[m.Name]; ok && m.AuthPass.Reveal() == f.pass {
+			m.AuthPassFile = f.path
+		}
+	}
 	if p.settings != nil {
 		rs := p.settings()
 		st.Settings = &rs

@@ -37,7 +37,7 @@ func newMetrics(r prometheus.Registerer, loop *Loop) *metrics {
 		}, []string{"master", "result"}),
 		failoverTime: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "sentinel_failover_duration_seconds",
-			Help:    "Time from +try-failover to +switch-master for failovers this sentinel led.",
+			Help:    "Time from this sentinel's +try-failover to the next +switch-master it publishes for that master.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 180},
 		}, []string{"master"}),
 		starts: map[string]time.Time{},

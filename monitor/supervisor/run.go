@@ -183,7 +183,7 @@ func New(o Options) (*Supervisor, error) {
 		Core:        coreCfg,
 		Sink:        snk,
 		Scripts:     scriptNotifier{s.scripts},
-		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings},
+		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings, passFiles: passFilesOf(cfg)},
 		ScriptsView: func() monitor.ScriptsView { return scriptsView(s.scripts.Pending()) },
 		Seed:        o.Seed,
 	})

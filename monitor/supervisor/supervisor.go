@@ -34,7 +34,8 @@ type Executor interface {
 }
 
 // EventSink receives every event the core emits, in order, from the owner
-// goroutine. It must not block.
+// goroutine (and notify's own script events from its goroutines, so it must
+// be safe for concurrent use). It must not block.
 type EventSink interface {
 	Event(at time.Time, e monitor.Event)
 }
@@ -102,7 +103,7 @@ type LoopOptions struct {
 	Persist Persister
 	// Seed seeds the core's randomness (failover desync); 0 picks one.
 	Seed uint64
-	// Scripts, when set, reports the script queue for published snapshots.
+	// ScriptsView, when set, reports the script queue for published snapshots.
 	ScriptsView func() monitor.ScriptsView
 }
 
@@ -291,8 +292,9 @@ func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 		}
 	}
 	switch {
-	case urgent && (wantFlush || l.dirty):
-		// Earlier coalesced changes go along: they are about to be acted on.
+	case urgent && (wantFlush || l.dirty || l.unpersisted):
+		// Earlier coalesced (or failed) changes go along: they are about
+		// to be acted on.
 		flushErr = l.flush(now)
 	case wantFlush:
 		l.dirty = true
@@ -307,6 +309,14 @@ func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 		switch a := a.(type) {
 		case monitor.FlushConfig:
 			// done above
+		case monitor.AskPeer:
+			if a.RunID != "*" && flushErr != nil {
+				// Our epoch and our vote for ourselves are not on disk: do
+				// not ask for votes on them. The core asks again next
+				// period, and an election that gets no votes times out.
+				continue
+			}
+			l.exec.Do(a)
 		case monitor.RunClientReconfigScript:
 			if l.scripts != nil {
 				l.scripts.ClientReconfig(a)
@@ -319,17 +329,19 @@ func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 }
 
 func (l *Loop) flush(now time.Time) error {
-	l.dirty = false
 	l.lastFlush = now
 	if l.persist == nil {
+		l.dirty = false
 		return nil
 	}
 	if err := l.persist.Persist(l.core.Snapshot(now)); err != nil {
 		l.persistErrs.Add(1)
 		l.unpersisted = true
+		l.dirty = true // retried by the next timed or urgent write
 		l.log.Error("cannot persist state", "err", err)
 		return err
 	}
 	l.unpersisted = false
+	l.dirty = false
 	return nil
 }
