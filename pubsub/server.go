@@ -211,6 +211,18 @@ func (s *Server) Publish(channel, message string) int {
 	return s.bus.publish(channel, message)
 }
 
+// Close releases the listeners of a server that will not Run (New bound
+// them already). Run closes them itself when its context ends.
+func (s *Server) Close() error {
+	var errs []error
+	for _, ln := range s.listeners {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Run serves until ctx is cancelled, then closes the listeners and every
 // connection and waits for all of their goroutines. It may be called once.
 func (s *Server) Run(ctx context.Context) error {

@@ -144,6 +144,12 @@ func New(o Options) (*Supervisor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
+	built := false
+	defer func() {
+		if !built {
+			_ = s.server.Close() // nothing will Run it
+		}
+	}()
 	port := cfg.Sentinel.Port
 	if tcp, ok := s.server.Addr().(*net.TCPAddr); ok {
 		port = tcp.Port
@@ -208,6 +214,7 @@ func New(o Options) (*Supervisor, error) {
 		},
 	})
 	s.loop.exec = s.pool
+	built = true
 	return s, nil
 }
 
