@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinelgo/sentinel/datanode"
 )
 
 // options are the command-line flags.
@@ -108,7 +110,7 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	// go-redis logs every refused dial while the master is dead; that is
 	// expected here, so it goes to debug.
-	redis.SetLogger(goRedisLogger{logger})
+	redis.SetLogger(datanode.GoRedisLogger(logger))
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		fmt.Fprintf(out, "redis-server is not installed: %v\n", err)
 		return 1
@@ -206,11 +208,4 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 		return 1
 	}
 	return code
-}
-
-// goRedisLogger sends go-redis's internal log lines to slog at debug level.
-type goRedisLogger struct{ logger *slog.Logger }
-
-func (l goRedisLogger) Printf(ctx context.Context, format string, v ...any) {
-	l.logger.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinelgo/sentinel/datanode"
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 )
 
@@ -82,21 +83,13 @@ func main() {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	redis.SetLogger(goRedisLogger{logger})
+	redis.SetLogger(datanode.GoRedisLogger(logger))
 	err = run(ctx, opts, newPrinter(os.Stdout), logger)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-}
-
-// goRedisLogger sends go-redis's internal log lines (refused dials while
-// the master is dead, which are expected here) to slog at debug level.
-type goRedisLogger struct{ logger *slog.Logger }
-
-func (l goRedisLogger) Printf(ctx context.Context, format string, v ...any) {
-	l.logger.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
 }
 
 // printer serialises output from the event callback and the main flow, and
