@@ -13,10 +13,9 @@ import (
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
-// startTestLoop runs a loop over one master with no I/O behind it.
-func startTestLoop(t *testing.T, per Persister) *Loop {
-	t.Helper()
-	loop, err := NewLoop(LoopOptions{
+// testLoopOptions is a loop over one master with no I/O behind it.
+func testLoopOptions(exec Executor, per Persister) LoopOptions {
+	return LoopOptions{
 		Logger: slog.New(slog.DiscardHandler),
 		Core: monitor.Config{
 			MyID:     strings.Repeat("a", 40),
@@ -24,8 +23,14 @@ func startTestLoop(t *testing.T, per Persister) *Loop {
 			Timers:   monitor.DefaultTimers(),
 			Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, Quorum: 2}},
 		},
-		Exec: nopExec{}, Sink: nopSink{}, Persist: per, Seed: 1,
-	})
+		Exec: exec, Sink: nopSink{}, Persist: per, Seed: 1,
+	}
+}
+
+// startTestLoop runs a test loop until the test ends.
+func startTestLoop(t *testing.T, exec Executor, per Persister) *Loop {
+	t.Helper()
+	loop, err := NewLoop(testLoopOptions(exec, per))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +45,7 @@ func startTestLoop(t *testing.T, per Persister) *Loop {
 }
 
 func TestSet_ScriptPaths(t *testing.T) {
-	loop := startTestLoop(t, &switchablePersister{})
+	loop := startTestLoop(t, nopExec{}, &switchablePersister{})
 	dir := t.TempDir()
 	script := filepath.Join(dir, "notify.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -111,26 +116,8 @@ func (r *recordingExec) last() (monitor.Hello, int) {
 // very next hello, without a restart.
 func TestConfigSet_AnnounceReachesHellos(t *testing.T) {
 	rec := &recordingExec{}
-	loop, err := NewLoop(LoopOptions{
-		Logger: slog.New(slog.DiscardHandler),
-		Core: monitor.Config{
-			MyID:     strings.Repeat("a", 40),
-			Announce: monitor.Addr{Host: "127.0.0.1", Port: 26379},
-			Timers:   monitor.DefaultTimers(),
-			Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, Quorum: 2}},
-		},
-		Exec: rec, Sink: nopSink{}, Persist: &switchablePersister{}, Seed: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- loop.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	loop := startTestLoop(t, rec, &switchablePersister{})
+	ctx := t.Context()
 	c := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}, selfAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}}
 	// Let the first tick create the links (and send the first hello).
 	if _, err := loop.Call(ctx, func(time.Time) (any, error) { return nil, nil }); err != nil {

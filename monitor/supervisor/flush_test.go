@@ -3,8 +3,6 @@ package supervisor
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,16 +17,7 @@ func TestFlush_DiscoveriesAreCoalesced(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		per := &switchablePersister{}
 		master := monitor.Addr{Host: "127.0.0.1", Port: 6379}
-		loop, err := NewLoop(LoopOptions{
-			Logger: slog.New(slog.DiscardHandler),
-			Core: monitor.Config{
-				MyID:     strings.Repeat("a", 40),
-				Announce: monitor.Addr{Host: "127.0.0.1", Port: 26379},
-				Timers:   monitor.DefaultTimers(),
-				Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: master, Quorum: 2}},
-			},
-			Exec: nopExec{}, Sink: nopSink{}, Persist: per, Seed: 1,
-		})
+		loop, err := NewLoop(testLoopOptions(nopExec{}, per))
 		if err != nil {
 			t.Fatal(err)
 		}

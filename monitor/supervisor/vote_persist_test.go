@@ -55,7 +55,7 @@ func (p *switchablePersister) set(broken bool) {
 // again), and once the disk is back the same vote is answered.
 func TestVoteLeavesOnlyWhenPersisted(t *testing.T) {
 	per := &switchablePersister{}
-	loop := startTestLoop(t, per)
+	loop := startTestLoop(t, nopExec{}, per)
 	ctx := t.Context()
 	ctrl := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}}
 	candidate := strings.Repeat("b", 40)
