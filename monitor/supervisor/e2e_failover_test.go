@@ -80,18 +80,12 @@ func TestE2E_FailoverThreeOfOurs(t *testing.T) {
 		ours = append(ours, s)
 		addrs = append(addrs, s.addr())
 	}
-	for _, s := range ours {
-		sc := s.client()
-		datanodetest.Eventually(t, 20*time.Second, 50*time.Millisecond, func() bool {
-			m, err := sc.Master(ctx, "mymaster").Result()
-			return err == nil && m["num-slaves"] == "2" && m["num-other-sentinels"] == "2"
-		}, "sentinel %s should see 2 replicas and 2 other sentinels", s.addr())
-	}
-	rec := recordEvents(t, ours[0].addr())
 	var recs []*eventRecorder
 	for _, s := range ours {
+		waitSettled(t, s.addr(), 2, 2)
 		recs = append(recs, recordEvents(t, s.addr()))
 	}
+	rec := recs[0]
 	w := startWriter(t, addrs)
 	datanodetest.Eventually(t, 5*time.Second, 10*time.Millisecond, func() bool { return w.ackedCount() > 10 }, "writer should be writing")
 

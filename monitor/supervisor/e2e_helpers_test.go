@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -246,4 +247,16 @@ func waitReplicas(t testing.TB, sc *redis.SentinelClient, n int) {
 		reps, err := sc.Replicas(t.Context(), "mymaster").Result()
 		return err == nil && len(reps) == n
 	}, "sentinel should discover %d replicas", n)
+}
+
+// waitSettled waits until the sentinel at addr sees the given numbers of
+// replicas and other sentinels for mymaster.
+func waitSettled(t testing.TB, addr string, replicas, others int) {
+	t.Helper()
+	c := redis.NewSentinelClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer c.Close()
+	datanodetest.Eventually(t, 30*time.Second, 50*time.Millisecond, func() bool {
+		m, err := c.Master(t.Context(), "mymaster").Result()
+		return err == nil && m["num-slaves"] == strconv.Itoa(replicas) && m["num-other-sentinels"] == strconv.Itoa(others)
+	}, "sentinel %s should see %d replicas and %d other sentinels", addr, replicas, others)
 }

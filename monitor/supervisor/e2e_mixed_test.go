@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -37,14 +36,8 @@ func startMixed(t *testing.T, nOurs, nStock int) *mixedGroup {
 		g.ours = append(g.ours, s)
 		g.all = append(g.all, s.addr())
 	}
-	ctx := t.Context()
 	for _, a := range g.all {
-		c := redis.NewSentinelClient(&redis.Options{Addr: a, MaxRetries: -1})
-		defer c.Close()
-		datanodetest.Eventually(t, 30*time.Second, 50*time.Millisecond, func() bool {
-			m, err := c.Master(ctx, "mymaster").Result()
-			return err == nil && m["num-slaves"] == "2" && m["num-other-sentinels"] == fmt.Sprint(len(g.all)-1)
-		}, "sentinel %s should see 2 replicas and %d other sentinels", a, len(g.all)-1)
+		waitSettled(t, a, 2, len(g.all)-1)
 	}
 	return g
 }

@@ -77,12 +77,9 @@ func TestE2E_SentinelKilledMidFailoverKeepsItsVote(t *testing.T) {
 	}
 	proc := start()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	waitSettled(t, addr, 2, 2)
 	sc := redis.NewSentinelClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer sc.Close()
-	datanodetest.Eventually(t, 30*time.Second, 50*time.Millisecond, func() bool {
-		m, err := sc.Master(ctx, "mymaster").Result()
-		return err == nil && m["num-slaves"] == "2" && m["num-other-sentinels"] == "2"
-	}, "the process sentinel should see the replicas and both peers")
 
 	ps := sc.Subscribe(ctx, "+vote-for-leader")
 	defer ps.Close()
