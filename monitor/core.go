@@ -253,43 +253,56 @@ func (c *Core) Step(in Input) error {
 	if at.IsZero() {
 		return fmt.Errorf("%w: %T without a time", ErrBadInput, in)
 	}
+	if err := validateInput(in); err != nil {
+		return err
+	}
+	c.now = at
 	switch in := in.(type) {
 	case Tick:
-		c.now = at
 		c.onTick(at)
 	case PingResult:
-		if in.Kind > ReplyOther {
-			return fmt.Errorf("%w: ping reply kind %d", ErrBadInput, in.Kind)
-		}
-		c.now = at
 		c.onPing(in)
 	case InfoResult:
-		if in.Kind > ReplyOther {
-			return fmt.Errorf("%w: info reply kind %d", ErrBadInput, in.Kind)
+		c.onInfo(in)
+	case HelloReceived:
+		c.onHello(in)
+	case PeerReply:
+		c.onPeerReply(in)
+	case LinkBroken:
+		c.onLinkBroken(in)
+	}
+	return nil
+}
+
+// validateInput rejects malformed input before anything changes.
+func validateInput(in Input) error {
+	switch in := in.(type) {
+	case Tick, LinkBroken:
+	case PingResult:
+		return checkReplyKind("ping", in.Kind)
+	case InfoResult:
+		if err := checkReplyKind("info", in.Kind); err != nil {
+			return err
 		}
 		if in.Kind == ReplyPong && in.Info.Role > RoleReplica {
 			return fmt.Errorf("%w: info role %d", ErrBadInput, in.Info.Role)
 		}
-		c.now = at
-		c.onInfo(in)
 	case HelloReceived:
 		h := in.Hello
 		if h.RunID == "" || h.MasterName == "" || !validAddr(h.SentinelAddr) || !validAddr(h.MasterAddr) {
 			return fmt.Errorf("%w: hello %q", ErrBadInput, h.String())
 		}
-		c.now = at
-		c.onHello(in)
 	case PeerReply:
-		if in.Kind > ReplyOther {
-			return fmt.Errorf("%w: peer reply kind %d", ErrBadInput, in.Kind)
-		}
-		c.now = at
-		c.onPeerReply(in)
-	case LinkBroken:
-		c.now = at
-		c.onLinkBroken(in)
+		return checkReplyKind("peer", in.Kind)
 	default:
 		return fmt.Errorf("%w: unknown input %T", ErrBadInput, in)
+	}
+	return nil
+}
+
+func checkReplyKind(what string, k ReplyKind) error {
+	if k > ReplyOther {
+		return fmt.Errorf("%w: %s reply kind %d", ErrBadInput, what, k)
 	}
 	return nil
 }
@@ -302,8 +315,8 @@ func (c *Core) onTick(now time.Time) {
 		c.tilt = false
 		c.rawEvent("-tilt", LevelWarning, "#tilt mode exited")
 	}
-	// A switch changes c.masters' members, never the slice itself, so a
-	// plain index loop is safe.
+	// A switch changes the masters' fields, never c.masters itself, so
+	// ranging over it is safe.
 	for _, m := range c.masters {
 		c.handleMaster(m, now)
 	}

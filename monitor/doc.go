@@ -17,7 +17,7 @@
 //	c, err := monitor.New(cfg, rand.New(rand.NewPCG(seed, seed)))
 //	for {
 //		c.Step(monitor.Tick{At: time.Now()}) // 10–19 times a second
-//		// ... and every PingResult, InfoResult, HelloReceived, PeerReply
+//		// ... and every PingResult, InfoResult, HelloReceived, PeerReply, LinkBroken
 //		rd := c.Ready()
 //		// perform rd.Actions (FlushConfig first), publish rd.Events
 //	}

@@ -409,8 +409,8 @@ func (c *Core) resetMasterAndChangeAddress(m *master, to Addr, now time.Time) {
 	c.forceHello(m, now)
 }
 
-// resetMaster is sentinelResetMaster: forget the replicas (and, unless
-// keepPeers, the peers), the failover, the flags and the run id, and start
+// resetMaster is sentinelResetMaster: forget the replicas (and, when
+// dropPeers, the peers), the failover, the flags and the run id, and start
 // the master's timers afresh.
 func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 	c.removeAllReplicas(m)

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -197,5 +196,3 @@ func (c *Core) promotionObserved(m *master, r *instance, now time.Time) {
 	c.act(RunClientReconfigScript{Master: m.name, Role: "leader", State: "start", From: m.inst.addr, To: r.addr})
 	c.forceHello(m, now)
 }
-
-func formatAddrPort(a Addr) string { return a.Host + " " + strconv.Itoa(a.Port) }

@@ -156,7 +156,7 @@ func (m *master) currentAddr() Addr {
 	return m.inst.addr
 }
 
-// instanceName is how Sentinel names an instance in events and replies.
+// name is how Sentinel names an instance in events and replies.
 func (i *instance) name() string {
 	switch i.kind {
 	case KindMaster:

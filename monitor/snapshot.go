@@ -1,6 +1,10 @@
 package monitor
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Snapshot is a deep copy of the core's state at one instant, for the
 // client-facing server (SENTINEL MASTER(S)/REPLICAS/SENTINELS, INFO), the
@@ -38,14 +42,15 @@ type ScriptJob struct {
 	Retries  int
 }
 
-// Master returns the view of the named master, or nil.
+// Master returns the view of the named master, or nil. Masters are sorted
+// by name, so this is a binary search: it runs for every PING (credentials
+// and rename-command of the target's master).
 func (s *Snapshot) Master(name string) *MasterView {
-	for i := range s.Masters {
-		if s.Masters[i].Name == name {
-			return &s.Masters[i]
-		}
+	i, ok := slices.BinarySearchFunc(s.Masters, name, func(m MasterView, n string) int { return strings.Compare(m.Name, n) })
+	if !ok {
+		return nil
 	}
-	return nil
+	return &s.Masters[i]
 }
 
 // Flags are Sentinel's instance flags, rendered comma-joined in the wire

@@ -16,6 +16,9 @@ type Addr struct {
 // String renders the address as "host:port" (IPv6 hosts in brackets).
 func (a Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
 
+// formatAddrPort renders "host port", as event payloads spell addresses.
+func formatAddrPort(a Addr) string { return a.Host + " " + strconv.Itoa(a.Port) }
+
 // IsZero reports whether the address is unset.
 func (a Addr) IsZero() bool { return a.Host == "" && a.Port == 0 }
 
@@ -202,9 +205,9 @@ func (e Event) Payload() string {
 		return e.Extra
 	}
 	in := e.Instance
-	s := in.Kind.String() + " " + in.Name + " " + in.Addr.Host + " " + strconv.Itoa(in.Addr.Port)
+	s := in.Kind.String() + " " + in.Name + " " + formatAddrPort(in.Addr)
 	if in.Kind != KindMaster {
-		s += " @ " + in.MasterName + " " + in.MasterAddr.Host + " " + strconv.Itoa(in.MasterAddr.Port)
+		s += " @ " + in.MasterName + " " + formatAddrPort(in.MasterAddr)
 	}
 	if e.Extra != "" {
 		s += " " + e.Extra
