@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,9 @@ type controller struct {
 	// selfAddr is the address hellos PUBLISHed to us are recorded as
 	// arriving through.
 	selfAddr monitor.Addr
+	// scriptTimers, when set, receives SENTINEL DEBUG's script-max-runtime
+	// and script-retry-delay.
+	scriptTimers func(maxRuntime, retryDelay time.Duration)
 }
 
 func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
@@ -167,7 +171,25 @@ func (c *controller) Debug(ctx context.Context, settings []monitor.Setting) ([]m
 	if err != nil {
 		return nil, err
 	}
-	return v.([]monitor.Setting), nil
+	values := v.([]monitor.Setting)
+	if len(settings) > 0 && c.scriptTimers != nil {
+		// The script timers live in the core's table (so DEBUG lists them)
+		// but are used by notify.
+		c.scriptTimers(debugMillis(values, "SCRIPT-MAX-RUNTIME"), debugMillis(values, "SCRIPT-RETRY-DELAY"))
+	}
+	return values, nil
+}
+
+// debugMillis reads one SENTINEL DEBUG value (milliseconds); 0 when absent.
+func debugMillis(values []monitor.Setting, name string) time.Duration {
+	for _, s := range values {
+		if strings.EqualFold(s.Name, name) {
+			if ms, err := strconv.ParseInt(s.Value, 10, 64); err == nil {
+				return time.Duration(ms) * time.Millisecond
+			}
+		}
+	}
+	return 0
 }
 
 func (c *controller) Hello(ctx context.Context, payload string) error {

@@ -132,3 +132,18 @@ func TestConfigSet_AnnounceReachesHellos(t *testing.T) {
 		t.Fatalf("after CONFIG SET the last hello (%d of %d) announces %v", n, before, h.SentinelAddr)
 	}
 }
+
+// TestDebug_ScriptTimersReachNotify: SENTINEL DEBUG script-max-runtime and
+// script-retry-delay change how scripts run, not only what DEBUG lists.
+func TestDebug_ScriptTimersReachNotify(t *testing.T) {
+	loop := startTestLoop(t, nopExec{}, &switchablePersister{})
+	var gotRuntime, gotDelay time.Duration
+	c := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)},
+		scriptTimers: func(r, d time.Duration) { gotRuntime, gotDelay = r, d }}
+	if _, err := c.Debug(t.Context(), []monitor.Setting{{Name: "script-max-runtime", Value: "5000"}, {Name: "script-retry-delay", Value: "750"}}); err != nil {
+		t.Fatal(err)
+	}
+	if gotRuntime != 5*time.Second || gotDelay != 750*time.Millisecond {
+		t.Fatalf("scripts got max runtime %v and retry delay %v", gotRuntime, gotDelay)
+	}
+}

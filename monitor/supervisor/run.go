@@ -172,6 +172,8 @@ func New(o Options) (*Supervisor, error) {
 	if o.Timers != nil {
 		coreCfg.Timers = *o.Timers
 	}
+	s.scripts.SetTimers(coreCfg.Timers.ScriptMaxRuntime, coreCfg.Timers.ScriptRetryDelay)
+	ctrl.scriptTimers = s.scripts.SetTimers
 	snk := &sink{log: o.Logger, pub: s.server, notify: scriptNotifier{s.scripts}}
 	if len(cfg.Sentinel.Webhooks) > 0 {
 		s.webhook, err = notify.NewWebhook(notify.WebhookOptions{
