@@ -1,7 +1,7 @@
 // Command sentinel-bench measures failover with Debian's redis-sentinel and
 // with our sentinel binary on the same loopback topology (1 master, 2
-// replicas, 3 sentinels, quorum 2, down-after 1 s) and prints the figures of
-// DESIGN.md §2 side by side: when +sdown, +odown and +switch-master arrive,
+// replicas, 3 sentinels, quorum 2, down-after 1 s) and prints the failover
+// figures side by side: when +sdown, +odown and +switch-master arrive,
 // when every sentinel agrees on the new master, when a go-redis failover
 // client first writes to it, when the other replica is repointed, how long a
 // restarted old master stays a standalone master, how many second failovers
