@@ -273,7 +273,7 @@ func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) error {
 	}
 	slaveOf := []any{c.rename("SLAVEOF"), "NO", "ONE"}
 	if !a.NoOne {
-		slaveOf = []any{c.rename("SLAVEOF"), a.NewMaster.Host, strconv.Itoa(a.NewMaster.Port)}
+		slaveOf[1], slaveOf[2] = a.NewMaster.Host, strconv.Itoa(a.NewMaster.Port)
 	}
 	var exec *redis.Cmd
 	_, err = cl.Pipelined(ctx, func(pipe redis.Pipeliner) error {

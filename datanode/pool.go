@@ -232,7 +232,7 @@ func (p *Pool) watch(w monitor.Watch) {
 	t := newTarget(p, w)
 	p.targets[w.Target] = t
 	p.metrics.links.WithLabelValues(linkCommand).Inc()
-	if t.isDataNode() {
+	if t.dataNode {
 		p.metrics.links.WithLabelValues(linkPubSub).Inc()
 	}
 	if p.runCtx != nil {
@@ -249,7 +249,7 @@ func (p *Pool) unwatch(addr monitor.Addr) {
 	}
 	delete(p.targets, addr)
 	p.metrics.links.WithLabelValues(linkCommand).Dec()
-	if t.isDataNode() {
+	if t.dataNode {
 		p.metrics.links.WithLabelValues(linkPubSub).Dec()
 	}
 	if t.cancel != nil {

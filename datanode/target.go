@@ -73,8 +73,6 @@ func newTarget(p *Pool, w monitor.Watch) *target {
 	return t
 }
 
-func (t *target) isDataNode() bool { return t.dataNode }
-
 func (t *target) update(kind monitor.InstanceKind, master string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -103,7 +103,7 @@ func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 		sub := cmd.subs[string(lowerName(subBuf[:0], args[1]))]
 		if sub == nil {
 			s.countCommand(cmd.name)
-			c.err(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(string(args[1]), 128), strings.ToUpper(cmd.name)))
+			c.err(unknownSubcommandError(args[1], cmd.name))
 			return
 		}
 		cmd = sub
@@ -127,11 +127,17 @@ func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 	}
 	if cmd.run == nil {
 		// A container called without a subcommand that has no action of
-		// its own; arity already refused a bare name.
-		c.err(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(string(args[1]), 128), strings.ToUpper(cmd.name)))
+		// its own; arity and the lookup above refuse that today, this is a
+		// guard for future table entries.
+		c.err(unknownSubcommandError(args[1], cmd.name))
 		return
 	}
 	cmd.run(ctx, c, args)
+}
+
+// unknownSubcommandError renders Redis's text for an unknown subcommand.
+func unknownSubcommandError(sub []byte, container string) string {
+	return fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(string(sub), 128), strings.ToUpper(container))
 }
 
 // lowerName lower-cases an ASCII command name into dst (a stack buffer

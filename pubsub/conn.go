@@ -265,7 +265,7 @@ func validClientName(name string) bool {
 	return true
 }
 
-// clientInfoLine renders one CLIENT LIST / CLIENT INFO line with Redis's
+// infoLine renders one CLIENT LIST / CLIENT INFO line with Redis's
 // field names and order; fields we have no equivalent for are constant.
 func (c *client) infoLine(now time.Time) string {
 	c.mu.Lock()

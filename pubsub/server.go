@@ -291,19 +291,11 @@ func (s *Server) register(nc net.Conn) *client {
 		return nil
 	}
 	if s.opts.ProtectedMode && s.opts.RequirePass == "" && !isLoopback(nc.RemoteAddr()) {
-		s.metrics.rejected.Inc()
-		s.stats.rejected.Add(1)
-		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = io.WriteString(nc, "-"+errProtectedMode+"\r\n")
-		_ = nc.Close()
+		s.refuse(nc, errProtectedMode)
 		return nil
 	}
 	if len(s.clients) >= s.opts.MaxClients {
-		s.metrics.rejected.Inc()
-		s.stats.rejected.Add(1)
-		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = io.WriteString(nc, "-"+errMaxClients+"\r\n")
-		_ = nc.Close()
+		s.refuse(nc, errMaxClients)
 		return nil
 	}
 	c := newClient(s, nc)
@@ -375,6 +367,16 @@ func (s *Server) countCommand(name string) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// refuse answers a connection that is not admitted with an error, as Redis
+// does before closing it, and counts it.
+func (s *Server) refuse(nc net.Conn, text string) {
+	s.metrics.rejected.Inc()
+	s.stats.rejected.Add(1)
+	_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = io.WriteString(nc, "-"+text+"\r\n")
+	_ = nc.Close()
+}
 
 // errProtectedMode is our wording of Redis's DENIED reply.
 const errProtectedMode = "DENIED This sentinel is in protected mode: no password is set and no bind address was given, " +
