@@ -415,10 +415,7 @@ func (c *Core) resetMasterAndChangeAddress(m *master, to Addr, now time.Time) {
 func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 	c.removeAllReplicas(m)
 	if dropPeers {
-		for _, s := range m.sentinels {
-			c.releaseLink(s)
-		}
-		m.sentinels = nil
+		c.removeAllSentinels(m)
 	}
 	mi := m.inst
 	mi.flags &= FlagMaster

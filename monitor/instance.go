@@ -271,6 +271,13 @@ func (c *Core) removeSentinel(m *master, s *instance) {
 	c.releaseLink(s)
 }
 
+func (c *Core) removeAllSentinels(m *master) {
+	for _, s := range m.sentinels {
+		c.releaseLink(s)
+	}
+	m.sentinels = nil
+}
+
 func (c *Core) removeAllReplicas(m *master) {
 	for _, r := range m.replicas {
 		c.releaseLink(r)

@@ -36,10 +36,7 @@ func (c *Core) Remove(at time.Time, name string) error {
 	}
 	c.event("-monitor", LevelWarning, m.inst, "")
 	c.removeAllReplicas(m)
-	for _, s := range m.sentinels {
-		c.releaseLink(s)
-	}
-	m.sentinels = nil
+	c.removeAllSentinels(m)
 	c.releaseLink(m.inst)
 	for k, x := range c.masters {
 		if x == m {
@@ -74,13 +71,14 @@ func (c *Core) Set(at time.Time, name string, settings []Setting) error {
 			return errMsg(fmt.Sprintf("Invalid argument '%s' for SENTINEL SET '%s'", v, opt))
 		}
 		shown := st.Value
-		switch strings.ToLower(opt) {
+		lopt := strings.ToLower(opt)
+		switch lopt {
 		case "down-after-milliseconds", "failover-timeout", "parallel-syncs", "quorum":
 			n, err := strconv.ParseInt(st.Value, 10, 64)
 			if err != nil || n <= 0 || n > 1<<40 {
 				return bad(st.Value)
 			}
-			switch strings.ToLower(opt) {
+			switch lopt {
 			case "down-after-milliseconds":
 				m.downAfter = time.Duration(n) * time.Millisecond
 			case "failover-timeout":
