@@ -239,14 +239,16 @@ func (l *Loop) Run(ctx context.Context) error {
 			// cast then) may still be only in memory.
 			flushErr = l.flush(now)
 		}
+		// Publish before replying: a client that reads right after an
+		// operator command returned must see its effect.
+		if events > 0 || pending != nil || now.Sub(l.lastSnap) >= snapshotEvery {
+			l.publish(now)
+		}
 		if pending != nil {
 			if flushErr != nil && pending.mustPersist && res.err == nil {
 				res = callResult{err: fmt.Errorf("%w: %w", ErrNotPersisted, flushErr)}
 			}
 			pending.reply <- res
-		}
-		if events > 0 || pending != nil || now.Sub(l.lastSnap) >= snapshotEvery {
-			l.publish(now)
 		}
 	}
 }
