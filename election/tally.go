@@ -54,3 +54,25 @@ func mostVoted(counts map[string]int) (winner string, top int) {
 	}
 	return winner, top
 }
+
+// Lost reports that nobody can win this epoch any more: even if every voter
+// whose vote is not in votes had voted for the front-runner, it would stay
+// short of a majority or of the quorum. Only then is it safe for a candidate
+// to try again in a new epoch at once: each voter casts one vote per epoch,
+// so no sentinel can hold (or later collect) the votes to act in this one.
+//
+// votes and voters have Tally's meaning; abstentions ("" candidates) count
+// as known votes that went to nobody.
+func Lost(votes map[string]string, voters, quorum int) bool {
+	counts := make(map[string]int, len(votes))
+	for _, candidate := range votes {
+		if candidate != "" {
+			counts[candidate]++
+		}
+	}
+	_, top := mostVoted(counts)
+	unknown := max(voters-len(votes), 0)
+	voters = max(voters, len(votes))
+	best := top + unknown
+	return best < voters/2+1 || best < quorum
+}

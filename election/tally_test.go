@@ -1,6 +1,7 @@
 package election
 
 import (
+	"maps"
 	"math/rand"
 	"reflect"
 	"testing"
@@ -119,6 +120,70 @@ func TestTally_MatchesNaiveReference(t *testing.T) {
 		return w == nw && ok == nok
 	}
 	if err := quick.Check(check, &quick.Config{MaxCount: 3000}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLost(t *testing.T) {
+	tests := []struct {
+		name   string
+		votes  map[string]string
+		voters int
+		quorum int
+		want   bool
+	}{
+		{"no votes yet", nil, 3, 2, false},
+		{"three-way split", map[string]string{"s1": "s1", "s2": "s2", "s3": "s3"}, 3, 2, true},
+		{"two known, one unknown could decide", map[string]string{"s1": "s1", "s2": "s2"}, 3, 2, false},
+		{"a winner is not lost", map[string]string{"s1": "s1", "s2": "s1", "s3": "s2"}, 3, 2, false},
+		{"quorum out of reach", map[string]string{"s1": "s1", "s2": "s2"}, 3, 3, true},
+		{"abstentions are known votes for nobody", map[string]string{"s1": "s1", "s2": "", "s3": "s3"}, 3, 2, true},
+		{"five voters, 2-2-1 split", map[string]string{"s1": "s1", "s2": "s1", "s3": "s3", "s4": "s3", "s5": "s5"}, 5, 2, true},
+		{"five voters, 2-2 and one unknown", map[string]string{"s1": "s1", "s2": "s1", "s3": "s3", "s4": "s3"}, 5, 2, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Lost(tc.votes, tc.voters, tc.quorum); got != tc.want {
+				t.Fatalf("Lost = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLost_NoCompletionHasAWinner is the safety argument of a fast retry:
+// whenever Lost says an epoch is lost, no way of casting the votes still
+// unknown gives anyone a win in it.
+func TestLost_NoCompletionHasAWinner(t *testing.T) {
+	names := []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7"}
+	check := func(b ballot) bool {
+		if !Lost(b.Votes, b.Voters, b.Quorum) {
+			return true
+		}
+		unknown := max(b.Voters-len(b.Votes), 0)
+		// Every completion: each unknown voter picks one of three candidates
+		// or abstains (4^unknown ≤ 4^2 with the generator's voters).
+		total := 1
+		for range unknown {
+			total *= 4
+		}
+		for code := range total {
+			full := maps.Clone(b.Votes)
+			if full == nil {
+				full = map[string]string{}
+			}
+			c := code
+			for k := range unknown {
+				full["u"+names[k]] = []string{"", "s1", "s2", "s3"}[c%4]
+				c /= 4
+			}
+			if w, ok := Tally(full, b.Voters, b.Quorum); ok {
+				t.Logf("Lost(%v, %d, %d) but completion %v elects %s", b.Votes, b.Voters, b.Quorum, full, w)
+				return false
+			}
+		}
+		return true
+	}
+	if err := quick.Check(check, &quick.Config{MaxCount: 5000}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -110,6 +110,10 @@ type IsMasterDownRequest struct {
 	Addr         Addr
 	CurrentEpoch uint64
 	RunID        string // "*" or the requesting sentinel's run id
+	// ClientName is the asking connection's CLIENT SETNAME, if any.
+	// Sentinels name their links "sentinel-<first 8 of run id>-cmd", which
+	// tells us who asks when RunID is "*".
+	ClientName string
 }
 
 // IsMasterDownReply is the 3-element reply: [down, leader-runid|"*", leader-epoch].

@@ -29,6 +29,17 @@ const (
 	// replicaFastInfoPeriod is sentinel.c's hard-coded 1 s INFO period for
 	// replicas of a master in ODOWN or failover, or with their link down.
 	replicaFastInfoPeriod = time.Second
+	// sdownInfoPeriod polls the replicas of a master we hold SDOWN (Redis:
+	// 1 s from ODOWN on): the leader ranks them on INFO taken after the
+	// master died, so it must be there when the election ends.
+	sdownInfoPeriod = 250 * time.Millisecond
+	// maxFreshInfoWait bounds how long SELECT_SLAVE waits for a live
+	// replica's INFO to become fresh before applying Sentinel's rules.
+	maxFreshInfoWait = time.Second
+	// candidacyTurn and candidacyJitter space out the sentinels' failover
+	// attempts after ODOWN (and after a split epoch), in run-id order.
+	candidacyTurn   = 40 * time.Millisecond
+	candidacyJitter = 15 * time.Millisecond
 	// maxStateMachineSteps bounds how many failover states one input may
 	// walk through (there are six).
 	maxStateMachineSteps = 8
@@ -241,6 +252,36 @@ func (c *Core) Ready() Ready {
 	c.actions = nil
 	c.events = nil
 	return rd
+}
+
+// NextWake is the earliest moment a Tick has something to do that the
+// driver's regular tick cadence would see late: a master's down-after
+// deadline, a candidacy whose turn comes, the end of the wait for fresh
+// replica INFO. Zero when nothing is due. A driver that ticks at
+// min(its cadence, NextWake) turns each of them into an action within
+// a millisecond or so; one that ignores it loses only that latency.
+func (c *Core) NextWake() time.Time {
+	var next time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if c.tilt {
+		return next
+	}
+	for _, m := range c.masters {
+		l := m.inst.link
+		switch {
+		case m.inst.flags&FlagSDown == 0 && l != nil && l.born && !l.actPing.IsZero():
+			consider(l.actPing.Add(m.downAfter + time.Millisecond))
+		case !m.candidateAt.IsZero():
+			consider(m.candidateAt)
+		case m.failoverState == FailoverSelectReplica:
+			consider(m.failoverStateSince.Add(c.freshInfoWait(m)))
+		}
+	}
+	return next
 }
 
 // Step feeds one input. The error is only for malformed input, which

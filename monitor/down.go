@@ -32,6 +32,12 @@ func (c *Core) checkSDown(i *instance, now time.Time) {
 				// sooner we know, the sooner the failover starts.
 				c.askPeers(m, now, true)
 			}
+			if i.kind == KindMaster {
+				// Replica INFO taken after the master died is what the
+				// leader must rank on; ask for it now, not at the next
+				// (up to 10 s away) poll.
+				c.pollReplicasNow(m, now)
+			}
 		}
 		return
 	}
@@ -65,7 +71,30 @@ func (c *Core) checkODown(m *master, now time.Time) {
 	}
 	if m.inst.flags&FlagODown != 0 {
 		m.inst.flags &^= FlagODown
+		m.retryOnGoodReplica = false
 		c.event("-odown", LevelWarning, m.inst, "")
+	}
+}
+
+// pollReplicasNow sends INFO to every reachable replica of m that has none
+// in flight, whatever its cadence says.
+func (c *Core) pollReplicasNow(m *master, now time.Time) {
+	for _, r := range m.replicas {
+		l := r.link
+		if l.disconnected || l.infoPending || !l.born {
+			continue
+		}
+		l.infoPending = true
+		l.infoSentAt = now
+		c.act(Info{Target: l.addr, Master: m.name})
+	}
+}
+
+// peerSaysDown records evidence that peer s holds the master SDOWN.
+func peerSaysDown(s *instance, at time.Time) {
+	s.flags |= FlagMasterDown
+	if at.After(s.downHeardAt) {
+		s.downHeardAt = at
 	}
 }
 
@@ -76,9 +105,11 @@ func (c *Core) checkODown(m *master, now time.Time) {
 func (c *Core) askPeers(m *master, now time.Time, forced bool) {
 	for _, s := range m.sentinels {
 		if now.Sub(s.lastDownReply) > 5*c.timers.AskPeriod {
-			s.flags &^= FlagMasterDown
 			s.leader = ""
 			s.leaderEpoch = 0
+			if now.Sub(s.downHeardAt) > 5*c.timers.AskPeriod {
+				s.flags &^= FlagMasterDown
+			}
 		}
 		if s.askPending+s.askStale > 0 && now.Sub(s.askSentAt) > 5*c.timers.AskPeriod {
 			// The driver answers every AskPeer; if it did not, stop waiting.
@@ -132,9 +163,14 @@ func (c *Core) onPeerReply(in PeerReply) {
 		return
 	}
 	s.lastDownReply = in.At
-	if in.Down {
-		s.flags |= FlagMasterDown
-	} else {
+	switch {
+	case in.Down:
+		peerSaysDown(s, in.At)
+	case s.downHeardAt.After(s.askSentAt):
+		// The peer asked us about the master after we asked it: its
+		// question (sent only while it holds the master SDOWN) is newer
+		// evidence than this answer.
+	default:
 		s.flags &^= FlagMasterDown
 	}
 	if in.LeaderRunID != "*" && in.LeaderRunID != "" {

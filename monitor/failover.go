@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,16 +41,62 @@ func (c *Core) desync() time.Duration {
 
 // startFailoverIfNeeded is sentinelStartFailoverIfNeeded: ODOWN, no failover
 // running, and no attempt of ours (or vote for someone else) in the last
-// 2 × failover-timeout.
+// 2 × failover-timeout. Two additions: our candidacy waits candidacyDelay
+// after ODOWN, so simultaneous candidates (and split votes) are rare; and
+// after an abort for want of a good replica we try again as soon as one
+// qualifies.
 func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
 	if m.inst.flags&FlagODown == 0 || m.inst.flags&FlagFailoverInProgress != 0 {
+		m.candidateAt = time.Time{}
 		return false
 	}
-	if !m.failoverStart.IsZero() && now.Sub(m.failoverStart) < 2*m.failoverTimeout {
+	if !m.failoverStart.IsZero() && now.Sub(m.failoverStart) < 2*m.failoverTimeout &&
+		!(m.retryOnGoodReplica && c.selectReplica(m, now) != nil) {
+		m.candidateAt = time.Time{}
 		return false
 	}
+	if m.candidateAt.IsZero() {
+		m.candidateAt = now.Add(c.candidacyDelay(m, c.candidacyRank(m)))
+	}
+	if now.Before(m.candidateAt) {
+		return false
+	}
+	m.candidateAt = time.Time{}
+	m.retryOnGoodReplica = false
 	c.startFailover(m, now)
 	return true
+}
+
+// candidacyRank is how many sentinels should try before us: the peers that
+// hold the master down (they are about to be candidates too) whose run id
+// sorts before ours. Every sentinel orders the same set the same way, so
+// they take turns instead of asking for votes at the same moment.
+func (c *Core) candidacyRank(m *master) int {
+	rank := 0
+	for _, s := range m.sentinels {
+		if s.flags&FlagMasterDown != 0 && !s.link.disconnected && compareRunIDs(s.runID, c.myID) < 0 {
+			rank++
+		}
+	}
+	return rank
+}
+
+// candidacyDelay is rank turns of candidacyTurn plus a random part of one
+// jitter, drawn from the core's seeded source. A turn is much longer than a
+// vote round trip (a state write plus a loopback or LAN hop), so the first
+// candidate's requests reach the others while they still wait, and they
+// vote for it instead of splitting the epoch.
+func (c *Core) candidacyDelay(m *master, rank int) time.Duration {
+	d := time.Duration(rank) * candidacyTurn
+	if candidacyJitter > 0 {
+		d += time.Duration(c.rng.Int64N(int64(candidacyJitter)))
+	}
+	return min(d, m.failoverTimeout)
+}
+
+// compareRunIDs orders run ids case-insensitively (they are hex).
+func compareRunIDs(a, b string) int {
+	return strings.Compare(strings.ToLower(a), strings.ToLower(b))
 }
 
 // startFailover is sentinelStartFailover: a new epoch is ours to try.
@@ -105,6 +152,43 @@ func (c *Core) leaderFor(m *master, epoch uint64, now time.Time) (string, bool) 
 	return election.Tally(votes, len(m.sentinels)+1, m.quorum)
 }
 
+// epochVotes is what we know of the votes of our failover epoch: each
+// voter's run id (ours included) to the run id it voted for.
+func (c *Core) epochVotes(m *master) map[string]string {
+	votes := make(map[string]string, len(m.sentinels)+1)
+	for _, s := range m.sentinels {
+		if s.leader != "" && s.leaderEpoch == m.failoverEpoch {
+			votes[s.runID] = s.leader
+		}
+	}
+	if m.leader != "" && m.leaderEpoch == m.failoverEpoch {
+		votes[c.myID] = m.leader
+	}
+	return votes
+}
+
+// splitCandidates returns the candidates of a lost epoch (election.Lost:
+// every vote known, nobody can reach majority and quorum), sorted; nil
+// while the epoch may still be won by someone. Only our own epoch counts:
+// a higher one adopted from a peer is that peer's election.
+func (c *Core) splitCandidates(m *master) []string {
+	if c.currentEpoch != m.failoverEpoch {
+		return nil
+	}
+	votes := c.epochVotes(m)
+	if !election.Lost(votes, len(m.sentinels)+1, m.quorum) {
+		return nil
+	}
+	var out []string
+	for _, cand := range votes {
+		if cand != "" && !slices.Contains(out, cand) {
+			out = append(out, cand)
+		}
+	}
+	slices.SortFunc(out, compareRunIDs)
+	return out
+}
+
 // runFailover is sentinelFailoverStateMachine, repeated while the state
 // advances so one input can carry the failover as far as it can go (Redis
 // moves one state per timer tick).
@@ -139,6 +223,23 @@ func (c *Core) failoverWaitStart(m *master, now time.Time) {
 	leader, ok := c.leaderFor(m, m.failoverEpoch, now)
 	isLeader := ok && strings.EqualFold(leader, c.myID)
 	if !isLeader && m.inst.flags&FlagForceFailover == 0 {
+		if split := c.splitCandidates(m); split != nil {
+			// Every vote of this epoch is known and nobody can win it, so
+			// nobody will act in it: try again in a new epoch at once, in
+			// run-id turns among the candidates that split it, rather than
+			// after 2 × failover-timeout.
+			c.event("-failover-abort-not-elected", LevelWarning, m.inst, "")
+			c.abortFailover(m, now)
+			m.failoverStart = time.Time{}
+			rank := 0
+			for _, id := range split {
+				if compareRunIDs(id, c.myID) < 0 {
+					rank++
+				}
+			}
+			m.candidateAt = now.Add(c.candidacyDelay(m, rank))
+			return
+		}
 		timeout := min(c.timers.ElectionTimeout, m.failoverTimeout)
 		if now.Sub(m.failoverStart) > timeout {
 			c.event("-failover-abort-not-elected", LevelWarning, m.inst, "")
@@ -152,10 +253,16 @@ func (c *Core) failoverWaitStart(m *master, now time.Time) {
 }
 
 func (c *Core) failoverSelectReplica(m *master, now time.Time) {
+	if c.awaitFreshInfo(m, now) {
+		return
+	}
 	r := c.selectReplica(m, now)
 	if r == nil {
 		c.event("-failover-abort-no-good-slave", LevelWarning, m.inst, "")
 		c.abortFailover(m, now)
+		// Nobody else acts in this epoch (we won it): when a replica
+		// qualifies again, try at once in a new one.
+		m.retryOnGoodReplica = true
 		return
 	}
 	c.event("+selected-slave", LevelWarning, r, "")
@@ -311,6 +418,46 @@ func (c *Core) candidate(r *instance, now time.Time) election.Candidate {
 	}
 }
 
+// awaitFreshInfo holds SELECT_SLAVE, for at most freshInfoWait, while a
+// replica that is up and could be promoted has INFO too old to rank on:
+// older than the selection rule allows, or (master down) taken before the
+// master was seen down, so its offset may be behind. It asks such replicas
+// for INFO now; each answer re-runs the state machine. Replicas that are
+// down, disconnected or priority 0 are not waited for: the rules exclude
+// them anyway.
+func (c *Core) awaitFreshInfo(m *master, now time.Time) bool {
+	if now.Sub(m.failoverStateSince) >= c.freshInfoWait(m) {
+		return false
+	}
+	rules := c.selectionRules(m, now)
+	waiting := false
+	for _, r := range m.replicas {
+		l := r.link
+		if r.flags&(FlagSDown|FlagODown) != 0 || l.disconnected || r.priority == 0 ||
+			now.Sub(l.lastAvail) > rules.MaxPingAge || r.roleReported == RoleMaster {
+			continue
+		}
+		stale := r.infoRefresh.IsZero() || now.Sub(r.infoRefresh) > rules.MaxInfoAge ||
+			(m.inst.flags&FlagSDown != 0 && r.infoRefresh.Before(m.inst.sdownSince))
+		if !stale {
+			continue
+		}
+		waiting = true
+		if !l.infoPending {
+			l.infoPending = true
+			l.infoSentAt = now
+			c.act(Info{Target: l.addr, Master: m.name})
+		}
+	}
+	return waiting
+}
+
+// freshInfoWait bounds awaitFreshInfo: down-after or 1 s, whichever is
+// smaller.
+func (c *Core) freshInfoWait(m *master) time.Duration {
+	return min(m.downAfter, maxFreshInfoWait)
+}
+
 // selectReplica is sentinelSelectSlave.
 func (c *Core) selectReplica(m *master, now time.Time) *instance {
 	cands := make([]election.Candidate, len(m.replicas))
@@ -402,6 +549,7 @@ func (c *Core) resetMasterAndChangeAddress(m *master, to Addr, now time.Time) {
 		s.leader = ""
 		s.leaderEpoch = 0
 		s.lastDownReply = time.Time{}
+		s.downHeardAt = time.Time{}
 		s.askStale += s.askPending
 		s.askPending = 0
 	}

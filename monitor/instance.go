@@ -76,6 +76,10 @@ type instance struct {
 	leader        string
 	leaderEpoch   uint64
 	lastDownReply time.Time
+	// downHeardAt is the latest evidence that this peer sees the master
+	// down: a "down" reply, or an is-master-down-by-addr question from it
+	// (Sentinel asks only while it holds the master SDOWN).
+	downHeardAt time.Time
 	askPending    int // asks about the current master address in flight
 	askStale      int // asks about a previous address still in flight: replies are dropped
 	askSentAt     time.Time
@@ -106,6 +110,13 @@ type master struct {
 	failoverStart      time.Time
 	failoverEpoch      uint64
 	promoted           *instance
+	// candidateAt is when our candidacy for this ODOWN may start; zero
+	// until ODOWN is seen with no failover running (see candidacyDelay).
+	candidateAt time.Time
+	// retryOnGoodReplica: our last attempt aborted for want of a good
+	// replica; try again as soon as one qualifies rather than after
+	// 2 × failover-timeout (nobody else can be acting in that epoch).
+	retryOnGoodReplica bool
 
 	replicas  []*instance // sorted by address
 	sentinels []*instance // sorted by run id
@@ -128,6 +139,36 @@ func (m *master) replicaByAddr(a Addr) *instance {
 		return nil
 	}
 	return m.replicas[i]
+}
+
+// askingPeer finds the known sentinel behind an is-master-down-by-addr
+// question: by the candidate run id it carries, else by the
+// "sentinel-<id8>-cmd" name Sentinel gives its links. nil when unknown or
+// ambiguous.
+func (m *master) askingPeer(req IsMasterDownRequest) *instance {
+	if req.RunID != "*" && req.RunID != "" {
+		if s := m.sentinelByRunID(req.RunID); s != nil {
+			return s
+		}
+	}
+	prefix, ok := strings.CutPrefix(req.ClientName, "sentinel-")
+	if !ok {
+		return nil
+	}
+	prefix, ok = strings.CutSuffix(prefix, "-cmd")
+	if !ok || len(prefix) != 8 {
+		return nil
+	}
+	var found *instance
+	for _, s := range m.sentinels {
+		if len(s.runID) >= 8 && strings.EqualFold(s.runID[:8], prefix) {
+			if found != nil {
+				return nil
+			}
+			found = s
+		}
+	}
+	return found
 }
 
 func (m *master) sentinelByRunID(id string) *instance {

@@ -231,6 +231,17 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 	}
 	// In TILT our SDOWN cannot be trusted: always "not down".
 	reply.Down = !c.tilt && m.inst.flags&FlagSDown != 0
+	if s := m.askingPeer(req); s != nil {
+		// Sentinel asks only while it holds the master SDOWN, so the
+		// question is that peer's opinion; counting it lets every sentinel
+		// reach ODOWN as soon as it is SDOWN itself, instead of one ask
+		// period later (by when the failover may be over and its
+		// subscribers would never hear +odown).
+		peerSaysDown(s, at)
+		if !c.tilt {
+			c.checkODown(m, at)
+		}
+	}
 	if req.RunID != "*" && req.RunID != "" {
 		c.voteLeader(m, req.CurrentEpoch, req.RunID, at)
 		if m.leader != "" {

@@ -36,7 +36,9 @@ func (c *Core) infoPeriod(i *instance) time.Duration {
 		return promotionInfoPeriod
 	case i.demoted && !i.link.disconnected && i.roleReported != RoleReplica:
 		return demotedInfoPeriod
-	case m.inst.flags&(FlagODown|FlagFailoverInProgress) != 0 || i.masterLinkDownTime != 0:
+	case m.inst.flags&(FlagSDown|FlagODown|FlagFailoverInProgress) != 0:
+		return min(sdownInfoPeriod, c.timers.InfoPeriod)
+	case i.masterLinkDownTime != 0:
 		return min(replicaFastInfoPeriod, c.timers.InfoPeriod)
 	}
 	return c.timers.InfoPeriod

@@ -469,6 +469,7 @@ func cmdSentinelIsMasterDown(ctx context.Context, c *client, args [][]byte) {
 		Addr:         monitor.Addr{Host: string(args[2]), Port: int(port)},
 		CurrentEpoch: uint64(epoch),
 		RunID:        string(args[5]),
+		ClientName:   c.name,
 	})
 	if err != nil {
 		c.replyErr(err)

@@ -394,7 +394,7 @@ func (e *env) handleSet(a args) error {
 
 func (e *env) handleIsMasterDown(a args) error {
 	if len(a.pos) != 3 {
-		return errors.New("want <host:port> <epoch> <runid>")
+		return errors.New("want <host:port> <epoch> <runid> [name=<client name>]")
 	}
 	addr, err := ParseAddr(a.pos[0])
 	if err != nil {
@@ -404,7 +404,7 @@ func (e *env) handleIsMasterDown(a args) error {
 	if err != nil {
 		return err
 	}
-	r := e.core.IsMasterDownByAddr(e.now, monitor.IsMasterDownRequest{Addr: addr, CurrentEpoch: ep, RunID: a.pos[2]})
+	r := e.core.IsMasterDownByAddr(e.now, monitor.IsMasterDownRequest{Addr: addr, CurrentEpoch: ep, RunID: a.pos[2], ClientName: a.opts["name"]})
 	down := 0
 	if r.Down {
 		down = 1

@@ -196,6 +196,8 @@ func (l *Loop) tickInterval() time.Duration {
 func (l *Loop) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// timerAt is when the timer fires; NextWake may pull it earlier.
+	timerAt := time.Now()
 	// Persist at once: a generated run id must be on disk before any peer
 	// hears of it.
 	_ = l.flush(time.Now())
@@ -210,7 +212,8 @@ func (l *Loop) Run(ctx context.Context) error {
 		case <-timer.C:
 			now = time.Now()
 			l.step(monitor.Tick{At: now})
-			timer.Reset(l.tickInterval())
+			timerAt = now.Add(l.tickInterval())
+			timer.Reset(timerAt.Sub(now))
 		case in := <-l.inbox:
 			now = time.Now()
 			l.step(in)
@@ -243,6 +246,12 @@ func (l *Loop) Run(ctx context.Context) error {
 		// operator command returned must see its effect.
 		if events > 0 || pending != nil || now.Sub(l.lastSnap) >= snapshotEvery {
 			l.publish(now)
+		}
+		if wake := l.core.NextWake(); !wake.IsZero() && wake.Before(timerAt) {
+			// A deadline the core cares about (down-after, a candidacy's
+			// turn) comes before the next regular tick.
+			timerAt = wake
+			timer.Reset(max(time.Until(wake), time.Millisecond))
 		}
 		if pending != nil {
 			if flushErr != nil && pending.mustPersist && res.err == nil {
