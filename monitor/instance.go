@@ -80,9 +80,9 @@ type instance struct {
 	// down: a "down" reply, or an is-master-down-by-addr question from it
 	// (Sentinel asks only while it holds the master SDOWN).
 	downHeardAt time.Time
-	askPending    int // asks about the current master address in flight
-	askStale      int // asks about a previous address still in flight: replies are dropped
-	askSentAt     time.Time
+	askPending  int // asks about the current master address in flight
+	askStale    int // asks about a previous address still in flight: replies are dropped
+	askSentAt   time.Time
 }
 
 // master is one monitored master with its replicas and peers.
