@@ -14,8 +14,21 @@ type Config struct {
 	// announce-port or else our listening port.
 	Announce Addr
 	Timers   Timers
+	Limits   Limits
 	Masters  []MasterConfig
 }
+
+// Limits bound what discovery may add to one master, so a hostile INFO (a
+// replica list of thousands) or a hello flood cannot grow the state, the
+// links and the state file without bound. Zero fields take DefaultLimits.
+// What is over a limit is ignored, with one +discovery-limit warning.
+type Limits struct {
+	MaxReplicas  int // replicas per master
+	MaxSentinels int // other sentinels per master
+}
+
+// DefaultLimits are far above any real deployment (Redis has no limit).
+func DefaultLimits() Limits { return Limits{MaxReplicas: 1000, MaxSentinels: 100} }
 
 // MasterConfig is one monitored master, with what earlier runs learned.
 type MasterConfig struct {

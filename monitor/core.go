@@ -52,6 +52,7 @@ type Core struct {
 	currentEpoch uint64
 	announce     Addr
 	timers       Timers
+	limits       Limits
 	rng          *rand.Rand
 
 	masters []*master // sorted by name
@@ -83,6 +84,7 @@ func New(cfg Config, rng *rand.Rand) (*Core, error) {
 		currentEpoch: cfg.CurrentEpoch,
 		announce:     cfg.Announce,
 		timers:       withDefaultTimers(cfg.Timers),
+		limits:       withDefaultLimits(cfg.Limits),
 		rng:          rng,
 		links:        make(map[Addr]*link),
 	}
@@ -129,6 +131,17 @@ func withDefaultTimers(t Timers) Timers {
 		t.MaxDesync = 0
 	}
 	return t
+}
+
+func withDefaultLimits(l Limits) Limits {
+	d := DefaultLimits()
+	if l.MaxReplicas <= 0 {
+		l.MaxReplicas = d.MaxReplicas
+	}
+	if l.MaxSentinels <= 0 {
+		l.MaxSentinels = d.MaxSentinels
+	}
+	return l
 }
 
 func validAddr(a Addr) bool { return a.Host != "" && a.Port > 0 && a.Port <= 65535 }

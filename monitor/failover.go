@@ -565,6 +565,7 @@ func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 	if dropPeers {
 		c.removeAllSentinels(m)
 	}
+	m.limitsWarned = nil
 	mi := m.inst
 	mi.flags &= FlagMaster
 	m.leader = ""

@@ -3,6 +3,7 @@ package monitor
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -117,6 +118,10 @@ type master struct {
 	// replica; try again as soon as one qualifies rather than after
 	// 2 × failover-timeout (nobody else can be acting in that epoch).
 	retryOnGoodReplica bool
+
+	// limitsWarned lists the discovery limits ("slaves", "sentinels")
+	// already reported by +discovery-limit.
+	limitsWarned []string
 
 	replicas  []*instance // sorted by address
 	sentinels []*instance // sorted by run id
@@ -289,6 +294,10 @@ func (c *Core) addReplica(m *master, a Addr, now time.Time) *instance {
 	if m.replicaByAddr(a) != nil || a == m.inst.addr {
 		return nil
 	}
+	if len(m.replicas) >= c.limits.MaxReplicas {
+		c.overLimit(m, "slaves", c.limits.MaxReplicas)
+		return nil
+	}
 	r := newReplica(m, a, now)
 	i, _ := slices.BinarySearchFunc(m.replicas, a, func(r *instance, a Addr) int { return compareAddr(r.addr, a) })
 	m.replicas = slices.Insert(m.replicas, i, r)
@@ -300,11 +309,25 @@ func (c *Core) addSentinel(m *master, a Addr, runID string, now time.Time) *inst
 	if m.sentinelByRunID(runID) != nil {
 		return nil
 	}
+	if len(m.sentinels) >= c.limits.MaxSentinels {
+		c.overLimit(m, "sentinels", c.limits.MaxSentinels)
+		return nil
+	}
 	s := &instance{kind: KindSentinel, addr: a, runID: runID, m: m, flags: FlagSentinel}
 	i, _ := slices.BinarySearchFunc(m.sentinels, runID, func(s *instance, id string) int { return strings.Compare(s.runID, id) })
 	m.sentinels = slices.Insert(m.sentinels, i, s)
 	c.acquireLink(s, now)
 	return s
+}
+
+// overLimit warns, once per master and kind until the master is reset,
+// that discovery found more than the limit allows.
+func (c *Core) overLimit(m *master, what string, limit int) {
+	if slices.Contains(m.limitsWarned, what) {
+		return
+	}
+	m.limitsWarned = append(m.limitsWarned, what)
+	c.event("+discovery-limit", LevelWarning, m.inst, what+" "+strconv.Itoa(limit))
 }
 
 func (c *Core) removeSentinel(m *master, s *instance) {

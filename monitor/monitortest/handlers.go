@@ -27,6 +27,15 @@ func (e *env) handleInit(a args) error {
 	if err := optDuration(a, "desync", &e.cfg.Timers.MaxDesync); err != nil {
 		return err
 	}
+	for key, dst := range map[string]*int{"max-replicas": &e.cfg.Limits.MaxReplicas, "max-sentinels": &e.cfg.Limits.MaxSentinels} {
+		if v, ok := a.opts[key]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			*dst = n
+		}
+	}
 	if v, ok := a.opts["announce"]; ok {
 		ad, err := ParseAddr(v)
 		if err != nil {
