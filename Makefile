@@ -3,7 +3,7 @@
 GO        ?= go
 BIN       := bin
 FUZZTIME  ?= 10s
-TRIALS    ?= 5
+TRIALS    ?= 12
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -37,9 +37,9 @@ test-short:
 demo: deps build
 	$(BIN)/sentinel-demo -sentinel-binary $(BIN)/sentinel
 
-## bench: our sentinel and Debian's redis-sentinel on the same topology, side by side
+## bench: our sentinel and Debian's redis-sentinel on the same topology, side by side, master killed at any moment 0-12 s after settling
 bench: deps build
-	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -trials $(TRIALS)
+	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -trials $(TRIALS) -kill-window 12s -rejoin=false
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## fuzz: run every fuzz target for FUZZTIME each

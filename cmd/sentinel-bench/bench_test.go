@@ -59,8 +59,16 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{"defaults", nil, false, func(o options) bool {
 			return o.trials == 5 && o.impl == "both" && o.ours == "bin/sentinel" &&
-				o.downAfter == time.Second && o.failoverBound == 16*time.Second
+				o.downAfter == time.Second && o.failoverBound == 16*time.Second &&
+				o.killWindow == 12*time.Second && o.buckets == 6 && o.seed != 0 &&
+				o.stallAfter == 5*time.Second && o.rejoin
 		}},
+		{"any-moment knobs", []string{"-kill-window", "0", "-buckets", "4", "-seed", "9", "-rejoin=false", "-stall-after", "2s"}, false, func(o options) bool {
+			return o.killWindow == 0 && o.buckets == 4 && o.seed == 9 && !o.rejoin && o.stallAfter == 2*time.Second
+		}},
+		{"zero buckets", []string{"-buckets", "0"}, true, nil},
+		{"negative kill window", []string{"-kill-window", "-1s"}, true, nil},
+		{"zero stall-after", []string{"-stall-after", "0"}, true, nil},
 		{"explicit", []string{"-trials", "50", "-impl", "redis", "-failover-bound", "3s"}, false, func(o options) bool {
 			return o.trials == 50 && o.impl == "redis" && o.failoverBound == 3*time.Second
 		}},

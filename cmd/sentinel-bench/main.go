@@ -35,6 +35,11 @@ type options struct {
 	warmup          time.Duration
 	writePause      time.Duration
 	giveUpAfter     int
+	killWindow      time.Duration
+	buckets         int
+	seed            uint64
+	stallAfter      time.Duration
+	rejoin          bool
 	keepDirs        bool
 	keepFailed      bool
 	verbose         bool
@@ -58,6 +63,11 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "how long the writer runs before the master is killed")
 	fs.DurationVar(&o.writePause, "write-pause", 0, "pause between writes (0 = as fast as one connection allows)")
 	fs.IntVar(&o.giveUpAfter, "give-up-after", 2, "stop an implementation after this many consecutive trials without failover (0 = never)")
+	fs.DurationVar(&o.killWindow, "kill-window", 12*time.Second, "kill the master at moments spread uniformly over this long after the sentinels settle (0 = about 1 s after, the old fixed moment)")
+	fs.IntVar(&o.buckets, "buckets", 6, "kill-moment buckets: each round of this many trials kills once in every bucket, and the report has one line per bucket")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed of the kill-moment schedule (0 = from the clock; the report prints it); the same seed gives the same moments, and a shorter run uses a prefix of a longer run's")
+	fs.DurationVar(&o.stallAfter, "stall-after", 5*time.Second, "a trial stalls when its first +switch-master comes later than this after down-after expires, or not at all")
+	fs.BoolVar(&o.rejoin, "rejoin", true, "restart the old master after the failover and measure how long it takes to become a replica (-rejoin=false keeps trials short)")
 	fs.BoolVar(&o.keepDirs, "keep", false, "keep each trial's directory (configs and logs)")
 	fs.BoolVar(&o.keepFailed, "keep-failed", false, "keep the directories of trials that had a problem")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging of process starts and stops")
@@ -74,8 +84,15 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, fmt.Errorf("sentinel-bench: -impl must be redis, ours or both, got %q", o.impl)
 	case o.downAfter <= 0 || o.failoverTimeout <= 0 || o.rejoinBound <= 0 || o.settleTimeout <= 0:
 		return o, errors.New("sentinel-bench: -down-after, -failover-timeout, -rejoin-bound and -settle-timeout must be positive")
-	case o.failoverBound < 0 || o.watchAfter < 0 || o.warmup < 0 || o.writePause < 0 || o.giveUpAfter < 0:
+	case o.failoverBound < 0 || o.watchAfter < 0 || o.warmup < 0 || o.writePause < 0 || o.giveUpAfter < 0 || o.killWindow < 0:
 		return o, errors.New("sentinel-bench: durations and -give-up-after must not be negative")
+	case o.buckets < 1 || o.buckets > 1000:
+		return o, fmt.Errorf("sentinel-bench: -buckets must be between 1 and 1000, got %d", o.buckets)
+	case o.stallAfter <= 0:
+		return o, errors.New("sentinel-bench: -stall-after must be positive")
+	}
+	if o.seed == 0 {
+		o.seed = uint64(time.Now().UnixNano())
 	}
 	if o.failoverBound == 0 {
 		o.failoverBound = o.downAfter + o.failoverTimeout + 5*time.Second
@@ -126,12 +143,28 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 	}
 	fmt.Fprintf(out, "topology: 1 master, 2 replicas, 3 sentinels, quorum 2, down-after %v, failover-timeout %v; %d trials each\n",
 		opts.downAfter, opts.failoverTimeout, opts.trials)
+	anyMoment := opts.killWindow > 0
+	// One list for every implementation: trial i of each kills at the same
+	// moment after its sentinels settled.
+	var schedule []time.Duration
+	if anyMoment {
+		schedule = killSchedule(opts.trials, opts.buckets, opts.killWindow, opts.seed)
+		rejoin := "measured"
+		if !opts.rejoin {
+			rejoin = "skipped"
+		}
+		fmt.Fprintf(out, "kill moments: uniform over 0-%v after the sentinels settle, %d buckets, -seed %d; old-master rejoin %s\n",
+			opts.killWindow, opts.buckets, opts.seed, rejoin)
+	}
 
 	code := 0
 	summaries := map[string]*summary{}
+	moments := map[string]*momentReport{}
 	for _, im := range impls {
 		sum := newSummary(im.label, opts.downAfter)
 		summaries[im.label] = sum
+		mr := &momentReport{impl: im.label, buckets: opts.buckets, window: opts.killWindow, stallAfter: opts.stallAfter, sentinels: 3}
+		moments[im.label] = mr
 		if _, err := exec.LookPath(im.binary); err != nil {
 			fmt.Fprintf(out, "\n== %s: SKIPPED, binary %q not found (%v); for ours run `make build` or pass -ours\n", im.label, im.binary, err)
 			code = 1
@@ -149,6 +182,8 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 			watchAfter:      opts.watchAfter,
 			warmup:          opts.warmup,
 			writePause:      opts.writePause,
+			anyMoment:       anyMoment,
+			skipRejoin:      !opts.rejoin,
 			keepDirs:        opts.keepDirs,
 			keepFailed:      opts.keepFailed,
 			logger:          logger,
@@ -158,12 +193,18 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 			if ctx.Err() != nil {
 				break
 			}
+			if anyMoment {
+				cfg.killAt = schedule[i]
+			}
 			res, err := runTrial(ctx, cfg)
 			if ctx.Err() != nil {
 				fmt.Fprintf(out, "interrupted during %s trial %d\n", im.label, i+1)
 				break
 			}
 			sum.add(res, err)
+			if anyMoment && err == nil {
+				mr.recs = append(mr.recs, newMomentRecord(res, opts.downAfter, opts.stallAfter))
+			}
 			switch {
 			case err != nil:
 				fmt.Fprintf(out, "%s trial %d/%d: could not run: %v\n", im.label, i+1, opts.trials, err)
@@ -199,6 +240,14 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 	ref, ours := summaries["redis-sentinel"], summaries["ours"]
 	if ref != nil && ours != nil && ref.trials > 0 && ours.trials > 0 {
 		printRatios(out, ref, ours)
+	}
+	if anyMoment {
+		for _, im := range impls {
+			moments[im.label].print(out)
+		}
+		if ref, ours := moments["redis-sentinel"], moments["ours"]; ref != nil && ours != nil {
+			printMomentRatios(out, ref, ours)
+		}
 	}
 	if ours != nil && ours.trials > 0 && ours.failovers == 0 {
 		fmt.Fprintf(out, "\nOUR SENTINEL DID NOT FAIL OVER in any trial (binary %s); see the problems and log tails above.\n", opts.ours)

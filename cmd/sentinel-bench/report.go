@@ -163,6 +163,9 @@ func printRatios(out io.Writer, ref, ours *summary) {
 // trialLine is the one-line account printed after each trial.
 func trialLine(res trialResult, downAfter time.Duration) string {
 	var parts []string
+	if res.moment > 0 {
+		parts = append(parts, "killed_at=settle"+strings.ReplaceAll(formatMillis(res.moment), " ", ""))
+	}
 	for _, r := range rows {
 		d, ok := res.durations[r.figure]
 		if !ok {
@@ -179,6 +182,25 @@ func trialLine(res trialResult, downAfter time.Duration) string {
 		parts = append(parts, fmt.Sprintf("lost=%d/%d", res.lost, res.acked))
 	} else {
 		parts = append(parts, fmt.Sprintf("lost=?/%d", res.acked))
+	}
+	var aborts []string
+	for kind, n := range res.events.aborts {
+		aborts = append(aborts, fmt.Sprintf("%s:%d", kind, n))
+	}
+	if len(aborts) > 0 {
+		slices.Sort(aborts)
+		parts = append(parts, "aborts="+strings.Join(aborts, ","))
+	}
+	if n := len(res.events.splitVotes); n > 0 {
+		parts = append(parts, fmt.Sprintf("split_votes=%d", n))
+	}
+	var gaps []string
+	for s, kinds := range res.events.gaps {
+		gaps = append(gaps, s+"("+strings.Join(kinds, ",")+")")
+	}
+	if len(gaps) > 0 {
+		slices.Sort(gaps)
+		parts = append(parts, "missing="+strings.Join(gaps, ","))
 	}
 	return strings.Join(parts, " ")
 }

@@ -35,9 +35,17 @@ type trialConfig struct {
 	watchAfter      time.Duration
 	warmup          time.Duration
 	writePause      time.Duration
-	keepDirs        bool
-	keepFailed      bool // keep only trials with an error or a problem
-	logger          *slog.Logger
+	// anyMoment starts the writer and the event watcher before the
+	// sentinels settle and kills the master killAt after they have.
+	// Otherwise the master dies warmup after the writer's first write,
+	// about a second after the sentinels settle: always the same phase of
+	// their 10 s INFO period, when everything they know is fresh.
+	anyMoment  bool
+	killAt     time.Duration
+	skipRejoin bool
+	keepDirs   bool
+	keepFailed bool // keep only trials with an error or a problem
+	logger     *slog.Logger
 }
 
 // trialResult is what one trial measured. A figure missing from durations
@@ -52,6 +60,8 @@ type trialResult struct {
 	lost            int
 	lostChecked     bool
 	writeErrors     int
+	moment          time.Duration // from "sentinels settled" to the kill
+	events          eventReport
 	problems        []string // what did not happen, in words
 }
 
@@ -100,8 +110,12 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		_ = cluster.Close()
 	}()
 
-	if err := cluster.WaitSettled(ctx, cfg.settleTimeout); err != nil {
-		return res, err
+	var settledAt time.Time
+	if !cfg.anyMoment {
+		if err := cluster.WaitSettled(ctx, cfg.settleTimeout); err != nil {
+			return res, err
+		}
+		settledAt = time.Now()
 	}
 	watcher, err := datanodetest.WatchEvents(ctx, cluster.SentinelAddrs(), nil, cfg.logger)
 	if err != nil {
@@ -112,11 +126,22 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 	w := newWriter(cluster.MasterName, cluster.SentinelAddrs(), cfg.writePause)
 	w.start(ctx)
 	defer w.stop()
+	if cfg.anyMoment {
+		// The watcher and the writer are already running, so what follows
+		// the settle takes milliseconds and even a kill moment near 0 is
+		// kept.
+		if err := cluster.WaitSettled(ctx, cfg.settleTimeout); err != nil {
+			return res, err
+		}
+		settledAt = time.Now()
+	}
 	if err := datanodetest.Poll(ctx, 5*time.Second, 5*time.Millisecond, func() bool { return len(w.snapshot()) > 0 }); err != nil {
 		return res, fmt.Errorf("sentinel-bench: the failover client never wrote before the kill: %w", err)
 	}
-	if err := sleepCtx(ctx, cfg.warmup); err != nil {
-		return res, err
+	if !cfg.anyMoment {
+		if err := sleepCtx(ctx, cfg.warmup); err != nil {
+			return res, err
+		}
 	}
 	// A Redis 7 master starts streaming to a replica that just did a
 	// diskless full sync only after the replica's first REPLCONF ACK, up to
@@ -130,15 +155,22 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		res.problems = append(res.problems, fmt.Sprintf("replication was not streaming to both replicas before the kill (WAIT: %d, %v)", acked, werr))
 	}
 
+	if cfg.anyMoment {
+		if err := sleepCtx(ctx, time.Until(settledAt.Add(cfg.killAt))); err != nil {
+			return res, err
+		}
+	}
+
 	oldMaster := cluster.Topology.Master
 	res.oldMaster = oldMaster.Addr()
 	killedAt := time.Now()
+	res.moment = killedAt.Sub(settledAt)
 	if err := oldMaster.Kill(); err != nil {
 		return res, err
 	}
 
 	measureFailover(ctx, cfg, cluster, killedAt, &res)
-	if res.newMaster != "" {
+	if res.newMaster != "" && !cfg.skipRejoin {
 		measureRejoin(ctx, cfg, cluster, oldMaster, &res)
 	}
 	if err := sleepCtx(ctx, cfg.watchAfter); err != nil {
@@ -155,6 +187,10 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		res.problem("no write acknowledged after the kill")
 	}
 	collectEvents(watcher, cluster.MasterName, killedAt, &res)
+	res.events = analyzeEvents(eventsSince(watcher.Events(), killedAt), cluster.SentinelAddrs(), cluster.MasterName, res.oldMaster)
+	for _, sv := range res.events.splitVotes {
+		res.problem("%s", sv)
+	}
 
 	final := cluster.AgreedMaster(ctx)
 	if final == "" {
@@ -292,6 +328,17 @@ func collectEvents(w *datanodetest.EventWatcher, masterName string, killedAt tim
 	if len(res.switches) > 1 {
 		res.secondFailovers = len(res.switches) - 1
 	}
+}
+
+// eventsSince keeps the events recorded at or after t, in order.
+func eventsSince(events []datanodetest.SentinelEvent, t time.Time) []datanodetest.SentinelEvent {
+	out := events[:0:0]
+	for _, ev := range events {
+		if !ev.At.Before(t) {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 func printLogTails(cluster *datanodetest.Cluster) {
