@@ -38,8 +38,11 @@ const (
 	maxFreshInfoWait = time.Second
 	// candidacyTurn and candidacyJitter space out the sentinels' failover
 	// attempts after ODOWN (and after a split epoch), in run-id order.
-	candidacyTurn   = 40 * time.Millisecond
-	candidacyJitter = 15 * time.Millisecond
+	candidacyTurn   = 100 * time.Millisecond
+	candidacyJitter = 20 * time.Millisecond
+	// undecidedEpochWait is how long an epoch of ours with unknown votes
+	// and no visible winner is given before we try a new one.
+	undecidedEpochWait = 1500 * time.Millisecond
 	// maxStateMachineSteps bounds how many failover states one input may
 	// walk through (there are six).
 	maxStateMachineSteps = 8

@@ -167,26 +167,46 @@ func (c *Core) epochVotes(m *master) map[string]string {
 	return votes
 }
 
-// splitCandidates returns the candidates of a lost epoch (election.Lost:
-// every vote known, nobody can reach majority and quorum), sorted; nil
-// while the epoch may still be won by someone. Only our own epoch counts:
-// a higher one adopted from a peer is that peer's election.
-func (c *Core) splitCandidates(m *master) []string {
+// retryableEpoch says whether our failover epoch, which we did not win,
+// may be given up for a new one now, and returns its known candidates,
+// sorted. Only our own epoch counts: a higher one adopted from a peer is
+// that peer's election. Two cases:
+//
+//   - lost: every vote is known and nobody can reach majority and quorum
+//     (election.Lost), so nobody holds, or can collect, the votes to act;
+//   - undecided for undecidedEpochWait: some vote is unknown (a peer down
+//     or unreachable), no known candidate has the votes, and no replica
+//     reports role:master. A winner promotes within milliseconds (Redis's
+//     own leader within a few hundred) and replicas are polled every
+//     250 ms while the master is down, so a promotion by an unseen winner
+//     would show by then. This rests on that timing; raft mode does not.
+func (c *Core) retryableEpoch(m *master, now time.Time) ([]string, bool) {
 	if c.currentEpoch != m.failoverEpoch {
-		return nil
+		return nil, false
 	}
 	votes := c.epochVotes(m)
-	if !election.Lost(votes, len(m.sentinels)+1, m.quorum) {
-		return nil
-	}
-	var out []string
-	for _, cand := range votes {
-		if cand != "" && !slices.Contains(out, cand) {
-			out = append(out, cand)
+	voters := len(m.sentinels) + 1
+	if !election.Lost(votes, voters, m.quorum) {
+		if now.Sub(m.failoverStart) < undecidedEpochWait {
+			return nil, false
+		}
+		if _, won := election.Tally(votes, voters, m.quorum); won {
+			return nil, false
+		}
+		for _, r := range m.replicas {
+			if r.roleReported == RoleMaster {
+				return nil, false
+			}
 		}
 	}
-	slices.SortFunc(out, compareRunIDs)
-	return out
+	var cands []string
+	for _, cand := range votes {
+		if cand != "" && !slices.Contains(cands, cand) {
+			cands = append(cands, cand)
+		}
+	}
+	slices.SortFunc(cands, compareRunIDs)
+	return cands, true
 }
 
 // runFailover is sentinelFailoverStateMachine, repeated while the state
@@ -223,16 +243,15 @@ func (c *Core) failoverWaitStart(m *master, now time.Time) {
 	leader, ok := c.leaderFor(m, m.failoverEpoch, now)
 	isLeader := ok && strings.EqualFold(leader, c.myID)
 	if !isLeader && m.inst.flags&FlagForceFailover == 0 {
-		if split := c.splitCandidates(m); split != nil {
-			// Every vote of this epoch is known and nobody can win it, so
-			// nobody will act in it: try again in a new epoch at once, in
-			// run-id turns among the candidates that split it, rather than
-			// after 2 × failover-timeout.
+		if cands, retry := c.retryableEpoch(m, now); retry {
+			// Nobody acts in this epoch: try again in a new one at once,
+			// in run-id turns among its candidates, rather than after
+			// 2 × failover-timeout.
 			c.event("-failover-abort-not-elected", LevelWarning, m.inst, "")
 			c.abortFailover(m, now)
 			m.failoverStart = time.Time{}
 			rank := 0
-			for _, id := range split {
+			for _, id := range cands {
 				if compareRunIDs(id, c.myID) < 0 {
 					rank++
 				}
