@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Store persists runtime state. ConfStore rewrites a sentinel.conf;
@@ -76,11 +77,21 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode, beforeRename fu
 	if target, evalErr := filepath.EvalSymlinks(path); evalErr == nil {
 		path = target
 	}
-	if fi, statErr := os.Stat(path); statErr == nil {
+	fi, statErr := os.Lstat(path)
+	switch {
+	case statErr == nil && fi.Mode().IsRegular():
 		perm = fi.Mode().Perm()
+	case statErr == nil && fi.IsDir():
+		// Someone put a directory where the file was. Redis rewrites the
+		// whole file from memory; so do we, once the (empty) directory is
+		// out of the way. A directory with files in it is not ours to
+		// remove: that is a real failure to write.
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("configs: write %s: a directory is in the way: %w", path, err)
+		}
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return fmt.Errorf("configs: write %s: %w", path, err)
 	}
@@ -122,4 +133,44 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode, beforeRename fu
 		return fmt.Errorf("configs: fsync dir %s: %w", dir, err)
 	}
 	return nil
+}
+
+// tempPrefix is how the temp files of an atomic write of path start; the
+// rest of the name is the random digits os.CreateTemp adds.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// RemoveStaleTemps removes the temp files an atomic write of path leaves
+// behind when the process dies between creating and renaming one (a
+// SIGKILL or power loss during a write). Only regular files next to path
+// whose names match our own pattern (".<base>.tmp-<digits>") are touched;
+// call it at start-up, before anything writes path. It returns the files
+// removed.
+func RemoveStaleTemps(path string) ([]string, error) {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target // the temps are made next to the link's target
+	}
+	dir, prefix := filepath.Dir(path), tempPrefix(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("configs: remove stale temp files: %w", err)
+	}
+	var removed []string
+	var problems []error
+	for _, e := range entries {
+		name := e.Name()
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		full := filepath.Join(dir, name)
+		if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			problems = append(problems, err)
+			continue
+		}
+		removed = append(removed, full)
+	}
+	if err := errors.Join(problems...); err != nil {
+		return removed, fmt.Errorf("configs: remove stale temp files: %w", err)
+	}
+	return removed, nil
 }

@@ -3,8 +3,6 @@ package configs
 import (
 	"errors"
 	"fmt"
-	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,7 +37,7 @@ var preMonitorDirectives = map[string]bool{
 // directives we parse but do not act on are listed in Config.Unsupported.
 // Errors name the file and line (*LineError), all of them joined.
 func LoadConf(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
 	}
@@ -61,6 +59,9 @@ type sentinelLine struct {
 // to resolve relative script paths. It does not read any other file except
 // to check that scripts are executable, as Redis does.
 func ParseConf(data []byte, name string) (*Config, error) {
+	if err := checkSize(len(data)); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	cfg := Default()
 	cfg.Source = SourceConf
 	cfg.Path = name
@@ -299,16 +300,16 @@ func (p *confParser) sentinel(sl sentinelLine) {
 	}
 	addr := func(host, port string) (Addr, bool) {
 		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
+		if err != nil || CheckPort(n) != nil {
 			failf("invalid port number %q", port)
 			return Addr{}, false
 		}
-		if !validHost(host) {
-			failf("bad host %q (want an IP address or a host name)", host)
-			return Addr{}, false
-		}
-		if net.ParseIP(host) == nil && !s.ResolveHostnames {
+		switch err := CheckHost(host, s.ResolveHostnames); {
+		case errors.Is(err, errHostNeedsResolve):
 			failf("can't resolve instance hostname %q (set 'sentinel resolve-hostnames yes' to use host names)", host)
+			return Addr{}, false
+		case err != nil:
+			failf("%v", err)
 			return Addr{}, false
 		}
 		return Addr{Host: host, Port: n}, true

@@ -1,8 +1,9 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,25 +30,75 @@ type ConfStore struct {
 	path string
 
 	mu sync.Mutex
+	// last is the file's text as last read or written: what the file is
+	// re-created from when it vanishes.
+	last []byte
 	// beforeRename is a test hook (see writeFileAtomic).
 	beforeRename func() error
 }
 
-// NewConfStore returns a ConfStore rewriting the file at path.
-func NewConfStore(path string) *ConfStore { return &ConfStore{path: path} }
+// NewConfStore returns a ConfStore rewriting the file at path. It reads
+// the file once (best effort), so that a file deleted before the first
+// Save is still re-created with the operator's lines.
+func NewConfStore(path string) *ConfStore {
+	cs := &ConfStore{path: path}
+	if data, err := readBounded(path); err == nil {
+		cs.last = data
+	}
+	return cs
+}
 
 // Path returns the sentinel.conf path.
 func (cs *ConfStore) Path() string { return cs.path }
 
-// Save rewrites the file with st, atomically.
+// Save rewrites the file with st, atomically. A file that was deleted or
+// replaced by a directory is re-created from the text last read or
+// written, as Redis rewrites its whole configuration from memory: a vote
+// is never refused because the file vanished, only because a write failed.
 func (cs *ConfStore) Save(st State) error {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	old, err := os.ReadFile(cs.path)
-	if err != nil {
+	old, err := readBounded(cs.path)
+	switch {
+	case err == nil:
+		cs.last = old
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errIsDir):
+		old = cs.last
+	default:
 		return fmt.Errorf("configs: rewrite: %w", err)
 	}
-	return writeFileAtomic(cs.path, RewriteConf(old, st), 0o600, cs.beforeRename)
+	out := renderConf(old, st)
+	if err := writeFileAtomic(cs.path, out, 0o600, cs.beforeRename); err != nil {
+		return err
+	}
+	cs.last = out
+	return nil
+}
+
+// renderConf is the text Save writes: old rewritten with st, less the
+// learned entries the loader would refuse (see loadableState).
+func renderConf(old []byte, st State) []byte {
+	resolve, _ := confResolveHostnames(old, st)
+	return RewriteConf(old, loadableState(st, resolve))
+}
+
+// confResolveHostnames is the resolve-hostnames setting a rewrite of old
+// with st will carry: st's when it has settings, else the file's last
+// "sentinel resolve-hostnames" line. ok is false when neither says.
+func confResolveHostnames(old []byte, st State) (resolve, ok bool) {
+	if st.Settings != nil {
+		return st.Settings.ResolveHostnames, true
+	}
+	for _, raw := range strings.Split(string(old), "\n") {
+		args, err := splitArgs(strings.Trim(raw, " \t\r\n"))
+		if err != nil || len(args) != 3 || !strings.EqualFold(args[0], "sentinel") || !strings.EqualFold(args[1], "resolve-hostnames") {
+			continue
+		}
+		if v, valid := parseYesNo(args[2]); valid {
+			resolve, ok = v, true
+		}
+	}
+	return resolve, ok
 }
 
 // RewriteConf returns the text of a sentinel.conf old rewritten to hold st

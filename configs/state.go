@@ -2,13 +2,14 @@ package configs
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -104,12 +105,23 @@ func (sf *StateFile) Path() string { return sf.path }
 func (sf *StateFile) Save(st State) error {
 	sf.mu.Lock()
 	defer sf.mu.Unlock()
+	data, err := sf.encode(st)
+	if err != nil {
+		return err
+	}
+	// 0600: the state holds passwords.
+	return writeFileAtomic(sf.path, data, 0o600, sf.beforeRename)
+}
+
+// encode renders the state file's text.
+func (sf *StateFile) encode(st State) ([]byte, error) {
 	doc := stateDoc{
 		Version:      stateVersion,
 		MyID:         st.MyID,
 		CurrentEpoch: st.CurrentEpoch,
-		Masters:      toStateMasters(st.Masters),
-		Base:         toStateMasters(sf.base),
+		// LoadState checks hosts as if resolve-hostnames were on.
+		Masters: toStateMasters(loadableState(st, true).Masters),
+		Base:    toStateMasters(sf.base),
 	}
 	if st.Settings != nil {
 		doc.Settings = toStateSettings(*st.Settings)
@@ -122,7 +134,7 @@ func (sf *StateFile) Save(st State) error {
 	}
 	for _, m := range sf.base {
 		if !live[m.Name] {
-			doc.Removed = append(doc.Removed, m.Name)
+			doc.Removed = append(doc.Removed, quoted(m.Name))
 		}
 	}
 	var buf bytes.Buffer
@@ -130,19 +142,58 @@ func (sf *StateFile) Save(st State) error {
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("configs: encode state: %w", err)
+		return nil, fmt.Errorf("configs: encode state: %w", err)
 	}
 	if err := enc.Close(); err != nil {
-		return fmt.Errorf("configs: encode state: %w", err)
+		return nil, fmt.Errorf("configs: encode state: %w", err)
 	}
-	// 0600: the state holds passwords.
-	return writeFileAtomic(sf.path, buf.Bytes(), 0o600, sf.beforeRename)
+	return buf.Bytes(), nil
+}
+
+// loadableState returns st without the learned entries the loaders would
+// refuse: known replicas and sentinels with a bad or duplicate address or
+// run id, and a leader that is not one word. They come from data nodes and
+// peers, not from the operator, and one bad value must not make the whole
+// file unloadable (the sentinel could not restart); they are learned again
+// from the network. The leader epoch stays, so a vote is never cast twice
+// in an epoch after a restart. resolveHostnames is the setting the file
+// will carry. st is not modified.
+func loadableState(st State, resolveHostnames bool) State {
+	addrOK := func(a Addr) bool {
+		return CheckHost(a.Host, resolveHostnames) == nil && CheckPort(a.Port) == nil
+	}
+	out := st
+	out.Masters = make([]Master, len(st.Masters))
+	for i, m := range st.Masters {
+		var replicas []Addr
+		seen := make(map[Addr]bool, len(m.KnownReplicas))
+		for _, r := range m.KnownReplicas {
+			if addrOK(r) && !seen[r] {
+				seen[r] = true
+				replicas = append(replicas, r)
+			}
+		}
+		var sentinels []KnownSentinel
+		ids := make(map[string]bool, len(m.KnownSentinels))
+		for _, k := range m.KnownSentinels {
+			if addrOK(k.Addr) && checkRunID(k.RunID) == nil && !ids[k.RunID] {
+				ids[k.RunID] = true
+				sentinels = append(sentinels, k)
+			}
+		}
+		m.KnownReplicas, m.KnownSentinels = replicas, sentinels
+		if checkLeader(m.Leader) != nil {
+			m.Leader = ""
+		}
+		out.Masters[i] = m
+	}
+	return out
 }
 
 // LoadState reads a state file written by StateFile.Save. A missing file
 // gives an error matching fs.ErrNotExist (a first start).
 func LoadState(path string) (*State, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: load state: %w", err)
 	}
@@ -154,6 +205,11 @@ func LoadState(path string) (*State, error) {
 }
 
 func parseState(data []byte) (*State, error) {
+	// The state is ours, but it is a file anyone with access may edit:
+	// the same bounds as a configuration.
+	if _, err := parseYAMLBounded(data); err != nil {
+		return nil, err
+	}
 	var doc stateDoc
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -171,7 +227,7 @@ func parseState(data []byte) (*State, error) {
 		CurrentEpoch: doc.CurrentEpoch,
 		Masters:      fromStateMasters(doc.Masters),
 		Base:         fromStateMasters(doc.Base),
-		Removed:      doc.Removed,
+		Removed:      stringNames(doc.Removed),
 	}
 	if doc.Settings != nil {
 		s := fromStateSettings(*doc.Settings)
@@ -357,57 +413,91 @@ type stateDoc struct {
 	CurrentEpoch uint64         `yaml:"current_epoch"`
 	Settings     *stateSettings `yaml:"settings,omitempty"`
 	Masters      []stateMaster  `yaml:"masters"`
-	Removed      []string       `yaml:"removed,omitempty"`
+	Removed      []quoted       `yaml:"removed,omitempty"`
 	BaseSettings *stateSettings `yaml:"base_settings,omitempty"`
 	Base         []stateMaster  `yaml:"base,omitempty"`
 }
 
 type stateSettings struct {
-	AnnounceIP          string `yaml:"announce_ip,omitempty"`
+	AnnounceIP          quoted `yaml:"announce_ip,omitempty"`
 	AnnouncePort        int    `yaml:"announce_port,omitempty"`
 	ResolveHostnames    bool   `yaml:"resolve_hostnames"`
 	AnnounceHostnames   bool   `yaml:"announce_hostnames"`
 	DenyScriptsReconfig bool   `yaml:"deny_scripts_reconfig"`
-	SentinelUser        string `yaml:"sentinel_user,omitempty"`
-	SentinelPass        string `yaml:"sentinel_pass,omitempty"`
+	SentinelUser        quoted `yaml:"sentinel_user,omitempty"`
+	SentinelPass        quoted `yaml:"sentinel_pass,omitempty"`
 }
 
 type stateMaster struct {
-	Name                 string            `yaml:"name"`
-	Addr                 Addr              `yaml:"address"`
-	Quorum               int               `yaml:"quorum"`
-	DownAfter            time.Duration     `yaml:"down_after"`
-	FailoverTimeout      time.Duration     `yaml:"failover_timeout"`
-	ParallelSyncs        int               `yaml:"parallel_syncs"`
-	AuthUser             string            `yaml:"auth_user,omitempty"`
-	AuthPass             string            `yaml:"auth_pass,omitempty"`
-	AuthPassFile         string            `yaml:"auth_pass_file,omitempty"`
-	NotificationScript   string            `yaml:"notification_script,omitempty"`
-	ClientReconfigScript string            `yaml:"client_reconfig_script,omitempty"`
-	RebootDownAfter      time.Duration     `yaml:"master_reboot_down_after,omitempty"`
-	RenameCommands       map[string]string `yaml:"rename_commands,omitempty"`
-	ConfigEpoch          uint64            `yaml:"config_epoch,omitempty"`
-	LeaderEpoch          uint64            `yaml:"leader_epoch,omitempty"`
-	Leader               string            `yaml:"leader,omitempty"`
-	KnownReplicas        []Addr            `yaml:"known_replicas,omitempty"`
-	KnownSentinels       []KnownSentinel   `yaml:"known_sentinels,omitempty"`
+	Name                 quoted          `yaml:"name"`
+	Addr                 Addr            `yaml:"address"`
+	Quorum               int             `yaml:"quorum"`
+	DownAfter            time.Duration   `yaml:"down_after"`
+	FailoverTimeout      time.Duration   `yaml:"failover_timeout"`
+	ParallelSyncs        int             `yaml:"parallel_syncs"`
+	AuthUser             quoted          `yaml:"auth_user,omitempty"`
+	AuthPass             quoted          `yaml:"auth_pass,omitempty"`
+	AuthPassFile         quoted          `yaml:"auth_pass_file,omitempty"`
+	NotificationScript   quoted          `yaml:"notification_script,omitempty"`
+	ClientReconfigScript quoted          `yaml:"client_reconfig_script,omitempty"`
+	RebootDownAfter      time.Duration   `yaml:"master_reboot_down_after,omitempty"`
+	RenameCommands       renameMap       `yaml:"rename_commands,omitempty"`
+	ConfigEpoch          uint64          `yaml:"config_epoch,omitempty"`
+	LeaderEpoch          uint64          `yaml:"leader_epoch,omitempty"`
+	Leader               quoted          `yaml:"leader,omitempty"`
+	KnownReplicas        []Addr          `yaml:"known_replicas,omitempty"`
+	KnownSentinels       []KnownSentinel `yaml:"known_sentinels,omitempty"`
+}
+
+// quoted is a string the state file always writes double-quoted.
+// yaml.v3's own choice of style does not always read back: a value made
+// only of line breaks is written as a block scalar that reads back
+// shorter ("\n" comes back as ""), and "<<" is written bare and reads back
+// as a merge key. Both are legal passwords or command names, so before
+// this a SENTINEL SET could leave a state file the sentinel could not
+// load, or loaded wrongly.
+type quoted string
+
+// MarshalYAML implements yaml.Marshaler.
+func (q quoted) MarshalYAML() (any, error) { return scalarNode(string(q)), nil }
+
+// scalarNode is the node quoted writes: double-quoted text, or for bytes
+// that are not UTF-8 (which YAML text cannot hold) base64 tagged !!binary,
+// which yaml.v3 decodes back into the same bytes.
+func scalarNode(s string) *yaml.Node {
+	if !utf8.ValidString(s) {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!binary", Value: base64.StdEncoding.EncodeToString([]byte(s))}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: s}
+}
+
+// renameMap is rename_commands in the state file, keys and values quoted.
+type renameMap map[string]string
+
+// MarshalYAML implements yaml.Marshaler, with the keys sorted.
+func (m renameMap) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range sortedKeys(m) {
+		n.Content = append(n.Content, scalarNode(k), scalarNode(m[k]))
+	}
+	return n, nil
 }
 
 func toStateSettings(s RuntimeSettings) *stateSettings {
 	return &stateSettings{
-		AnnounceIP: s.AnnounceIP, AnnouncePort: s.AnnouncePort,
+		AnnounceIP: quoted(s.AnnounceIP), AnnouncePort: s.AnnouncePort,
 		ResolveHostnames: s.ResolveHostnames, AnnounceHostnames: s.AnnounceHostnames,
 		DenyScriptsReconfig: s.DenyScriptsReconfig,
-		SentinelUser:        s.SentinelUser, SentinelPass: s.SentinelPass.Reveal(),
+		SentinelUser:        quoted(s.SentinelUser), SentinelPass: quoted(s.SentinelPass.Reveal()),
 	}
 }
 
 func fromStateSettings(s stateSettings) RuntimeSettings {
 	return RuntimeSettings{
-		AnnounceIP: s.AnnounceIP, AnnouncePort: s.AnnouncePort,
+		AnnounceIP: string(s.AnnounceIP), AnnouncePort: s.AnnouncePort,
 		ResolveHostnames: s.ResolveHostnames, AnnounceHostnames: s.AnnounceHostnames,
 		DenyScriptsReconfig: s.DenyScriptsReconfig,
-		SentinelUser:        s.SentinelUser, SentinelPass: Secret(s.SentinelPass),
+		SentinelUser:        string(s.SentinelUser), SentinelPass: Secret(s.SentinelPass),
 	}
 }
 
@@ -424,12 +514,12 @@ func toStateMasters(ms []Master) []stateMaster {
 			m.AuthPass = ""
 		}
 		out[i] = stateMaster{
-			Name: m.Name, Addr: m.Addr, Quorum: m.Quorum,
+			Name: quoted(m.Name), Addr: m.Addr, Quorum: m.Quorum,
 			DownAfter: m.DownAfter, FailoverTimeout: m.FailoverTimeout, ParallelSyncs: m.ParallelSyncs,
-			AuthUser: m.AuthUser, AuthPass: m.AuthPass.Reveal(), AuthPassFile: m.AuthPassFile,
-			NotificationScript: m.NotificationScript, ClientReconfigScript: m.ClientReconfigScript,
-			RebootDownAfter: m.RebootDownAfter, RenameCommands: normMap(m.RenameCommands),
-			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: m.Leader,
+			AuthUser: quoted(m.AuthUser), AuthPass: quoted(m.AuthPass.Reveal()), AuthPassFile: quoted(m.AuthPassFile),
+			NotificationScript: quoted(m.NotificationScript), ClientReconfigScript: quoted(m.ClientReconfigScript),
+			RebootDownAfter: m.RebootDownAfter, RenameCommands: renameMap(normMap(m.RenameCommands)),
+			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: quoted(m.Leader),
 			KnownReplicas: m.KnownReplicas, KnownSentinels: m.KnownSentinels,
 		}
 	}
@@ -443,14 +533,26 @@ func fromStateMasters(ms []stateMaster) []Master {
 	out := make([]Master, len(ms))
 	for i, m := range ms {
 		out[i] = Master{
-			Name: m.Name, Addr: m.Addr, Quorum: m.Quorum,
+			Name: string(m.Name), Addr: m.Addr, Quorum: m.Quorum,
 			DownAfter: m.DownAfter, FailoverTimeout: m.FailoverTimeout, ParallelSyncs: m.ParallelSyncs,
-			AuthUser: m.AuthUser, AuthPass: Secret(m.AuthPass), AuthPassFile: m.AuthPassFile,
-			NotificationScript: m.NotificationScript, ClientReconfigScript: m.ClientReconfigScript,
+			AuthUser: string(m.AuthUser), AuthPass: Secret(m.AuthPass), AuthPassFile: string(m.AuthPassFile),
+			NotificationScript: string(m.NotificationScript), ClientReconfigScript: string(m.ClientReconfigScript),
 			RebootDownAfter: m.RebootDownAfter, RenameCommands: normMap(m.RenameCommands),
-			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: m.Leader,
+			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: string(m.Leader),
 			KnownReplicas: m.KnownReplicas, KnownSentinels: m.KnownSentinels,
 		}
+	}
+	return out
+}
+
+// stringNames converts the removed masters' names.
+func stringNames(in []quoted) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = string(s)
 	}
 	return out
 }

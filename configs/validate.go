@@ -19,8 +19,10 @@ func (c *Config) Validate() error {
 		problems = append(problems, c.fieldError(path, fmt.Sprintf(format, args...)))
 	}
 	s := &c.Sentinel
-	if s.ID != "" && !isRunID(s.ID) {
-		add("sentinel.id", "must be 40 hex characters, got %q", s.ID)
+	if s.ID != "" {
+		if err := checkRunID(s.ID); err != nil {
+			add("sentinel.id", "%v", err)
+		}
 	}
 	if s.Port < 1 || s.Port > 65535 {
 		add("sentinel.port", "must be in 1..65535, got %d", s.Port)
@@ -28,8 +30,8 @@ func (c *Config) Validate() error {
 	if s.AnnouncePort < 0 || s.AnnouncePort > 65535 {
 		add("sentinel.announce_port", "must be in 0..65535, got %d", s.AnnouncePort)
 	}
-	if strings.ContainsAny(s.AnnounceIP, " ,\t\r\n") {
-		add("sentinel.announce_ip", "must not contain spaces or commas (it goes into the hello message), got %q", s.AnnounceIP)
+	if err := CheckAnnounceIP(s.AnnounceIP); err != nil {
+		add("sentinel.announce_ip", "%v", err)
 	}
 	for i, b := range s.Bind {
 		if !validBind(b) {
@@ -66,11 +68,10 @@ func (c *Config) Validate() error {
 	for i := range c.Masters {
 		m := &c.Masters[i]
 		p := masterPath(i, m.Name)
-		switch {
-		case m.Name == "":
+		if m.Name == "" {
 			add(p+".name", "is required")
-		case !validMasterName(m.Name):
-			add(p+".name", "must not contain spaces, commas or control characters (they would break the hello message), got %q", m.Name)
+		} else if err := CheckMasterName(m.Name); err != nil {
+			add(p+".name", "%v", err)
 		}
 		if first, dup := seen[m.Name]; dup && m.Name != "" {
 			add(p+".name", "duplicate master name, already used by masters[%d]", first)
@@ -80,13 +81,14 @@ func (c *Config) Validate() error {
 		if m.Addr.IsZero() {
 			add(p+".address", "is required (host:port, or host and port)")
 		} else {
-			if !validHost(m.Addr.Host) {
-				add(p+".address", "bad host %q (want an IP address or a host name)", m.Addr.Host)
-			} else if net.ParseIP(m.Addr.Host) == nil && !s.ResolveHostnames {
+			switch err := CheckHost(m.Addr.Host, s.ResolveHostnames); {
+			case errors.Is(err, errHostNeedsResolve):
 				add(p+".address", "host %q is not an IP address; set sentinel.resolve_hostnames to use host names", m.Addr.Host)
+			case err != nil:
+				add(p+".address", "%v", err)
 			}
-			if m.Addr.Port < 1 || m.Addr.Port > 65535 {
-				add(p+".address", "port must be in 1..65535, got %d", m.Addr.Port)
+			if err := CheckPort(m.Addr.Port); err != nil {
+				add(p+".address", "%v", err)
 			}
 		}
 		if m.Quorum < 1 {
@@ -109,8 +111,8 @@ func (c *Config) Validate() error {
 		renamed := make(map[string]string)
 		for _, from := range sortedKeys(m.RenameCommands) {
 			to := m.RenameCommands[from]
-			if !validToken(from) || !validToken(to) {
-				add(p+".rename_commands", "command names must be non-empty without spaces, got %q: %q", from, to)
+			if err := CheckRenameCommand(from, to); err != nil {
+				add(p+".rename_commands", "%q: %q: %v", from, to, err)
 			}
 			if other, dup := renamed[strings.ToLower(from)]; dup {
 				add(p+".rename_commands", "%q and %q rename the same command", other, from)
@@ -120,7 +122,7 @@ func (c *Config) Validate() error {
 		replicas := make(map[Addr]bool)
 		for j, r := range m.KnownReplicas {
 			rp := fmt.Sprintf("%s.known_replicas[%d]", p, j)
-			if !validHost(r.Host) || r.Port < 1 || r.Port > 65535 {
+			if !knownAddrOK(r) {
 				add(rp, "bad address %q", r.String())
 			}
 			if replicas[r] {
@@ -131,18 +133,18 @@ func (c *Config) Validate() error {
 		runIDs := make(map[string]bool)
 		for j, k := range m.KnownSentinels {
 			kp := fmt.Sprintf("%s.known_sentinels[%d]", p, j)
-			if !validHost(k.Addr.Host) || k.Addr.Port < 1 || k.Addr.Port > 65535 {
+			if !knownAddrOK(k.Addr) {
 				add(kp+".address", "bad address %q", k.Addr.String())
 			}
-			if !isRunID(k.RunID) {
-				add(kp+".run_id", "must be 40 hex characters, got %q", k.RunID)
+			if err := checkRunID(k.RunID); err != nil {
+				add(kp+".run_id", "%v", err)
 			} else if runIDs[k.RunID] {
 				add(kp+".run_id", "duplicate sentinel run id %s", k.RunID)
 			}
 			runIDs[k.RunID] = true
 		}
-		if m.Leader != "" && !validToken(m.Leader) {
-			add(p+".leader", "must not contain spaces, got %q", m.Leader)
+		if err := checkLeader(m.Leader); err != nil {
+			add(p+".leader", "%v", err)
 		}
 	}
 	return errors.Join(problems...)
@@ -161,18 +163,10 @@ func isRunID(s string) bool {
 	return true
 }
 
-// validMasterName refuses what would break the comma-separated hello
-// message or the space-separated sentinel.conf lines.
-func validMasterName(s string) bool {
-	for _, r := range s {
-		if r == ',' || r <= ' ' || r == 0x7f {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func validToken(s string) bool { return validMasterName(s) }
+// knownAddrOK is the rule for a learned replica's or peer's address in
+// the YAML state (which may hold names announced by replicas whatever
+// resolve-hostnames says, as Redis's known-replica lines may).
+func knownAddrOK(a Addr) bool { return CheckHost(a.Host, true) == nil && CheckPort(a.Port) == nil }
 
 // validHost accepts an IP address or a DNS-style host name; anything else
 // (brackets, slashes, spaces) would not survive host:port formatting or

@@ -39,7 +39,7 @@ func (e *FieldError) Error() string {
 // inside it (state_file, logfile, pidfile, dir, *_file secrets and
 // scripts) are resolved against the file's directory.
 func LoadFile(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
 	}
@@ -69,9 +69,9 @@ func Load(data []byte) (*Config, error) {
 }
 
 func load(data []byte, path string) (*Config, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err // yaml.v3's text already starts with "yaml:"
+	doc, err := parseYAMLBounded(data)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		return nil, ErrEmpty

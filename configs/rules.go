@@ -1,0 +1,207 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// This file holds the rules a value must pass, one function per rule. The
+// loaders (Validate, ParseConf, LoadState) and the run-time door (the
+// supervisor's SENTINEL MONITOR, SET and CONFIG SET, through CheckMonitor,
+// CheckMasterSetting and CheckRuntimeSetting) call the same functions: a
+// value the sentinel accepts while running is one it can load again from
+// its own file. Before this, SENTINEL MONITOR took a name with a TAB,
+// persisted it, and the sentinel then refused to start from its own file.
+
+// errHostNeedsResolve is CheckHost's answer for a well-formed host name
+// while resolve-hostnames is off; each format words its own hint.
+var errHostNeedsResolve = errors.New("host names need resolve-hostnames")
+
+// CheckMasterName is the rule for a master's name: not empty, valid UTF-8
+// (it is a Prometheus label value, which must be), and no spaces, commas or
+// control characters (they would break the comma-separated hello message,
+// the space-separated event payloads and sentinel.conf lines).
+func CheckMasterName(name string) error {
+	if name == "" {
+		return errors.New("must not be empty")
+	}
+	return checkToken(name)
+}
+
+// checkToken is the rule for a word that travels inside a hello message, an
+// event payload or a sentinel.conf line unquoted by readers: master names,
+// renamed command names, leader run ids, the announced address.
+func checkToken(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("must be valid UTF-8, got %q", s)
+	}
+	for _, r := range s {
+		if r == ',' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("must not contain spaces, commas or control characters (they would break the hello message), got %q", s)
+		}
+	}
+	return nil
+}
+
+// CheckHost is the rule for a data node's or peer's host: an IP address,
+// or, when resolveHostnames is set, a DNS-style host name. Anything else
+// (brackets, slashes, spaces, zones) would not survive host:port
+// formatting or the hello message.
+func CheckHost(host string, resolveHostnames bool) error {
+	if !validHost(host) {
+		return fmt.Errorf("bad host %q (want an IP address or a host name)", host)
+	}
+	if net.ParseIP(host) == nil && !resolveHostnames {
+		return fmt.Errorf("host %q: %w", host, errHostNeedsResolve)
+	}
+	return nil
+}
+
+// CheckPort is the rule for a data node's or peer's port.
+func CheckPort(port int) error {
+	if port < 1 || port > 65535 {
+		return fmt.Errorf("port must be in 1..65535, got %d", port)
+	}
+	return nil
+}
+
+// CheckAnnounceIP is the rule for announce-ip: empty (the link's local
+// address) or one hello-safe word.
+func CheckAnnounceIP(s string) error {
+	if s == "" {
+		return nil
+	}
+	return checkToken(s)
+}
+
+// CheckScriptPath is the rule for a script set at run time: empty (none)
+// or an absolute path. sentinel.conf resolves a relative path against the
+// config's directory, so a relative one would not load back as the same
+// file. Whether the file is executable is checked by the caller (it is I/O
+// and the file may come and go).
+func CheckScriptPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if !filepath.IsAbs(path) {
+		return fmt.Errorf("script path %q must be absolute", path)
+	}
+	if strings.ContainsRune(path, 0) || !utf8.ValidString(path) {
+		return fmt.Errorf("script path %q must be valid UTF-8 without NUL", path)
+	}
+	return nil
+}
+
+// CheckRenameCommand is the rule for one rename-command pair.
+func CheckRenameCommand(from, to string) error {
+	if from == "" || to == "" {
+		return errors.New("command names must not be empty")
+	}
+	if err := checkToken(from); err != nil {
+		return fmt.Errorf("command name %w", err)
+	}
+	if err := checkToken(to); err != nil {
+		return fmt.Errorf("command name %w", err)
+	}
+	return nil
+}
+
+// checkRunID is the rule for a sentinel run id (myid, known-sentinel).
+func checkRunID(s string) error {
+	if !isRunID(s) {
+		return fmt.Errorf("must be 40 hex characters, got %q", s)
+	}
+	return nil
+}
+
+// checkLeader is the rule for the recorded leader of an epoch: empty or
+// one word. It arrives from peers (a vote request's run id).
+func checkLeader(s string) error {
+	if s == "" {
+		return nil
+	}
+	return checkToken(s)
+}
+
+// maxSetMillis bounds the timers SENTINEL SET takes, as the core does
+// (2^40 ms is 34 years), well inside what both file formats read back.
+const maxSetMillis = 1 << 40
+
+// CheckMonitor is the door of SENTINEL MONITOR: the name, address and
+// quorum a master added at run time must have so that sentinel.conf or
+// the state file loads it back. resolveHostnames is the sentinel's
+// current setting.
+func CheckMonitor(name string, addr Addr, quorum int, resolveHostnames bool) error {
+	if err := CheckMasterName(name); err != nil {
+		return fmt.Errorf("invalid master name: %w", err)
+	}
+	if err := CheckHost(addr.Host, resolveHostnames); err != nil {
+		return fmt.Errorf("invalid IP address or hostname specified: %w", err)
+	}
+	if err := CheckPort(addr.Port); err != nil {
+		return fmt.Errorf("invalid port number: %w", err)
+	}
+	if quorum < 1 {
+		return fmt.Errorf("quorum must be 1 or greater, got %d", quorum)
+	}
+	return nil
+}
+
+// CheckMasterSetting is the door of SENTINEL SET for one option and its
+// value (rename-command's two names separated by one space). Unknown
+// options pass: the core refuses them with Redis's words.
+func CheckMasterSetting(option, value string) error {
+	bad := func(err error) error {
+		return fmt.Errorf("invalid argument %q for SENTINEL SET '%s': %w", value, option, err)
+	}
+	switch strings.ToLower(option) {
+	case "down-after-milliseconds", "failover-timeout", "parallel-syncs", "quorum":
+		if n, err := strconv.ParseInt(value, 10, 64); err != nil || n < 1 || n > maxSetMillis {
+			return bad(fmt.Errorf("want a number in 1..%d", int64(maxSetMillis)))
+		}
+	case "master-reboot-down-after-period", "primary-reboot-down-after-period":
+		if n, err := strconv.ParseInt(value, 10, 64); err != nil || n < 0 || n > maxSetMillis {
+			return bad(fmt.Errorf("want a number in 0..%d", int64(maxSetMillis)))
+		}
+	case "notification-script", "client-reconfig-script":
+		if err := CheckScriptPath(value); err != nil {
+			return bad(err)
+		}
+	case "rename-command":
+		from, to, _ := strings.Cut(value, " ")
+		if err := CheckRenameCommand(from, to); err != nil {
+			return bad(err)
+		}
+	}
+	return nil
+}
+
+// CheckRuntimeSetting is the door of SENTINEL CONFIG SET for one
+// parameter. Parameters the state does not keep (loglevel) and unknown
+// ones pass: the supervisor refuses those itself.
+func CheckRuntimeSetting(name, value string) error {
+	bad := func(err error) error {
+		return fmt.Errorf("invalid argument %q to SENTINEL CONFIG SET '%s': %w", value, name, err)
+	}
+	switch strings.ToLower(name) {
+	case "announce-ip":
+		if err := CheckAnnounceIP(value); err != nil {
+			return bad(err)
+		}
+	case "announce-port":
+		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 65535 {
+			return bad(errors.New("want a port in 0..65535"))
+		}
+	case "resolve-hostnames", "announce-hostnames":
+		if _, ok := parseYesNo(value); !ok {
+			return bad(errors.New("want yes or no"))
+		}
+	}
+	return nil
+}
