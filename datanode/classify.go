@@ -22,9 +22,13 @@ import (
 //     ReplyLoading, ReplyMasterDown, ReplyBusy (BUSYKEY and BUSYGROUP are
 //     other errors: only the whole first word counts);
 //   - any other Redis error reply: ReplyOther;
+//   - a well-formed reply of the wrong shape (PING answered by an array):
+//     ReplyOther, connected but not valid;
 //   - a deadline (context, socket or pool wait): ReplyTimeout;
 //   - everything else (refused, reset, EOF, closed client, garbage on the
-//     link): ReplyConnErr, because the link can no longer be trusted.
+//     link, a reply over ReplyLimits, a recovered panic, a dial deferred by
+//     the reconnect backoff): ReplyConnErr, because the link can no longer
+//     be trusted.
 func Classify(err error) monitor.ReplyKind {
 	if err == nil {
 		return monitor.ReplyPong
@@ -42,6 +46,9 @@ func Classify(err error) monitor.ReplyKind {
 		default:
 			return monitor.ReplyOther
 		}
+	}
+	if errors.Is(err, errUnexpectedReply) {
+		return monitor.ReplyOther
 	}
 	if isTimeout(err) {
 		return monitor.ReplyTimeout

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,12 +27,25 @@ const (
 // errLinkClosed is returned once a target's links have been closed for good.
 var errLinkClosed = errors.New("datanode: link closed")
 
+// errLinkPanic wraps a panic recovered while a link handled a reply (go-redis
+// asserts the shape of some replies); the link is dropped as broken.
+var errLinkPanic = errors.New("datanode: recovered panic on link")
+
+// errUnexpectedReply is a reply that is well-formed RESP but not what the
+// command answers (PING answered by an array): the node is connected but the
+// reply is not valid, as sentinelPingReplyCallback ignores it.
+var errUnexpectedReply = errors.New("datanode: unexpected reply")
+
 // redisConn is the go-redis implementation of nodeConn: one command client
 // (a pool of at most two connections, so the PING lane and the command lane
 // never wait for each other) and, for data nodes, one pub/sub subscription.
 type redisConn struct {
 	p *Pool
 	t *target
+
+	// One pacer per link type: a node that keeps closing, hanging up on,
+	// or feeding garbage to a link is redialled no faster than Redis would.
+	cmdPace, subPace *linkPacer
 
 	mu          sync.Mutex
 	closed      bool
@@ -41,7 +56,12 @@ type redisConn struct {
 }
 
 func newRedisConn(p *Pool, t *target) *redisConn {
-	c := &redisConn{p: p, t: t}
+	c := &redisConn{
+		p:       p,
+		t:       t,
+		cmdPace: &linkPacer{b: newBackoff(p.opts.ReconnectInitial, p.opts.ReconnectMax)},
+		subPace: &linkPacer{b: newBackoff(p.opts.ReconnectInitial, p.opts.ReconnectMax)},
+	}
 	c.cmd = c.newClient(linkTypeCmd)
 	if t.dataNode {
 		c.sub = c.newClient(linkTypePubSub)
@@ -61,7 +81,7 @@ func (c *redisConn) newClient(linkType string) *redis.Client {
 	o := c.p.opts
 	return redis.NewClient(&redis.Options{
 		Addr:                  c.t.addr.String(),
-		Dialer:                c.dialer(linkType == linkTypeCmd),
+		Dialer:                c.dialer(linkType),
 		OnConnect:             c.onConnect(linkType),
 		Protocol:              2,
 		MaxRetries:            -1,
@@ -87,8 +107,18 @@ func (c *redisConn) newClient(linkType string) *redis.Client {
 	})
 }
 
-func (c *redisConn) dialer(recordLocal bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	recordLocal := linkType == linkTypeCmd
+	pace, metricLink := c.cmdPace, linkCommand
+	if !recordLocal {
+		pace, metricLink = c.subPace, linkPubSub
+	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if !pace.allow() {
+			c.p.metrics.dialsDeferred.WithLabelValues(metricLink).Inc()
+			return nil, fmt.Errorf("datanode: %s link to %s: %w", linkType, c.t.addr, errReconnectBackoff)
+		}
+		c.p.metrics.dials.WithLabelValues(metricLink).Inc()
 		d := net.Dialer{Timeout: c.p.opts.DialTimeout}
 		conn, err := d.DialContext(ctx, network, addr)
 		if err != nil {
@@ -113,6 +143,11 @@ func (c *redisConn) dialer(recordLocal bool) func(ctx context.Context, network, 
 			}
 			conn = tc
 		}
+		// Every byte go-redis reads passes the reply limits first.
+		conn = guard(conn, c.p.opts.Limits, linkType+" link to "+c.t.addr.String(), pace.good, func(rej *RejectError) {
+			c.p.metrics.repliesRejected.WithLabelValues(rej.Reason).Inc()
+			c.p.log.Warn("reply rejected, closing link", "target", c.t.addr.String(), "link", linkType, "reason", rej.Reason, "err", rej)
+		})
 		if !recordLocal && c.hasRenames() {
 			// The pub/sub link: go-redis names SUBSCRIBE and PING itself.
 			conn = &renamingConn{Conn: conn, rename: c.rename}
@@ -190,16 +225,39 @@ func (c *redisConn) client() (*redis.Client, error) {
 	return c.cmd, nil
 }
 
-func (c *redisConn) do(ctx context.Context, args ...any) *redis.Cmd {
+func (c *redisConn) do(ctx context.Context, args ...any) (cmd *redis.Cmd) {
 	cl, err := c.client()
 	if err != nil {
 		cmd := redis.NewCmd(ctx, args...)
 		cmd.SetErr(err)
 		return cmd
 	}
-	cmd := cl.Do(ctx, args...)
+	defer func() {
+		if err := c.recovered(fmt.Sprint(args[0]), recover()); err != nil {
+			cmd = redis.NewCmd(ctx, args...)
+			cmd.SetErr(err)
+			c.dropIfBroken(cl, err)
+		}
+	}()
+	cmd = cl.Do(ctx, args...)
 	c.dropIfBroken(cl, cmd.Err())
 	return cmd
+}
+
+// recovered turns a recovered panic value into a link error and a log
+// line; nil when there was no panic. Whatever a node sends, the process
+// survives and only that node's link is affected.
+func (c *redisConn) recovered(op string, r any) error {
+	if r == nil {
+		return nil
+	}
+	c.p.metrics.panics.Inc()
+	stack := debug.Stack()
+	if len(stack) > 4<<10 {
+		stack = stack[:4<<10]
+	}
+	c.p.log.Warn("recovered panic on link, dropping it", "target", c.t.addr.String(), "op", op, "panic", fmt.Sprint(r), "stack", string(stack))
+	return fmt.Errorf("%w to %s during %s: %v", errLinkPanic, c.t.addr, op, r)
 }
 
 // dropIfBroken replaces the command client after a failure that says the
@@ -221,8 +279,18 @@ func (c *redisConn) dropIfBroken(cl *redis.Client, err error) {
 	_ = cl.Close()
 }
 
+// ping counts only a PONG (or an error reply, which Classify sorts) as an
+// answer, as sentinelPingReplyCallback does; anything else proves the link
+// up but not the node available.
 func (c *redisConn) ping(ctx context.Context) error {
-	return c.do(ctx, c.rename("PING")).Err()
+	v, err := c.do(ctx, c.rename("PING")).Result()
+	if err != nil {
+		return err
+	}
+	if s, ok := v.(string); !ok || !strings.HasPrefix(s, "PONG") {
+		return fmt.Errorf("%w to PING from %s: %.64q", errUnexpectedReply, c.t.addr, fmt.Sprint(v))
+	}
+	return nil
 }
 
 func (c *redisConn) info(ctx context.Context) (string, error) {
@@ -266,11 +334,17 @@ func (c *redisConn) askPeer(ctx context.Context, a monitor.AskPeer) (any, error)
 // so the EXEC reply still arrives. Only the link-level error is returned:
 // queued-command errors (CONFIG REWRITE without a config file) do not undo
 // the SLAVEOF, and Sentinel ignores them too.
-func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) error {
+func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) (err error) {
 	cl, err := c.client()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if perr := c.recovered("replicaof", recover()); perr != nil {
+			err = perr
+			c.dropIfBroken(cl, err)
+		}
+	}()
 	slaveOf := []any{c.rename("SLAVEOF"), "NO", "ONE"}
 	if !a.NoOne {
 		slaveOf[1], slaveOf[2] = a.NewMaster.Host, strconv.Itoa(a.NewMaster.Port)
@@ -299,6 +373,7 @@ func (c *redisConn) scriptKill(ctx context.Context) error {
 
 func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload string), broken func()) {
 	for ctx.Err() == nil {
+		dials := c.subPace.dialCount()
 		ps := c.subscribe(ctx)
 		if ps == nil {
 			return
@@ -307,7 +382,7 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 		c.mu.Lock()
 		ours := c.ps != ps || c.closed // reconnect or close replaced it
 		c.mu.Unlock()
-		if err != nil && !ours && Classify(err) == monitor.ReplyConnErr {
+		if err != nil && !ours && Classify(err) == monitor.ReplyConnErr && !errors.Is(err, errReconnectBackoff) {
 			// The node closed or reset the connection: report it now, it
 			// is the earliest sign of a dead node we get.
 			broken()
@@ -327,7 +402,16 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 		if old != nil {
 			_ = old.Close()
 		}
-		delay := time.NewTimer(c.p.opts.ReconnectDelay)
+		// The first redial after a healthy link is immediate; a link that
+		// keeps breaking waits out its backoff (the dialer would refuse
+		// it anyway, so waiting here only saves the spin).
+		wait := c.subPace.wait()
+		if c.subPace.dialCount() == dials {
+			// Nothing was dialled, so the backoff did not advance: never
+			// let an attempt that fails without dialling spin.
+			wait = max(wait, DefaultReconnectInitial)
+		}
+		delay := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			delay.Stop()
@@ -362,7 +446,13 @@ func (c *redisConn) subscribe(ctx context.Context) *redis.PubSub {
 // than PubSubIdle is answered with a PING; a second silent period means the
 // link is dead (Sentinel reconnects a pub/sub link after 3 silent publish
 // periods), and pump returns so the link is reopened.
-func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) error {
+func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) (err error) {
+	defer func() {
+		if perr := c.recovered("subscribe", recover()); perr != nil {
+			c.p.metrics.commandError(cmdSubscribe, Classify(perr))
+			err = perr
+		}
+	}()
 	probing := false
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, c.p.opts.PubSubIdle)

@@ -42,6 +42,11 @@ type metrics struct {
 	helloDropped   *prometheus.CounterVec
 	actionsDropped *prometheus.CounterVec
 	links          *prometheus.GaugeVec
+
+	dials           *prometheus.CounterVec
+	dialsDeferred   *prometheus.CounterVec
+	repliesRejected *prometheus.CounterVec
+	panics          prometheus.Counter
 }
 
 func newMetrics(r prometheus.Registerer) *metrics {
@@ -68,6 +73,22 @@ func newMetrics(r prometheus.Registerer) *metrics {
 			Name: "sentinel_datanode_links",
 			Help: "Links currently held open to watched instances, by link type (command, pubsub).",
 		}, []string{"link"}),
+		dials: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_datanode_dials_total",
+			Help: "Connections opened (attempted) to data nodes and peers, by link type (command, pubsub).",
+		}, []string{"link"}),
+		dialsDeferred: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_datanode_dials_deferred_total",
+			Help: "Connection attempts refused by the reconnect backoff of a link that keeps failing, by link type.",
+		}, []string{"link"}),
+		repliesRejected: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_datanode_replies_rejected_total",
+			Help: "Replies from data nodes and peers refused for breaking RESP2 or a reply limit (the link is closed), by reason.",
+		}, []string{"reason"}),
+		panics: f.NewCounter(prometheus.CounterOpts{
+			Name: "sentinel_datanode_panics_recovered_total",
+			Help: "Panics recovered on link goroutines (the link is dropped; a bug or a hostile node).",
+		}),
 	}
 	// Pre-initialise the series operators alert on, so they exist at zero.
 	for _, k := range []monitor.InstanceKind{monitor.KindMaster, monitor.KindReplica, monitor.KindSentinel} {
@@ -76,6 +97,13 @@ func newMetrics(r prometheus.Registerer) *metrics {
 	m.helloDropped.WithLabelValues(helloMalformed)
 	m.links.WithLabelValues(linkCommand)
 	m.links.WithLabelValues(linkPubSub)
+	for _, l := range []string{linkCommand, linkPubSub} {
+		m.dials.WithLabelValues(l)
+		m.dialsDeferred.WithLabelValues(l)
+	}
+	for _, r := range []string{rejectMalformed, rejectReplyTooLarge, rejectTooMany, rejectTooDeep, rejectLineTooLong} {
+		m.repliesRejected.WithLabelValues(r)
+	}
 	return m
 }
 

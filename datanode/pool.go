@@ -21,7 +21,6 @@ const (
 	DefaultCommandTimeout = time.Second
 	DefaultQueueSize      = 32
 	DefaultPubSubIdle     = 5 * time.Second
-	DefaultReconnectDelay = 250 * time.Millisecond
 )
 
 // Options configures a Pool. Only Deliver is required.
@@ -63,8 +62,16 @@ type Options struct {
 	// PubSubIdle is how long the hello subscription may stay silent before
 	// the link is probed with a PING (and reopened if that fails).
 	PubSubIdle time.Duration
-	// ReconnectDelay is the pause before reopening a broken pub/sub link.
-	ReconnectDelay time.Duration
+	// Limits bound every reply from a data node or peer (zero fields take
+	// the Default* values): a reply that breaks one fails the link.
+	Limits ReplyLimits
+	// ReconnectInitial and ReconnectMax pace the redials of a link that
+	// keeps failing: the first redial is immediate, then the pauses grow
+	// from ReconnectInitial to ReconnectMax (plus up to 25 % jitter).
+	// Zero takes DefaultReconnectInitial / DefaultReconnectMax; a negative
+	// ReconnectMax turns the backoff off (tests only).
+	ReconnectInitial time.Duration
+	ReconnectMax     time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -86,8 +93,12 @@ func (o *Options) setDefaults() {
 	if o.PubSubIdle <= 0 {
 		o.PubSubIdle = DefaultPubSubIdle
 	}
-	if o.ReconnectDelay <= 0 {
-		o.ReconnectDelay = DefaultReconnectDelay
+	o.Limits.setDefaults()
+	if o.ReconnectInitial <= 0 {
+		o.ReconnectInitial = DefaultReconnectInitial
+	}
+	if o.ReconnectMax == 0 {
+		o.ReconnectMax = DefaultReconnectMax
 	}
 	if o.Deliver == nil {
 		o.Deliver = func(monitor.Input) {}

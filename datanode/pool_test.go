@@ -26,7 +26,10 @@ func infoOnce(t *testing.T, h *poolHarness, addr monitor.Addr) monitor.InfoResul
 
 func TestPool_PingInfoAndKill_RealRedis(t *testing.T) {
 	r := startRedis(t, "")
-	h := startPool(t, Options{CommandTimeout: 500 * time.Millisecond, DialTimeout: 500 * time.Millisecond})
+	// The reconnect backoff is off: this test is about go-redis never
+	// answering from a cached dial error (TestPool_RestartAfterHealthyLink
+	// covers the backoff's side of a restart).
+	h := startPool(t, Options{CommandTimeout: 500 * time.Millisecond, DialTimeout: 500 * time.Millisecond, ReconnectMax: -1})
 	h.pool.Do(monitor.Watch{Target: r.addr, Kind: monitor.KindMaster, Master: "m"})
 
 	if k := pingOnce(t, h, r.addr); k != monitor.ReplyPong {
@@ -91,6 +94,35 @@ func TestPool_PingInfoAndKill_RealRedis(t *testing.T) {
 		}
 		return false
 	}, "a hello through the restarted server")
+}
+
+// TestPool_RestartAfterHealthyLink: the backoff never delays noticing a
+// restart. After a link that has answered for over a second, the first
+// redial is immediate, so the first PING after the node is back gets PONG.
+func TestPool_RestartAfterHealthyLink(t *testing.T) {
+	r := startRedis(t, "")
+	h := startPool(t, Options{CommandTimeout: 500 * time.Millisecond, DialTimeout: 500 * time.Millisecond})
+	h.pool.Do(monitor.Watch{Target: r.addr, Kind: monitor.KindMaster, Master: "m"})
+	start := time.Now()
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
+		if k := pingOnce(t, h, r.addr); k != monitor.ReplyPong {
+			t.Fatalf("PING to a healthy server: %v", k)
+		}
+		return time.Since(start) > reconnectStable+100*time.Millisecond
+	}, "the link to answer for longer than reconnectStable")
+
+	dials := metricValue(t, h.pool.metrics.dials.WithLabelValues(linkCommand))
+	r.kill(t)
+	startRedisOnPort(t, r.addr.Port, "")
+	if k := pingOnce(t, h, r.addr); k != monitor.ReplyPong {
+		t.Fatalf("first PING after the restart: %v, want pong", k)
+	}
+	if n := metricValue(t, h.pool.metrics.dials.WithLabelValues(linkCommand)); n != dials+1 {
+		t.Errorf("command dials across the restart = %v, want exactly one more than %v", n, dials)
+	}
+	if n := metricValue(t, h.pool.metrics.dialsDeferred.WithLabelValues(linkCommand)); n != 0 {
+		t.Errorf("deferred command dials = %v, want 0", n)
+	}
 }
 
 func roleOf(t *testing.T, h *poolHarness, addr monitor.Addr) monitor.NodeInfo {

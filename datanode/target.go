@@ -3,6 +3,7 @@ package datanode
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -126,11 +127,7 @@ func (t *target) run(ctx context.Context) {
 	wg.Go(func() { t.pingLoop(ctx) })
 	wg.Go(func() { t.commandLoop(ctx) })
 	if t.dataNode {
-		wg.Go(func() {
-			t.conn.receiveHellos(ctx, func(payload string) { t.handleHello(ctx, payload) }, func() {
-				t.deliver(ctx, monitor.LinkBroken{At: time.Now(), Target: t.addr})
-			})
-		})
+		wg.Go(func() { t.helloLoop(ctx) })
 	}
 	<-ctx.Done()
 	if err := t.conn.close(); err != nil {
@@ -150,6 +147,42 @@ func (t *target) commandContext(ctx context.Context) (context.Context, context.C
 	return context.WithTimeoutCause(ctx, t.p.opts.CommandTimeout, errCommandTimeout)
 }
 
+// survived recovers a panic that escaped a link operation (the go-redis
+// calls recover their own; this catches our bugs), counts and logs it, and
+// reports whether there was one. Whatever happens on one link, the process
+// and every other link go on.
+func (t *target) survived(op string, r any) bool {
+	if r == nil {
+		return false
+	}
+	t.p.metrics.panics.Inc()
+	t.p.log.Error("recovered panic in link goroutine", "target", t.addr.String(), "op", op, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	return true
+}
+
+// helloLoop runs the hello subscription, restarting it (after a pause, so
+// a panic that repeats cannot spin) if it ever panics out.
+func (t *target) helloLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		panicked := func() (panicked bool) {
+			defer func() { panicked = t.survived("hello subscription", recover()) }()
+			t.conn.receiveHellos(ctx, func(payload string) { t.handleHello(ctx, payload) }, func() {
+				t.deliver(ctx, monitor.LinkBroken{At: time.Now(), Target: t.addr})
+			})
+			return false
+		}()
+		if !panicked {
+			return
+		}
+		pause := time.NewTimer(DefaultReconnectMax)
+		select {
+		case <-ctx.Done():
+			pause.Stop()
+		case <-pause.C:
+		}
+	}
+}
+
 func (t *target) pingLoop(ctx context.Context) {
 	for {
 		select {
@@ -157,25 +190,38 @@ func (t *target) pingLoop(ctx context.Context) {
 			return
 		case <-t.pings:
 		}
-		cctx, cancel := t.commandContext(ctx)
-		start := time.Now()
-		err := t.conn.ping(cctx)
-		elapsed := time.Since(start)
-		cancel()
+		t.pingOnce(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		kind := Classify(err)
-		role, _ := t.identity()
-		if kind.Connected() {
-			t.p.metrics.pingDuration.WithLabelValues(role.String()).Observe(elapsed.Seconds())
-		}
-		if kind != monitor.ReplyPong {
-			t.p.metrics.commandError(cmdPing, kind)
-			t.p.log.Debug("ping failed", "target", t.addr.String(), "kind", kind.String(), "err", err)
-		}
-		t.deliver(ctx, monitor.PingResult{At: time.Now(), Target: t.addr, Kind: kind})
 	}
+}
+
+func (t *target) pingOnce(ctx context.Context) {
+	defer func() {
+		if t.survived("ping", recover()) {
+			// The core waits for every PING it sent: answer with a failure.
+			t.deliver(ctx, monitor.PingResult{At: time.Now(), Target: t.addr, Kind: monitor.ReplyConnErr})
+		}
+	}()
+	cctx, cancel := t.commandContext(ctx)
+	start := time.Now()
+	err := t.conn.ping(cctx)
+	elapsed := time.Since(start)
+	cancel()
+	if ctx.Err() != nil {
+		return
+	}
+	kind := Classify(err)
+	role, _ := t.identity()
+	if kind.Connected() {
+		t.p.metrics.pingDuration.WithLabelValues(role.String()).Observe(elapsed.Seconds())
+	}
+	if kind != monitor.ReplyPong {
+		t.p.metrics.commandError(cmdPing, kind)
+		t.p.log.Debug("ping failed", "target", t.addr.String(), "kind", kind.String(), "err", err)
+	}
+	t.deliver(ctx, monitor.PingResult{At: time.Now(), Target: t.addr, Kind: kind})
 }
 
 func (t *target) commandLoop(ctx context.Context) {
@@ -186,23 +232,39 @@ func (t *target) commandLoop(ctx context.Context) {
 			return
 		case a = <-t.commands:
 		}
-		cctx, cancel := t.commandContext(ctx)
+		t.execute(ctx, a)
+	}
+}
+
+func (t *target) execute(ctx context.Context, a monitor.Action) {
+	cctx, cancel := t.commandContext(ctx)
+	defer cancel()
+	defer func() {
+		if !t.survived(fmt.Sprintf("%T", a), recover()) {
+			return
+		}
+		// Answer what the core waits for with a failure.
 		switch a := a.(type) {
 		case monitor.Info:
-			t.infoQueued.Store(false)
-			t.doInfo(ctx, cctx)
-		case monitor.PublishHello:
-			t.doPublishHello(cctx, a)
+			t.deliver(ctx, monitor.InfoResult{At: time.Now(), Target: t.addr, Kind: monitor.ReplyConnErr})
 		case monitor.AskPeer:
-			t.doAskPeer(ctx, cctx, a)
-		case monitor.ReplicaOf:
-			t.doReplicaOf(cctx, a)
-		case monitor.ScriptKill:
-			if err := t.conn.scriptKill(cctx); err != nil {
-				t.commandFailed(cmdScriptKill, err)
-			}
+			t.deliver(ctx, monitor.PeerReply{At: time.Now(), Master: a.Master, Peer: a.PeerRunID, Kind: monitor.ReplyConnErr})
 		}
-		cancel()
+	}()
+	switch a := a.(type) {
+	case monitor.Info:
+		t.infoQueued.Store(false)
+		t.doInfo(ctx, cctx)
+	case monitor.PublishHello:
+		t.doPublishHello(cctx, a)
+	case monitor.AskPeer:
+		t.doAskPeer(ctx, cctx, a)
+	case monitor.ReplicaOf:
+		t.doReplicaOf(cctx, a)
+	case monitor.ScriptKill:
+		if err := t.conn.scriptKill(cctx); err != nil {
+			t.commandFailed(cmdScriptKill, err)
+		}
 	}
 }
 
