@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
@@ -28,6 +29,10 @@ type controller struct {
 func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
 
 func (c *controller) Monitor(ctx context.Context, m monitor.MasterConfig) error {
+	// The loaders' own rules, so the state written next loads back.
+	if err := configs.CheckMonitor(m.Name, fromAddr(m.Addr), m.Quorum, c.globals.snapshot().ResolveHostnames); err != nil {
+		return doorError(err)
+	}
 	_, err := c.persisted(ctx, func(now time.Time) (any, error) {
 		return nil, c.loop.Core().Monitor(now, m)
 	})
@@ -44,6 +49,9 @@ func (c *controller) Remove(ctx context.Context, name string) error {
 func (c *controller) Set(ctx context.Context, name string, settings []monitor.Setting) error {
 	deny := c.globals.denyScriptsReconfig()
 	for _, s := range settings {
+		if err := configs.CheckMasterSetting(s.Name, s.Value); err != nil {
+			return doorError(err)
+		}
 		switch strings.ToLower(s.Name) {
 		case "notification-script", "client-reconfig-script":
 			if deny {
@@ -116,6 +124,9 @@ func (c *controller) FlushConfig(ctx context.Context) error {
 	return err
 }
 
+// doorError is the reply for a value the configuration's rules refuse.
+func doorError(err error) error { return &monitor.CommandError{Code: "ERR", Msg: err.Error()} }
+
 // errSaveConfig is Redis's reply when the config cannot be written.
 var errSaveConfig = &monitor.CommandError{Code: "ERR", Msg: "Failed to save config file. Check server logs."}
 
@@ -141,6 +152,11 @@ func (c *controller) ConfigGet(ctx context.Context, pattern string) ([]monitor.S
 }
 
 func (c *controller) ConfigSet(ctx context.Context, settings []monitor.Setting) error {
+	for _, s := range settings {
+		if err := configs.CheckRuntimeSetting(s.Name, s.Value); err != nil {
+			return doorError(err)
+		}
+	}
 	if err := c.globals.set(settings); err != nil {
 		return err
 	}

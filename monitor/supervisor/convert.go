@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"encoding/json"
+	"os"
 	"sort"
 
 	"github.com/sentinelgo/sentinel/configs"
@@ -162,7 +163,7 @@ func (p *storePersister) Persist(s *monitor.Snapshot) error {
 		st.Settings = &rs
 	}
 	key := stateKey(st)
-	if key == p.last {
+	if key == p.last && stillThere(p.store.Path()) {
 		return nil
 	}
 	if err := p.store.Save(st); err != nil {
@@ -170,6 +171,14 @@ func (p *storePersister) Persist(s *monitor.Snapshot) error {
 	}
 	p.last = key
 	return nil
+}
+
+// stillThere reports whether the state file is still a file: one deleted
+// (or replaced) since the last write is written again even when nothing
+// changed, so the next restart finds it, as Redis rewrites its file.
+func stillThere(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // stateKey is a cheap identity of a state, for change detection.

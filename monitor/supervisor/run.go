@@ -90,6 +90,15 @@ func New(o Options) (*Supervisor, error) {
 	if err := configs.CheckWritable(store.Path()); err != nil {
 		return nil, fmt.Errorf("supervisor: cannot persist state: %w", err)
 	}
+	// Temp files of writes cut short by an earlier crash: nothing else
+	// ever removes them.
+	stale, err := configs.RemoveStaleTemps(store.Path())
+	for _, f := range stale {
+		o.Logger.Info("removed a temp file left by an earlier crash", "file", f)
+	}
+	if err != nil {
+		o.Logger.Warn("cannot remove stale temp files", "err", err)
+	}
 	if cfg.Source == configs.SourceYAML {
 		st, err := configs.LoadState(store.Path())
 		switch {
