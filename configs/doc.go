@@ -11,6 +11,11 @@
 //     can stay read-only. Both write atomically (temp file, fsync, rename,
 //     directory fsync).
 //
+// The rules a value must pass (rules.go) are shared by the loaders and
+// the run-time door (CheckMonitor, CheckMasterSetting,
+// CheckRuntimeSetting), so whatever is accepted while running loads back;
+// every file read is bounded (MaxFileSize, MaxAliasNodes).
+//
 // What it must never do: import other project packages (the supervisor
 // converts these types into the core's), start goroutines, touch the
 // network, or print a Secret: Secret values render as "<secret>" in
@@ -22,6 +27,7 @@
 //	if err != nil { return err }
 //	store := configs.NewStore(cfg)
 //	if err := configs.CheckWritable(store.Path()); err != nil { return err }
+//	removed, _ := configs.RemoveStaleTemps(store.Path()) // temp files of a crashed write
 //	if cfg.Source == configs.SourceYAML {
 //		st, err := configs.LoadState(store.Path())
 //		if err == nil { cfg = configs.Merge(cfg, st) } else if !errors.Is(err, fs.ErrNotExist) { return err }
