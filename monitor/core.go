@@ -402,6 +402,7 @@ func (c *Core) handleMaster(m *master, now time.Time) {
 	if !c.tilt {
 		c.checkSDown(m.inst, now)
 		c.checkODown(m, now)
+		c.applyDeferredHello(m, now)
 		if c.startFailoverIfNeeded(m, now) {
 			c.askPeers(m, now, true)
 		}

@@ -592,6 +592,9 @@ func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 	m.failoverStateSince = time.Time{}
 	m.failoverStart = time.Time{}
 	m.promoted = nil
+	m.candidateAt = time.Time{}
+	m.retryOnGoodReplica = false
+	m.deferredHello = nil
 	mi.runID = ""
 	mi.replMasterHost = ""
 	mi.infoRefresh = time.Time{}

@@ -3,6 +3,7 @@ package monitor
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // onHello is sentinelProcessHelloMessage, for a hello seen on a data node's
@@ -67,6 +68,10 @@ func (c *Core) onHello(in HelloReceived) {
 		c.newEpochEvent(m)
 	}
 
+	if si != nil && m.configEpoch < h.MasterConfigEpoch && c.deferSwitch(m, in) {
+		si.lastHello = now
+		return
+	}
 	if si != nil && m.configEpoch < h.MasterConfigEpoch {
 		m.configEpoch = h.MasterConfigEpoch
 		c.flushConfig()
@@ -103,4 +108,51 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 	if moved > 0 {
 		c.event("+sentinel-address-update", LevelNotice, si, strconv.Itoa(moved)+" additional matching instances")
 	}
+}
+
+// deferSwitch holds back a peer's new address for m while our own verdict
+// on the old one is pending: a PING is unanswered but down-after has not
+// passed yet. A master that hangs (no broken link to start everyone's
+// clock at once) is seen down by the sentinels up to a PING period apart,
+// and a fast leader switches before the last of them is SDOWN; applying
+// its hello then would give that sentinel's subscribers +switch-master
+// without +sdown and +odown. Waiting at most the rest of down-after (the
+// old master answers, or our SDOWN and, with the peers' questions as
+// evidence, ODOWN land first) keeps every sentinel's story whole at the
+// cost of that sentinel switching up to down-after later. A healthy old
+// master (nothing unanswered: a forced failover) never waits.
+func (c *Core) deferSwitch(m *master, in HelloReceived) bool {
+	h := in.Hello
+	if c.tilt || (h.MasterAddr.Port == m.inst.addr.Port && sameHost(h.MasterAddr.Host, m.inst.addr.Host)) {
+		return false
+	}
+	l := m.inst.link
+	if m.inst.flags&FlagSDown != 0 || l == nil || l.actPing.IsZero() {
+		return false
+	}
+	if in.At.Sub(l.actPing) > m.downAfter {
+		// Our verdict is due but no tick has taken it yet: take it now,
+		// so it comes before the switch.
+		c.checkSDown(m.inst, in.At)
+		c.checkODown(m, in.At)
+		return false
+	}
+	m.deferredHello = &in
+	return true
+}
+
+// applyDeferredHello processes a hello deferSwitch held back, once our
+// verdict on the old master is in.
+func (c *Core) applyDeferredHello(m *master, now time.Time) {
+	in := m.deferredHello
+	if in == nil {
+		return
+	}
+	l := m.inst.link
+	if m.inst.flags&FlagSDown == 0 && l != nil && !l.actPing.IsZero() && now.Sub(l.actPing) <= m.downAfter {
+		return
+	}
+	m.deferredHello = nil
+	in.At = now
+	c.onHello(*in)
 }
