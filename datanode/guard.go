@@ -247,10 +247,11 @@ func (v *respValidator) step(c byte) (done bool, err error) {
 	case stLine:
 		switch {
 		case c == '\r':
-			if v.typ == ':' && (v.digits == 0) {
+			if v.typ == ':' && v.digits == 0 {
 				return false, v.reject(rejectMalformed, "integer reply without digits")
 			}
 			v.state = stLineLF
+			return false, nil // the CRLF is not part of the line's length
 		case c == '\n':
 			return false, v.reject(rejectMalformed, "line of %q ends in a bare \\n", v.typ)
 		case v.typ == ':':

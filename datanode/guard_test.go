@@ -71,6 +71,7 @@ func TestValidator_Table(t *testing.T) {
 		{"elements summed over the reply", smallLimits, "*2\r\n*8\r\n" + strings.Repeat(":1\r\n", 8) + "*8\r\n", 0, rejectTooMany, 41},
 		{"too deep", smallLimits, "*1\r\n*1\r\n*1\r\n*1\r\n", 0, rejectTooDeep, 15},
 		{"empty arrays count for depth too", smallLimits, "*1\r\n*1\r\n*1\r\n*0\r\n", 0, rejectTooDeep, 15},
+		{"status exactly at the line bound", smallLimits, "+" + strings.Repeat("a", 32) + "\r\n", 1, "", 0},
 		{"long status", smallLimits, "+" + strings.Repeat("a", 40), 0, rejectLineTooLong, 33},
 		{"reply too large across elements", smallLimits, "*10\r\n" + strings.Repeat("$30\r\n"+strings.Repeat("y", 30)+"\r\n", 10), 0, rejectReplyTooLarge, 229},
 		{"limits reset per reply", smallLimits, strings.Repeat("*15\r\n"+strings.Repeat(":1\r\n", 15), 3), 3, "", 0},
