@@ -8,7 +8,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test test-short demo bench fuzz lint deps tidy-check clean
+.PHONY: all build test test-short sim demo bench fuzz lint deps tidy-check clean
 
 all: build
 
@@ -32,6 +32,12 @@ test: deps
 ## test-short: the fast layers only (no real processes)
 test-short:
 	$(GO) test -short -count=1 ./...
+
+## sim: the deterministic cluster simulation over SCHEDULES seeded fault schedules
+## (make test runs 10,000); prints failures by kind and the failover latencies.
+## Run from the package directory so the summary shows even when all pass.
+sim:
+	cd monitor && $(GO) test -count=1 -run '^TestSimLiveness$$' -timeout 60m -sim.schedules=$(SCHEDULES)
 
 ## demo: three of our sentinels fail a real master over, live, then clean up
 demo: deps build
