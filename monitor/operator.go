@@ -313,6 +313,9 @@ func (c *Core) DebugValues() []Setting {
 	return out
 }
 
+// Timers returns the timers in force (SENTINEL DEBUG changes them).
+func (c *Core) Timers() Timers { return c.timers }
+
 // SetAnnounce changes the address our hellos carry (SENTINEL CONFIG SET
 // announce-ip / announce-port); an empty host means the local address of
 // each link. The next hello of every master goes out at once, so peers learn

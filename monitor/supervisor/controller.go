@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,17 +32,11 @@ func (c *controller) Monitor(ctx context.Context, m monitor.MasterConfig) error 
 	if err := configs.CheckMonitor(m.Name, fromAddr(m.Addr), m.Quorum, c.globals.snapshot().ResolveHostnames); err != nil {
 		return doorError(err)
 	}
-	_, err := c.persisted(ctx, func(now time.Time) (any, error) {
-		return nil, c.loop.Core().Monitor(now, m)
-	})
-	return err
+	return c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Monitor(now, m) })
 }
 
 func (c *controller) Remove(ctx context.Context, name string) error {
-	_, err := c.persisted(ctx, func(now time.Time) (any, error) {
-		return nil, c.loop.Core().Remove(now, name)
-	})
-	return err
+	return c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Remove(now, name) })
 }
 
 func (c *controller) Set(ctx context.Context, name string, settings []monitor.Setting) error {
@@ -68,58 +61,47 @@ func (c *controller) Set(ctx context.Context, name string, settings []monitor.Se
 			}
 		}
 	}
-	_, err := c.persisted(ctx, func(now time.Time) (any, error) {
-		return nil, c.loop.Core().Set(now, name, settings)
-	})
-	return err
+	return c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Set(now, name, settings) })
 }
 
 func (c *controller) Reset(ctx context.Context, pattern string) (int, error) {
-	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
-		return c.loop.Core().Reset(now, pattern), nil
+	return Invoke(ctx, c.loop, func(now time.Time, core *monitor.Core) (int, error) {
+		return core.Reset(now, pattern), nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	return v.(int), nil
 }
 
 func (c *controller) Failover(ctx context.Context, name string) error {
-	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
-		return nil, c.loop.Core().Failover(now, name)
+	_, err := Invoke(ctx, c.loop, func(now time.Time, core *monitor.Core) (struct{}, error) {
+		return struct{}{}, core.Failover(now, name)
 	})
 	return err
 }
 
 func (c *controller) CKQuorum(ctx context.Context, name string) (int, error) {
-	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
-		return c.loop.Core().CKQuorum(now, name)
+	return Invoke(ctx, c.loop, func(now time.Time, core *monitor.Core) (int, error) {
+		return core.CKQuorum(now, name)
 	})
-	if v == nil {
-		return 0, err
-	}
-	return v.(int), err
 }
 
 func (c *controller) IsMasterDownByAddr(ctx context.Context, req monitor.IsMasterDownRequest) (monitor.IsMasterDownReply, error) {
 	// A vote leaves only once it is on disk; if it cannot be written the
 	// peer gets an error, which counts as no vote. We stay bound by it in
 	// memory, so we never vote twice in the epoch while we run.
-	v, err := c.loop.CallPersisted(ctx, func(now time.Time) (any, error) {
-		return c.loop.Core().IsMasterDownByAddr(now, req), nil
+	reply, err := InvokePersisted(ctx, c.loop, func(now time.Time, core *monitor.Core) (monitor.IsMasterDownReply, error) {
+		return core.IsMasterDownByAddr(now, req), nil
 	})
 	if err != nil {
 		return monitor.IsMasterDownReply{}, err
 	}
-	return v.(monitor.IsMasterDownReply), nil
+	return reply, nil
 }
 
 func (c *controller) FlushConfig(ctx context.Context) error {
-	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+	_, err := Invoke(ctx, c.loop, func(now time.Time, _ *monitor.Core) (struct{}, error) {
 		if err := c.loop.flush(now); err != nil {
-			return nil, errSaveConfig
+			return struct{}{}, errSaveConfig
 		}
-		return nil, nil
+		return struct{}{}, nil
 	})
 	return err
 }
@@ -133,12 +115,14 @@ var errSaveConfig = &monitor.CommandError{Code: "ERR", Msg: "Failed to save conf
 // persisted runs an operator command that changes the state: like Redis's
 // sentinelFlushConfigAndReply, it reports an error when the change could
 // not be written.
-func (c *controller) persisted(ctx context.Context, fn func(now time.Time) (any, error)) (any, error) {
-	v, err := c.loop.CallPersisted(ctx, fn)
+func (c *controller) persisted(ctx context.Context, fn func(now time.Time, core *monitor.Core) error) error {
+	_, err := InvokePersisted(ctx, c.loop, func(now time.Time, core *monitor.Core) (struct{}, error) {
+		return struct{}{}, fn(now, core)
+	})
 	if errors.Is(err, ErrNotPersisted) {
-		return v, errSaveConfig
+		return errSaveConfig
 	}
-	return v, err
+	return err
 }
 
 func (c *controller) ConfigGet(ctx context.Context, pattern string) ([]monitor.Setting, error) {
@@ -165,9 +149,9 @@ func (c *controller) ConfigSet(ctx context.Context, settings []monitor.Setting) 
 	if announce.Port == 0 {
 		announce.Port = c.selfAddr.Port
 	}
-	_, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
-		c.loop.Core().SetAnnounce(now, announce)
-		return nil, nil
+	_, err := Invoke(ctx, c.loop, func(now time.Time, core *monitor.Core) (struct{}, error) {
+		core.SetAnnounce(now, announce)
+		return struct{}{}, nil
 	})
 	if err != nil {
 		return err
@@ -176,36 +160,27 @@ func (c *controller) ConfigSet(ctx context.Context, settings []monitor.Setting) 
 }
 
 func (c *controller) Debug(ctx context.Context, settings []monitor.Setting) ([]monitor.Setting, error) {
-	v, err := c.loop.Call(ctx, func(now time.Time) (any, error) {
+	type debugResult struct {
+		values []monitor.Setting
+		timers monitor.Timers
+	}
+	res, err := Invoke(ctx, c.loop, func(_ time.Time, core *monitor.Core) (debugResult, error) {
 		if len(settings) > 0 {
-			if err := c.loop.Core().Debug(settings); err != nil {
-				return nil, err
+			if err := core.Debug(settings); err != nil {
+				return debugResult{}, err
 			}
 		}
-		return c.loop.Core().DebugValues(), nil
+		return debugResult{core.DebugValues(), core.Timers()}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	values := v.([]monitor.Setting)
 	if len(settings) > 0 && c.scriptTimers != nil {
 		// The script timers live in the core's table (so DEBUG lists them)
 		// but are used by notify.
-		c.scriptTimers(debugMillis(values, "SCRIPT-MAX-RUNTIME"), debugMillis(values, "SCRIPT-RETRY-DELAY"))
+		c.scriptTimers(res.timers.ScriptMaxRuntime, res.timers.ScriptRetryDelay)
 	}
-	return values, nil
-}
-
-// debugMillis reads one SENTINEL DEBUG value (milliseconds); 0 when absent.
-func debugMillis(values []monitor.Setting, name string) time.Duration {
-	for _, s := range values {
-		if strings.EqualFold(s.Name, name) {
-			if ms, err := strconv.ParseInt(s.Value, 10, 64); err == nil {
-				return time.Duration(ms) * time.Millisecond
-			}
-		}
-	}
-	return 0
+	return res.values, nil
 }
 
 func (c *controller) Hello(ctx context.Context, payload string) error {

@@ -120,7 +120,7 @@ func TestConfigSet_AnnounceReachesHellos(t *testing.T) {
 	ctx := t.Context()
 	c := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}, selfAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}}
 	// Let the first tick create the links (and send the first hello).
-	if _, err := loop.Call(ctx, func(time.Time) (any, error) { return nil, nil }); err != nil {
+	if _, err := Invoke(ctx, loop, func(time.Time, *monitor.Core) (struct{}, error) { return struct{}{}, nil }); err != nil {
 		t.Fatal(err)
 	}
 	_, before := rec.last()

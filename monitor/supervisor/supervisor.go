@@ -149,22 +149,34 @@ func (l *Loop) Snapshot() *monitor.Snapshot { return l.snap.Load() }
 // ErrStopped is returned by calls made after the loop has stopped.
 var ErrStopped = errors.New("supervisor: stopped")
 
-// Call runs fn on the owner goroutine (with the core to itself), then lets
+// Invoke runs fn on the owner goroutine with the core to itself, then lets
 // the loop perform the resulting actions (persisting state first) before
-// returning fn's result. This is how operator commands and vote requests
-// reach the core.
-func (l *Loop) Call(ctx context.Context, fn func(now time.Time) (any, error)) (any, error) {
-	return l.call(ctx, call{fn: fn, reply: make(chan callResult, 1)})
+// returning fn's result. This is the one door through which operator
+// commands and vote requests reach the core; the core validates their
+// arguments as it validates every input.
+func Invoke[T any](ctx context.Context, l *Loop, fn func(now time.Time, core *monitor.Core) (T, error)) (T, error) {
+	return invoke(ctx, l, false, fn)
 }
 
-// ErrNotPersisted is returned by CallPersisted when the state could not be
-// written; the caller must not send the result anywhere.
+// InvokePersisted is Invoke for results that may leave the process only
+// once the state they depend on is on disk (a vote): when the write fails
+// the error wraps ErrNotPersisted and the result must not be sent.
+func InvokePersisted[T any](ctx context.Context, l *Loop, fn func(now time.Time, core *monitor.Core) (T, error)) (T, error) {
+	return invoke(ctx, l, true, fn)
+}
+
+// ErrNotPersisted is returned by InvokePersisted when the state could not
+// be written; the caller must not send the result anywhere.
 var ErrNotPersisted = errors.New("supervisor: state not persisted")
 
-// CallPersisted is Call for results that may leave the process only once
-// the state they depend on is on disk (a vote).
-func (l *Loop) CallPersisted(ctx context.Context, fn func(now time.Time) (any, error)) (any, error) {
-	return l.call(ctx, call{fn: fn, reply: make(chan callResult, 1), mustPersist: true})
+func invoke[T any](ctx context.Context, l *Loop, persist bool, fn func(now time.Time, core *monitor.Core) (T, error)) (T, error) {
+	v, err := l.call(ctx, call{
+		fn:          func(now time.Time) (any, error) { return fn(now, l.core) },
+		reply:       make(chan callResult, 1),
+		mustPersist: persist,
+	})
+	out, _ := v.(T) // v is always a T or nil: fn is the only producer
+	return out, err
 }
 
 func (l *Loop) call(ctx context.Context, c call) (any, error) {
@@ -180,10 +192,6 @@ func (l *Loop) call(ctx context.Context, c call) (any, error) {
 		return nil, ctx.Err()
 	}
 }
-
-// Core gives calls made through Call access to the core. Only valid on the
-// owner goroutine (inside a Call function).
-func (l *Loop) Core() *monitor.Core { return l.core }
 
 // tickInterval mirrors Sentinel's re-randomised hz (10–19 Hz), but faster:
 // 50–75 ms, so a down-after deadline is noticed within a few tens of ms.
