@@ -69,8 +69,13 @@ func HostileCases() []HostileCase {
 			Name:  "short-subscribe-reply",
 			Reply: on("SUBSCRIBE", "*1\r\n$9\r\nsubscribe\r\n"),
 		},
-		{Name: "huge-array", Reply: always("*2147483647\r\n")},
-		{Name: "huge-bulk-then-silence", Reply: always("$2147483647\r\n")},
+		// PING answered by a 2^31-element array header (go-redis would
+		// allocate 32 GiB for it) or a 2^31-byte bulk header and silence.
+		{Name: "huge-array", Reply: on("PING", "*2147483647\r\n")},
+		{Name: "huge-bulk-then-silence", Reply: on("PING", "$2147483647\r\n")},
+		// The same header as the answer to every command, the handshake
+		// (HELLO, AUTH, CLIENT SETNAME) included.
+		{Name: "huge-array-everywhere", Reply: always("*2147483647\r\n")},
 		{
 			// INFO announced as 1 GiB; 64 MiB of it is sent.
 			Name:        "huge-info",
@@ -143,15 +148,24 @@ type HostileNode struct {
 // connection closed, every goroutine returned) when the test ends.
 func StartHostileNode(t testing.TB, c HostileCase) *HostileNode {
 	t.Helper()
+	h, err := ListenHostile(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// ListenHostile starts c on a free loopback port; Close stops it.
+func ListenHostile(c HostileCase) (*HostileNode, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(Loopback, "0"))
 	if err != nil {
-		t.Fatalf("datanodetest: hostile node: %v", err)
+		return nil, fmt.Errorf("datanodetest: hostile node: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &HostileNode{c: c, ln: ln, ctx: ctx, cancel: cancel, conns: map[net.Conn]struct{}{}, counts: map[string]int{}}
 	h.wg.Go(h.acceptLoop)
-	t.Cleanup(h.Close)
-	return h
+	return h, nil
 }
 
 // Addr is host:port; Port the port.
