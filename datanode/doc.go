@@ -28,6 +28,18 @@
 // A link that fails at the connection level is replaced by a fresh client,
 // so a restarted node is reached on the very next command.
 //
+// Hostile nodes: every byte read from a node passes a RESP2 validator
+// (guardedConn, in front of go-redis through its Dialer) that enforces
+// ReplyLimits — bytes per reply (8 MiB, which bounds INFO), elements per
+// reply, nesting depth, line length — before go-redis sees a length header
+// it would allocate for; a violation closes the link like a protocol error
+// in Redis. Panics on link goroutines (go-redis asserts the shape of some
+// pub/sub replies) are recovered into link errors. Each link is redialled
+// with a backoff (immediate after a link that worked, then 250 ms, 500 ms,
+// 1 s plus jitter), so no node is redialled faster than redis-sentinel
+// would. A PING counts as answered only for PONG or a LOADING, MASTERDOWN
+// or BUSY error, as in sentinelPingReplyCallback.
+//
 // Backpressure: Do never blocks. PINGs have a one-slot queue per target
 // (one in flight, one waiting, the rest coalesce); the other actions share a
 // bounded queue per target (Options.QueueSize) where a second queued Info
