@@ -252,7 +252,7 @@ func (c *Core) masterEvent(typ string, lvl Level, m *master, text string) {
 }
 
 func (c *Core) newEpochEvent(m *master) {
-	c.masterEvent("+new-epoch", LevelWarning, m, strconv.FormatUint(c.currentEpoch, 10))
+	c.masterEvent(EventNewEpoch, LevelWarning, m, strconv.FormatUint(c.currentEpoch, 10))
 }
 
 // Ready drains the actions and events produced since the last call. A
@@ -370,7 +370,7 @@ func (c *Core) onTick(now time.Time) {
 	c.checkTilt(now)
 	if c.tilt && now.Sub(c.tiltSince) >= c.timers.TiltPeriod {
 		c.tilt = false
-		c.rawEvent("-tilt", LevelWarning, "#tilt mode exited")
+		c.rawEvent(EventTiltExited, LevelWarning, "#tilt mode exited")
 	}
 	// A switch changes the masters' fields, never c.masters itself, so
 	// ranging over it is safe.
@@ -389,7 +389,7 @@ func (c *Core) checkTilt(now time.Time) {
 			c.tilt = true
 			c.tiltSince = now
 			c.tiltCount++
-			c.rawEvent("+tilt", LevelWarning, "#tilt mode entered")
+			c.rawEvent(EventTilt, LevelWarning, "#tilt mode entered")
 		}
 	}
 	c.prevTick = now

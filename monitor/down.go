@@ -26,7 +26,7 @@ func (c *Core) checkSDown(i *instance, now time.Time) {
 		if i.flags&FlagSDown == 0 {
 			i.flags |= FlagSDown
 			i.sdownSince = now
-			c.event("+sdown", LevelWarning, i, "")
+			c.event(EventSDown, LevelWarning, i, "")
 			if i.kind == KindMaster && !c.tilt {
 				// Ask the peers now rather than at the next ask period: the
 				// sooner we know, the sooner the failover starts.
@@ -43,7 +43,7 @@ func (c *Core) checkSDown(i *instance, now time.Time) {
 	}
 	if i.flags&FlagSDown != 0 {
 		i.flags &^= FlagSDown | FlagScriptKillSent
-		c.event("-sdown", LevelWarning, i, "")
+		c.event(EventSDownCleared, LevelWarning, i, "")
 	}
 }
 
@@ -65,14 +65,14 @@ func (c *Core) checkODown(m *master, now time.Time) {
 		if m.inst.flags&FlagODown == 0 {
 			m.inst.flags |= FlagODown
 			m.inst.odownSince = now
-			c.event("+odown", LevelWarning, m.inst, fmt.Sprintf("#quorum %d/%d", votes, m.quorum))
+			c.event(EventODown, LevelWarning, m.inst, fmt.Sprintf("#quorum %d/%d", votes, m.quorum))
 		}
 		return
 	}
 	if m.inst.flags&FlagODown != 0 {
 		m.inst.flags &^= FlagODown
 		m.retryOnGoodReplica = false
-		c.event("-odown", LevelWarning, m.inst, "")
+		c.event(EventODownCleared, LevelWarning, m.inst, "")
 	}
 }
 

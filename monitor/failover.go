@@ -107,7 +107,7 @@ func (c *Core) startFailover(m *master, now time.Time) {
 	m.failoverEpoch = c.currentEpoch
 	c.flushConfig()
 	c.newEpochEvent(m)
-	c.event("+try-failover", LevelWarning, m.inst, "")
+	c.event(EventTryFailover, LevelWarning, m.inst, "")
 	m.failoverStart = now.Add(c.desync())
 }
 
@@ -123,7 +123,7 @@ func (c *Core) voteLeader(m *master, reqEpoch uint64, runID string, now time.Tim
 		m.leader = res.State.Leader
 		m.leaderEpoch = res.State.LeaderEpoch
 		c.flushConfig()
-		c.masterEvent("+vote-for-leader", LevelWarning, m, m.leader+" "+strconv.FormatUint(m.leaderEpoch, 10))
+		c.masterEvent(EventVoteForLeader, LevelWarning, m, m.leader+" "+strconv.FormatUint(m.leaderEpoch, 10))
 		// Voting for someone else holds back our own attempt.
 		if !strings.EqualFold(m.leader, c.myID) {
 			m.failoverStart = now.Add(c.desync())
@@ -247,7 +247,7 @@ func (c *Core) failoverWaitStart(m *master, now time.Time) {
 			// Nobody acts in this epoch: try again in a new one at once,
 			// in run-id turns among its candidates, rather than after
 			// 2 × failover-timeout.
-			c.event("-failover-abort-not-elected", LevelWarning, m.inst, "")
+			c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
 			c.abortFailover(m, now)
 			m.failoverStart = time.Time{}
 			rank := 0
@@ -261,14 +261,14 @@ func (c *Core) failoverWaitStart(m *master, now time.Time) {
 		}
 		timeout := min(c.timers.ElectionTimeout, m.failoverTimeout)
 		if now.Sub(m.failoverStart) > timeout {
-			c.event("-failover-abort-not-elected", LevelWarning, m.inst, "")
+			c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
 			c.abortFailover(m, now)
 		}
 		return
 	}
-	c.event("+elected-leader", LevelWarning, m.inst, "")
+	c.event(EventElectedLeader, LevelWarning, m.inst, "")
 	c.setFailoverState(m, FailoverSelectReplica, now)
-	c.event("+failover-state-select-slave", LevelWarning, m.inst, "")
+	c.event(EventFailoverStateSelectSlave, LevelWarning, m.inst, "")
 }
 
 func (c *Core) failoverSelectReplica(m *master, now time.Time) {
@@ -277,18 +277,18 @@ func (c *Core) failoverSelectReplica(m *master, now time.Time) {
 	}
 	r := c.selectReplica(m, now)
 	if r == nil {
-		c.event("-failover-abort-no-good-slave", LevelWarning, m.inst, "")
+		c.event(EventFailoverAbortNoGoodSlave, LevelWarning, m.inst, "")
 		c.abortFailover(m, now)
 		// Nobody else acts in this epoch (we won it): when a replica
 		// qualifies again, try at once in a new one.
 		m.retryOnGoodReplica = true
 		return
 	}
-	c.event("+selected-slave", LevelWarning, r, "")
+	c.event(EventSelectedSlave, LevelWarning, r, "")
 	r.flags |= FlagPromoted
 	m.promoted = r
 	c.setFailoverState(m, FailoverSendReplicaOfNoOne, now)
-	c.event("+failover-state-send-slaveof-noone", LevelNotice, r, "")
+	c.event(EventFailoverStateSendSlaveOfNoOne, LevelNotice, r, "")
 }
 
 func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
@@ -297,7 +297,7 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 	// failover timeout, then give up.
 	if r.link.disconnected {
 		if now.Sub(m.failoverStateSince) > m.failoverTimeout {
-			c.event("-failover-abort-slave-timeout", LevelWarning, m.inst, "")
+			c.event(EventFailoverAbortSlaveTimeout, LevelWarning, m.inst, "")
 			c.abortFailover(m, now)
 		}
 		return
@@ -309,13 +309,13 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 	r.link.infoPending = true
 	r.link.infoSentAt = now
 	c.act(Info{Target: r.addr, Master: m.name})
-	c.event("+failover-state-wait-promotion", LevelNotice, r, "")
+	c.event(EventFailoverStateWaitPromotion, LevelNotice, r, "")
 	c.setFailoverState(m, FailoverWaitPromotion, now)
 }
 
 func (c *Core) failoverWaitPromotion(m *master, now time.Time) {
 	if now.Sub(m.failoverStateSince) > m.failoverTimeout {
-		c.event("-failover-abort-slave-timeout", LevelWarning, m.inst, "")
+		c.event(EventFailoverAbortSlaveTimeout, LevelWarning, m.inst, "")
 		c.abortFailover(m, now)
 	}
 }
@@ -352,7 +352,7 @@ func (c *Core) failoverReconfNextReplica(m *master, now time.Time) {
 		// A replica stuck in "sent" is counted as done; the layout
 		// enforcement fixes it later if needed.
 		if r.flags&FlagReconfSent != 0 && now.Sub(r.reconfSentTime) > c.timers.SlaveReconfTimeout {
-			c.event("-slave-reconf-sent-timeout", LevelNotice, r, "")
+			c.event(EventSlaveReconfSentTimeout, LevelNotice, r, "")
 			r.flags &^= FlagReconfSent
 			r.flags |= FlagReconfDone
 		}
@@ -362,7 +362,7 @@ func (c *Core) failoverReconfNextReplica(m *master, now time.Time) {
 		c.act(c.replicaOf(r, m.promoted.addr))
 		r.flags |= FlagReconfSent
 		r.reconfSentTime = now
-		c.event("+slave-reconf-sent", LevelNotice, r, "")
+		c.event(EventSlaveReconfSent, LevelNotice, r, "")
 		inProgress++
 	}
 	c.failoverDetectEnd(m, now)
@@ -384,10 +384,10 @@ func (c *Core) failoverDetectEnd(m *master, now time.Time) {
 	if now.Sub(m.failoverStateSince) > m.failoverTimeout {
 		notReconfigured = 0
 		timeout = true
-		c.event("+failover-end-for-timeout", LevelWarning, m.inst, "")
+		c.event(EventFailoverEndForTimeout, LevelWarning, m.inst, "")
 	}
 	if notReconfigured == 0 {
-		c.event("+failover-end", LevelWarning, m.inst, "")
+		c.event(EventFailoverEnd, LevelWarning, m.inst, "")
 		c.setFailoverState(m, FailoverUpdateConfig, now)
 	}
 	if timeout {
@@ -398,7 +398,7 @@ func (c *Core) failoverDetectEnd(m *master, now time.Time) {
 			}
 			c.act(c.replicaOf(r, m.promoted.addr))
 			r.flags |= FlagReconfSent
-			c.event("+slave-reconf-sent-be", LevelNotice, r, "")
+			c.event(EventSlaveReconfSentBestEffort, LevelNotice, r, "")
 		}
 	}
 }
@@ -508,7 +508,7 @@ func (c *Core) switchToPromoted(m *master, now time.Time) {
 // address (sentinelResetMasterAndChangeAddress).
 func (c *Core) switchMaster(m *master, to Addr, now time.Time) {
 	from := m.inst.addr
-	c.masterEvent("+switch-master", LevelWarning, m, m.name+" "+formatAddrPort(from)+" "+formatAddrPort(to))
+	c.masterEvent(EventSwitchMaster, LevelWarning, m, m.name+" "+formatAddrPort(from)+" "+formatAddrPort(to))
 	c.resetMasterAndChangeAddress(m, to, now)
 }
 
@@ -542,7 +542,7 @@ func (c *Core) resetMasterAndChangeAddress(m *master, to Addr, now time.Time) {
 
 	for _, a := range keep {
 		if r := c.addReplica(m, a, now); r != nil {
-			c.event("+slave", LevelNotice, r, "")
+			c.event(EventSlave, LevelNotice, r, "")
 		}
 	}
 	if from != to {
@@ -554,7 +554,7 @@ func (c *Core) resetMasterAndChangeAddress(m *master, to Addr, now time.Time) {
 				r.link.actPing = now
 			}
 			r.link.lastAvail = now
-			c.event("+slave", LevelNotice, r, "")
+			c.event(EventSlave, LevelNotice, r, "")
 		}
 	}
 	if from != to {
@@ -588,8 +588,7 @@ func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 	mi := m.inst
 	mi.flags &= FlagMaster
 	m.leader = ""
-	m.failoverState = FailoverNone
-	m.failoverStateSince = time.Time{}
+	c.setFailoverState(m, FailoverNone, time.Time{})
 	m.failoverStart = time.Time{}
 	m.promoted = nil
 	m.candidateAt = time.Time{}

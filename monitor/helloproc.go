@@ -33,12 +33,12 @@ func (c *Core) onHello(in HelloReceived) {
 		if old := m.sentinelByRunID(h.RunID); old != nil {
 			c.removeSentinel(m, old)
 			removed = true
-			c.event("+sentinel-address-switch", LevelNotice, m.inst,
+			c.event(EventSentinelAddressSwitch, LevelNotice, m.inst,
 				"ip "+h.SentinelAddr.Host+" port "+strconv.Itoa(h.SentinelAddr.Port)+" for "+h.RunID)
 		} else if other := m.sentinelByAddr(h.SentinelAddr); other != nil {
 			// Another run id claimed this address: the old one is gone
 			// (restarted without its config), forget it everywhere.
-			c.event("+sentinel-invalid-addr", LevelNotice, other, "")
+			c.event(EventSentinelInvalidAddr, LevelNotice, other, "")
 			obsolete := other.runID
 			for _, mm := range c.masters {
 				if s := mm.sentinelByRunID(obsolete); s != nil {
@@ -54,7 +54,7 @@ func (c *Core) onHello(in HelloReceived) {
 		}
 		if si != nil {
 			if !removed {
-				c.event("+sentinel", LevelNotice, si, "")
+				c.event(EventSentinel, LevelNotice, si, "")
 			} else {
 				c.updateSentinelAddressInAllMasters(si)
 			}
@@ -77,7 +77,7 @@ func (c *Core) onHello(in HelloReceived) {
 		c.flushConfig()
 		if h.MasterAddr.Port != m.inst.addr.Port || !sameHost(h.MasterAddr.Host, m.inst.addr.Host) {
 			from := m.inst.addr
-			c.event("+config-update-from", LevelWarning, si, "")
+			c.event(EventConfigUpdateFrom, LevelWarning, si, "")
 			c.switchMaster(m, h.MasterAddr, now)
 			c.act(RunClientReconfigScript{Master: m.name, Role: "observer", State: "start", From: from, To: m.inst.addr})
 		}
@@ -106,7 +106,7 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 		moved++
 	}
 	if moved > 0 {
-		c.event("+sentinel-address-update", LevelNotice, si, strconv.Itoa(moved)+" additional matching instances")
+		c.event(EventSentinelAddressUpdate, LevelNotice, si, strconv.Itoa(moved)+" additional matching instances")
 	}
 }
 

@@ -43,7 +43,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 
 	if info.RunID != "" {
 		if i.runID != "" && i.runID != info.RunID {
-			c.event("+reboot", LevelNotice, i, "")
+			c.event(EventReboot, LevelNotice, i, "")
 			if i.kind == KindMaster && m.rebootDownAfter != 0 {
 				i.flags |= FlagMasterReboot
 				i.rebootSince = now
@@ -59,7 +59,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 				continue
 			}
 			if r := c.addReplica(m, rl.Addr, now); r != nil {
-				c.event("+slave", LevelNotice, r, "")
+				c.event(EventSlave, LevelNotice, r, "")
 				c.flushConfig()
 			}
 		}
@@ -89,9 +89,9 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 		if role == RoleReplica {
 			i.confChangeTime = now
 		}
-		typ := "-role-change"
+		typ := EventRoleDiffersFromConfig
 		if (i.kind == KindMaster && role == RoleMaster) || (i.kind == KindReplica && role == RoleReplica) {
-			typ = "+role-change"
+			typ = EventRoleMatchesConfig
 		}
 		c.event(typ, LevelVerbose, i, "new reported role is "+role.String())
 	}
@@ -110,7 +110,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 			c.promotionObserved(m, i, now)
 		} else if c.mayConvertToReplica(i, now) {
 			c.act(c.replicaOf(i, m.inst.addr))
-			c.event("+convert-to-slave", LevelNotice, i, "")
+			c.event(EventConvertToSlave, LevelNotice, i, "")
 		}
 	}
 
@@ -122,7 +122,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 		if c.masterLooksSane(m, now) && m.failoverState == FailoverNone &&
 			noDownFor(i, now, wait) && now.Sub(i.confChangeTime) > wait {
 			c.act(c.replicaOf(i, m.inst.addr))
-			c.event("+fix-slave-config", LevelNotice, i, "")
+			c.event(EventFixSlaveConfig, LevelNotice, i, "")
 		}
 	}
 
@@ -132,12 +132,12 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 			sameHost(i.replMasterHost, m.promoted.addr.Host) && i.replMasterPort == m.promoted.addr.Port {
 			i.flags &^= FlagReconfSent
 			i.flags |= FlagReconfInprog
-			c.event("+slave-reconf-inprog", LevelNotice, i, "")
+			c.event(EventSlaveReconfInProg, LevelNotice, i, "")
 		}
 		if i.flags&FlagReconfInprog != 0 && i.masterLinkUp {
 			i.flags &^= FlagReconfInprog
 			i.flags |= FlagReconfDone
-			c.event("+slave-reconf-done", LevelNotice, i, "")
+			c.event(EventSlaveReconfDone, LevelNotice, i, "")
 		}
 	}
 }
@@ -191,8 +191,8 @@ func (c *Core) promotionObserved(m *master, r *instance, now time.Time) {
 	m.configEpoch = m.failoverEpoch
 	c.setFailoverState(m, FailoverReconfReplicas, now)
 	c.flushConfig()
-	c.event("+promoted-slave", LevelWarning, r, "")
-	c.event("+failover-state-reconf-slaves", LevelWarning, m.inst, "")
+	c.event(EventPromotedSlave, LevelWarning, r, "")
+	c.event(EventFailoverStateReconfSlaves, LevelWarning, m.inst, "")
 	c.act(RunClientReconfigScript{Master: m.name, Role: "leader", State: "start", From: m.inst.addr, To: r.addr})
 	c.forceHello(m, now)
 }

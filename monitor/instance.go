@@ -330,7 +330,7 @@ func (c *Core) overLimit(m *master, what string, limit int) {
 		return
 	}
 	m.limitsWarned = append(m.limitsWarned, what)
-	c.event("+discovery-limit", LevelWarning, m.inst, what+" "+strconv.Itoa(limit))
+	c.event(EventDiscoveryLimit, LevelWarning, m.inst, what+" "+strconv.Itoa(limit))
 }
 
 func (c *Core) removeSentinel(m *master, s *instance) {

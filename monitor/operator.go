@@ -23,7 +23,7 @@ func (c *Core) Monitor(at time.Time, mc MasterConfig) error {
 	mc.KnownReplicas, mc.KnownSentinels = nil, nil
 	m := c.addMaster(mc, at)
 	c.flushConfig()
-	c.event("+monitor", LevelWarning, m.inst, "quorum "+strconv.Itoa(m.quorum))
+	c.event(EventMonitor, LevelWarning, m.inst, "quorum "+strconv.Itoa(m.quorum))
 	return nil
 }
 
@@ -34,7 +34,7 @@ func (c *Core) Remove(at time.Time, name string) error {
 	if m == nil {
 		return errNoSuchMaster
 	}
-	c.event("-monitor", LevelWarning, m.inst, "")
+	c.event(EventMonitorRemoved, LevelWarning, m.inst, "")
 	c.removeAllReplicas(m)
 	c.removeAllSentinels(m)
 	c.releaseLink(m.inst)
@@ -126,7 +126,7 @@ func (c *Core) Set(at time.Time, name string, settings []Setting) error {
 			return errMsg(fmt.Sprintf("Unknown option or number of arguments for SENTINEL SET '%s'", opt))
 		}
 		changes++
-		c.event("+set", LevelWarning, m.inst, opt+" "+shown)
+		c.event(EventSet, LevelWarning, m.inst, opt+" "+shown)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func (c *Core) Reset(at time.Time, pattern string) int {
 			continue
 		}
 		c.resetMaster(m, at, true)
-		c.event("+reset-master", LevelWarning, m.inst, "")
+		c.event(EventResetMaster, LevelWarning, m.inst, "")
 		n++
 	}
 	if n > 0 {

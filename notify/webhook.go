@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -162,20 +161,6 @@ func RedactURL(raw string) string {
 	return r.String()
 }
 
-// EventMaster returns the master an event concerns: the instance's master,
-// or for +switch-master (which has no instance) the first word of its
-// payload. It returns "" when the event names no master.
-func EventMaster(e monitor.Event) string {
-	if m := e.MasterName(); m != "" {
-		return m
-	}
-	if e.Type == "+switch-master" {
-		name, _, _ := strings.Cut(e.Extra, " ")
-		return name
-	}
-	return ""
-}
-
 // Enqueue queues the event for every URL, stamped with the current time.
 // It never blocks: when a URL's queue is full, its oldest waiting event is
 // dropped and counted.
@@ -183,7 +168,7 @@ func (w *Webhook) Enqueue(e monitor.Event) {
 	msg := WebhookMessage{
 		Event:   e.Type,
 		Payload: e.Payload(),
-		Master:  EventMaster(e),
+		Master:  e.MasterName(),
 		Time:    time.Now().UTC().Format(time.RFC3339),
 	}
 	for _, t := range w.targets {

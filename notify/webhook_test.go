@@ -22,7 +22,7 @@ import (
 
 func switchMaster() monitor.Event {
 	return monitor.Event{
-		Type: "+switch-master", Level: monitor.LevelWarning,
+		Type: monitor.EventSwitchMaster, Level: monitor.LevelWarning, Master: "mymaster",
 		Extra: "mymaster 127.0.0.1 6379 127.0.0.1 6380",
 	}
 }
@@ -368,26 +368,6 @@ func FuzzRedactURL(f *testing.F) {
 			t.Fatalf("RedactURL is not idempotent: %q -> %q -> %q", raw, got, again)
 		}
 	})
-}
-
-func TestEventMaster(t *testing.T) {
-	tests := []struct {
-		name  string
-		event monitor.Event
-		want  string
-	}{
-		{"master instance", masterEvent("+sdown"), "mymaster"},
-		{"replica instance", monitor.Event{Instance: &monitor.InstanceRef{Kind: monitor.KindReplica, MasterName: "m2"}}, "m2"},
-		{"switch-master payload", switchMaster(), "mymaster"},
-		{"no master", monitor.Event{Type: "+new-epoch", Extra: "7"}, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := EventMaster(tc.event); got != tc.want {
-				t.Fatalf("EventMaster = %q, want %q", got, tc.want)
-			}
-		})
-	}
 }
 
 func TestMetrics_PreinitialisedAndSafeToCreateTwice(t *testing.T) {

@@ -14,7 +14,11 @@
 //   - fsm.go and store.go: the raft.FSM wrapper and a durable append-only
 //     LogStore/StableStore (see docs/decisions/0001-raft-storage.md).
 //   - node.go: the wiring (transport, stores, bootstrap, NotifyCh) and the
-//     small API the core uses: Leadership, RequestLease, CommitSwitch, State.
+//     small API meant for the owner loop: Leadership, RequestLease,
+//     CommitSwitch, State.
+//
+// Raft mode is not wired yet: nothing outside this package and its tests
+// calls it, and a configuration cannot select it.
 //
 // What it must never do: act on a data node (failover actions belong to the
 // core and datanode), put per-ping opinions in the log (those travel through

@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"strings"
 	"sync"
 	"time"
 
@@ -54,12 +53,12 @@ func newMetrics(r prometheus.Registerer, loop *Loop) *metrics {
 }
 
 var failoverResults = map[string]string{
-	"+try-failover":                 "started",
-	"+failover-end":                 "succeeded",
-	"+failover-end-for-timeout":     "ended_for_timeout",
-	"-failover-abort-not-elected":   "aborted_not_elected",
-	"-failover-abort-no-good-slave": "aborted_no_good_slave",
-	"-failover-abort-slave-timeout": "aborted_slave_timeout",
+	monitor.EventTryFailover:               "started",
+	monitor.EventFailoverEnd:               "succeeded",
+	monitor.EventFailoverEndForTimeout:     "ended_for_timeout",
+	monitor.EventFailoverAbortNotElected:   "aborted_not_elected",
+	monitor.EventFailoverAbortNoGoodSlave:  "aborted_no_good_slave",
+	monitor.EventFailoverAbortSlaveTimeout: "aborted_slave_timeout",
 }
 
 func (m *metrics) event(e monitor.Event) {
@@ -71,15 +70,14 @@ func (m *metrics) event(e monitor.Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch e.Type {
-	case "+try-failover":
+	case monitor.EventTryFailover:
 		m.starts[master] = m.now()
-	case "+switch-master":
-		name, _, _ := strings.Cut(e.Extra, " ")
-		if t, ok := m.starts[name]; ok {
-			m.failoverTime.WithLabelValues(name).Observe(m.now().Sub(t).Seconds())
-			delete(m.starts, name)
+	case monitor.EventSwitchMaster:
+		if t, ok := m.starts[master]; ok {
+			m.failoverTime.WithLabelValues(master).Observe(m.now().Sub(t).Seconds())
+			delete(m.starts, master)
 		}
-	case "-failover-abort-not-elected", "-failover-abort-no-good-slave", "-failover-abort-slave-timeout":
+	case monitor.EventFailoverAbortNotElected, monitor.EventFailoverAbortNoGoodSlave, monitor.EventFailoverAbortSlaveTimeout:
 		delete(m.starts, master)
 	}
 }
