@@ -153,12 +153,18 @@ func New(o Options) (*Supervisor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
+	// undo releases, in reverse order, what was built so far when a later
+	// part fails; nothing will Run it.
+	var undo []func()
 	built := false
 	defer func() {
 		if !built {
-			_ = s.server.Close() // nothing will Run it
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
 		}
 	}()
+	undo = append(undo, func() { _ = s.server.Close() })
 	port := cfg.Sentinel.Port
 	if tcp, ok := s.server.Addr().(*net.TCPAddr); ok {
 		port = tcp.Port
@@ -229,33 +235,58 @@ func New(o Options) (*Supervisor, error) {
 	return s, nil
 }
 
+// shutdownTimeout bounds each stage of Run's shutdown: a part that has not
+// stopped by then is reported and left behind, so the process can exit.
+const shutdownTimeout = 10 * time.Second
+
 // Run runs every part until ctx ends or SHUTDOWN; it returns after all of
 // them have stopped. State is flushed once at start (so a generated run id
 // is on disk before anyone sees it) and once at the end.
+//
+// Shutdown is ordered, in stages, each bounded by shutdownTimeout: first
+// the client server (no command arrives after the core stopped), then the
+// owner loop (its last state flush), then everything the loop drives
+// (links, notifications, metrics).
 func (s *Supervisor) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.runCtx = ctx
 
-	var wg sync.WaitGroup
 	errs := make(chan error, 8)
-	start := func(name string, f func(context.Context) error) {
-		wg.Go(func() {
-			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	// stage is one step of the shutdown: its parts share a context that is
+	// cancelled only when the stage's turn comes (or a part fails).
+	type stage struct {
+		ctx    context.Context
+		cancel context.CancelFunc
+		wg     sync.WaitGroup
+		names  []string
+	}
+	stages := make([]*stage, 3)
+	for i := range stages {
+		st := &stage{}
+		st.ctx, st.cancel = context.WithCancel(context.WithoutCancel(ctx))
+		defer st.cancel()
+		stages[i] = st
+	}
+	start := func(st *stage, name string, f func(context.Context) error) {
+		st.names = append(st.names, name)
+		st.wg.Go(func() {
+			if err := f(st.ctx); err != nil && !errors.Is(err, context.Canceled) {
 				errs <- fmt.Errorf("%s: %w", name, err)
 				cancel()
 			}
 		})
 	}
-	start("core loop", s.loop.Run)
-	start("datanode", s.pool.Run)
-	start("server", s.server.Run)
-	start("notify", s.scripts.Run)
+	server, loop, rest := stages[0], stages[1], stages[2]
+	start(loop, "core loop", s.loop.Run)
+	start(rest, "datanode", s.pool.Run)
+	start(server, "server", s.server.Run)
+	start(rest, "notify", s.scripts.Run)
 	if s.webhook != nil {
-		start("webhooks", s.webhook.Run)
+		start(rest, "webhooks", s.webhook.Run)
 	}
 	if addr := s.cfg.Sentinel.MetricsAddr; addr != "" {
-		start("metrics", func(ctx context.Context) error { return serveHTTP(ctx, s.log, addr, s.reg, s.loop) })
+		start(rest, "metrics", func(ctx context.Context) error { return serveHTTP(ctx, s.log, addr, s.reg, s.loop) })
 	}
 	s.log.Info("sentinel started", "myid", s.loop.Snapshot().MyID, "addr", s.server.Addr().String(), "masters", len(s.cfg.Masters))
 	select {
@@ -264,13 +295,28 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Warn("user requested shutdown")
 		cancel()
 	}
-	wg.Wait()
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
+	var stuck []error
+	for _, st := range stages {
+		st.cancel()
+		done := make(chan struct{})
+		go func() { st.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(shutdownTimeout):
+			stuck = append(stuck, fmt.Errorf("supervisor: %v did not stop within %v", st.names, shutdownTimeout))
+			s.log.Error("part did not stop in time", "parts", st.names, "timeout", shutdownTimeout)
+		}
 	}
-	return errors.Join(all...)
+	// A stuck part may still report later, so errs is drained, not closed.
+	all := stuck
+	for {
+		select {
+		case err := <-errs:
+			all = append(all, err)
+		default:
+			return errors.Join(all...)
+		}
+	}
 }
 
 // Addr is the address the RESP server listens on.
