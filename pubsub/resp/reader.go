@@ -1,12 +1,12 @@
 package resp
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 )
 
 // Limits bound what a Reader accepts from one peer. A zero field takes the
@@ -104,25 +104,50 @@ const (
 
 // arenaKeep is the arena capacity kept between commands; a larger arena
 // (after one big argument) is dropped so idle connections stay small.
-const arenaKeep = 64 << 10
+const arenaKeep = 4 << 10
+
+// Input buffering. An idle connection's goroutine waits in Read on the
+// small buffer inside the Reader, so it holds no more than that. A read
+// that fills the small buffer (a pipelined batch) or a line that does not
+// fit in it moves the Reader to a pooled buffer of bigReadBuf bytes, which
+// grows for lines up to MaxInlineLen and goes back to the pool as soon as
+// everything read is parsed (the next read would wait for the peer).
+const (
+	smallReadBuf = 256
+	bigReadBuf   = 16 << 10
+)
+
+var readBufPool = sync.Pool{New: func() any {
+	b := make([]byte, bigReadBuf)
+	return &b
+}}
 
 // Reader reads client commands from a stream. It is not safe for
 // concurrent use.
 type Reader struct {
-	br            *bufio.Reader
+	src           io.Reader
 	lim           Limits
 	authenticated bool
+
+	buf     []byte  // small[:] or a larger buffer; buf[r:w] is unparsed input
+	r, w    int     //
+	pb      *[]byte // pool holder of buf when buf is the pooled buffer
+	wantBig bool    // the last read filled the small buffer: more is coming
+	rerr    error   // read error to report once the buffered bytes are used
 
 	arena []byte   // argument bytes of the current command
 	ends  []int    // end offset of each argument in arena
 	args  [][]byte // slices of arena, returned to the caller
-	long  []byte   // scratch for lines longer than the bufio buffer
+
+	small [smallReadBuf]byte
 }
 
 // NewReader returns a Reader over r. It starts authenticated (no
 // unauthenticated limits) until SetAuthenticated(false) is called.
 func NewReader(r io.Reader, lim Limits) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 16<<10), lim: lim.withDefaults(), authenticated: true}
+	rd := &Reader{src: r, lim: lim.withDefaults(), authenticated: true}
+	rd.buf = rd.small[:]
+	return rd
 }
 
 // SetAuthenticated switches between the unauthenticated limits (false) and
@@ -132,7 +157,104 @@ func (r *Reader) SetAuthenticated(ok bool) { r.authenticated = ok }
 // Buffered reports how many bytes are already read from the stream but not
 // yet parsed: when it is 0 after a command, the pipelined batch is over and
 // the replies should be flushed.
-func (r *Reader) Buffered() int { return r.br.Buffered() }
+func (r *Reader) Buffered() int { return r.w - r.r }
+
+// BufferSize reports the capacity of the input buffer in use (for tests
+// and for CLIENT LIST's qbuf fields): the small one while idle.
+func (r *Reader) BufferSize() int { return len(r.buf) }
+
+// shrink returns to the small buffer when nothing is left to parse, so a
+// Reader that waits for its peer holds no pooled buffer.
+func (r *Reader) shrink() {
+	if r.r != r.w {
+		return
+	}
+	r.r, r.w = 0, 0
+	if r.pb == nil && len(r.buf) == smallReadBuf {
+		return
+	}
+	if r.pb != nil {
+		readBufPool.Put(r.pb)
+		r.pb = nil
+	}
+	r.buf = r.small[:]
+	r.wantBig = false
+}
+
+// onSmall reports whether the Reader uses its own small buffer.
+func (r *Reader) onSmall() bool { return len(r.buf) == smallReadBuf && r.pb == nil }
+
+// room makes space for need unparsed bytes in total (need > Buffered()):
+// it compacts the buffer, or moves to the pooled buffer (after a read that
+// filled the small one, or when need does not fit), or to a larger one
+// for a line longer than the pooled buffer.
+func (r *Reader) room(need int) {
+	small := r.onSmall()
+	if need <= len(r.buf) && !(small && r.wantBig) {
+		if r.w+(need-(r.w-r.r)) > len(r.buf) {
+			r.w = copy(r.buf, r.buf[r.r:r.w])
+			r.r = 0
+		}
+		return
+	}
+	var nb []byte
+	var pb *[]byte
+	if need <= bigReadBuf {
+		pb = readBufPool.Get().(*[]byte)
+		nb = *pb
+	} else {
+		nb = make([]byte, max(need, 2*len(r.buf)))
+	}
+	r.w = copy(nb, r.buf[r.r:r.w])
+	r.r = 0
+	if r.pb != nil {
+		readBufPool.Put(r.pb)
+	}
+	r.buf, r.pb = nb, pb
+	r.wantBig = false
+}
+
+// fill reads once from the stream into the free part of the buffer,
+// after making room for need unparsed bytes in total (at least one more
+// than are buffered). It returns an error only when no byte came.
+func (r *Reader) fill(need int) error {
+	if r.rerr != nil {
+		return r.rerr
+	}
+	r.room(max(need, r.w-r.r+1))
+	small := r.onSmall()
+	free := len(r.buf) - r.w
+	n, err := r.read(r.buf[r.w:])
+	r.w += n
+	if small && n == free {
+		r.wantBig = true
+	}
+	if err != nil {
+		r.rerr = err
+		if n == 0 {
+			return err
+		}
+	}
+	return nil
+}
+
+// read is one Read from the stream that returns at least one byte or an
+// error: a reader that keeps returning 0, nil would make us spin, so it
+// gets a bounded number of tries, as bufio gives it.
+func (r *Reader) read(p []byte) (int, error) {
+	for range 100 {
+		n, err := r.src.Read(p)
+		if n < 0 || n > len(p) {
+			return 0, errNegativeRead
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.ErrNoProgress
+}
+
+var errNegativeRead = errors.New("resp: reader returned an invalid count")
 
 // ReadCommand returns the next non-empty command. The returned slices are
 // valid only until the next call. Errors are io.EOF (clean close between
@@ -143,13 +265,16 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		r.arena = nil
 	}
 	for {
-		first, err := r.br.Peek(1)
-		if err != nil {
-			return nil, err
+		r.shrink()
+		if r.r == r.w {
+			if err := r.fill(1); err != nil {
+				return nil, err
+			}
 		}
 		r.arena = r.arena[:0]
 		r.ends = r.ends[:0]
-		if first[0] == '*' {
+		var err error
+		if r.buf[r.r] == '*' {
 			err = r.readMultibulk()
 		} else {
 			err = r.readInline()
@@ -166,50 +291,85 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			r.args = append(r.args, r.arena[start:end:end])
 			start = end
 		}
+		r.shrink() // the arguments live in arena, not in buf
 		return r.args, nil
 	}
 }
 
-// readLine returns the next line including its '\n'. A line longer than
-// max is a protocol error with the given reason, reported as soon as more
-// than max bytes without a newline have arrived (as Redis checks its query
-// buffer after every read), not when the peer finally sends a newline.
+// readLine returns the next line including its '\n'; the slice is valid
+// until the next read. A line longer than max is a protocol error with the
+// given reason, reported as soon as more than max bytes without a newline
+// have arrived (as Redis checks its query buffer after every read), not
+// when the peer finally sends a newline.
 func (r *Reader) readLine(max int, tooLong string) ([]byte, error) {
-	r.long = r.long[:0]
+	scanned := 0
 	for {
-		n := r.br.Buffered()
-		if n == 0 {
-			// One read from the stream, whatever it brings.
-			if _, err := r.br.Peek(1); err != nil {
-				return nil, eofInside(r.long, err)
-			}
-			n = r.br.Buffered()
-		}
-		buf, _ := r.br.Peek(n)
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			if len(r.long)+i > max {
+		if i := bytes.IndexByte(r.buf[r.r+scanned:r.w], '\n'); i >= 0 {
+			end := r.r + scanned + i
+			if end-r.r > max {
 				return nil, protoErr(tooLong)
 			}
-			if len(r.long) == 0 {
-				line, err := r.br.ReadSlice('\n')
-				return line, err
-			}
-			r.long = append(r.long, buf[:i+1]...)
-			_, _ = r.br.Discard(i + 1)
-			return r.long, nil
+			line := r.buf[r.r : end+1]
+			r.r = end + 1
+			return line, nil
 		}
-		if len(r.long)+n > max {
+		scanned = r.w - r.r
+		if scanned > max {
 			return nil, protoErr(tooLong)
 		}
-		r.long = append(r.long, buf...)
-		_, _ = r.br.Discard(n)
+		if err := r.fill(scanned + 1); err != nil {
+			return nil, eofInside(scanned, err)
+		}
 	}
+}
+
+// readFull fills dst from the buffered input and then the stream. Large
+// payloads are read straight into dst rather than through the buffer.
+func (r *Reader) readFull(dst []byte) error {
+	n := copy(dst, r.buf[r.r:r.w])
+	r.r += n
+	dst = dst[n:]
+	for len(dst) > 0 {
+		if r.rerr != nil {
+			return r.rerr
+		}
+		if len(dst) >= bigReadBuf {
+			m, err := r.read(dst)
+			dst = dst[m:]
+			if err != nil {
+				r.rerr = err
+			}
+			continue
+		}
+		if err := r.fill(len(dst)); err != nil {
+			return err
+		}
+		n := copy(dst, r.buf[r.r:r.w])
+		r.r += n
+		dst = dst[n:]
+	}
+	return nil
+}
+
+// readCRLF consumes the two bytes that end a bulk payload.
+func (r *Reader) readCRLF() error {
+	for r.w-r.r < 2 {
+		if err := r.fill(2); err != nil {
+			return err
+		}
+	}
+	ok := r.buf[r.r] == '\r' && r.buf[r.r+1] == '\n'
+	r.r += 2
+	if !ok {
+		return protoErr(reasonBulkTerminator)
+	}
+	return nil
 }
 
 // eofInside turns an EOF after some bytes of a command into
 // io.ErrUnexpectedEOF, so callers can tell a clean close from a torn one.
-func eofInside(partial []byte, err error) error {
-	if errors.Is(err, io.EOF) && len(partial) > 0 {
+func eofInside(partial int, err error) error {
+	if errors.Is(err, io.EOF) && partial > 0 {
 		return io.ErrUnexpectedEOF
 	}
 	return err
@@ -237,7 +397,7 @@ func (r *Reader) readMultibulk() error {
 	for range n {
 		line, err := r.readLine(r.lim.MaxInlineLen, reasonBigBulkCount)
 		if err != nil {
-			return eofInside([]byte{'*'}, err)
+			return eofInside(1, err)
 		}
 		if line[0] != '$' {
 			return protoErr(fmt.Sprintf("expected '$', got '%c'", line[0]))
@@ -251,16 +411,11 @@ func (r *Reader) readMultibulk() error {
 		}
 		start := len(r.arena)
 		r.arena = slices.Grow(r.arena, int(size))[:start+int(size)]
-		if _, err := io.ReadFull(r.br, r.arena[start:]); err != nil {
-			return eofInside([]byte{'*'}, err)
+		if err := r.readFull(r.arena[start:]); err != nil {
+			return eofInside(1, err)
 		}
-		cr, err1 := r.br.ReadByte()
-		lf, err2 := r.br.ReadByte()
-		if err := errors.Join(err1, err2); err != nil {
-			return eofInside([]byte{'*'}, err)
-		}
-		if cr != '\r' || lf != '\n' {
-			return protoErr(reasonBulkTerminator)
+		if err := r.readCRLF(); err != nil {
+			return eofInside(1, err)
 		}
 		r.ends = append(r.ends, len(r.arena))
 	}

@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -101,17 +100,14 @@ func (w *Writer) WriteValue(v Value) {
 // ValueReader reads replies (any RESP2/RESP3 type) from a stream. Tests
 // use it as a minimal client; it is fuzzed like the command reader.
 type ValueReader struct {
-	br  *bufio.Reader
 	lim Limits
-	rd  Reader // reuses readLine and its long-line scratch
+	rd  *Reader // reuses the command reader's buffering and readLine
 }
 
 // NewValueReader returns a ValueReader over r.
 func NewValueReader(r io.Reader, lim Limits) *ValueReader {
-	vr := &ValueReader{br: bufio.NewReaderSize(r, 16<<10), lim: lim.withDefaults()}
-	vr.rd.br = vr.br
-	vr.rd.lim = vr.lim
-	return vr
+	rd := NewReader(r, lim)
+	return &ValueReader{lim: rd.lim, rd: rd}
 }
 
 // ReadValue reads one complete reply.
@@ -124,7 +120,7 @@ func (vr *ValueReader) read(depth int) (Value, error) {
 	line, err := vr.rd.readLine(vr.lim.MaxInlineLen, "too big header line")
 	if err != nil {
 		if depth > 0 {
-			return Value{}, eofInside([]byte{'*'}, err)
+			return Value{}, eofInside(1, err)
 		}
 		return Value{}, err
 	}
@@ -180,8 +176,8 @@ func (vr *ValueReader) read(depth int) (Value, error) {
 			return Value{Kind: KindNull}, nil
 		}
 		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(vr.br, buf); err != nil {
-			return Value{}, eofInside([]byte{'$'}, err)
+		if err := vr.rd.readFull(buf); err != nil {
+			return Value{}, eofInside(1, err)
 		}
 		if buf[n] != '\r' || buf[n+1] != '\n' {
 			return Value{}, protoErr(reasonBulkTerminator)

@@ -1,11 +1,11 @@
 package resp
 
 import (
-	"bufio"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Protocol versions a client can choose with HELLO.
@@ -14,18 +14,38 @@ const (
 	RESP3 = 3
 )
 
-// Writer renders replies for one protocol version. Writes are buffered;
-// errors are sticky and reported by Flush. It is not safe for concurrent
-// use.
+// Writer renders replies for one protocol version into a buffer that only
+// Flush writes out: no other method does I/O, so no reply, however large,
+// ever reaches the stream outside Flush (where the caller sets its write
+// deadline first). The buffer is taken from a pool on the first write and
+// given back by a Flush that emptied it, so an idle connection holds none.
+// The first write error is sticky: Flush returns it from then on, even with
+// nothing buffered, and later replies are discarded. It is not safe for
+// concurrent use.
 type Writer struct {
-	bw    *bufio.Writer
+	w     io.Writer
+	buf   []byte  // nil while idle
+	pb    *[]byte // the pool's holder of buf, so Put does not allocate
+	err   error
 	proto int
-	num   []byte
 }
+
+// Buffers from the pool start at initialWriteBuf bytes and grow by append;
+// one that grew past maxPooledWriteBuf (a huge reply, a large pub/sub
+// event) is left to the garbage collector instead of being kept.
+const (
+	initialWriteBuf   = 4 << 10
+	maxPooledWriteBuf = 64 << 10
+)
+
+var writeBufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, initialWriteBuf)
+	return &b
+}}
 
 // NewWriter returns a RESP2 Writer over w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{bw: bufio.NewWriterSize(w, 16<<10), proto: RESP2, num: make([]byte, 0, 24)}
+	return &Writer{w: w, proto: RESP2}
 }
 
 // SetProtocol selects RESP2 or RESP3 for the following replies.
@@ -40,27 +60,81 @@ func (w *Writer) SetProtocol(p int) {
 // Protocol returns the protocol version in use.
 func (w *Writer) Protocol() int { return w.proto }
 
-// Flush writes the buffered replies.
-func (w *Writer) Flush() error { return w.bw.Flush() }
+// grab makes sure buf comes from the pool before anything is appended
+// (append to a nil slice would allocate a fresh one every time).
+func (w *Writer) grab() {
+	if w.buf == nil {
+		w.pb = writeBufPool.Get().(*[]byte)
+		w.buf = (*w.pb)[:0]
+	}
+}
+
+// release gives the buffer back to the pool (or to the collector when it
+// grew too large).
+func (w *Writer) release() {
+	if w.pb == nil {
+		return
+	}
+	if cap(w.buf) <= maxPooledWriteBuf {
+		*w.pb = w.buf[:0]
+		writeBufPool.Put(w.pb)
+	}
+	w.buf, w.pb = nil, nil
+}
+
+// Flush writes the buffered replies in one Write and returns the buffer
+// to the pool. After a failed write it returns that error every time.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		w.release()
+		return w.err
+	}
+	if len(w.buf) == 0 {
+		w.release()
+		return nil
+	}
+	n, err := w.w.Write(w.buf)
+	if err == nil && n < len(w.buf) {
+		err = io.ErrShortWrite
+	}
+	w.release()
+	if err != nil {
+		w.err = err
+	}
+	return err
+}
+
+// Err returns the sticky write error, nil while none happened.
+func (w *Writer) Err() error { return w.err }
 
 // Buffered returns the number of bytes waiting for Flush.
-func (w *Writer) Buffered() int { return w.bw.Buffered() }
+func (w *Writer) Buffered() int { return len(w.buf) }
 
 // Raw appends pre-rendered bytes (a message rendered once for many
 // subscribers).
-func (w *Writer) Raw(b []byte) { _, _ = w.bw.Write(b) }
+func (w *Writer) Raw(b []byte) {
+	w.grab()
+	w.buf = append(w.buf, b...)
+}
 
 func (w *Writer) header(prefix byte, n int64) {
-	_ = w.bw.WriteByte(prefix)
-	w.num = strconv.AppendInt(w.num[:0], n, 10)
-	_, _ = w.bw.Write(w.num)
-	_, _ = w.bw.WriteString("\r\n")
+	w.grab()
+	w.buf = append(w.buf, prefix)
+	w.buf = strconv.AppendInt(w.buf, n, 10)
+	w.buf = append(w.buf, '\r', '\n')
+}
+
+// str appends s (for fixed tokens and payloads).
+func (w *Writer) str(s string) {
+	w.grab()
+	w.buf = append(w.buf, s...)
 }
 
 // line writes prefix, s with CR and LF replaced by spaces (a status or error
 // line cannot contain them; Redis does the same in addReplyErrorLength), CRLF.
 func (w *Writer) line(prefix byte, s string) {
-	_ = w.bw.WriteByte(prefix)
+	w.grab()
+	w.buf = append(w.buf, prefix)
 	if strings.ContainsAny(s, "\r\n") {
 		s = strings.Map(func(r rune) rune {
 			if r == '\r' || r == '\n' {
@@ -69,8 +143,8 @@ func (w *Writer) line(prefix byte, s string) {
 			return r
 		}, s)
 	}
-	_, _ = w.bw.WriteString(s)
-	_, _ = w.bw.WriteString("\r\n")
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '\r', '\n')
 }
 
 // SimpleString writes +s.
@@ -85,34 +159,34 @@ func (w *Writer) Integer(n int64) { w.header(':', n) }
 // Bulk writes a bulk string.
 func (w *Writer) Bulk(b []byte) {
 	w.header('$', int64(len(b)))
-	_, _ = w.bw.Write(b)
-	_, _ = w.bw.WriteString("\r\n")
+	w.buf = append(w.buf, b...)
+	w.buf = append(w.buf, '\r', '\n')
 }
 
 // BulkString writes a bulk string.
 func (w *Writer) BulkString(s string) {
 	w.header('$', int64(len(s)))
-	_, _ = w.bw.WriteString(s)
-	_, _ = w.bw.WriteString("\r\n")
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '\r', '\n')
 }
 
 // Null writes a null bulk string: $-1 in RESP2, _ in RESP3.
 func (w *Writer) Null() {
 	if w.proto == RESP3 {
-		_, _ = w.bw.WriteString("_\r\n")
+		w.str("_\r\n")
 		return
 	}
-	_, _ = w.bw.WriteString("$-1\r\n")
+	w.str("$-1\r\n")
 }
 
 // NullArray writes a null array: *-1 in RESP2, _ in RESP3 (what
 // SENTINEL GET-MASTER-ADDR-BY-NAME answers for an unknown name).
 func (w *Writer) NullArray() {
 	if w.proto == RESP3 {
-		_, _ = w.bw.WriteString("_\r\n")
+		w.str("_\r\n")
 		return
 	}
-	_, _ = w.bw.WriteString("*-1\r\n")
+	w.str("*-1\r\n")
 }
 
 // ArrayLen starts an array of n elements.
@@ -157,10 +231,10 @@ func (w *Writer) Verbatim(format, s string) {
 		format = "txt"
 	}
 	w.header('=', int64(len(s)+4))
-	_, _ = w.bw.WriteString(format)
-	_ = w.bw.WriteByte(':')
-	_, _ = w.bw.WriteString(s)
-	_, _ = w.bw.WriteString("\r\n")
+	w.buf = append(w.buf, format...)
+	w.buf = append(w.buf, ':')
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '\r', '\n')
 }
 
 // Double writes a RESP3 double; RESP2 gets its text as a bulk string.
@@ -198,8 +272,8 @@ func (w *Writer) Bool(b bool) {
 		return
 	}
 	if b {
-		_, _ = w.bw.WriteString("#t\r\n")
+		w.str("#t\r\n")
 	} else {
-		_, _ = w.bw.WriteString("#f\r\n")
+		w.str("#f\r\n")
 	}
 }
