@@ -1,34 +1,151 @@
 package pubsub
 
 import (
-	"github.com/sentinelgo/sentinel/monitor"
-
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
 
-// subscriber is one connection's inbox. The bus only ever does a
-// non-blocking send on queue; the connection's delivery goroutine drains
-// it. When the queue is full the subscriber is too slow: it is marked,
-// counted and disconnected, and receives nothing more.
+// OutputLimit is Redis's client-output-buffer-limit for the pubsub class:
+// a subscriber whose pending output exceeds Hard bytes, or stays above Soft
+// bytes for SoftFor, is disconnected. A zero field disables that bound.
+type OutputLimit struct {
+	Hard    int
+	Soft    int
+	SoftFor time.Duration
+}
+
+// DefaultOutputLimit is Redis's default for pub/sub clients:
+// client-output-buffer-limit pubsub 32mb 8mb 60.
+func DefaultOutputLimit() OutputLimit {
+	return OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftFor: 60 * time.Second}
+}
+
+// subscriber is one connection's inbox. The bus appends frames (shared,
+// pre-rendered, never copied here) and wakes the connection's delivery
+// goroutine; the publisher never waits for I/O. Every byte is accounted
+// from the moment it is queued until the write that carries it returned,
+// so an event larger than any buffer still counts against the limit. A
+// subscriber over its limit is marked slow, counted and disconnected, and
+// receives nothing more.
 type subscriber struct {
-	queue  chan []byte
-	proto  atomic.Int32 // resp.RESP2 or resp.RESP3, switched by HELLO
-	slow   atomic.Bool
-	onSlow func() // closes the connection; called once
+	proto  atomic.Int32      // resp.RESP2 or resp.RESP3, switched by HELLO
+	wake   chan struct{}     // capacity 1: "pending is not empty"
+	onSlow func(pending int) // counts, logs and closes the connection; called once
+	limit  OutputLimit
+
+	mu       sync.Mutex
+	pending  [][]byte  // frames not yet handed to the writer
+	bytes    int       // queued plus in-flight bytes (omem)
+	overSoft time.Time // when bytes first went over limit.Soft; zero when under
+	slow     bool
+}
+
+func newSubscriber(limit OutputLimit, onSlow func(pending int)) *subscriber {
+	return &subscriber{wake: make(chan struct{}, 1), onSlow: onSlow, limit: limit}
+}
+
+// push queues frame unless that takes the subscriber over its limit, in
+// which case it is marked slow (its queue dropped) and onSlow runs once.
+// It reports whether the frame was queued.
+func (s *subscriber) push(frame []byte, now func() time.Time) (queued, turnedSlow bool) {
+	s.mu.Lock()
+	if s.slow {
+		s.mu.Unlock()
+		return false, false
+	}
+	total := s.bytes + len(frame)
+	over := s.limit.Hard > 0 && total > s.limit.Hard
+	if !over && s.limit.Soft > 0 && total > s.limit.Soft {
+		t := now()
+		if s.overSoft.IsZero() {
+			s.overSoft = t
+		} else if t.Sub(s.overSoft) >= s.limit.SoftFor {
+			over = true
+		}
+	} else if !over {
+		s.overSoft = time.Time{}
+	}
+	if over {
+		s.slow = true
+		s.pending = nil
+		s.mu.Unlock()
+		s.onSlow(total)
+		return false, true
+	}
+	s.pending = append(s.pending, frame)
+	s.bytes = total
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // already woken
+	}
+	return true, false
+}
+
+// markSlow marks the subscriber slow (its queue dropped) and reports
+// whether it was not already, so a subscriber is counted once.
+func (s *subscriber) markSlow() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.slow
+	s.slow, s.pending = true, nil
+	return !was
+}
+
+// take moves frames to dst (reused by the caller) until about max bytes
+// are taken, at least one frame. The bytes stay accounted until done.
+func (s *subscriber) take(dst [][]byte, max int) ([][]byte, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, i := 0, 0
+	for i < len(s.pending) && (i == 0 || n+len(s.pending[i]) <= max) {
+		dst = append(dst, s.pending[i])
+		n += len(s.pending[i])
+		i++
+	}
+	clear(s.pending[:i])
+	switch {
+	case i < len(s.pending):
+		s.pending = s.pending[i:]
+	case cap(s.pending) > 64:
+		s.pending = nil // do not keep the backing array of a burst
+	default:
+		s.pending = s.pending[:0]
+	}
+	return dst, n
+}
+
+// done releases the accounting of n bytes once they were written.
+func (s *subscriber) done(n int) {
+	s.mu.Lock()
+	s.bytes -= n
+	if s.limit.Soft > 0 && s.bytes <= s.limit.Soft {
+		s.overSoft = time.Time{}
+	}
+	s.mu.Unlock()
+}
+
+// pendingBytes is the output waiting for this subscriber (CLIENT LIST omem).
+func (s *subscriber) pendingBytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
 }
 
 // bus maps channels and patterns to subscribers. A leaf type with a mutex
 // and no goroutines (style §4.4): Publish holds the read lock only while
-// doing non-blocking sends.
+// appending to subscriber queues, never during I/O.
 type bus struct {
 	mu       sync.RWMutex
 	channels map[string]map[*subscriber]struct{}
 	patterns map[string]map[*subscriber]struct{}
 	metrics  *metrics
+	now      func() time.Time // read only for a subscriber over its soft limit
 }
 
 func newBus(m *metrics) *bus {
@@ -36,6 +153,7 @@ func newBus(m *metrics) *bus {
 		channels: make(map[string]map[*subscriber]struct{}),
 		patterns: make(map[string]map[*subscriber]struct{}),
 		metrics:  m,
+		now:      time.Now,
 	}
 }
 
@@ -123,20 +241,14 @@ func (b *bus) publish(channel, message string) int {
 }
 
 func (b *bus) deliver(s *subscriber, frame []byte) bool {
-	if s.slow.Load() {
-		return false
-	}
-	select {
-	case s.queue <- frame:
+	queued, turnedSlow := s.push(frame, b.now)
+	if queued {
 		b.metrics.deliveredMessages.Inc()
-		return true
-	default:
-		if s.slow.CompareAndSwap(false, true) {
-			b.metrics.slowSubscribers.Inc()
-			s.onSlow()
-		}
-		return false
 	}
+	if turnedSlow {
+		b.metrics.slowSubscribers.Inc()
+	}
+	return queued
 }
 
 // appendMessage renders a message / pmessage frame: an array in RESP2, a

@@ -81,7 +81,7 @@ func replay(t *testing.T, ts *testServer, c *rawConn, steps []struct {
 }
 
 func TestSlowSubscriberIsDisconnected(t *testing.T) {
-	ts := startServer(t, func(o *Options) { o.SubscriberBuffer = 4 })
+	ts := startServer(t, func(o *Options) { o.OutputLimit = OutputLimit{Hard: 256 << 10} })
 	slow := dialRaw(t, ts.addr)
 	slow.do("SUBSCRIBE", "+sdown")
 	fast := dialRaw(t, ts.addr)
@@ -90,8 +90,8 @@ func TestSlowSubscriberIsDisconnected(t *testing.T) {
 	if n := ts.Publish("nobody-listens", "x"); n != 0 {
 		t.Fatalf("Publish without subscribers = %d", n)
 	}
-	// 64 MB to a client that never reads: more than the queue plus every
-	// socket buffer on the way, so the queue must overflow. Publish must
+	// 64 MB to a client that never reads: more than the limit plus every
+	// socket buffer on the way, so the limit must be reached. Publish must
 	// return each time regardless.
 	big := strings.Repeat("x", 64<<10)
 	for range 1024 {
@@ -124,17 +124,17 @@ func BenchmarkPublishFanOut(b *testing.B) {
 	bs := newBus(newMetrics(nil))
 	subs := make([]*subscriber, 100)
 	for i := range subs {
-		subs[i] = &subscriber{queue: make(chan []byte, 1), onSlow: func() {}}
+		subs[i] = newSubscriber(DefaultOutputLimit(), func(int) { b.Fatal("subscriber turned slow") })
 		bs.add(i%2 == 1, []string{"+switch-master", "+*"}[i%2], subs[i])
 	}
+	var frames [][]byte
 	b.ReportAllocs()
 	for b.Loop() {
 		bs.publish("+switch-master", "mymaster 10.0.0.1 6379 10.0.0.2 6379")
 		for _, s := range subs {
-			select {
-			case <-s.queue:
-			default:
-			}
+			var n int
+			frames, n = s.take(frames[:0], deliverChunk)
+			s.done(n)
 		}
 	}
 }

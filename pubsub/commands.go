@@ -367,11 +367,11 @@ func cmdPublish(ctx context.Context, c *client, args [][]byte) {
 
 func cmdSubscribe(ctx context.Context, c *client, args [][]byte) {
 	pattern := strings.EqualFold(string(args[0]), "psubscribe")
+	sub := c.subscriberFor(ctx) // creates the subscription sets
 	kind, set, counter := kindSubscribe, c.channels, &c.nChannels
 	if pattern {
 		kind, set, counter = kindPSubscribe, c.patterns, &c.nPatterns
 	}
-	sub := c.subscriberFor(ctx)
 	for _, a := range args[1:] {
 		name := string(a)
 		if _, ok := set[name]; !ok {

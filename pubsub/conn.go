@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -40,34 +41,34 @@ type client struct {
 	proto    int
 
 	authenticated bool
-	quitAfter     bool // close once the current reply is flushed
-	channels      map[string]struct{}
+	quitAfter     bool                // close once the current reply is flushed
+	channels      map[string]struct{} // nil until the first (P)SUBSCRIBE
 	patterns      map[string]struct{}
 	sub           *subscriber
 	nChannels     atomic.Int32 // len(channels), readable by CLIENT LIST
 	nPatterns     atomic.Int32 // len(patterns)
 
-	closeOnce sync.Once
-	delivery  sync.WaitGroup
+	closeOnce    sync.Once
+	delivery     sync.WaitGroup
+	stopDelivery context.CancelFunc // nil until the first (P)SUBSCRIBE
+	counted      countingConn       // conn, counting bytes for INFO
 }
 
 func newClient(s *Server, nc net.Conn) *client {
-	cc := &countingConn{Conn: nc, stats: &s.stats}
 	now := time.Now()
 	c := &client{
 		srv:           s,
 		id:            s.nextClientID.Add(1),
 		conn:          nc,
-		rd:            resp.NewReader(cc, s.opts.Limits),
-		wr:            resp.NewWriter(cc),
+		counted:       countingConn{Conn: nc, stats: &s.stats},
 		created:       now,
 		lastSeen:      now,
 		user:          "default",
 		proto:         resp.RESP2,
 		authenticated: !s.authRequired(),
-		channels:      make(map[string]struct{}),
-		patterns:      make(map[string]struct{}),
 	}
+	c.rd = resp.NewReader(&c.counted, s.opts.Limits)
+	c.wr = resp.NewWriter(&c.counted)
 	c.rd.SetAuthenticated(c.authenticated)
 	return c
 }
@@ -79,55 +80,81 @@ func (c *client) close() {
 }
 
 // serve runs the read–dispatch–flush loop until the peer leaves, a
-// protocol error, QUIT, or ctx is cancelled. It waits for the delivery
-// goroutine it may have started.
+// protocol error, QUIT, or the connection is closed (Run closes every
+// connection when its context ends). It waits for the delivery goroutine
+// it may have started.
+//
+// An idle connection costs what its goroutine holds while blocked in
+// Read, so this loop keeps that path shallow: the reply work is in handle
+// and the error work in readFailed, whose frames exist only while they
+// run, and the goroutine's stack stays at its 2 KB minimum while idle.
 func (c *client) serve(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(ctx, c.close)
-	defer func() {
-		stop()
-		// Leave the bus first: once remove returns no Publish can queue to
-		// us, so a closing client is never miscounted as a slow one.
-		c.unsubscribeAll()
-		cancel()
-		c.close()
-		c.delivery.Wait()
-		c.srv.unregister(c)
-	}()
+	defer c.finish()
 	for {
 		args, err := c.rd.ReadCommand()
 		if err != nil {
-			var pe *resp.ProtocolError
-			if errors.As(err, &pe) {
-				c.srv.metrics.protocolErrors.Inc()
-				c.srv.log.Debug("protocol error, closing connection", "client_id", c.id, "err", err)
-				c.wmu.Lock()
-				c.wr.Error(pe.RESPError())
-				_ = c.flush()
-				c.wmu.Unlock()
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
-				c.srv.log.Debug("client read failed", "client_id", c.id, "err", err)
-			}
+			c.readFailed(ctx, err)
 			return
 		}
-		c.wmu.Lock()
-		c.srv.dispatch(ctx, c, args)
-		var ferr error
-		if c.rd.Buffered() == 0 || c.wr.Buffered() > maxReplyBuffer || c.quitAfter {
-			ferr = c.flush()
-		}
-		c.wmu.Unlock()
-		if ferr != nil || c.quitAfter {
+		if !c.handle(ctx, args) {
 			return
 		}
 	}
 }
 
-// flush writes buffered replies with a deadline, so a client that never
-// reads cannot hold a goroutine forever. Caller holds wmu.
+// handle runs one command and flushes the replies when the pipelined
+// batch is over. It reports whether to read the next command.
+//
+//go:noinline
+func (c *client) handle(ctx context.Context, args [][]byte) bool {
+	c.wmu.Lock()
+	c.srv.dispatch(ctx, c, args)
+	var ferr error
+	if c.rd.Buffered() == 0 || c.wr.Buffered() > maxReplyBuffer || c.quitAfter {
+		ferr = c.flush()
+	}
+	c.wmu.Unlock()
+	return ferr == nil && !c.quitAfter
+}
+
+// readFailed answers a protocol error as Redis does (the connection is
+// closed right after) and logs unexpected read errors.
+//
+//go:noinline
+func (c *client) readFailed(ctx context.Context, err error) {
+	var pe *resp.ProtocolError
+	if errors.As(err, &pe) {
+		c.srv.metrics.protocolErrors.Inc()
+		c.srv.log.Debug("protocol error, closing connection", "client_id", c.id, "err", err)
+		c.wmu.Lock()
+		c.wr.Error(pe.RESPError())
+		_ = c.flush() // the connection is closed next whatever happens
+		c.wmu.Unlock()
+	} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
+		c.srv.log.Debug("client read failed", "client_id", c.id, "err", err)
+	}
+}
+
+// finish tears the connection down once serve returns.
+func (c *client) finish() {
+	// Leave the bus first: once remove returns no Publish can queue to
+	// us, so a closing client is never miscounted as a slow one.
+	c.unsubscribeAll()
+	if c.stopDelivery != nil {
+		c.stopDelivery()
+	}
+	c.close()
+	c.delivery.Wait()
+	c.srv.unregister(c)
+}
+
+// flush writes buffered replies with a fresh deadline, so a client that
+// never reads cannot hold a goroutine forever. It returns the writer's
+// sticky error even with nothing buffered: after a failed write the
+// connection is unusable and every caller closes it. Caller holds wmu.
 func (c *client) flush() error {
 	if c.wr.Buffered() == 0 {
-		return nil
+		return c.wr.Err()
 	}
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
 	return c.wr.Flush()
@@ -139,45 +166,83 @@ func (c *client) subscriberFor(ctx context.Context) *subscriber {
 	if c.sub != nil {
 		return c.sub
 	}
-	s := &subscriber{queue: make(chan []byte, c.srv.opts.SubscriberBuffer)}
-	s.onSlow = func() {
+	s := newSubscriber(c.srv.opts.OutputLimit, func(pending int) {
 		c.srv.stats.slowSubscriber.Add(1)
-		c.srv.log.Warn("disconnecting slow subscriber", "client_id", c.id, "queue", cap(s.queue))
+		c.srv.log.Warn("disconnecting slow subscriber: client-output-buffer-limit pubsub reached",
+			"client_id", c.id, "pending_bytes", pending)
 		c.close()
-	}
+	})
 	s.proto.Store(int32(c.wr.Protocol()))
+	c.mu.Lock() // CLIENT LIST on other connections reads it (omem)
 	c.sub = s
+	c.mu.Unlock()
+	// Only subscribers pay for a context of their own: it stops the
+	// delivery goroutine when serve finishes.
+	ctx, c.stopDelivery = context.WithCancel(ctx)
+	// Made here rather than in newClient: most connections never subscribe.
+	c.channels = make(map[string]struct{})
+	c.patterns = make(map[string]struct{})
 	c.delivery.Go(func() { c.deliver(ctx, s) })
 	return s
 }
 
-// deliver drains the subscriber queue into the connection, batching what
-// is already queued into one flush.
+// deliverChunk bounds the events copied into the reply buffer per write,
+// so a backlog is written in pieces of this size (one event at least,
+// however large) while the rest stays queued and accounted.
+const deliverChunk = 64 << 10
+
+// deliver drains the subscriber's queue into the connection. Events are
+// appended after any reply the serve goroutine left buffered (wmu orders
+// them as Redis's single output buffer does) and written by flush; a
+// write that fails or times out closes the connection.
 func (c *client) deliver(ctx context.Context, s *subscriber) {
+	var frames [][]byte
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case msg := <-s.queue:
+		case <-s.wake:
+		}
+		for {
+			var n int
+			frames, n = s.take(frames[:0], deliverChunk)
+			if len(frames) == 0 {
+				break
+			}
 			c.wmu.Lock()
-			c.wr.Raw(msg)
-		drain:
-			for c.wr.Buffered() < maxReplyBuffer {
-				select {
-				case more := <-s.queue:
-					c.wr.Raw(more)
-				default:
-					break drain
-				}
+			for _, f := range frames {
+				c.wr.Raw(f)
 			}
 			err := c.flush()
 			c.wmu.Unlock()
+			clear(frames) // the queue no longer pins these events
+			s.done(n)
 			if err != nil {
-				c.close()
+				c.deliveryFailed(ctx, s, err)
 				return
 			}
 		}
 	}
+}
+
+// deliveryFailed closes a subscriber whose write failed. A timeout means
+// it stopped reading with events pending: it is counted with the slow
+// subscribers dropped at the output limit.
+func (c *client) deliveryFailed(ctx context.Context, s *subscriber, err error) {
+	// Read ctx first: closing makes serve finish, which cancels it.
+	closing := ctx.Err() != nil
+	newlySlow := s.markSlow()
+	c.close()
+	if closing {
+		return
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) && newlySlow {
+		c.srv.metrics.slowSubscribers.Inc()
+		c.srv.stats.slowSubscriber.Add(1)
+		c.srv.log.Warn("disconnecting slow subscriber: write timed out", "client_id", c.id, "timeout", c.srv.opts.WriteTimeout)
+		return
+	}
+	c.srv.log.Debug("subscriber write failed, closing connection", "client_id", c.id, "err", err)
 }
 
 func (c *client) subscribed() bool { return len(c.channels)+len(c.patterns) > 0 }
@@ -269,8 +334,12 @@ func validClientName(name string) bool {
 // field names and order; fields we have no equivalent for are constant.
 func (c *client) infoLine(now time.Time) string {
 	c.mu.Lock()
-	name, libName, libVer, user, cmd, seen, proto := c.name, c.libName, c.libVer, c.user, c.lastCmd, c.lastSeen, c.proto
+	name, libName, libVer, user, cmd, seen, proto, sub := c.name, c.libName, c.libVer, c.user, c.lastCmd, c.lastSeen, c.proto, c.sub
 	c.mu.Unlock()
+	omem := 0
+	if sub != nil {
+		omem = sub.pendingBytes()
+	}
 	flags := "N"
 	if c.nChannels.Load()+c.nPatterns.Load() > 0 {
 		flags = "P"
@@ -284,7 +353,7 @@ func (c *client) infoLine(now time.Time) string {
 	b.WriteString(" idle=" + itoa64(int64(now.Sub(seen)/time.Second)))
 	b.WriteString(" flags=" + flags + " db=0")
 	b.WriteString(" sub=" + itoa(int(c.nChannels.Load())) + " psub=" + itoa(int(c.nPatterns.Load())) + " ssub=0")
-	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
+	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + itoa(omem) + " tot-mem=0 events=r")
 	b.WriteString(" cmd=" + cmd + " user=" + user + " redir=-1 resp=" + itoa(proto))
 	b.WriteString(" lib-name=" + libName + " lib-ver=" + libVer)
 	return b.String()

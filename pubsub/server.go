@@ -47,11 +47,15 @@ type Options struct {
 	// 10000); further connections get "-ERR max number of clients
 	// reached" and are closed.
 	MaxClients int
-	// SubscriberBuffer is how many messages may wait for one subscriber
-	// before it is disconnected as too slow (default 1024).
-	SubscriberBuffer int
-	// WriteTimeout bounds how long a reply may wait on a client that does
-	// not read (default 10 s); after it the connection is closed.
+	// OutputLimit bounds the events waiting for one subscriber, in bytes,
+	// as Redis's client-output-buffer-limit pubsub does; a subscriber over
+	// it is disconnected. The zero value means Redis's default
+	// (DefaultOutputLimit: 32 MB hard, 8 MB for 60 s soft).
+	OutputLimit OutputLimit
+	// WriteTimeout bounds each write to a client (a batch of replies, or
+	// up to 64 KB of events); a write that does not complete in time,
+	// because the client stopped reading and the socket buffers are full,
+	// closes the connection (default 10 s).
 	WriteTimeout time.Duration
 	// Limits bound the requests accepted (zero fields: resp.DefaultLimits).
 	Limits resp.Limits
@@ -65,9 +69,8 @@ type Options struct {
 
 // Defaults applied by New.
 const (
-	defaultMaxClients       = 10000
-	defaultSubscriberBuffer = 1024
-	defaultWriteTimeout     = 10 * time.Second
+	defaultMaxClients   = 10000
+	defaultWriteTimeout = 10 * time.Second
 	// maxReplyBuffer is when a long pipeline gets an intermediate flush,
 	// so replies to a client that pipelines without end do not pile up.
 	maxReplyBuffer = 64 << 10
@@ -131,14 +134,17 @@ func New(opts Options) (*Server, error) {
 	if len(opts.Addrs) == 0 {
 		return nil, fmt.Errorf("%w: Options.Addrs is empty", ErrServer)
 	}
-	if opts.MaxClients < 0 || opts.SubscriberBuffer < 0 || opts.WriteTimeout < 0 {
-		return nil, fmt.Errorf("%w: MaxClients, SubscriberBuffer and WriteTimeout must not be negative", ErrServer)
+	if opts.MaxClients < 0 || opts.WriteTimeout < 0 {
+		return nil, fmt.Errorf("%w: MaxClients and WriteTimeout must not be negative", ErrServer)
+	}
+	if l := opts.OutputLimit; l.Hard < 0 || l.Soft < 0 || l.SoftFor < 0 {
+		return nil, fmt.Errorf("%w: OutputLimit fields must not be negative", ErrServer)
 	}
 	if opts.MaxClients == 0 {
 		opts.MaxClients = defaultMaxClients
 	}
-	if opts.SubscriberBuffer == 0 {
-		opts.SubscriberBuffer = defaultSubscriberBuffer
+	if opts.OutputLimit == (OutputLimit{}) {
+		opts.OutputLimit = DefaultOutputLimit()
 	}
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = defaultWriteTimeout
@@ -206,7 +212,7 @@ func (s *Server) Addrs() []net.Addr {
 
 // Publish sends message to the subscribers of channel and of every
 // matching pattern, and returns how many deliveries were queued. It never
-// blocks: a subscriber whose queue is full is disconnected instead.
+// blocks: a subscriber over its OutputLimit is disconnected instead.
 func (s *Server) Publish(channel, message string) int {
 	return s.bus.publish(channel, message)
 }
