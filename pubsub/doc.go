@@ -10,9 +10,15 @@
 //   - the reply formatters of SENTINEL MASTER(S)/REPLICAS/SENTINELS and
 //     INFO sentinel (format.go): pure functions of a monitor.Snapshot,
 //     golden-tested against captures of Debian's redis-sentinel 7.0.15;
-//   - the event bus (bus.go): Publish never blocks; every subscriber has a
-//     bounded queue and a subscriber that falls behind is disconnected and
-//     counted (sentinel_pubsub_slow_subscribers_disconnected_total).
+//   - the event bus (bus.go): Publish never blocks; every subscriber's
+//     pending output is accounted in bytes against Redis's
+//     client-output-buffer-limit pubsub (32 MB hard, 8 MB for 60 s), and a
+//     subscriber over it, or whose write fails or times out, is
+//     disconnected and counted
+//     (sentinel_pubsub_slow_subscribers_disconnected_total).
+//   - per-connection memory: an idle connection holds a 256-byte read
+//     buffer and a 2 KB goroutine stack; reply and input buffers come from
+//     pools only while a command is read or answered.
 //
 // It must never: touch the monitor core directly (state is read through
 // Controller.Snapshot, changes go through the Controller methods), block
