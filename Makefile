@@ -4,6 +4,7 @@ GO        ?= go
 BIN       := bin
 FUZZTIME  ?= 10s
 TRIALS    ?= 12
+SCHEDULES ?= 100000
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
