@@ -15,6 +15,11 @@ import (
 // through hello, agreement on ODOWN, one elected leader, exactly one
 // promotion, every sentinel converging on the new master, the old master
 // turned into a replica when it returns, and no second failover.
+//
+// These are a few hand-picked scenarios on a lock-step network; the seeded
+// discrete-event simulation in sim_liveness_test.go runs thousands of
+// schedules with per-message latency, kill moments spread over every cadence
+// and crashed sentinels or replicas, and checks liveness too.
 
 type simNode struct {
 	alive    bool
