@@ -1300,11 +1300,7 @@ func TestSimChecks_CatchViolations(t *testing.T) {
 		odown    = "master mymaster 10.0.0.1 6379 #quorum 2/2"
 		switched = "mymaster 10.0.0.1 6379 10.0.0.1 6380"
 	)
-	type line struct {
-		at      time.Duration
-		typ     string
-		payload string
-	}
+	type line = simLogLine
 	s := time.Second
 	fine := [3][]line{
 		{{11 * s, "+sdown", sdown}, {11100 * time.Millisecond, "+odown", odown}, {11300 * time.Millisecond, "+switch-master", switched}},
@@ -1367,7 +1363,7 @@ func TestSimChecks_CatchViolations(t *testing.T) {
 			for k, p := range w.peers {
 				p.log = nil
 				for _, l := range logs[k] {
-					p.log = append(p.log, simLogLine{l.at, l.typ, l.payload})
+					p.log = append(p.log, l)
 					if l.typ == "+switch-master" && p.switchedAt < 0 {
 						p.switchedAt = l.at
 					}
