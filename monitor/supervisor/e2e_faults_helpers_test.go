@@ -223,17 +223,6 @@ func (g *faultGroup) events(sentinel, channel string) []datanodetest.SentinelEve
 	return out
 }
 
-// eventsWithPrefix returns the events whose channel starts with prefix.
-func (g *faultGroup) eventsWithPrefix(prefix string) []datanodetest.SentinelEvent {
-	var out []datanodetest.SentinelEvent
-	for _, ev := range g.w.Events() {
-		if strings.HasPrefix(ev.Channel, prefix) {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
 // instanceAddr is the "ip:port" of an instance event's payload
 // ("slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster …"), or "".
 func instanceAddr(payload string) string {
