@@ -210,6 +210,11 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 				fmt.Fprintf(out, "%s trial %d/%d: could not run: %v\n", im.label, i+1, opts.trials, err)
 			default:
 				fmt.Fprintf(out, "%s trial %d/%d: %s\n", im.label, i+1, opts.trials, trialLine(res, opts.downAfter))
+				// The report buckets the actual moment; say when it is not
+				// the planned one (the pre-kill WAIT can delay tiny moments).
+				if anyMoment && res.moment-schedule[i] > 100*time.Millisecond {
+					fmt.Fprintf(out, "    killed %s after the sentinels settled, planned %s\n", formatMillis(res.moment), formatMillis(schedule[i]))
+				}
 				for _, p := range res.problems {
 					fmt.Fprintf(out, "    problem: %s\n", p)
 				}
