@@ -42,6 +42,10 @@ const (
 	DefaultParallelSyncs   = 1
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
+	// The discovery limits; far above any real deployment (Redis has
+	// none). They equal monitor.DefaultLimits (a supervisor test checks).
+	DefaultMaxReplicasPerMaster  = 1000
+	DefaultMaxSentinelsPerMaster = 100
 )
 
 // Config is a whole sentinel configuration, from YAML or sentinel.conf.
@@ -132,6 +136,21 @@ type Sentinel struct {
 	Webhooks []string `yaml:"webhooks,omitempty"`
 	// CurrentEpoch is the persisted current epoch (sentinel current-epoch).
 	CurrentEpoch uint64 `yaml:"current_epoch,omitempty"`
+	// Limits bound what discovery may add to each master. YAML only;
+	// sentinel.conf (Redis has no such directive) always has the defaults.
+	Limits Limits `yaml:"limits"`
+}
+
+// Limits bound how many replicas and peer sentinels discovery may add to
+// one master, so a hostile INFO reply or a hello flood cannot grow the
+// state, the links and the state file without bound. What is over a limit
+// is ignored, with one +discovery-limit warning.
+type Limits struct {
+	// MaxReplicasPerMaster bounds the replicas of one master (default 1000).
+	MaxReplicasPerMaster int `yaml:"max_replicas_per_master"`
+	// MaxSentinelsPerMaster bounds the other sentinels watching one master
+	// (default 100).
+	MaxSentinelsPerMaster int `yaml:"max_sentinels_per_master"`
 }
 
 // Master is one monitored master with its settings and persisted state.
@@ -275,6 +294,10 @@ func Default() *Config {
 			LogFormat:           DefaultLogFormat,
 			ProtectedMode:       true,
 			DenyScriptsReconfig: true,
+			Limits: Limits{
+				MaxReplicasPerMaster:  DefaultMaxReplicasPerMaster,
+				MaxSentinelsPerMaster: DefaultMaxSentinelsPerMaster,
+			},
 		},
 	}
 }

@@ -48,6 +48,12 @@ func (c *Config) Validate() error {
 	default:
 		add("sentinel.log_format", "must be text or json, got %q", s.LogFormat)
 	}
+	if s.Limits.MaxReplicasPerMaster < 1 {
+		add("sentinel.limits.max_replicas_per_master", "must be >= 1, got %d", s.Limits.MaxReplicasPerMaster)
+	}
+	if s.Limits.MaxSentinelsPerMaster < 1 {
+		add("sentinel.limits.max_sentinels_per_master", "must be >= 1, got %d", s.Limits.MaxSentinelsPerMaster)
+	}
 	if s.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(s.MetricsAddr); err != nil {
 			add("sentinel.metrics_addr", "must be host:port, got %q", s.MetricsAddr)

@@ -337,6 +337,12 @@ func applyYAMLDefaults(cfg *Config, idx *lineIndex) {
 	if !idx.has("sentinel.deny_scripts_reconfig") {
 		s.DenyScriptsReconfig = def.Sentinel.DenyScriptsReconfig
 	}
+	if !idx.has("sentinel.limits.max_replicas_per_master") {
+		s.Limits.MaxReplicasPerMaster = def.Sentinel.Limits.MaxReplicasPerMaster
+	}
+	if !idx.has("sentinel.limits.max_sentinels_per_master") {
+		s.Limits.MaxSentinelsPerMaster = def.Sentinel.Limits.MaxSentinelsPerMaster
+	}
 	// Redis's loglevel words are accepted too, so a converted sentinel.conf
 	// reads naturally.
 	if level, ok := redisLogLevels[strings.ToLower(s.LogLevel)]; ok && idx.has("sentinel.log_level") {

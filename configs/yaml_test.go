@@ -84,12 +84,26 @@ func TestLoadDefaults(t *testing.T) {
 	if s.Port != 26379 || s.LogLevel != "info" || s.LogFormat != "text" || !s.DenyScriptsReconfig || !s.ProtectedMode || s.MetricsAddr != "" {
 		t.Errorf("sentinel defaults wrong: %+v", s)
 	}
+	if s.Limits != (Limits{MaxReplicasPerMaster: 1000, MaxSentinelsPerMaster: 100}) {
+		t.Errorf("limits default to %+v, want 1000 replicas and 100 sentinels", s.Limits)
+	}
 	m := cfg.Masters[0]
 	if m.DownAfter != 30*time.Second || m.FailoverTimeout != 3*time.Minute || m.ParallelSyncs != 1 || m.RebootDownAfter != 0 {
 		t.Errorf("master defaults wrong: %+v", m)
 	}
 	if m.Addr != (Addr{Host: "127.0.0.1", Port: 6379}) {
 		t.Errorf("Addr = %v", m.Addr)
+	}
+}
+
+// TestLoadLimits: one limit set keeps the other's default.
+func TestLoadLimits(t *testing.T) {
+	cfg, err := Load([]byte("sentinel:\n  limits:\n    max_sentinels_per_master: 7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Sentinel.Limits; got != (Limits{MaxReplicasPerMaster: DefaultMaxReplicasPerMaster, MaxSentinelsPerMaster: 7}) {
+		t.Errorf("limits = %+v, want 1000 replicas (default) and 7 sentinels", got)
 	}
 }
 

@@ -56,6 +56,10 @@ func coreConfig(c *configs.Config, myID string, port int) monitor.Config {
 		CurrentEpoch: c.Sentinel.CurrentEpoch,
 		Announce:     monitor.Addr{Host: c.Sentinel.AnnounceIP, Port: c.Sentinel.AnnouncePort},
 		Timers:       monitor.DefaultTimers(),
+		Limits: monitor.Limits{
+			MaxReplicas:  c.Sentinel.Limits.MaxReplicasPerMaster,
+			MaxSentinels: c.Sentinel.Limits.MaxSentinelsPerMaster,
+		},
 	}
 	if mc.Announce.Port == 0 {
 		mc.Announce.Port = port

@@ -69,3 +69,19 @@ func TestPersist_AuthPassFileStaysAFile(t *testing.T) {
 		t.Fatalf("after SENTINEL SET the state records file %q pass %q", m.AuthPassFile, m.AuthPass.Reveal())
 	}
 }
+
+// TestCoreConfig_Limits: the YAML discovery limits reach the core, and
+// configs' defaults are the core's own.
+func TestCoreConfig_Limits(t *testing.T) {
+	def := configs.Default()
+	if got := coreConfig(def, "", 26379).Limits; got != monitor.DefaultLimits() {
+		t.Fatalf("configs defaults give the core %+v, the core's defaults are %+v", got, monitor.DefaultLimits())
+	}
+	cfg, err := configs.Load([]byte("sentinel:\n  limits:\n    max_replicas_per_master: 3\n    max_sentinels_per_master: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := coreConfig(cfg, "", 26379).Limits; got != (monitor.Limits{MaxReplicas: 3, MaxSentinels: 2}) {
+		t.Fatalf("core limits %+v, want 3 replicas and 2 sentinels", got)
+	}
+}
