@@ -39,9 +39,10 @@ import (
 //
 // A failing schedule is replayed with
 //
-//	go test -run 'TestSimLiveness/seed=123$' -v ./monitor/
+//	go test -run 'TestSimLiveness/seed=123$' -v ./monitor/ -sim.schedules=123
 //
-// which prints the kill moment, the world's log and every sentinel's events.
+// (-sim.schedules so that seeds past the default 10,000 exist), which
+// prints the kill moment, the world's log and every sentinel's events.
 // `make sim` runs 100,000 schedules (-sim.schedules) and prints the latency
 // distribution.
 
@@ -1264,7 +1265,7 @@ func TestSimLiveness(t *testing.T) {
 					for _, p := range res.problems {
 						fmt.Fprintf(&msg, "  [%s] %s\n", p.kind, p.text)
 					}
-					fmt.Fprintf(&msg, "replay: go test -run 'TestSimLiveness/seed=%d$' -v ./monitor/", seed)
+					fmt.Fprintf(&msg, "replay: go test -run 'TestSimLiveness/seed=%d$' -v ./monitor/ -sim.schedules=%d", seed, seed)
 					// The full log for the first few failures (and for a
 					// replay, which is the only one); a one-line summary
 					// for the rest keeps a bad run readable.
