@@ -59,7 +59,7 @@ func TestPool_HostileNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hostile-node cases take a few seconds; skipped with -short")
 	}
-	const rounds = 15 // × 100 ms
+	const rounds = 10 // × 100 ms
 	for _, hc := range datanodetest.HostileCases() {
 		t.Run(hc.Name, func(t *testing.T) {
 			good := datanodetest.StartHostileNode(t, datanodetest.HostileCase{Name: "well-behaved"})
