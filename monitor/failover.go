@@ -113,6 +113,9 @@ func (c *Core) startFailover(m *master, now time.Time) {
 
 // voteLeader is sentinelVoteLeader, through election.Vote.
 func (c *Core) voteLeader(m *master, reqEpoch uint64, runID string, now time.Time) {
+	if c.voteLocked(m, runID, now) {
+		runID = "" // adopt the epoch, cast no vote (election.Vote)
+	}
 	res := election.Vote(election.VoteState{CurrentEpoch: c.currentEpoch, LeaderEpoch: m.leaderEpoch, Leader: m.leader}, reqEpoch, runID)
 	if res.EpochAdopted {
 		c.currentEpoch = res.State.CurrentEpoch
@@ -122,6 +125,7 @@ func (c *Core) voteLeader(m *master, reqEpoch uint64, runID string, now time.Tim
 	if res.Voted {
 		m.leader = res.State.Leader
 		m.leaderEpoch = res.State.LeaderEpoch
+		m.votedAt = now
 		c.flushConfig()
 		c.masterEvent(EventVoteForLeader, LevelWarning, m, m.leader+" "+strconv.FormatUint(m.leaderEpoch, 10))
 		// Voting for someone else holds back our own attempt.
@@ -129,6 +133,29 @@ func (c *Core) voteLeader(m *master, reqEpoch uint64, runID string, now time.Tim
 			m.failoverStart = now.Add(c.desync())
 		}
 	}
+}
+
+// voteLocked says we must not vote for candidate in a new epoch now, two
+// rules Redis does not have (it relies on its slow timers instead):
+//
+//   - we lead a failover of m past the election: a second leader in a
+//     higher epoch would promote a second replica beside ours;
+//   - our last vote for m went to another sentinel less than
+//     undecidedEpochWait ago: that sentinel may have won and be promoting
+//     right now, out of sight (its hello or its vote request can overtake
+//     each other, so a later candidate may not know of it yet).
+//
+// Refusing a vote is always safe; liveness comes back when our failover
+// ends or aborts, or when the lockout passes (by then a live winner's
+// promotion shows, and the loser's own retry rules hold it back).
+func (c *Core) voteLocked(m *master, candidate string, now time.Time) bool {
+	if candidate == "" || strings.EqualFold(candidate, m.leader) || strings.EqualFold(candidate, c.myID) {
+		return false
+	}
+	if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState > FailoverWaitStart {
+		return true
+	}
+	return m.leader != "" && !strings.EqualFold(m.leader, c.myID) && now.Sub(m.votedAt) < undecidedEpochWait
 }
 
 // leaderFor is sentinelGetLeader: the peers' votes in the current epoch,

@@ -105,6 +105,7 @@ type master struct {
 	configEpoch uint64
 	leaderEpoch uint64
 	leader      string
+	votedAt     time.Time // when we voted for leader (not persisted)
 
 	failoverState      FailoverState
 	failoverStateSince time.Time
