@@ -1,8 +1,7 @@
 package monitor
 
 import (
-	"slices"
-	"strings"
+	"sort"
 	"time"
 )
 
@@ -46,8 +45,10 @@ type ScriptJob struct {
 // by name, so this is a binary search: it runs for every PING (credentials
 // and rename-command of the target's master).
 func (s *Snapshot) Master(name string) *MasterView {
-	i, ok := slices.BinarySearchFunc(s.Masters, name, func(m MasterView, n string) int { return strings.Compare(m.Name, n) })
-	if !ok {
+	// By index: a comparison function taking MasterView by value would
+	// copy the whole view (~600 bytes) onto the stack at every probe.
+	i := sort.Search(len(s.Masters), func(i int) bool { return s.Masters[i].Name >= name })
+	if i == len(s.Masters) || s.Masters[i].Name != name {
 		return nil
 	}
 	return &s.Masters[i]
