@@ -90,21 +90,35 @@ func buildCommandTable() map[string]*command {
 
 // dispatch validates and runs one command, in Redis's order: unknown
 // command or subcommand, arity, authentication, subscribed context.
+//
+// The checks live in resolve, so that their locals (name buffers,
+// formatted errors) are off the stack by the time the handler runs: an
+// idle connection's goroutine keeps the stack its deepest command needed.
 func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
+	if cmd := s.resolve(c, args); cmd != nil {
+		cmd.run(ctx, c, args)
+	}
+}
+
+// resolve finds the command for args and checks that c may run it; when
+// it may not, resolve writes the error reply and returns nil.
+//
+//go:noinline
+func (s *Server) resolve(c *client, args [][]byte) *command {
 	s.stats.commands.Add(1)
-	var nameBuf, subBuf [32]byte
+	var nameBuf [32]byte
 	cmd := commandTable[string(lowerName(nameBuf[:0], args[0]))]
 	if cmd == nil {
 		s.countCommand("unknown")
 		c.err(unknownCommandError(args))
-		return
+		return nil
 	}
 	if cmd.subs != nil && len(args) >= 2 {
-		sub := cmd.subs[string(lowerName(subBuf[:0], args[1]))]
+		sub := cmd.subs[string(lowerName(nameBuf[:0], args[1]))]
 		if sub == nil {
 			s.countCommand(cmd.name)
 			c.err(unknownSubcommandError(args[1], cmd.name))
-			return
+			return nil
 		}
 		cmd = sub
 	}
@@ -115,24 +129,24 @@ func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 	c.mu.Unlock()
 	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
 		c.err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
-		return
+		return nil
 	}
 	if !c.authenticated && !cmd.noAuth {
 		c.err(errNoAuth)
-		return
+		return nil
 	}
 	if c.wr.Protocol() == resp.RESP2 && c.subscribed() && !cmd.pubsub {
 		c.err(fmt.Sprintf(subscribedContextFmt, cmd.name))
-		return
+		return nil
 	}
 	if cmd.run == nil {
 		// A container called without a subcommand that has no action of
 		// its own; arity and the lookup above refuse that today, this is a
 		// guard for future table entries.
 		c.err(unknownSubcommandError(args[1], cmd.name))
-		return
+		return nil
 	}
-	cmd.run(ctx, c, args)
+	return cmd
 }
 
 // unknownSubcommandError renders Redis's text for an unknown subcommand.
@@ -250,55 +264,9 @@ func cmdAuth(_ context.Context, c *client, args [][]byte) {
 }
 
 func cmdHello(_ context.Context, c *client, args [][]byte) {
-	proto := c.wr.Protocol()
-	if len(args) >= 2 {
-		v, ok := resp.ParseInt(string(args[1]))
-		if !ok || v < 0 {
-			c.err(errProtoNotInteger)
-			return
-		}
-		if v < resp.RESP2 || v > resp.RESP3 {
-			c.err(errNoProto)
-			return
-		}
-		proto = int(v)
-	}
-	var user, pass, name string
-	var withAuth, withName bool
-	for i := 2; i < len(args); {
-		more := len(args) - 1 - i
-		switch opt := strings.ToLower(string(args[i])); {
-		case opt == "auth" && more >= 2:
-			withAuth, user, pass = true, string(args[i+1]), string(args[i+2])
-			i += 3
-		case opt == "setname" && more >= 1:
-			withName, name = true, string(args[i+1])
-			i += 2
-		default:
-			c.err(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", truncate(string(args[i]), 128)))
-			return
-		}
-	}
-	if withAuth {
-		if !c.srv.checkPassword(user, pass) {
-			c.srv.log.Info("authentication failed", "client_id", c.id, "user", user)
-			c.err(errWrongPass)
-			return
-		}
-		c.setAuthenticated(user)
-	}
-	if !c.authenticated {
-		c.err(errNoAuthHello)
+	proto, ok := helloOptions(c, args)
+	if !ok {
 		return
-	}
-	if withName {
-		if !validClientName(name) {
-			c.err(errBadClientName)
-			return
-		}
-		c.mu.Lock()
-		c.name = name
-		c.mu.Unlock()
 	}
 	c.setProto(proto)
 	// Exactly redis-sentinel's reply: no "role" field in sentinel mode
@@ -316,6 +284,66 @@ func cmdHello(_ context.Context, c *client, args [][]byte) {
 	c.wr.BulkString("sentinel")
 	c.wr.BulkString("modules")
 	c.wr.ArrayLen(0)
+}
+
+// helloOptions applies HELLO's protocol version, AUTH and SETNAME options
+// and returns the protocol to switch to; it writes the error reply and
+// returns false when they are refused. Kept apart from cmdHello so that
+// its locals are not on the stack while the reply is written.
+//
+//go:noinline
+func helloOptions(c *client, args [][]byte) (int, bool) {
+	proto := c.wr.Protocol()
+	if len(args) >= 2 {
+		v, ok := resp.ParseInt(string(args[1]))
+		if !ok || v < 0 {
+			c.err(errProtoNotInteger)
+			return 0, false
+		}
+		if v < resp.RESP2 || v > resp.RESP3 {
+			c.err(errNoProto)
+			return 0, false
+		}
+		proto = int(v)
+	}
+	var user, pass, name string
+	var withAuth, withName bool
+	for i := 2; i < len(args); {
+		more := len(args) - 1 - i
+		switch opt := strings.ToLower(string(args[i])); {
+		case opt == "auth" && more >= 2:
+			withAuth, user, pass = true, string(args[i+1]), string(args[i+2])
+			i += 3
+		case opt == "setname" && more >= 1:
+			withName, name = true, string(args[i+1])
+			i += 2
+		default:
+			c.err(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", truncate(string(args[i]), 128)))
+			return 0, false
+		}
+	}
+	if withAuth {
+		if !c.srv.checkPassword(user, pass) {
+			c.srv.log.Info("authentication failed", "client_id", c.id, "user", user)
+			c.err(errWrongPass)
+			return 0, false
+		}
+		c.setAuthenticated(user)
+	}
+	if !c.authenticated {
+		c.err(errNoAuthHello)
+		return 0, false
+	}
+	if withName {
+		if !validClientName(name) {
+			c.err(errBadClientName)
+			return 0, false
+		}
+		c.mu.Lock()
+		c.name = name
+		c.mu.Unlock()
+	}
+	return proto, true
 }
 
 func cmdRole(_ context.Context, c *client, _ [][]byte) {

@@ -52,6 +52,12 @@ type client struct {
 	delivery     sync.WaitGroup
 	stopDelivery context.CancelFunc // nil until the first (P)SUBSCRIBE
 	counted      countingConn       // conn, counting bytes for INFO
+
+	// Idle hand-off state, used by the serve goroutine only.
+	ranCommands  bool         // this goroutine ran a command: its stack may have grown
+	waitingIdle  bool         // the read under way waits for a new command
+	idleDeadline time.Time    // read deadline armed for the hand-off; zero when none
+	handOffs     atomic.Int64 // for tests
 }
 
 func newClient(s *Server, nc net.Conn) *client {
@@ -67,6 +73,7 @@ func newClient(s *Server, nc net.Conn) *client {
 		proto:         resp.RESP2,
 		authenticated: !s.authRequired(),
 	}
+	c.counted.client = c
 	c.rd = resp.NewReader(&c.counted, s.opts.Limits)
 	c.wr = resp.NewWriter(&c.counted)
 	c.rd.SetAuthenticated(c.authenticated)
@@ -87,12 +94,26 @@ func (c *client) close() {
 // An idle connection costs what its goroutine holds while blocked in
 // Read, so this loop keeps that path shallow: the reply work is in handle
 // and the error work in readFailed, whose frames exist only while they
-// run, and the goroutine's stack stays at its 2 KB minimum while idle.
+// run. Commands still grow the stack (to 4 KB or more), and Go never
+// shrinks a 4 KB stack back, so a connection idle for idleHandOff moves to
+// a fresh goroutine, which starts at the 2 KB minimum, and this one ends.
 func (c *client) serve(ctx context.Context) {
-	defer c.finish()
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			c.finish()
+		}
+	}()
+	c.ranCommands = false
 	for {
+		c.prepareRead()
 		args, err := c.rd.ReadCommand()
 		if err != nil {
+			if c.waitingIdle && errors.Is(err, os.ErrDeadlineExceeded) {
+				handedOff = true
+				c.handOff(ctx)
+				return
+			}
 			c.readFailed(ctx, err)
 			return
 		}
@@ -102,11 +123,41 @@ func (c *client) serve(ctx context.Context) {
 	}
 }
 
+// idleHandOff is how long a connection waits for its next command before
+// its goroutine is replaced by a fresh one (see serve).
+const idleHandOff = 5 * time.Second
+
+// prepareRead arms the idle deadline before the read of a new command,
+// when this goroutine has run commands. The deadline is moved only once
+// half of it has passed, so a busy connection re-arms it every few seconds
+// rather than on every command. Called by serve only.
+func (c *client) prepareRead() {
+	c.waitingIdle = c.rd.Buffered() == 0
+	if !c.waitingIdle || !c.ranCommands {
+		return
+	}
+	now := time.Now()
+	if c.idleDeadline.Sub(now) < idleHandOff/2 {
+		c.idleDeadline = now.Add(idleHandOff)
+		_ = c.conn.SetReadDeadline(c.idleDeadline)
+	}
+}
+
+// handOff continues serving the connection on a new goroutine, owned like
+// this one by Run.
+func (c *client) handOff(ctx context.Context) {
+	c.idleDeadline = time.Time{}
+	_ = c.conn.SetReadDeadline(time.Time{})
+	c.handOffs.Add(1)
+	c.srv.conns.Go(func() { c.serve(ctx) })
+}
+
 // handle runs one command and flushes the replies when the pipelined
 // batch is over. It reports whether to read the next command.
 //
 //go:noinline
 func (c *client) handle(ctx context.Context, args [][]byte) bool {
+	c.ranCommands = true
 	c.wmu.Lock()
 	c.srv.dispatch(ctx, c, args)
 	var ferr error
@@ -282,15 +333,28 @@ func (c *client) setAuthenticated(user string) {
 	c.mu.Unlock()
 }
 
-// countingConn counts bytes for INFO stats.
+// countingConn counts bytes for INFO stats, and keeps the idle deadline
+// to the wait between commands.
 type countingConn struct {
 	net.Conn
-	stats *serverStats
+	stats  *serverStats
+	client *client
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.stats.netIn.Add(int64(n))
+	if n > 0 {
+		c.client.waitingIdle = false
+	} else if err != nil && !c.client.waitingIdle && !c.client.idleDeadline.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) {
+		// The idle deadline passed inside a command, which arrives in
+		// pieces: it was meant for the wait between commands only. Drop
+		// it and read again, without a deadline.
+		c.client.idleDeadline = time.Time{}
+		_ = c.Conn.SetReadDeadline(time.Time{})
+		n, err = c.Conn.Read(p)
+		c.stats.netIn.Add(int64(n))
+	}
 	return n, err
 }
 

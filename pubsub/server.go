@@ -92,6 +92,11 @@ type Server struct {
 
 	nextClientID atomic.Uint64
 
+	// conns counts the accept loops and the connection goroutines (a
+	// connection moves to a new goroutine after being idle); Run waits
+	// for it.
+	conns sync.WaitGroup
+
 	mu      sync.Mutex
 	clients map[uint64]*client
 	closed  bool
@@ -237,9 +242,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
 	for _, ln := range s.listeners {
-		wg.Go(func() { s.acceptLoop(ctx, ln, &wg) })
+		s.conns.Go(func() { s.acceptLoop(ctx, ln) })
 	}
 	<-ctx.Done()
 	for _, ln := range s.listeners {
@@ -251,11 +255,11 @@ func (s *Server) Run(ctx context.Context) error {
 		c.close()
 	}
 	s.mu.Unlock()
-	wg.Wait()
+	s.conns.Wait()
 	return nil
 }
 
-func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitGroup) {
+func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) {
 	backoff := 5 * time.Millisecond
 	for {
 		nc, err := ln.Accept()
@@ -283,7 +287,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, wg *sync.WaitG
 		if c == nil {
 			continue
 		}
-		wg.Go(func() { c.serve(ctx) })
+		s.conns.Go(func() { c.serve(ctx) })
 	}
 }
 

@@ -266,7 +266,7 @@ func TestStalledSubscriberIsClosedByWriteTimeout(t *testing.T) {
 
 // pipeClient runs one connection of srv over net.Pipe inside a synctest
 // bubble; it returns the client end and a function that closes the
-// connection and waits for serve to return.
+// connection and waits for its goroutines to end.
 func pipeClient(t *testing.T, srv *Server, wrap func(net.Conn) net.Conn) (*rawConn, *client, func()) {
 	t.Helper()
 	serverEnd, clientEnd := net.Pipe()
@@ -279,17 +279,13 @@ func pipeClient(t *testing.T, srv *Server, wrap func(net.Conn) net.Conn) (*rawCo
 		t.Fatal("register refused the connection")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.serve(ctx)
-	}()
+	srv.conns.Go(func() { c.serve(ctx) })
 	rc := &rawConn{t: t, conn: clientEnd, vr: resp.NewValueReader(clientEnd, resp.Limits{MaxBulkLen: 64 << 20})}
 	stop := func() {
 		cancel()
 		c.close()
 		_ = clientEnd.Close()
-		<-done
+		srv.conns.Wait() // serve, or the goroutine it handed the connection to
 	}
 	return rc, c, stop
 }
@@ -371,6 +367,62 @@ func TestSubscriberWriteErrorClosesConnection(t *testing.T) {
 		}
 		if n := srv.Publish("+sdown", "again"); n != 0 {
 			t.Fatalf("a closed subscriber still counted by Publish: %d", n)
+		}
+	})
+}
+
+// A connection that ran commands and then waits idleHandOff for the next
+// one moves to a fresh goroutine (whose stack starts at the minimum again)
+// and keeps working; one that ran nothing since is left alone.
+func TestIdleConnectionMovesToFreshGoroutine(t *testing.T) {
+	srv := newBubbleServer(t, nil)
+	synctest.Test(t, func(t *testing.T) {
+		cl, c, stop := pipeClient(t, srv, nil)
+		defer stop()
+		if v := cl.do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"); len(v.Elems) != 2 {
+			t.Fatalf("reply = %+v", v)
+		}
+		time.Sleep(idleHandOff - time.Millisecond)
+		synctest.Wait()
+		if n := c.handOffs.Load(); n != 0 {
+			t.Fatalf("handed off after %v idle: %d", idleHandOff-time.Millisecond, n)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if n := c.handOffs.Load(); n != 1 {
+			t.Fatalf("hand-offs after %v idle = %d, want 1", idleHandOff, n)
+		}
+		if v := cl.do("PING"); v.Str != "PONG" {
+			t.Fatalf("PING after the hand-off = %+v", v)
+		}
+		time.Sleep(3 * idleHandOff)
+		synctest.Wait()
+		if n := c.handOffs.Load(); n != 2 {
+			t.Fatalf("hand-offs = %d, want 2: one after the PING, none for a goroutine that ran nothing", n)
+		}
+		if v := cl.do("PING"); v.Str != "PONG" {
+			t.Fatalf("PING = %+v", v)
+		}
+	})
+}
+
+// The idle deadline is for the wait between commands: a command that
+// arrives in pieces across it is read whole, on the same goroutine.
+func TestIdleDeadlineDoesNotCutACommand(t *testing.T) {
+	srv := newBubbleServer(t, nil)
+	synctest.Test(t, func(t *testing.T) {
+		cl, c, stop := pipeClient(t, srv, nil)
+		defer stop()
+		cl.do("PING") // ran a command: the idle deadline is armed
+		cmd := encode("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+		cl.send(cmd[:10])
+		time.Sleep(2 * idleHandOff)
+		cl.send(cmd[10:])
+		if v := cl.read(); len(v.Elems) != 2 || v.Elems[1].Str != "16380" {
+			t.Fatalf("reply = %+v", v)
+		}
+		if n := c.handOffs.Load(); n != 0 {
+			t.Fatalf("hand-offs = %d in the middle of a command", n)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 )
@@ -230,6 +231,12 @@ func (r *Reader) fill(need int) error {
 		r.wantBig = true
 	}
 	if err != nil {
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+			// Not sticky: a deadline that passes while waiting for a new
+			// command leaves the Reader usable (ReadCommand makes one
+			// inside a command final).
+			return err
+		}
 		r.rerr = err
 		if n == 0 {
 			return err
@@ -259,7 +266,9 @@ var errNegativeRead = errors.New("resp: reader returned an invalid count")
 // ReadCommand returns the next non-empty command. The returned slices are
 // valid only until the next call. Errors are io.EOF (clean close between
 // commands), io.ErrUnexpectedEOF (close inside a command), a
-// *ProtocolError, or the underlying read error.
+// *ProtocolError, or the underlying read error. Every error is final,
+// except a read deadline (os.ErrDeadlineExceeded) that passed before any
+// byte of a new command arrived: ReadCommand may then be called again.
 func (r *Reader) ReadCommand() ([][]byte, error) {
 	if cap(r.arena) > arenaKeep {
 		r.arena = nil
@@ -280,6 +289,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			err = r.readInline()
 		}
 		if err != nil {
+			if r.rerr == nil {
+				r.rerr = err // half a command was consumed: the stream is lost
+			}
 			return nil, err
 		}
 		if len(r.ends) == 0 {
