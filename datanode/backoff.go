@@ -102,6 +102,13 @@ func (b *backoff) pause(jitter float64) time.Duration {
 	return d + time.Duration(float64(d)*reconnectJitter*jitter)
 }
 
+// holdForDial says whether a command whose dial must wait `wait` may be
+// held that long, given the time it has left: only if at least half of it
+// remains for the connection and the command itself.
+func holdForDial(wait, remaining time.Duration) bool {
+	return wait > 0 && wait <= remaining/2
+}
+
 // linkPacer is a backoff shared by the goroutines of one link.
 type linkPacer struct {
 	mu    sync.Mutex

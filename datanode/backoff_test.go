@@ -126,3 +126,22 @@ func TestBackoff_HugeStreakDoesNotOverflow(t *testing.T) {
 		t.Fatalf("pause after 200 failures = %v, want the cap", p)
 	}
 }
+
+func TestHoldForDial(t *testing.T) {
+	tests := []struct {
+		wait, remaining time.Duration
+		hold            bool
+	}{
+		{0, time.Second, false},           // nothing to wait for
+		{ms(250), time.Second, true},      // the PING waits out the last quarter second
+		{ms(500), time.Second, true},      // half its time is still left
+		{ms(501), time.Second, false},     // too little would be left: fail now
+		{time.Second, time.Second, false}, // right after a failure: fail now
+		{ms(10), 0, false},                // no time at all
+	}
+	for _, tc := range tests {
+		if got := holdForDial(tc.wait, tc.remaining); got != tc.hold {
+			t.Errorf("holdForDial(%v, %v) = %v, want %v", tc.wait, tc.remaining, got, tc.hold)
+		}
+	}
+}

@@ -114,6 +114,21 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		pace, metricLink = c.subPace, linkPubSub
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		// A command that finds its link about to be allowed waits for it
+		// rather than failing: otherwise a PING every second against a
+		// gate of 1–1.25 s would skip every other PING period and see a
+		// returning node up to a period late.
+		if wait := pace.wait(); wait > 0 {
+			if dl, ok := ctx.Deadline(); ok && holdForDial(wait, time.Until(dl)) {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil, ctx.Err()
+				case <-t.C:
+				}
+			}
+		}
 		if !pace.allow() {
 			c.p.metrics.dialsDeferred.WithLabelValues(metricLink).Inc()
 			return nil, fmt.Errorf("datanode: %s link to %s: %w", linkType, c.t.addr, errReconnectBackoff)
