@@ -22,7 +22,9 @@ type Store interface {
 // Call it with the configuration as loaded, before Merge.
 func NewStore(cfg *Config) Store {
 	if cfg.Source == SourceConf {
-		return NewConfStore(cfg.Path)
+		cs := NewConfStore(cfg.Path)
+		cs.dir = cfg.Sentinel.Dir
+		return cs
 	}
 	return NewStateFile(cfg.StatePath(), cfg)
 }

@@ -3,7 +3,6 @@ package configs
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +35,13 @@ var preMonitorDirectives = map[string]bool{
 // Redis 7.0 Sentinel accepts, with Redis's quoting and load order; server
 // directives we parse but do not act on are listed in Config.Unsupported.
 // Errors name the file and line (*LineError), all of them joined.
+// Config.Path is made absolute (Redis keeps the absolute path of its
+// config file for the rewrite, whatever directory it moves to).
 func LoadConf(path string) (*Config, error) {
+	abs, err := absPath(path)
+	if err != nil {
+		return nil, err
+	}
 	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
@@ -45,6 +50,7 @@ func LoadConf(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
 	}
+	cfg.Path = abs
 	return cfg, nil
 }
 
@@ -55,9 +61,16 @@ type sentinelLine struct {
 	args []string
 }
 
-// ParseConf parses sentinel.conf text; name is used in error messages and
-// to resolve relative script paths. It does not read any other file except
-// to check that scripts are executable, as Redis does.
+// ParseConf parses sentinel.conf text; name is used in error messages.
+// Like redis-sentinel, which chdirs into each dir directive as it reads
+// it, a relative dir is taken against the process's working directory (or
+// the previous dir) and must exist; Sentinel.Dir ends as the absolute
+// last dir, or the process's working directory without one. Relative
+// logfile and pidfile paths are resolved against it; script paths are
+// kept as written (they are state: SENTINEL SET changes them and the
+// rewrite writes them back) and resolved against Dir when used
+// (Config.WorkDir). It reads no other file except to check that dirs
+// exist and scripts are executable, as Redis does.
 func ParseConf(data []byte, name string) (*Config, error) {
 	if err := checkSize(len(data)); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -104,6 +117,17 @@ func ParseConf(data []byte, name string) (*Config, error) {
 		}
 		p.server(lineNo, directive, args[1:])
 	}
+	if cfg.Sentinel.Dir == "" {
+		// No dir: redis-sentinel stays where it was started.
+		dir, err := applyDir("", ".")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		cfg.Sentinel.Dir = dir
+	}
+	// redis-sentinel opens both after every dir is applied.
+	cfg.Sentinel.LogFile = ResolvePath(cfg.Sentinel.Dir, cfg.Sentinel.LogFile)
+	cfg.Sentinel.PidFile = ResolvePath(cfg.Sentinel.Dir, cfg.Sentinel.PidFile)
 	for _, group := range [][]sentinelLine{pre, monitors, post} {
 		for _, sl := range group {
 			p.sentinel(sl)
@@ -175,9 +199,15 @@ func (p *confParser) server(line int, name string, args []string) {
 		}
 		s.Bind = append([]string(nil), args...)
 	case "dir":
-		if want(1) {
-			s.Dir = args[0]
+		if !want(1) {
+			return
 		}
+		dir, err := applyDir(s.Dir, args[0])
+		if err != nil {
+			p.fail(line, name, "%v", err)
+			return
+		}
+		s.Dir = dir
 	case "logfile":
 		if want(1) {
 			s.LogFile = args[0]
@@ -385,17 +415,11 @@ func (p *confParser) sentinel(sl sentinelLine) {
 		if m == nil {
 			return
 		}
-		// Redis reads the file after chdir(dir), so relative paths are
-		// relative to dir, or to the config file's directory without one.
+		// Sentinel lines are applied after every dir (Redis queues
+		// them), so a relative script is relative to the last dir. The
+		// path is kept as written, as Redis keeps and rewrites it.
 		script := args[1]
-		if !filepath.IsAbs(script) {
-			base := s.Dir
-			if base == "" || !filepath.IsAbs(base) {
-				base = filepath.Join(filepath.Dir(p.file), base)
-			}
-			script = filepath.Join(base, script)
-		}
-		if err := checkExecutable(script); err != nil {
+		if err := checkExecutable(ResolvePath(s.Dir, script)); err != nil {
 			failf("%v", err)
 			return
 		}

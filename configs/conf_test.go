@@ -2,6 +2,7 @@ package configs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -215,23 +216,141 @@ func TestLoadConfOldKnownSentinelIgnored(t *testing.T) {
 	}
 }
 
-func TestLoadConfRelativeScript(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "notify.sh")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o755); err != nil {
+// TestLoadConfDir: as redis-sentinel, which chdirs into each dir line as
+// it reads it, a relative dir is relative to the directory the process
+// runs in (not the file's), dirs chain, and logfile, pidfile and scripts
+// are relative to the last dir; scripts are kept as written.
+func TestLoadConfDir(t *testing.T) {
+	root := realTempDir(t)
+	for _, d := range []string{"confs", "start/s1/inner", "scripts"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "start/scripts.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "sentinel.conf")
-	if err := os.WriteFile(path, []byte("sentinel monitor m 127.0.0.1 6379 1\nsentinel notification-script m notify.sh\n"), 0o644); err != nil {
+	conf := filepath.Join(root, "confs", "sentinel.conf")
+	text := "dir s1\ndir inner\nlogfile sentinel.log\npidfile run/s.pid\n" +
+		"sentinel monitor m 127.0.0.1 6379 1\nsentinel notification-script m ../../scripts.sh\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConf(path)
+	t.Chdir(filepath.Join(root, "start"))
+	cfg, err := LoadConf("../confs/sentinel.conf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Masters[0].NotificationScript != script {
-		t.Errorf("script = %q, want %q", cfg.Masters[0].NotificationScript, script)
+	s := cfg.Sentinel
+	wantDir := filepath.Join(root, "start/s1/inner")
+	if s.Dir != wantDir || cfg.WorkDir() != wantDir {
+		t.Errorf("Dir = %q, WorkDir = %q, want %q", s.Dir, cfg.WorkDir(), wantDir)
 	}
+	if s.LogFile != filepath.Join(wantDir, "sentinel.log") || s.PidFile != filepath.Join(wantDir, "run/s.pid") {
+		t.Errorf("logfile %q pidfile %q, want them inside %s", s.LogFile, s.PidFile, wantDir)
+	}
+	if got := cfg.Masters[0].NotificationScript; got != "../../scripts.sh" {
+		t.Errorf("script kept as %q, want the text of the file", got)
+	}
+	if cfg.Path != conf {
+		t.Errorf("Path = %q, want the absolute %q", cfg.Path, conf)
+	}
+
+	// The script is looked for inside dir, not next to the file or in the
+	// start directory.
+	bad := strings.Replace(text, "../../scripts.sh", "../scripts.sh", 1)
+	if _, err := ParseConf([]byte(bad), "s.conf"); err == nil || !strings.Contains(err.Error(), filepath.Join(root, "start/s1/scripts.sh")) {
+		t.Errorf("a script missing from dir: %v", err)
+	}
+	// A dir that does not exist stops the load at its line, as Redis's
+	// chdir does.
+	var le *LineError
+	if _, err := ParseConf([]byte("port 1\ndir nope\n"), "s.conf"); !errors.As(err, &le) || le.Line != 2 || le.Directive != "dir" {
+		t.Errorf("missing dir: %v", err)
+	}
+	// Without dir: the start directory.
+	cfg, err = ParseConf([]byte("logfile l.log\n"), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, "start"); cfg.Sentinel.Dir != want || cfg.Sentinel.LogFile != filepath.Join(want, "l.log") {
+		t.Errorf("without dir: Dir %q logfile %q, want %s", cfg.Sentinel.Dir, cfg.Sentinel.LogFile, want)
+	}
+}
+
+// TestConfStoreRewritesDir: the rewrite records dir as an absolute path in
+// place of the first dir line (as Redis's getcwd rewrite), so the
+// sentinel restarted from another directory finds the same dir and the
+// same relative script.
+func TestConfStoreRewritesDir(t *testing.T) {
+	root := realTempDir(t)
+	if err := os.MkdirAll(filepath.Join(root, "a/s1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "a/s1/n.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(root, "sentinel.conf")
+	if err := os.WriteFile(conf, []byte("# top\ndir a\nport 26379\ndir s1\nsentinel monitor m 127.0.0.1 6379 1\nsentinel notification-script m n.sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+	cfg, err := LoadConf("sentinel.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := NewStore(cfg).Save(StateOf(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("# top\ndir %q\nport 26379\nsentinel monitor m 127.0.0.1 6379 1\nsentinel notification-script m n.sh\n", filepath.Join(root, "a/s1"))
+	if !strings.HasPrefix(string(data), want) || strings.Count(string(data), "\ndir ") != 1 {
+		t.Fatalf("rewritten file:\n%s\nwant it to start with\n%s", data, want)
+	}
+
+	t.Chdir(t.TempDir())
+	again, err := LoadConf(conf)
+	if err != nil {
+		t.Fatalf("restart from another directory: %v", err)
+	}
+	if again.Sentinel.Dir != cfg.Sentinel.Dir || again.Masters[0].NotificationScript != "n.sh" {
+		t.Errorf("restart: dir %q script %q, want %q and n.sh", again.Sentinel.Dir, again.Masters[0].NotificationScript, cfg.Sentinel.Dir)
+	}
+
+	// A file without dir gets one after the rewrite signature, as Redis
+	// appends it.
+	bare := filepath.Join(root, "bare.conf")
+	if err := os.WriteFile(bare, []byte("port 26379\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = LoadConf(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := NewStore(cfg).Save(StateOf(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	data, err = os.ReadFile(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), rewriteSignature+"\ndir "+fmt.Sprintf("%q", cfg.Sentinel.Dir)+"\n") {
+		t.Errorf("no dir appended:\n%s", data)
+	}
+}
+
+// realTempDir is t.TempDir with symlinks resolved (the loader records the
+// physical directory, as getcwd does).
+func realTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func writeTemp(t *testing.T, name, content string) string {

@@ -97,8 +97,12 @@ type Sentinel struct {
 	// StateFile is where runtime state is kept in YAML mode; default is
 	// "<config without .yaml>.state.yaml" next to the config (StatePath).
 	StateFile string `yaml:"state_file,omitempty"`
-	// Dir is the working directory (dir). We never chdir; it is used only
-	// to resolve relative paths in sentinel.conf mode, as Redis would.
+	// Dir is the working directory (dir), absolute once loaded: relative
+	// logfile, pidfile, state_file and script paths (including those set
+	// at run time) resolve against it (see WorkDir). From sentinel.conf it
+	// is relative to the directory the process started in and always set
+	// (that directory when the file has no dir); from YAML it is relative
+	// to the YAML file. The library never chdirs; the binary does.
 	Dir string `yaml:"dir,omitempty"`
 	// LogLevel is debug, info, warn or error (loglevel; Redis's verbose,
 	// notice and warning map to debug, info and warn).

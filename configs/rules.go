@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -81,16 +80,15 @@ func CheckAnnounceIP(s string) error {
 }
 
 // CheckScriptPath is the rule for a script set at run time: empty (none)
-// or an absolute path. sentinel.conf resolves a relative path against the
-// config's directory, so a relative one would not load back as the same
-// file. Whether the file is executable is checked by the caller (it is I/O
-// and the file may come and go).
+// or a path, absolute or relative, that is valid UTF-8 without NUL (the
+// state file is YAML). A relative path is relative to the sentinel's dir,
+// as in Redis: it is kept as written, the rewrite records the dir as an
+// absolute path next to it, so it names the same file when loaded again.
+// Whether the file is executable is checked by the caller against that
+// directory (it is I/O and the file may come and go).
 func CheckScriptPath(path string) error {
 	if path == "" {
 		return nil
-	}
-	if !filepath.IsAbs(path) {
-		return fmt.Errorf("script path %q must be absolute", path)
 	}
 	if strings.ContainsRune(path, 0) || !utf8.ValidString(path) {
 		return fmt.Errorf("script path %q must be valid UTF-8 without NUL", path)

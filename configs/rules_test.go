@@ -65,7 +65,10 @@ func TestCheckMasterSetting(t *testing.T) {
 		{"master-reboot-down-after-period", "0", true},
 		{"notification-script", "", true},
 		{"notification-script", "/usr/local/bin/notify.sh", true},
-		{"client-reconfig-script", "reconf.sh", false}, // relative: would load back relative to the config
+		{"client-reconfig-script", "reconf.sh", true}, // relative to dir, as in Redis
+		{"client-reconfig-script", "../../x.sh", true},
+		{"client-reconfig-script", "bad\x00.sh", false},
+		{"client-reconfig-script", "bad\xff.sh", false},
 		{"rename-command", "CONFIG XCONFIG", true},
 		{"rename-command", "CONFIG X\tCONFIG", false},
 		{"rename-command", "CON,FIG XCONFIG", false},
@@ -119,8 +122,10 @@ type doorInput struct {
 
 // applyDoor applies an accepted doorInput to a master and the settings
 // the way the core and the supervisor do; ok is false when the door
-// refuses something.
-func applyDoor(t *testing.T, in doorInput, scriptDir string) (Master, RuntimeSettings, bool) {
+// refuses something. An absolute script path is made inside scriptDir, a
+// relative one inside workDir (the sentinel's dir), where the supervisor
+// looks for it.
+func applyDoor(t *testing.T, in doorInput, scriptDir, workDir string) (Master, RuntimeSettings, bool) {
 	t.Helper()
 	if CheckMonitor(in.name, Addr{in.host, in.port}, in.quorum, in.resolve) != nil ||
 		CheckMasterSetting(in.setOpt, in.setVal) != nil ||
@@ -150,18 +155,23 @@ func applyDoor(t *testing.T, in doorInput, scriptDir string) (Master, RuntimeSet
 			break
 		}
 		// The door also wants an executable file; make one at that path
-		// inside scriptDir, or skip a path the file system refuses.
+		// inside scriptDir (absolute) or workDir (relative, kept as
+		// written, as Redis keeps it), or skip a path the file system
+		// refuses.
 		if strings.Contains(in.setVal, "..") {
 			return Master{}, RuntimeSettings{}, false
 		}
-		path := scriptDir + in.setVal
+		path, value := scriptDir+in.setVal, scriptDir+in.setVal
+		if !filepath.IsAbs(in.setVal) {
+			path, value = filepath.Join(workDir, in.setVal), in.setVal
+		}
 		if os.MkdirAll(filepath.Dir(path), 0o755) != nil || os.WriteFile(path, []byte("#!/bin/sh\n"), 0o755) != nil {
 			return Master{}, RuntimeSettings{}, false
 		}
 		if strings.EqualFold(in.setOpt, "notification-script") {
-			m.NotificationScript = path
+			m.NotificationScript = value
 		} else {
-			m.ClientReconfigScript = path
+			m.ClientReconfigScript = value
 		}
 	case "rename-command":
 		from, to, _ := strings.Cut(in.setVal, " ")
@@ -194,11 +204,17 @@ func applyDoor(t *testing.T, in doorInput, scriptDir string) (Master, RuntimeSet
 func assertDoorRoundTrip(t *testing.T, in doorInput, onDisk bool) {
 	// A directory only when something is written (most fuzz inputs write
 	// nothing, and a temp directory each costs more than the test).
-	dir := "/nonexistent-fuzz-dir"
+	// The sentinel's dir is written into sentinel.conf only with a real
+	// directory (the loader checks it, as Redis's chdir does).
+	dir, workDir := "/nonexistent-fuzz-dir", ""
 	if opt := strings.ToLower(in.setOpt); onDisk || strings.HasSuffix(opt, "-script") {
 		dir = t.TempDir()
+		workDir = filepath.Join(dir, "work")
+		if err := os.Mkdir(workDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	m, rs, ok := applyDoor(t, in, filepath.Join(dir, "scripts"))
+	m, rs, ok := applyDoor(t, in, filepath.Join(dir, "scripts"), workDir)
 	if !ok {
 		return
 	}
@@ -212,20 +228,23 @@ func assertDoorRoundTrip(t *testing.T, in doorInput, onDisk bool) {
 		if err := os.WriteFile(conf, base, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := NewConfStore(conf).Save(st); err != nil {
+		cs := NewConfStore(conf)
+		cs.dir = workDir
+		if err := cs.Save(st); err != nil {
 			t.Fatalf("ConfStore.Save: %v", err)
 		}
 		cfg, err = LoadConf(conf)
 	} else {
-		cfg, err = ParseConf(renderConf(base, st), conf)
+		cfg, err = ParseConf(renderConf(base, st, workDir), conf)
 	}
 	if err != nil {
-		t.Fatalf("the door accepted %+v but sentinel.conf does not load back: %v\n%s", in, err, renderConf(base, st))
+		t.Fatalf("the door accepted %+v but sentinel.conf does not load back: %v\n%s", in, err, renderConf(base, st, workDir))
 	}
 	assertSameAccepted(t, "sentinel.conf", cfg, m, rs)
 
 	yamlCfg := Default()
 	yamlCfg.Path = filepath.Join(dir, "sentinel.yaml")
+	yamlCfg.Sentinel.Dir = workDir
 	sf := NewStateFile(yamlCfg.StatePath(), yamlCfg)
 	text, err := sf.encode(st)
 	if err != nil {
@@ -274,6 +293,8 @@ func doorSeeds() []doorInput {
 		{"m", "::1", 1, 1, false, "auth-pass", "p \"w\"\x00\xff d", "sentinel-pass", "s\x01\ne'c\"r\\et"},
 		{"müster", "db.example", 65535, 3, true, "rename-command", "CONFIG x-config", "sentinel-user", "ü ser"},
 		{"m", "10.1.2.3", 6379, 1, false, "notification-script", "/a b/notify.sh", "announce-port", "26380"},
+		{"m", "10.1.2.3", 6379, 1, false, "notification-script", "rel dir/notify.sh", "announce-port", "26380"},
+		{"m", "10.1.2.3", 6379, 1, false, "client-reconfig-script", "reconf.sh", "announce-ip", "10.0.0.9"},
 		{"m", "10.1.2.3", 6379, 1, false, "auth-user", "\xfe\xff", "announce-hostnames", "yes"},
 		{"m", "10.1.2.3", 6379, 1, false, "master-reboot-down-after-period", "0", "announce-ip", ""},
 		{"m", "10.1.2.3", 6379, 1, false, "parallel-syncs", "1099511627776", "sentinel-user", "~"},

@@ -35,15 +35,21 @@ func (e *FieldError) Error() string {
 	return e.Path + ": " + e.Msg
 }
 
-// LoadFile reads and validates a YAML configuration file. Relative paths
-// inside it (state_file, logfile, pidfile, dir, *_file secrets and
-// scripts) are resolved against the file's directory.
+// LoadFile reads and validates a YAML configuration file. dir, when
+// relative, is resolved against the file's directory and must exist; the
+// other relative paths inside it (state_file, logfile, pidfile, *_file
+// secrets and scripts) are resolved against dir, or against the file's
+// directory without one (Config.WorkDir). Config.Path is absolute.
 func LoadFile(path string) (*Config, error) {
 	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
 	}
-	cfg, err := load(data, path)
+	abs, err := absPath(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := load(data, abs)
 	if errors.Is(err, ErrEmpty) {
 		return nil, fmt.Errorf("%w: %s", ErrEmpty, path)
 	}
@@ -107,7 +113,7 @@ func load(data []byte, path string) (*Config, error) {
 	applyYAMLDefaults(cfg, idx)
 	problems = append(problems, normaliseMasterAddrs(cfg)...)
 	if path != "" {
-		resolvePaths(cfg, filepath.Dir(path))
+		problems = append(problems, resolvePaths(cfg, filepath.Dir(path))...)
 	}
 	problems = append(problems, readSecretFiles(cfg)...)
 	problems = append(problems, checkScripts(cfg)...)
@@ -395,14 +401,23 @@ func normaliseMasterAddrs(cfg *Config) []error {
 	return problems
 }
 
-func resolvePaths(cfg *Config, dir string) {
-	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
+// resolvePaths makes the file's relative paths absolute: dir against the
+// file's directory (fileDir), which it must name an existing directory
+// in, then everything else against WorkDir.
+func resolvePaths(cfg *Config, fileDir string) []error {
+	var problems []error
+	s := &cfg.Sentinel
+	if s.Dir != "" {
+		dir, err := applyDir(fileDir, s.Dir)
+		if err != nil {
+			problems = append(problems, cfg.fieldError("sentinel.dir", err.Error()))
+		} else {
+			s.Dir = dir
 		}
 	}
-	s := &cfg.Sentinel
-	for _, p := range []*string{&s.StateFile, &s.Dir, &s.LogFile, &s.PidFile, &s.RequirePassFile, &s.SentinelPassFile} {
+	base := cfg.WorkDir()
+	abs := func(p *string) { *p = ResolvePath(base, *p) }
+	for _, p := range []*string{&s.StateFile, &s.LogFile, &s.PidFile, &s.RequirePassFile, &s.SentinelPassFile} {
 		abs(p)
 	}
 	for i := range cfg.Masters {
@@ -411,6 +426,7 @@ func resolvePaths(cfg *Config, dir string) {
 			abs(p)
 		}
 	}
+	return problems
 }
 
 // readSecretFiles loads every *_file twin into its Secret. The file's

@@ -174,6 +174,35 @@ func TestLoadFileResolvesRelativePathsAndSecretFiles(t *testing.T) {
 	}
 }
 
+// TestLoadFileDir: dir is relative to the YAML file and must exist; the
+// other relative paths are relative to dir.
+func TestLoadFileDir(t *testing.T) {
+	root := realTempDir(t)
+	if err := os.MkdirAll(filepath.Join(root, "work"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, "sentinel.yaml")
+	if err := os.WriteFile(path, []byte("sentinel:\n  dir: work\n  logfile: s.log\n  state_file: st.yaml\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(root, "work")
+	if s := cfg.Sentinel; s.Dir != work || s.LogFile != filepath.Join(work, "s.log") || cfg.StatePath() != filepath.Join(work, "st.yaml") || cfg.WorkDir() != work {
+		t.Errorf("dir %q logfile %q state %q, want them in %s", s.Dir, s.LogFile, cfg.StatePath(), work)
+	}
+	if err := os.WriteFile(path, []byte("sentinel:\n  dir: nope\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadFile(path)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Path != "sentinel.dir" || fe.Line != 2 {
+		t.Errorf("missing dir: %v", err)
+	}
+}
+
 func TestLoadFileMissing(t *testing.T) {
 	_, err := LoadFile(filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {
