@@ -87,6 +87,16 @@ func run(args []string, stderr io.Writer) int {
 		cfg.Sentinel.MetricsAddr = *metricsAddr
 	}
 
+	// redis-sentinel chdirs into dir: scripts run there and any relative
+	// path resolves there. The loaded paths are already absolute (resolved
+	// against dir by configs), so this only changes what children see.
+	if dir := cfg.Sentinel.Dir; dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			fmt.Fprintf(stderr, "sentinel: can't chdir to %q: %v\n", dir, err)
+			return 1
+		}
+	}
+
 	out := stderr
 	if cfg.Sentinel.LogFile != "" {
 		f, err := os.OpenFile(cfg.Sentinel.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)

@@ -23,6 +23,9 @@ type controller struct {
 	// scriptTimers, when set, receives SENTINEL DEBUG's script-max-runtime
 	// and script-retry-delay.
 	scriptTimers func(maxRuntime, retryDelay time.Duration)
+	// workDir is the sentinel's dir: a relative script path names a file
+	// there, as in Redis ("" is the process's working directory).
+	workDir string
 }
 
 func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
@@ -52,7 +55,7 @@ func (c *controller) Set(ctx context.Context, name string, settings []monitor.Se
 			}
 			// As Redis: the script must exist and be executable (an empty
 			// value clears it).
-			if s.Value != "" && !executable(s.Value) {
+			if s.Value != "" && !executable(configs.ResolvePath(c.workDir, s.Value)) {
 				what := "Notification"
 				if strings.EqualFold(s.Name, "client-reconfig-script") {
 					what = "Client reconfiguration"

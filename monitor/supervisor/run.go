@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,9 +139,16 @@ func New(o Options) (*Supervisor, error) {
 
 	// The listener comes first: with port 0 (tests) the core must announce
 	// the port actually bound.
-	ctrl := &controller{globals: s.globals, shutdown: s.shutdown}
+	// Relative script paths, from the file or SENTINEL SET, name files in
+	// the sentinel's dir, as in Redis (configs.Config.WorkDir).
+	workDir := cfg.WorkDir()
+	ctrl := &controller{globals: s.globals, shutdown: s.shutdown, workDir: workDir}
+	addrs, err := listenAddrs(cfg, o.Logger, probeListen)
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: %w", err)
+	}
 	s.server, err = pubsub.New(pubsub.Options{
-		Addrs:       listenAddrs(cfg),
+		Addrs:       addrs,
 		Logger:      o.Logger.With("component", "pubsub"),
 		Controller:  ctrl,
 		RequirePass: cfg.Sentinel.RequirePass.Reveal(),
@@ -177,7 +186,7 @@ func New(o Options) (*Supervisor, error) {
 		Report:     func(e monitor.Event) { s.reportEvent(e) },
 		Lookup: func(master string) (string, string) {
 			if m := s.loop.Snapshot().Master(master); m != nil {
-				return m.NotificationScript, m.ClientReconfigScript
+				return configs.ResolvePath(workDir, m.NotificationScript), configs.ResolvePath(workDir, m.ClientReconfigScript)
 			}
 			return "", ""
 		},
@@ -349,16 +358,93 @@ func (s *Supervisor) reportEvent(e monitor.Event) {
 	s.loop.sink.Event(time.Now(), e)
 }
 
-func listenAddrs(c *configs.Config) []string {
+// listenAddrs turns bind into the server's listen addresses the way Redis
+// 7's listenToPort treats them. "*" is every IPv4 address and "::*" every
+// IPv6 one; with both, one dual-stack listener covers them (Go listens on
+// a wildcard dual-stack, so two would collide). An address the host
+// cannot have is skipped, with a warning, when it is optional (a leading
+// '-'); an address family or protocol the host does not support is
+// skipped whether optional or not, as Redis does. Anything else is left
+// for the server to fail on with the real error. No address left is an
+// error ("Configured to not listen anywhere").
+//
+// Whether an address can be had is learned by listening on it at port 0
+// (probe) and closing at once: the real port is never taken twice, and the
+// RESP server stays unaware of optional addresses.
+func listenAddrs(c *configs.Config, log *slog.Logger, probe func(addr string) error) ([]string, error) {
 	port := strconv.Itoa(c.Sentinel.Port)
 	if len(c.Sentinel.Bind) == 0 {
-		return []string{net.JoinHostPort("", port)}
+		return []string{net.JoinHostPort("", port)}, nil
+	}
+	type entry struct {
+		host     string
+		optional bool
+	}
+	var entries []entry
+	anyV4, anyV6 := false, false
+	for _, b := range c.Sentinel.Bind {
+		host, optional := strings.CutPrefix(b, "-")
+		switch host {
+		case "*":
+			host = "0.0.0.0"
+		case "::*":
+			host = "::"
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			if ip.To4() != nil {
+				anyV4 = true
+			} else {
+				anyV6 = true
+			}
+		}
+		entries = append(entries, entry{host, optional})
 	}
 	var out []string
-	for _, b := range c.Sentinel.Bind {
-		out = append(out, net.JoinHostPort(b, port))
+	seen := make(map[string]bool)
+	for _, e := range entries {
+		host := e.host
+		if anyV4 && anyV6 && net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
+			host = "" // both wildcards: one dual-stack listener
+		}
+		addr := net.JoinHostPort(host, port)
+		if seen[addr] {
+			continue
+		}
+		if err := probe(net.JoinHostPort(host, "0")); err != nil && skippableBind(err, e.optional) {
+			log.Warn("could not listen on a bind address, skipped", "addr", addr, "optional", e.optional, "err", err)
+			continue
+		}
+		seen[addr] = true
+		out = append(out, addr)
 	}
-	return out
+	if len(out) == 0 {
+		return nil, fmt.Errorf("bind %v: no address can be listened on (configured to not listen anywhere)", c.Sentinel.Bind)
+	}
+	return out, nil
+}
+
+// probeListen reports whether addr can be listened on.
+func probeListen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
+}
+
+// skippableBind is Redis's rule for a bind address that fails: an
+// optional one the host does not have, or any whose family or protocol
+// the host does not support.
+func skippableBind(err error, optional bool) bool {
+	if optional && errors.Is(err, syscall.EADDRNOTAVAIL) {
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.ENOPROTOOPT, syscall.EPROTONOSUPPORT, syscall.ESOCKTNOSUPPORT, syscall.EPFNOSUPPORT, syscall.EAFNOSUPPORT} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	return false
 }
 
 // scriptNotifier adapts notify.Scripts to the sink and the loop.
