@@ -81,6 +81,18 @@ func (b *backoff) dial(now time.Time, jitter float64) bool {
 	return true
 }
 
+// refused records that the dial just allowed found nothing listening
+// (connection refused). It does not count toward the run and sets no pause:
+// a refused dial costs the node nothing, and a node that restarts must be
+// seen at the core's probe cadence, not after a growing pause. Only nodes
+// that accept and then close, hang or spew garbage are paced.
+func (b *backoff) refused() {
+	if b.streak > 0 {
+		b.streak--
+	}
+	b.notBefore = b.lastDial
+}
+
 // good records a valid reply at now.
 func (b *backoff) good(now time.Time) {
 	if now.After(b.lastGood) {
@@ -136,6 +148,12 @@ func (p *linkPacer) wait() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.b.wait(time.Now())
+}
+
+func (p *linkPacer) refused() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.b.refused()
 }
 
 func (p *linkPacer) good() {

@@ -145,3 +145,32 @@ func TestHoldForDial(t *testing.T) {
 		}
 	}
 }
+
+// TestBackoff_RefusedDialsAreNotPaced: a node that is down (nothing
+// listens) is probed at the caller's cadence, so its restart is seen at
+// once; a node that accepts and then misbehaves is still paced.
+func TestBackoff_RefusedDialsAreNotPaced(t *testing.T) {
+	b := newBackoff(DefaultReconnectInitial, DefaultReconnectMax)
+	now := t0
+	for k := range 40 { // 10 s of probes every 250 ms, all refused
+		if !b.dial(now, 0.5) {
+			t.Fatalf("refused-connection probe %d at %v was deferred", k, now.Sub(t0))
+		}
+		b.refused()
+		if w := b.wait(now); w != 0 {
+			t.Fatalf("after a refused dial the next must be allowed at once, wait %v", w)
+		}
+		now = now.Add(250 * time.Millisecond)
+	}
+	// The node is back but closes every connection: paced again.
+	allowed := 0
+	for range 40 {
+		if b.dial(now, 0.5) {
+			allowed++
+		}
+		now = now.Add(250 * time.Millisecond)
+	}
+	if allowed > 15 {
+		t.Fatalf("%d of 40 dials 250 ms apart allowed against a node that accepts and closes; want the backoff to pace them", allowed)
+	}
+}

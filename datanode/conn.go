@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -137,6 +138,9 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		d := net.Dialer{Timeout: c.p.opts.DialTimeout}
 		conn, err := d.DialContext(ctx, network, addr)
 		if err != nil {
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				pace.refused()
+			}
 			return nil, err
 		}
 		if recordLocal {
