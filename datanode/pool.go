@@ -51,10 +51,6 @@ type Options struct {
 	// goroutines, never while a lock is held; it may block briefly but must
 	// return promptly once the Run context is done.
 	Deliver func(monitor.Input)
-	// AnnounceHost is put in hellos whose SentinelAddr.Host is empty; when
-	// it is empty too, the local IP address of the link is used, as Redis
-	// does without announce-ip.
-	AnnounceHost string
 	// TLSConfig, when set, makes every link use TLS (tls-replication).
 	TLSConfig *tls.Config
 	// QueueSize bounds the per-target queue of non-PING actions.

@@ -281,18 +281,16 @@ func TestPool_PublishHelloAddress(t *testing.T) {
 	explicit.SentinelAddr.Host = "203.0.113.1"
 	tests := []struct {
 		name     string
-		announce string
 		hello    monitor.Hello
 		wantHost string
 	}{
-		{"local address of the link", "", base, "10.9.8.7"},
-		{"announce host option", "198.51.100.2", base, "198.51.100.2"},
-		{"host set by the core", "198.51.100.2", explicit, "203.0.113.1"},
+		{"local address of the link", base, "10.9.8.7"},
+		{"host set by the core (announce-ip)", explicit, "203.0.113.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				fp := newFakePool(t, Options{AnnounceHost: tc.announce})
+				fp := newFakePool(t, Options{})
 				fp.start()
 				fp.Do(monitor.Watch{Target: peerAddr, Kind: monitor.KindSentinel, Master: "m"})
 				fp.Do(monitor.PublishHello{Target: peerAddr, Master: "m", Hello: tc.hello})

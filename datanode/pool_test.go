@@ -353,11 +353,10 @@ func TestPool_AskPeer_FakePeer(t *testing.T) {
 
 func TestPool_PublishHelloToPeer_FakePeer(t *testing.T) {
 	peer := startFake(t, peerHandler(""))
-	h := startPool(t, Options{AnnounceHost: "192.0.2.7"})
+	h := startPool(t, Options{})
 	h.pool.Do(monitor.Watch{Target: peer.addr, Kind: monitor.KindSentinel, Master: "m"})
-	hello := monitor.Hello{SentinelAddr: monitor.Addr{Port: 26379}, RunID: strings.Repeat("c", 40), MasterName: "m", MasterAddr: monitor.Addr{Host: "10.0.0.1", Port: 6379}}
+	hello := monitor.Hello{SentinelAddr: monitor.Addr{Host: "192.0.2.7", Port: 26379}, RunID: strings.Repeat("c", 40), MasterName: "m", MasterAddr: monitor.Addr{Host: "10.0.0.1", Port: 6379}}
 	h.pool.Do(monitor.PublishHello{Target: peer.addr, Master: "m", Hello: hello})
-	hello.SentinelAddr.Host = "192.0.2.7"
 	want := "PUBLISH " + monitor.HelloChannel + " " + hello.String()
 	datanodetest.Eventually(t, 5*time.Second, pollTick, func() bool {
 		for _, c := range peer.commands() {

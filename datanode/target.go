@@ -295,9 +295,9 @@ func (t *target) doInfo(ctx, cctx context.Context) {
 
 func (t *target) doPublishHello(cctx context.Context, a monitor.PublishHello) {
 	h := a.Hello
-	if h.SentinelAddr.Host == "" {
-		h.SentinelAddr.Host = t.p.opts.AnnounceHost
-	}
+	// The core says what to announce (announce-ip, changed at run time by
+	// SENTINEL CONFIG SET); an empty host means the local address of this
+	// link, as Redis does without announce-ip.
 	if h.SentinelAddr.Host == "" {
 		ip, err := t.conn.localIP(cctx)
 		if err != nil {

@@ -131,6 +131,15 @@ func TestConfigSet_AnnounceReachesHellos(t *testing.T) {
 	if n <= before || h.SentinelAddr != (monitor.Addr{Host: "10.9.9.9", Port: 26390}) {
 		t.Fatalf("after CONFIG SET the last hello (%d of %d) announces %v", n, before, h.SentinelAddr)
 	}
+	// Clearing announce-ip goes back to the link's local address: the core
+	// leaves the host empty for the driver to fill in, never the old value.
+	if err := c.ConfigSet(ctx, []monitor.Setting{{Name: "announce-ip", Value: ""}}); err != nil {
+		t.Fatal(err)
+	}
+	h, m := rec.last()
+	if m <= n || h.SentinelAddr != (monitor.Addr{Host: "", Port: 26390}) {
+		t.Fatalf("after clearing announce-ip the last hello (%d of %d) announces %v", m, n, h.SentinelAddr)
+	}
 }
 
 // TestDebug_ScriptTimersReachNotify: SENTINEL DEBUG script-max-runtime and

@@ -234,7 +234,6 @@ func New(o Options) (*Supervisor, error) {
 		Credentials:     s.credentials,
 		PeerCredentials: s.globals.peerCredentials,
 		Renames:         s.renames,
-		AnnounceHost:    cfg.Sentinel.AnnounceIP,
 		Deliver: func(in monitor.Input) {
 			s.loop.Deliver(s.runCtx, in)
 		},
