@@ -24,6 +24,6 @@
 //	hooks, err := notify.NewWebhook(notify.WebhookOptions{URLs: urls, Logger: logger, Metrics: metrics})
 //	wg.Go(func() { scripts.Run(ctx) })
 //	wg.Go(func() { hooks.Run(ctx) })
-//	scripts.Notify(event) // never blocks
-//	hooks.Enqueue(event)  // never blocks
+//	router := notify.NewRouter(scripts, hooks)
+//	router.Notify(event) // never blocks; Router decides who gets it
 package notify

@@ -161,10 +161,10 @@ func RedactURL(raw string) string {
 	return r.String()
 }
 
-// Enqueue queues the event for every URL, stamped with the current time.
+// Notify queues the event for every URL, stamped with the current time.
 // It never blocks: when a URL's queue is full, its oldest waiting event is
-// dropped and counted.
-func (w *Webhook) Enqueue(e monitor.Event) {
+// dropped and counted. Which events come here is Router's decision.
+func (w *Webhook) Notify(e monitor.Event) {
 	msg := WebhookMessage{
 		Event:   e.Type,
 		Payload: e.Payload(),

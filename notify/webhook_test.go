@@ -85,7 +85,7 @@ func TestWebhook_PostsJSON(t *testing.T) {
 	t.Cleanup(srv.Close)
 	w, reg := runWebhook(t, WebhookOptions{URLs: []string{srv.URL + "/hook"}})
 	before := time.Now().UTC().Truncate(time.Second)
-	w.Enqueue(switchMaster())
+	w.Notify(switchMaster())
 	eventually(t, "one request", func() bool { return len(rec.received()) == 1 })
 	got := rec.received()[0]
 	if got.Event != "+switch-master" || got.Payload != "mymaster 127.0.0.1 6379 127.0.0.1 6380" || got.Master != "mymaster" {
@@ -126,7 +126,7 @@ func TestWebhook_RetriesServerErrorsButNotClientErrors(t *testing.T) {
 			w, reg := runWebhook(t, WebhookOptions{
 				URLs: []string{srv.URL}, MaxAttempts: 3, Backoff: time.Millisecond,
 			})
-			w.Enqueue(switchMaster())
+			w.Notify(switchMaster())
 			final := "success"
 			if tc.wantFinalFailure {
 				final = "failed"
@@ -262,7 +262,7 @@ func TestWebhook_SecretsNeverInErrorsOrLogs(t *testing.T) {
 	w, reg := runWebhook(t, WebhookOptions{
 		URLs: []string{secretURL}, Logger: logger, MaxAttempts: 2, Backoff: time.Millisecond,
 	})
-	w.Enqueue(switchMaster())
+	w.Notify(switchMaster())
 	eventually(t, "the delivery to fail", func() bool {
 		return counterValue(t, reg, "sentinel_notify_webhook_requests_total", "result", "failed") == 1
 	})
@@ -288,7 +288,7 @@ func TestWebhook_FullQueueDropsOldest(t *testing.T) {
 	}
 	// Run is not started, so nothing drains the queue.
 	for _, typ := range []string{"+a", "+b", "+c", "+d", "+e"} {
-		w.Enqueue(monitor.Event{Type: typ})
+		w.Notify(monitor.Event{Type: typ})
 	}
 	if got := counterValue(t, reg, "sentinel_notify_dropped_total", "integration", "webhook"); got != 3 {
 		t.Fatalf("dropped{webhook} = %v, want 3", got)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/pubsub"
 )
 
 // fakeProbe answers listenAddrs' probes from a table (host -> errno); a
@@ -31,7 +32,7 @@ func fakeProbe(fail map[string]syscall.Errno) func(string) error {
 // TestListenAddrs: Redis 7's bind rules. An optional ('-') address the
 // host does not have is skipped; one that is not optional is kept so the
 // server fails with the real error; an unsupported family is skipped
-// either way; the two wildcards become one dual-stack listener; nothing
+// either way; "*" and "::*" are the IPv4 and IPv6 wildcards; nothing
 // left to listen on is an error.
 func TestListenAddrs(t *testing.T) {
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -50,8 +51,8 @@ func TestListenAddrs(t *testing.T) {
 		{"required address not on this host", []string{"192.0.2.1", "127.0.0.1"}, noIPv6, []string{"192.0.2.1:26379", "127.0.0.1:26379"}, false},
 		{"unsupported family, even required", []string{"127.0.0.1", "::1"}, noIPv6, []string{"127.0.0.1:26379"}, false},
 		{"optional but another error", []string{"-10.9.9.9"}, noIPv6, []string{"10.9.9.9:26379"}, false},
-		{"both wildcards", []string{"*", "-::*"}, nil, []string{":26379"}, false},
-		{"IPv4 wildcard", []string{"*"}, nil, []string{"0.0.0.0:26379"}, false},
+		{"both wildcards", []string{"*", "-::*"}, nil, []string{"0.0.0.0:26379", "[::]:26379"}, false},
+		{"both wildcards without IPv6", []string{"*", "-::*"}, noIPv6, []string{"0.0.0.0:26379"}, false},
 		{"nothing left", []string{"-192.0.2.1", "-::1"}, noIPv6, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,5 +81,30 @@ func TestListenAddrs_RealProbe(t *testing.T) {
 	}
 	if err := probeListen("192.0.2.1:0"); !errors.Is(err, syscall.EADDRNOTAVAIL) {
 		t.Fatalf("probing 192.0.2.1: %v, want EADDRNOTAVAIL", err)
+	}
+}
+
+// TestListenNetwork: the server listens on each family apart, so "*" and
+// "::*" (Redis 7's default bind line) can both be bound, as Redis's
+// IPV6_V6ONLY listeners can; no wildcard is bound here (tests stay on
+// loopback), the mapping is what Go documents for tcp4 and tcp6.
+func TestListenNetwork(t *testing.T) {
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := configs.Default()
+	cfg.Sentinel.Bind = []string{"*", "-::*", "127.0.0.1", "::1"}
+	addrs, err := listenAddrs(cfg, discard, fakeProbe(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range addrs {
+		got = append(got, pubsub.ListenNetwork(a)+" "+a)
+	}
+	want := []string{"tcp4 0.0.0.0:26379", "tcp6 [::]:26379", "tcp4 127.0.0.1:26379", "tcp6 [::1]:26379"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("listens on %q, want %q", got, want)
+	}
+	if n := pubsub.ListenNetwork(":26379"); n != "tcp" {
+		t.Fatalf("no bind listens on %q, want dual-stack tcp", n)
 	}
 }

@@ -198,7 +198,7 @@ func New(o Options) (*Supervisor, error) {
 	}
 	s.scripts.SetTimers(coreCfg.Timers.ScriptMaxRuntime, coreCfg.Timers.ScriptRetryDelay)
 	ctrl.scriptTimers = s.scripts.SetTimers
-	snk := &sink{log: o.Logger, pub: s.server, notify: scriptNotifier{s.scripts}}
+	snk := &sink{log: o.Logger, pub: s.server}
 	if len(cfg.Sentinel.Webhooks) > 0 {
 		s.webhook, err = notify.NewWebhook(notify.WebhookOptions{
 			URLs:       cfg.Sentinel.Webhooks,
@@ -208,13 +208,13 @@ func New(o Options) (*Supervisor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("supervisor: %w", err)
 		}
-		snk.webhook = s.webhook
 	}
+	snk.notify = notify.NewRouter(s.scripts, s.webhook)
 	s.loop, err = NewLoop(LoopOptions{
 		Logger:      o.Logger,
 		Core:        coreCfg,
 		Sink:        snk,
-		Scripts:     scriptNotifier{s.scripts},
+		Scripts:     s.scripts,
 		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings, passFiles: passFilesOf(cfg)},
 		ScriptsView: func() monitor.ScriptsView { return scriptsView(s.scripts.Pending()) },
 		Seed:        o.Seed,
@@ -359,13 +359,12 @@ func (s *Supervisor) reportEvent(e monitor.Event) {
 
 // listenAddrs turns bind into the server's listen addresses the way Redis
 // 7's listenToPort treats them. "*" is every IPv4 address and "::*" every
-// IPv6 one; with both, one dual-stack listener covers them (Go listens on
-// a wildcard dual-stack, so two would collide). An address the host
-// cannot have is skipped, with a warning, when it is optional (a leading
-// '-'); an address family or protocol the host does not support is
-// skipped whether optional or not, as Redis does. Anything else is left
-// for the server to fail on with the real error. No address left is an
-// error ("Configured to not listen anywhere").
+// IPv6 one (the server listens on each family apart, as Redis does). An
+// address the host cannot have is skipped, with a warning, when it is
+// optional (a leading '-'); an address family or protocol the host does
+// not support is skipped whether optional or not, as Redis does. Anything
+// else is left for the server to fail on with the real error. No address
+// left is an error ("Configured to not listen anywhere").
 //
 // Whether an address can be had is learned by listening on it at port 0
 // (probe) and closing at once: the real port is never taken twice, and the
@@ -375,12 +374,7 @@ func listenAddrs(c *configs.Config, log *slog.Logger, probe func(addr string) er
 	if len(c.Sentinel.Bind) == 0 {
 		return []string{net.JoinHostPort("", port)}, nil
 	}
-	type entry struct {
-		host     string
-		optional bool
-	}
-	var entries []entry
-	anyV4, anyV6 := false, false
+	var out []string
 	for _, b := range c.Sentinel.Bind {
 		host, optional := strings.CutPrefix(b, "-")
 		switch host {
@@ -389,31 +383,11 @@ func listenAddrs(c *configs.Config, log *slog.Logger, probe func(addr string) er
 		case "::*":
 			host = "::"
 		}
-		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-			if ip.To4() != nil {
-				anyV4 = true
-			} else {
-				anyV6 = true
-			}
-		}
-		entries = append(entries, entry{host, optional})
-	}
-	var out []string
-	seen := make(map[string]bool)
-	for _, e := range entries {
-		host := e.host
-		if anyV4 && anyV6 && net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
-			host = "" // both wildcards: one dual-stack listener
-		}
 		addr := net.JoinHostPort(host, port)
-		if seen[addr] {
+		if err := probe(net.JoinHostPort(host, "0")); err != nil && skippableBind(err, optional) {
+			log.Warn("could not listen on a bind address, skipped", "addr", addr, "optional", optional, "err", err)
 			continue
 		}
-		if err := probe(net.JoinHostPort(host, "0")); err != nil && skippableBind(err, e.optional) {
-			log.Warn("could not listen on a bind address, skipped", "addr", addr, "optional", e.optional, "err", err)
-			continue
-		}
-		seen[addr] = true
 		out = append(out, addr)
 	}
 	if len(out) == 0 {
@@ -422,9 +396,10 @@ func listenAddrs(c *configs.Config, log *slog.Logger, probe func(addr string) er
 	return out, nil
 }
 
-// probeListen reports whether addr can be listened on.
+// probeListen reports whether addr can be listened on, on the network the
+// server would use.
 func probeListen(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen(pubsub.ListenNetwork(addr), addr)
 	if err != nil {
 		return err
 	}
@@ -445,13 +420,6 @@ func skippableBind(err error, optional bool) bool {
 	}
 	return false
 }
-
-// scriptNotifier adapts notify.Scripts to the sink and the loop.
-type scriptNotifier struct{ s *notify.Scripts }
-
-func (n scriptNotifier) Notify(at time.Time, e monitor.Event) { n.s.Notify(e) }
-
-func (n scriptNotifier) ClientReconfig(a monitor.RunClientReconfigScript) { n.s.ClientReconfig(a) }
 
 // scriptsView converts notify's queue into the snapshot's form.
 func scriptsView(jobs []notify.PendingScript) monitor.ScriptsView {

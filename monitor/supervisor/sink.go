@@ -13,22 +13,20 @@ type Publisher interface {
 	Publish(channel, message string) int
 }
 
-// Notifier hands Warning-level events with an instance to the
-// notification script and webhooks (notify). Must not block.
+// Notifier takes every event that may leave the process through scripts or
+// webhooks (notify.Router, which decides which go where). Must not block.
 type Notifier interface {
-	Notify(at time.Time, e monitor.Event)
+	Notify(e monitor.Event)
 }
 
-// sink does what sentinelEvent does, from one place: log the event, publish
-// it on the channel named after it (all but Debug level), and hand
-// Warning-level events that concern an instance to the notifier.
+// sink does what sentinelEvent does, from one place: log the event, count
+// it, publish it on the channel named after it (all but Debug level), and
+// hand it to the notifiers.
 type sink struct {
 	log     *slog.Logger
 	pub     Publisher
 	notify  Notifier
 	metrics *metrics
-	// webhook, when set, receives every warning-level event.
-	webhook interface{ Enqueue(monitor.Event) }
 }
 
 func (s *sink) Event(at time.Time, e monitor.Event) {
@@ -51,10 +49,7 @@ func (s *sink) Event(at time.Time, e monitor.Event) {
 	if s.pub != nil {
 		s.pub.Publish(e.Type, payload)
 	}
-	if e.Level == monitor.LevelWarning && e.MasterName() != "" && s.notify != nil {
-		s.notify.Notify(at, e)
-	}
-	if e.Level == monitor.LevelWarning && s.webhook != nil {
-		s.webhook.Enqueue(e)
+	if s.notify != nil {
+		s.notify.Notify(e)
 	}
 }
