@@ -186,7 +186,7 @@ func New(opts Options) (*Server, error) {
 	}
 	var lc net.ListenConfig
 	for _, addr := range opts.Addrs {
-		ln, err := lc.Listen(context.Background(), "tcp", addr)
+		ln, err := lc.Listen(context.Background(), ListenNetwork(addr), addr)
 		if err != nil {
 			for _, l := range s.listeners {
 				_ = l.Close()
@@ -201,6 +201,26 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// ListenNetwork is the network New listens on for addr: "tcp4" or "tcp6"
+// for an IP address, so a wildcard takes only its own family, as Redis's
+// IPV6_V6ONLY listeners do and "0.0.0.0" and "::" can both be bound
+// (Go's "tcp" would make either dual-stack); "tcp" for anything else
+// (":26379" listens on both families).
+func ListenNetwork(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "tcp"
+	}
+	switch ip := net.ParseIP(host); {
+	case ip == nil:
+		return "tcp"
+	case ip.To4() != nil:
+		return "tcp4"
+	default:
+		return "tcp6"
+	}
 }
 
 // Addr returns the first listener's address.

@@ -106,12 +106,14 @@ func (p *dropinProc) file(name string) string {
 //     written; the script runs with dir as its working directory;
 //   - restarted from another directory, each starts from its own file
 //     (the load checks the relative script exists, so a wrong base stops
-//     it) and keeps logging into its dir.
+//     it) and keeps logging into its dir;
+//   - with only optional addresses, none on this host, neither starts.
 func TestE2E_DropInDirAndBind(t *testing.T) {
 	requireRedis(t)
 	redisSentinel := datanodetest.RequireBinary(t, "redis-sentinel")
 	bin := buildBinary(t)
 	ctx := t.Context()
+	t.Run("nothing to listen on", func(t *testing.T) { bindNothingLeft(t, bin, redisSentinel) })
 	master := datanodetest.StartRedis(t, datanodetest.RedisOptions{})
 
 	root := t.TempDir()
@@ -236,13 +238,10 @@ func TestE2E_DropInDirAndBind(t *testing.T) {
 	}
 }
 
-// TestE2E_BindNothingLeft: with only optional addresses and none on this
-// host, both implementations refuse to start ("not listen anywhere").
-func TestE2E_BindNothingLeft(t *testing.T) {
-	requireRedis(t)
-	redisSentinel := datanodetest.RequireBinary(t, "redis-sentinel")
-	bin := buildBinary(t)
-	for _, b := range []string{bin, redisSentinel} {
+// bindNothingLeft: with only optional addresses and none on this host,
+// each binary refuses to start ("not listen anywhere").
+func bindNothingLeft(t *testing.T, bins ...string) {
+	for _, b := range bins {
 		dir := t.TempDir()
 		conf := filepath.Join(dir, "sentinel.conf")
 		text := fmt.Sprintf("port %d\nbind -192.0.2.1\ndir %s\nsentinel monitor mymaster 127.0.0.1 6379 2\n", datanodetest.FreePort(t), dir)
