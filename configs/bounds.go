@@ -133,11 +133,28 @@ func parseYAMLBounded(data []byte) (*yaml.Node, error) {
 		return nil, err
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := recoverYAML(func() error { return yaml.Unmarshal(data, &doc) }); err != nil {
 		return nil, err // yaml.v3's text already starts with "yaml:"
 	}
 	if err := checkAliases(&doc); err != nil {
 		return nil, err
 	}
 	return &doc, nil
+}
+
+// decodeYAML is dec.Decode, with a panic inside yaml.v3 turned into an
+// error: it panics on some hostile merge keys (a mapping used as a key
+// next to "<<", found by FuzzLoad), and bad input must get an error.
+func decodeYAML(dec *yaml.Decoder, v any) error {
+	return recoverYAML(func() error { return dec.Decode(v) })
+}
+
+// recoverYAML runs a yaml.v3 call, turning its panic into an error.
+func recoverYAML(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: malformed document: %v", r)
+		}
+	}()
+	return f()
 }

@@ -213,7 +213,7 @@ func parseState(data []byte) (*State, error) {
 	var doc stateDoc
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
+	if err := decodeYAML(dec, &doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty state file")
 		}

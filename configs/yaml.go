@@ -93,7 +93,7 @@ func load(data []byte, path string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var problems []error
-	if err := dec.Decode(cfg); err != nil {
+	if err := decodeYAML(dec, cfg); err != nil {
 		var typeErr *yaml.TypeError
 		if !errors.As(err, &typeErr) {
 			return nil, err
@@ -104,7 +104,7 @@ func load(data []byte, path string) (*Config, error) {
 	}
 	// A second document would be silently ignored: refuse it.
 	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
+	if err := decodeYAML(dec, &extra); err == nil {
 		problems = append(problems, &FieldError{Path: "(document)", Line: extra.Line, Msg: "only one YAML document is allowed"})
 	} else if !errors.Is(err, io.EOF) {
 		return nil, err
