@@ -11,6 +11,12 @@
 //     can stay read-only. Both write atomically (temp file, fsync, rename,
 //     directory fsync).
 //
+// Relative paths follow Redis's rule that dir is the working directory
+// (paths.go): Sentinel.Dir is resolved and checked at load, logfile and
+// pidfile are resolved against it, script paths are kept as written and
+// resolved against Config.WorkDir where they are used. The package never
+// chdirs; the binary does.
+//
 // The rules a value must pass (rules.go) are shared by the loaders and
 // the run-time door (CheckMonitor, CheckMasterSetting,
 // CheckRuntimeSetting), so whatever is accepted while running loads back;
