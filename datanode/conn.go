@@ -136,7 +136,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		}
 		c.p.metrics.dials.WithLabelValues(metricLink).Inc()
 		d := net.Dialer{Timeout: c.p.opts.DialTimeout}
-		conn, err := d.DialContext(ctx, network, addr)
+		conn, err := dialHost(ctx, &d, c.p.opts.LookupHost, network, addr)
 		if err != nil {
 			if errors.Is(err, syscall.ECONNREFUSED) {
 				pace.refused()
@@ -148,6 +148,9 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 				c.mu.Lock()
 				c.lastLocalIP = la.IP.String()
 				c.mu.Unlock()
+			}
+			if ra, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
+				c.t.reportIP(ctx, ra.IP.String())
 			}
 		}
 		if cfg := c.p.opts.TLSConfig; cfg != nil {
@@ -397,7 +400,7 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 		if ps == nil {
 			return
 		}
-		err := c.pump(ctx, ps, handle)
+		subscribed, err := c.pump(ctx, ps, handle)
 		c.mu.Lock()
 		ours := c.ps != ps || c.closed // reconnect or close replaced it
 		c.mu.Unlock()
@@ -405,6 +408,9 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 			// The node closed or reset the connection: report it now, it
 			// is the earliest sign of a dead node we get.
 			broken()
+		}
+		if err != nil && !ours {
+			c.t.reportSubscribe(ctx, Classify(err))
 		}
 		_ = ps.Close()
 		// A fresh client for the next attempt, for the same reason as
@@ -425,10 +431,13 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 		// keeps breaking waits out its backoff (the dialer would refuse
 		// it anyway, so waiting here only saves the spin).
 		wait := c.subPace.wait()
-		if c.subPace.dialCount() == dials {
-			// Nothing was dialled, so the backoff did not advance: never
-			// let an attempt that fails without dialling spin.
-			wait = max(wait, DefaultReconnectInitial)
+		if c.subPace.dialCount() == dials || !subscribed {
+			// Nothing was dialled, so the backoff did not advance, or the
+			// dial found nothing listening (not paced, see refused) or a
+			// node that refused the subscription: never let an attempt
+			// that never subscribed spin. Redis retries such a link once a
+			// second; this is a quarter of that.
+			wait = max(wait, c.p.opts.ReconnectInitial)
 		}
 		delay := time.NewTimer(wait)
 		select {
@@ -464,8 +473,10 @@ func (c *redisConn) subscribe(ctx context.Context) *redis.PubSub {
 // pump reads the subscription until it breaks or ctx ends. Silence longer
 // than PubSubIdle is answered with a PING; a second silent period means the
 // link is dead (Sentinel reconnects a pub/sub link after 3 silent publish
-// periods), and pump returns so the link is reopened.
-func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) (err error) {
+// periods), and pump returns so the link is reopened. subscribed says
+// whether the node confirmed the subscription; the confirmation is reported
+// to the core (the link is no longer disconnected).
+func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) (subscribed bool, err error) {
 	defer func() {
 		if perr := c.recovered("subscribe", recover()); perr != nil {
 			c.p.metrics.commandError(cmdSubscribe, Classify(perr))
@@ -476,7 +487,7 @@ func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payl
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, c.p.opts.PubSubIdle)
 		if ctx.Err() != nil {
-			return nil
+			return subscribed, nil
 		}
 		if err != nil {
 			var redisErr redis.Error
@@ -491,11 +502,19 @@ func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payl
 			}
 			c.p.metrics.commandError(cmdSubscribe, Classify(err))
 			c.p.log.Debug("hello subscription broken", "target", c.t.addr.String(), "err", err)
-			return err
+			return subscribed, err
 		}
 		probing = false
-		if m, ok := msg.(*redis.Message); ok && m.Channel == monitor.HelloChannel {
-			handle(m.Payload)
+		switch m := msg.(type) {
+		case *redis.Message:
+			if m.Channel == monitor.HelloChannel {
+				handle(m.Payload)
+			}
+		case *redis.Subscription:
+			if m.Kind == "subscribe" && m.Channel == monitor.HelloChannel && !subscribed {
+				subscribed = true
+				c.t.reportSubscribe(ctx, monitor.ReplyPong)
+			}
 		}
 	}
 }

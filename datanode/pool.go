@@ -53,6 +53,10 @@ type Options struct {
 	Deliver func(monitor.Input)
 	// TLSConfig, when set, makes every link use TLS (tls-replication).
 	TLSConfig *tls.Config
+	// LookupHost resolves the host names of data nodes and peers, at every
+	// dial; nil uses the system resolver (net.Dialer). Tests inject private
+	// names with it.
+	LookupHost LookupHost
 	// QueueSize bounds the per-target queue of non-PING actions.
 	QueueSize int
 	// PubSubIdle is how long the hello subscription may stay silent before

@@ -58,6 +58,8 @@ type target struct {
 
 	conn   nodeConn
 	cancel context.CancelFunc // set under Pool.mu when started
+
+	report linkReport // under mu: what the core was last told (resolve.go)
 }
 
 func newTarget(p *Pool, w monitor.Watch) *target {

@@ -13,9 +13,13 @@ type Config struct {
 	// of the link the hello goes out on" (the driver fills it in); Port is
 	// announce-port or else our listening port.
 	Announce Addr
-	Timers   Timers
-	Limits   Limits
-	Masters  []MasterConfig
+	// AnnounceHostnames shows instances named by a host name by that name
+	// in replies, events and outgoing addresses; off (the default), by the
+	// IP the name was last reached at (see Core.SetAnnounceHostnames).
+	AnnounceHostnames bool
+	Timers            Timers
+	Limits            Limits
+	Masters           []MasterConfig
 }
 
 // Limits bound what discovery may add to one master, so a hostile INFO (a

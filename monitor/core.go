@@ -70,6 +70,9 @@ type Core struct {
 	actions []Action
 	events  []Event
 	flush   bool
+
+	// announceHostnames: show host names as such (SetAnnounceHostnames).
+	announceHostnames bool
 }
 
 // New builds a core from its configuration. rng supplies all randomness
@@ -91,6 +94,7 @@ func New(cfg Config, rng *rand.Rand) (*Core, error) {
 		rng:          rng,
 		links:        make(map[Addr]*link),
 	}
+	c.announceHostnames = cfg.AnnounceHostnames
 	for _, mc := range cfg.Masters {
 		if problem := c.validateMaster(mc); problem != "" {
 			return nil, fmt.Errorf("%w: master %q: %s", ErrBadConfig, mc.Name, problem)
@@ -236,7 +240,7 @@ func (c *Core) flushConfig() { c.flush = true }
 func (c *Core) event(typ string, lvl Level, i *instance, extra string) {
 	var ref *InstanceRef
 	if i != nil {
-		ref = i.ref()
+		ref = c.ref(i)
 	}
 	c.events = append(c.events, Event{Type: typ, Level: lvl, Instance: ref, Extra: extra})
 }
@@ -319,6 +323,10 @@ func (c *Core) Step(in Input) error {
 		c.onTick(at)
 	case PingResult:
 		c.onPing(in)
+	case Resolved:
+		c.onResolved(in)
+	case SubscribeResult:
+		c.onSubscribe(in)
 	case InfoResult:
 		c.onInfo(in)
 	case HelloReceived:
@@ -351,6 +359,10 @@ func validateInput(in Input) error {
 		}
 	case PeerReply:
 		return checkReplyKind("peer", in.Kind)
+	case Resolved:
+		return in.validate()
+	case SubscribeResult:
+		return in.validate()
 	default:
 		return fmt.Errorf("%w: unknown input %T", ErrBadInput, in)
 	}

@@ -131,7 +131,7 @@ func (c *Core) askPeers(m *master, now time.Time, forced bool) {
 			Peer:       s.addr,
 			PeerRunID:  s.runID,
 			Master:     m.name,
-			MasterAddr: m.inst.addr,
+			MasterAddr: c.announced(m.inst.addr),
 			Epoch:      c.currentEpoch,
 			RunID:      runID,
 		})

@@ -534,8 +534,9 @@ func (c *Core) switchToPromoted(m *master, now time.Time) {
 // switchMaster announces +switch-master and resets the master to its new
 // address (sentinelResetMasterAndChangeAddress).
 func (c *Core) switchMaster(m *master, to Addr, now time.Time) {
+	to = c.knownAs(m, to)
 	from := m.inst.addr
-	c.masterEvent(EventSwitchMaster, LevelWarning, m, m.name+" "+formatAddrPort(from)+" "+formatAddrPort(to))
+	c.masterEvent(EventSwitchMaster, LevelWarning, m, m.name+" "+formatAddrPort(c.announced(from))+" "+formatAddrPort(c.announced(to)))
 	c.resetMasterAndChangeAddress(m, to, now)
 }
 

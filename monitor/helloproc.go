@@ -75,11 +75,11 @@ func (c *Core) onHello(in HelloReceived) {
 	if si != nil && m.configEpoch < h.MasterConfigEpoch {
 		m.configEpoch = h.MasterConfigEpoch
 		c.flushConfig()
-		if h.MasterAddr.Port != m.inst.addr.Port || !sameHost(h.MasterAddr.Host, m.inst.addr.Host) {
-			from := m.inst.addr
+		if !c.addrIs(h.MasterAddr, m.inst.addr) {
+			from := c.announced(m.inst.addr)
 			c.event(EventConfigUpdateFrom, LevelWarning, si, "")
 			c.switchMaster(m, h.MasterAddr, now)
-			c.act(RunClientReconfigScript{Master: m.name, Role: "observer", State: "start", From: from, To: m.inst.addr})
+			c.act(RunClientReconfigScript{Master: m.name, Role: "observer", State: "start", From: from, To: c.announced(m.inst.addr)})
 		}
 	}
 	if si != nil {
@@ -123,7 +123,7 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 // master (nothing unanswered: a forced failover) never waits.
 func (c *Core) deferSwitch(m *master, in HelloReceived) bool {
 	h := in.Hello
-	if c.tilt || (h.MasterAddr.Port == m.inst.addr.Port && sameHost(h.MasterAddr.Host, m.inst.addr.Host)) {
+	if c.tilt || c.addrIs(h.MasterAddr, m.inst.addr) {
 		return false
 	}
 	l := m.inst.link

@@ -55,7 +55,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 	// Replicas listed by the master.
 	if i.kind == KindMaster {
 		for _, rl := range info.Replicas {
-			if !validAddr(rl.Addr) {
+			if !validAddr(rl.Addr) || c.knownAt(m, rl.Addr) {
 				continue
 			}
 			if r := c.addReplica(m, rl.Addr, now); r != nil {
@@ -117,7 +117,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 	// A replica replicating from the wrong address is repointed, after
 	// failover-timeout of stability, and only while our view is certain.
 	if i.kind == KindReplica && role == RoleReplica &&
-		(i.replMasterPort != m.inst.addr.Port || !sameHost(i.replMasterHost, m.inst.addr.Host)) {
+		(i.replMasterPort != m.inst.addr.Port || !c.hostIs(i.replMasterHost, m.inst.addr)) {
 		wait := m.failoverTimeout
 		if c.masterLooksSane(m, now) && m.failoverState == FailoverNone &&
 			noDownFor(i, now, wait) && now.Sub(i.confChangeTime) > wait {
@@ -129,7 +129,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 	// A replica being reconfigured during a failover moves on.
 	if i.kind == KindReplica && role == RoleReplica && i.flags&(FlagReconfSent|FlagReconfInprog) != 0 && m.promoted != nil {
 		if i.flags&FlagReconfSent != 0 && i.replMasterHost != "" &&
-			sameHost(i.replMasterHost, m.promoted.addr.Host) && i.replMasterPort == m.promoted.addr.Port {
+			c.hostIs(i.replMasterHost, m.promoted.addr) && i.replMasterPort == m.promoted.addr.Port {
 			i.flags &^= FlagReconfSent
 			i.flags |= FlagReconfInprog
 			c.event(EventSlaveReconfInProg, LevelNotice, i, "")
@@ -181,8 +181,10 @@ func noDownFor(i *instance, now time.Time, d time.Duration) bool {
 	return last.IsZero() || now.Sub(last) > d
 }
 
+// replicaOf is sentinelSendSlaveOf's target: the new master as announced
+// (by IP unless announce-hostnames is on).
 func (c *Core) replicaOf(i *instance, to Addr) ReplicaOf {
-	return ReplicaOf{Target: i.addr, Master: i.m.name, NewMaster: to}
+	return ReplicaOf{Target: i.addr, Master: i.m.name, NewMaster: c.announced(to)}
 }
 
 // promotionObserved is the WAIT_PROMOTION exit of sentinelRefreshInstanceInfo:
@@ -193,6 +195,6 @@ func (c *Core) promotionObserved(m *master, r *instance, now time.Time) {
 	c.flushConfig()
 	c.event(EventPromotedSlave, LevelWarning, r, "")
 	c.event(EventFailoverStateReconfSlaves, LevelWarning, m.inst, "")
-	c.act(RunClientReconfigScript{Master: m.name, Role: "leader", State: "start", From: m.inst.addr, To: r.addr})
+	c.act(RunClientReconfigScript{Master: m.name, Role: "leader", State: "start", From: c.announced(m.inst.addr), To: c.announced(r.addr)})
 	c.forceHello(m, now)
 }

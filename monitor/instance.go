@@ -24,6 +24,12 @@ type link struct {
 	lastPong  time.Time // last reply of any kind to PING (last_pong_time)
 	lastAvail time.Time // last valid reply (last_avail_time)
 
+	// ip is the address the driver's newest connection to a host name
+	// reached (Resolved); "" for IPs and until known.
+	ip string
+	// pubsubDown: the hello subscription does not work (SubscribeResult).
+	pubsubDown bool
+
 	pingPending  bool
 	probeNow     bool // LinkBroken: PING at the next chance, whatever the cadence says
 	pingSentAt   time.Time
@@ -216,15 +222,6 @@ func (i *instance) name() string {
 	default:
 		return i.addr.String()
 	}
-}
-
-func (i *instance) ref() *InstanceRef {
-	r := &InstanceRef{Kind: i.kind, Name: i.name(), Addr: i.addr}
-	if i.kind != KindMaster {
-		r.MasterName = i.m.name
-		r.MasterAddr = i.m.inst.addr
-	}
-	return r
 }
 
 // acquireLink attaches an instance to the link for its address, creating

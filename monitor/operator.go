@@ -221,7 +221,7 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 	reply := IsMasterDownReply{Leader: "*"}
 	var m *master
 	for _, x := range c.masters {
-		if x.inst.addr.Port == req.Addr.Port && sameHost(x.inst.addr.Host, req.Addr.Host) {
+		if c.addrIs(req.Addr, x.inst.addr) {
 			m = x
 			break
 		}

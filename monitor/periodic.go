@@ -105,7 +105,7 @@ func (c *Core) sendHello(i *instance, now time.Time) {
 			RunID:             c.myID,
 			CurrentEpoch:      c.currentEpoch,
 			MasterName:        m.name,
-			MasterAddr:        m.currentAddr(),
+			MasterAddr:        c.announced(m.currentAddr()),
 			MasterConfigEpoch: m.configEpoch,
 		},
 	})

@@ -149,10 +149,13 @@ func (s FailoverState) String() string {
 
 // InstanceView holds the fields every instance kind shares in replies.
 type InstanceView struct {
-	Name  string // master name; "ip:port" for replicas; run id for sentinels
-	Addr  Addr
-	RunID string
-	Flags Flags
+	Name string // master name; "ip:port" for replicas; run id for sentinels
+	Addr Addr   // the instance's identity: as configured or discovered (a name or an IP)
+	// ReplyAddr is what replies show as "ip" and "port": Addr, or without
+	// announce-hostnames the IP a host name was last reached at.
+	ReplyAddr Addr
+	RunID     string
+	Flags     Flags
 
 	LinkPendingCommands int
 	LinkRefcount        int
@@ -193,9 +196,12 @@ type MasterView struct {
 	FailoverStart      time.Time
 	PromotedReplica    Addr // zero unless a failover promoted one
 
-	// CurrentAddr is what GET-MASTER-ADDR-BY-NAME answers: the promoted
-	// replica once the failover reached reconf_slaves, else Addr.
+	// CurrentAddr is the master's current identity: the promoted replica
+	// once the failover reached reconf_slaves, else Addr.
 	CurrentAddr Addr
+	// CurrentReplyAddr is CurrentAddr as GET-MASTER-ADDR-BY-NAME answers
+	// it (announced like ReplyAddr).
+	CurrentReplyAddr Addr
 
 	Replicas  []ReplicaView  // sorted by address
 	Sentinels []SentinelView // sorted by run id

@@ -25,8 +25,9 @@ func (c *Core) Snapshot(at time.Time) *Snapshot {
 func (c *Core) instanceView(i *instance) InstanceView {
 	l := i.link
 	v := InstanceView{
-		Name:             i.name(),
+		Name:             c.instName(i),
 		Addr:             i.addr,
+		ReplyAddr:        c.announced(i.addr),
 		RunID:            i.runID,
 		Flags:            i.flags,
 		DownAfter:        i.m.downAfter,
@@ -42,7 +43,9 @@ func (c *Core) instanceView(i *instance) InstanceView {
 		v.ODownSince = i.odownSince
 	}
 	if l != nil {
-		if l.disconnected {
+		// As Redis's link->disconnected: the command link or, for a data
+		// node, the hello subscription is not working.
+		if l.disconnected || l.pubsubDown {
 			v.Flags |= FlagDisconnected
 		}
 		v.LinkRefcount = len(l.insts)
@@ -85,6 +88,7 @@ func (c *Core) masterView(m *master) MasterView {
 		FailoverEpoch:        m.failoverEpoch,
 		FailoverStart:        m.failoverStart,
 		CurrentAddr:          m.currentAddr(),
+		CurrentReplyAddr:     c.announced(m.currentAddr()),
 		Replicas:             make([]ReplicaView, len(m.replicas)),
 		Sentinels:            make([]SentinelView, len(m.sentinels)),
 	}

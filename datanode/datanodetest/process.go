@@ -20,7 +20,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Loopback is the only host this package binds processes to.
+// Loopback is the address this package binds processes to (redis-server may
+// take another IPv4 loopback address, RedisOptions.Host).
 const Loopback = "127.0.0.1"
 
 // Default bounds. They are generous because CI machines can be slow; none of
@@ -44,6 +45,7 @@ type Process struct {
 	name    string // for errors and logs, e.g. "redis-server :6379"
 	binary  string
 	args    []string
+	host    string // the loopback address it binds; "" means Loopback
 	port    int
 	dir     string
 	ownsDir bool // dir was created by us and is removed by Close
@@ -70,8 +72,17 @@ type Process struct {
 	closed bool
 }
 
-// Addr returns "127.0.0.1:port".
-func (p *Process) Addr() string { return net.JoinHostPort(Loopback, strconv.Itoa(p.port)) }
+// Addr returns "host:port", by default "127.0.0.1:port".
+func (p *Process) Addr() string { return net.JoinHostPort(p.Host(), strconv.Itoa(p.port)) }
+
+// Host returns the loopback address the process binds (Loopback unless
+// RedisOptions.Host chose another).
+func (p *Process) Host() string {
+	if p.host == "" {
+		return Loopback
+	}
+	return p.host
+}
 
 // Port returns the TCP port the process listens on.
 func (p *Process) Port() int { return p.port }

@@ -17,6 +17,12 @@ import (
 type RedisOptions struct {
 	// Port to listen on; 0 picks a free loopback port.
 	Port int
+	// Host is the address to bind: empty means Loopback (127.0.0.1); any
+	// other must be an IPv4 loopback address (127.0.0.2, ...), so two
+	// servers can share a port, as a node that came back at a new address
+	// under the same name. A picked port is free on 127.0.0.1, which on
+	// Linux (where all of 127/8 is local) makes it very likely free here.
+	Host string
 	// ReplicaOf, when not empty, starts the server as a replica of that
 	// "host:port" address.
 	ReplicaOf string
@@ -60,6 +66,12 @@ func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
 			return nil, fmt.Errorf("datanodetest: replica-of: %w", err)
 		}
 	}
+	if opts.Host != "" {
+		ip := net.ParseIP(opts.Host)
+		if ip == nil || ip.To4() == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("datanodetest: host %q is not an IPv4 loopback address", opts.Host)
+		}
+	}
 	binary := opts.Binary
 	if binary == "" {
 		binary = "redis-server"
@@ -91,6 +103,7 @@ func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
 	}
 	p := &Process{
 		binary:  binary,
+		host:    opts.Host,
 		dir:     dir,
 		ownsDir: ownsDir,
 		logger:  loggerOrDiscard(opts.Logger),
@@ -119,8 +132,12 @@ func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
 }
 
 func redisArgs(port int, dir string, opts RedisOptions) []string {
+	host := opts.Host
+	if host == "" {
+		host = Loopback
+	}
 	args := []string{
-		"--bind", Loopback,
+		"--bind", host,
 		"--port", strconv.Itoa(port),
 		"--save", "",
 		"--appendonly", "no",
