@@ -27,6 +27,15 @@ func msAgo(at, t time.Time) string {
 	return strconv.FormatInt(at.Sub(t).Milliseconds(), 10)
 }
 
+// replyAddr is the address replies show for v: ReplyAddr, or Addr in a
+// view built without one.
+func replyAddr(v *monitor.InstanceView) monitor.Addr {
+	if v.ReplyAddr.IsZero() {
+		return v.Addr
+	}
+	return v.ReplyAddr
+}
+
 func itoa(n int) string         { return strconv.Itoa(n) }
 func utoa(n uint64) string      { return strconv.FormatUint(n, 10) }
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
@@ -35,17 +44,20 @@ func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10)
 // order. failoverState is rendered only when not "none", like Redis's
 // SRI_FAILOVER_IN_PROGRESS condition.
 func commonFields(dst []Field, v *monitor.InstanceView, role monitor.Flags, failoverState monitor.FailoverState, at time.Time) []Field {
+	// "ip" is the announced address: the IP a host name was reached at,
+	// or the name with announce-hostnames (monitor.InstanceView.ReplyAddr).
+	shown := replyAddr(v)
 	name := v.Name
 	if name == "" {
-		name = v.Addr.String()
+		name = shown.String()
 	}
 	// The role flag is part of what the instance is; clients (redis-py)
 	// require "master" in the flags, so it is never left out.
 	flags := v.Flags | role
 	dst = append(dst,
 		Field{"name", name},
-		Field{"ip", v.Addr.Host},
-		Field{"port", itoa(v.Addr.Port)},
+		Field{"ip", shown.Host},
+		Field{"port", itoa(shown.Port)},
 		Field{"runid", v.RunID},
 		Field{"flags", flags.String()},
 		Field{"link-pending-commands", itoa(v.LinkPendingCommands)},
@@ -203,8 +215,9 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 	b.WriteString("sentinel_simulate_failure_flags:0\r\n")
 	for i := range s.Masters {
 		m := &s.Masters[i]
+		shown := replyAddr(&m.InstanceView)
 		b.WriteString("master" + itoa(i) + ":name=" + m.Name + ",status=" + MasterStatus(m) +
-			",address=" + m.Addr.Host + ":" + itoa(m.Addr.Port) + ",slaves=" + itoa(len(m.Replicas)) +
+			",address=" + shown.Host + ":" + itoa(shown.Port) + ",slaves=" + itoa(len(m.Replicas)) +
 			",sentinels=" + itoa(len(m.Sentinels)+1) + "\r\n")
 	}
 	return b.String()

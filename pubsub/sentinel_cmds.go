@@ -115,7 +115,12 @@ func cmdSentinelGetMasterAddr(_ context.Context, c *client, args [][]byte) {
 		c.wr.NullArray()
 		return
 	}
-	addr := m.CurrentAddr
+	// Announced: the IP a host name was reached at, or with
+	// announce-hostnames the name.
+	addr := m.CurrentReplyAddr
+	if addr.IsZero() {
+		addr = m.CurrentAddr
+	}
 	if addr.IsZero() {
 		addr = m.Addr
 	}

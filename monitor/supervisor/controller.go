@@ -154,6 +154,7 @@ func (c *controller) ConfigSet(ctx context.Context, settings []monitor.Setting) 
 	}
 	_, err := Invoke(ctx, c.loop, func(now time.Time, core *monitor.Core) (struct{}, error) {
 		core.SetAnnounce(now, announce)
+		core.SetAnnounceHostnames(now, g.AnnounceHostnames)
 		return struct{}{}, nil
 	})
 	if err != nil {

@@ -55,7 +55,10 @@ func coreConfig(c *configs.Config, myID string, port int) monitor.Config {
 		MyID:         myID,
 		CurrentEpoch: c.Sentinel.CurrentEpoch,
 		Announce:     monitor.Addr{Host: c.Sentinel.AnnounceIP, Port: c.Sentinel.AnnouncePort},
-		Timers:       monitor.DefaultTimers(),
+		// Replies, events and outgoing addresses show host names, or the
+		// IPs they were reached at (the core keeps the names either way).
+		AnnounceHostnames: c.Sentinel.AnnounceHostnames,
+		Timers:            monitor.DefaultTimers(),
 		Limits: monitor.Limits{
 			MaxReplicas:  c.Sentinel.Limits.MaxReplicasPerMaster,
 			MaxSentinels: c.Sentinel.Limits.MaxSentinelsPerMaster,

@@ -39,6 +39,9 @@ type Options struct {
 	Seed uint64
 	// Timers, when set, replaces the core's timer defaults (tests).
 	Timers *monitor.Timers
+	// LookupHost, when set, resolves the host names of data nodes and
+	// peers instead of the system resolver (tests use private names).
+	LookupHost datanode.LookupHost
 }
 
 // Supervisor is one running sentinel: the owner loop, the links to data
@@ -234,6 +237,7 @@ func New(o Options) (*Supervisor, error) {
 		Credentials:     s.credentials,
 		PeerCredentials: s.globals.peerCredentials,
 		Renames:         s.renames,
+		LookupHost:      o.LookupHost,
 		Deliver: func(in monitor.Input) {
 			s.loop.Deliver(s.runCtx, in)
 		},
