@@ -32,6 +32,13 @@ func TestSplitArgs(t *testing.T) {
 		{in: `"a"b`, wantErr: true},
 		{in: `'a'b`, wantErr: true},
 		{in: `"ends with backslash\`, wantErr: true},
+		// redis-server 7.0.15 answers ECHO a<VT>b with "a\vb", ECHO <VT>a
+		// with "a", ECHO a<VT> with "a\v", and ECHO "a"<VT>b with a
+		// wrong-number-of-arguments error (two arguments).
+		{in: "a\vb c\fd", want: []string{"a\vb", "c\fd"}},
+		{in: "\va \f", want: []string{"a"}},
+		{in: "a\v", want: []string{"a\v"}},
+		{in: "\"a\"\vb 'c'\fd", want: []string{"a", "b", "c", "d"}},
 	}
 	for _, tt := range tests {
 		got, err := splitArgs(tt.in)

@@ -9,7 +9,9 @@ import (
 var errUnbalancedQuotes = errors.New("unbalanced quotes in configuration line")
 
 // splitArgs splits one configuration line the way Redis's sdssplitargs
-// does: whitespace separates arguments; "double quotes" take \xHH, \n, \r,
+// does: whitespace separates arguments (space, \t, \n and \r end a bare
+// word; \v and \f are skipped between arguments but kept inside one);
+// "double quotes" take \xHH, \n, \r,
 // \t, \b, \a and \<any> escapes; 'single quotes' take only \'; a closing
 // quote must be followed by whitespace or the end of the line; a quote in
 // the middle of a bare word opens a quoted section of that same word.
@@ -84,7 +86,10 @@ func splitArgs(line string) ([]string, error) {
 					break
 				}
 				switch c := line[i]; {
-				case isSpace(c):
+				case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+					// Only these end a bare word: sdssplitargs skips
+					// \v and \f between arguments (isspace) but keeps
+					// them inside one, as redis-server does.
 					done = true
 				case c == '"':
 					inDouble = true

@@ -588,7 +588,9 @@ func SplitArgs(arena []byte, ends []int, line []byte) (_ []byte, _ []int, ok boo
 					break
 				}
 				switch c := line[p]; c {
-				case ' ', '\n', '\r', '\t', '\v', '\f':
+				case ' ', '\n', '\r', '\t':
+					// \v and \f are skipped between arguments but
+					// kept inside one, as redis-server does.
 					done = true
 				case '"':
 					inDouble = true

@@ -47,6 +47,10 @@ func TestReadCommandAccepts(t *testing.T) {
 		{"inline single escape", `PING 'it\'s'` + "\r\n", [][]string{{"PING", "it's"}}},
 		{"inline empty quoted", `PING ""` + "\r\n", [][]string{{"PING", ""}}},
 		{"inline quote mid token", `PING a"b c"` + "\r\n", [][]string{{"PING", "ab c"}}},
+		// As redis-server 7.0.15: \v and \f separate arguments only
+		// between them, never inside a bare word.
+		{"inline vt ff inside word", "PING a\vb\f\r\n", [][]string{{"PING", "a\vb\f"}}},
+		{"inline vt ff between", "PING \v\"a\"\fb\r\n", [][]string{{"PING", "a", "b"}}},
 		{"blank lines skipped", "\r\n   \r\nPING\r\nPING\r\n", [][]string{{"PING"}, {"PING"}}},
 		{"mixed", "PING\r\n*1\r\n$4\r\nPING\r\n", [][]string{{"PING"}, {"PING"}}},
 	}
