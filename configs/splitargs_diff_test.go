@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/sentinelgo/sentinel/configs/sdsargs"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
 
@@ -19,6 +20,9 @@ func FuzzSplitArgsSame(f *testing.F) {
 		if ok != (err == nil) {
 			t.Fatalf("%q: configs err=%v, resp ok=%v", line, err, ok)
 		}
+		if _, ok2 := sdsargs.Strings(line); ok2 != ok {
+			t.Fatalf("%q: sdsargs ok=%v, resp ok=%v", line, ok2, ok)
+		}
 		if !ok {
 			return
 		}
@@ -30,6 +34,13 @@ func FuzzSplitArgsSame(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: configs %q, resp %q", line, want, got)
+		}
+		shared, ok2 := sdsargs.Strings(line)
+		if !ok2 || !reflect.DeepEqual(shared, want) {
+			t.Fatalf("%q: configs %q, sdsargs %q %v", line, want, shared, ok2)
+		}
+		if q := sdsargs.Join(want...); q != joinArgs(want...) {
+			t.Fatalf("join %q: %q vs %q", want, q, joinArgs(want...))
 		}
 	})
 }

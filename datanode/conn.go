@@ -389,6 +389,11 @@ func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) (err err
 	return err
 }
 
+func (c *redisConn) failoverTo(ctx context.Context, a monitor.FailoverTo) error {
+	ms := max(a.Timeout.Milliseconds(), 1)
+	return c.do(ctx, c.rename("FAILOVER"), "TO", a.To.Host, strconv.Itoa(a.To.Port), "TIMEOUT", strconv.FormatInt(ms, 10)).Err()
+}
+
 func (c *redisConn) scriptKill(ctx context.Context) error {
 	return c.do(ctx, c.rename("SCRIPT"), "KILL").Err()
 }

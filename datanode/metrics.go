@@ -14,6 +14,7 @@ const (
 	cmdPublish    = "publish"
 	cmdAskPeer    = "is-master-down-by-addr"
 	cmdReplicaOf  = "replicaof"
+	cmdFailover   = "failover"
 	cmdScriptKill = "script-kill"
 	cmdSubscribe  = "subscribe"
 )

@@ -196,6 +196,8 @@ func (p *Pool) Do(a monitor.Action) {
 		p.withTarget("replicaof", a.Target, func(t *target) { t.enqueue("replicaof", a) })
 	case monitor.ScriptKill:
 		p.withTarget("script-kill", a.Target, func(t *target) { t.enqueue("script-kill", a) })
+	case monitor.FailoverTo:
+		p.withTarget("failover-to", a.Target, func(t *target) { t.enqueue("failover-to", a) })
 	case monitor.Reconnect:
 		// Closing sockets does not block, but keep it outside p.mu anyway.
 		var t *target

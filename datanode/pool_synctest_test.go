@@ -82,6 +82,8 @@ func (f *fakeConn) askPeer(context.Context, monitor.AskPeer) (any, error) { retu
 
 func (f *fakeConn) replicaOf(context.Context, monitor.ReplicaOf) error { return nil }
 
+func (f *fakeConn) failoverTo(context.Context, monitor.FailoverTo) error { return nil }
+
 func (f *fakeConn) scriptKill(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

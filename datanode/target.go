@@ -2,12 +2,15 @@ package datanode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -29,6 +32,8 @@ type nodeConn interface {
 	askPeer(ctx context.Context, a monitor.AskPeer) (any, error)
 	replicaOf(ctx context.Context, a monitor.ReplicaOf) error
 	scriptKill(ctx context.Context) error
+	// failoverTo sends FAILOVER TO <host> <port> TIMEOUT <ms> to a master.
+	failoverTo(ctx context.Context, a monitor.FailoverTo) error
 	// receiveHellos subscribes to the hello channel and calls handle for
 	// every message until ctx is done, reopening the link when it breaks.
 	// broken is called when the link breaks on the node's side (not when
@@ -267,6 +272,25 @@ func (t *target) execute(ctx context.Context, a monitor.Action) {
 		if err := t.conn.scriptKill(cctx); err != nil {
 			t.commandFailed(cmdScriptKill, err)
 		}
+	case monitor.FailoverTo:
+		t.doFailoverTo(ctx, cctx, a)
+	}
+}
+
+// doFailoverTo asks the master to hand over. A refusal (an error reply:
+// FAILOVER unknown, renamed away, or not possible now) is reported so the
+// core can abort at once; a broken link is only counted, as for REPLICAOF:
+// the promotion, or its absence, shows in INFO.
+func (t *target) doFailoverTo(ctx, cctx context.Context, a monitor.FailoverTo) {
+	err := t.conn.failoverTo(cctx, a)
+	if err == nil {
+		return
+	}
+	t.commandFailed(cmdFailover, err)
+	var redisErr redis.Error
+	if errors.As(err, &redisErr) {
+		t.p.log.Warn("master refused FAILOVER", "target", t.addr.String(), "to", a.To.String(), "err", err)
+		t.deliver(ctx, monitor.FailoverRefused{At: time.Now(), Target: a.Target, Master: a.Master, Reason: redisErr.Error()})
 	}
 }
 

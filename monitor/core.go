@@ -335,6 +335,8 @@ func (c *Core) Step(in Input) error {
 		c.onPeerReply(in)
 	case LinkBroken:
 		c.onLinkBroken(in)
+	case FailoverRefused:
+		c.onFailoverRefused(in)
 	}
 	return nil
 }
@@ -342,7 +344,7 @@ func (c *Core) Step(in Input) error {
 // validateInput rejects malformed input before anything changes.
 func validateInput(in Input) error {
 	switch in := in.(type) {
-	case Tick, LinkBroken:
+	case Tick, LinkBroken, FailoverRefused:
 	case PingResult:
 		return checkReplyKind("ping", in.Kind)
 	case InfoResult:
@@ -384,6 +386,12 @@ func (c *Core) onTick(now time.Time) {
 		c.tilt = false
 		c.rawEvent(EventTiltExited, LevelWarning, "#tilt mode exited")
 	}
+	// Held-back hellos first: applying one may switch a master or drop a
+	// peer everywhere, which must happen before this tick sends anything
+	// to the links involved.
+	for _, m := range c.masters {
+		c.applyDeferredHello(m, now)
+	}
 	// A switch changes the masters' fields, never c.masters itself, so
 	// ranging over it is safe.
 	for _, m := range c.masters {
@@ -414,7 +422,6 @@ func (c *Core) handleMaster(m *master, now time.Time) {
 	if !c.tilt {
 		c.checkSDown(m.inst, now)
 		c.checkODown(m, now)
-		c.applyDeferredHello(m, now)
 		if c.startFailoverIfNeeded(m, now) {
 			c.askPeers(m, now, true)
 		}

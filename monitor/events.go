@@ -9,6 +9,7 @@ const (
 	EventDiscoveryLimit                = "+discovery-limit"
 	EventElectedLeader                 = "+elected-leader"
 	EventFailoverAbortNoGoodSlave      = "-failover-abort-no-good-slave"
+	EventFailoverAbortMasterRefused    = "-failover-abort-master-refused"
 	EventFailoverAbortNotElected       = "-failover-abort-not-elected"
 	EventFailoverAbortSlaveTimeout     = "-failover-abort-slave-timeout"
 	EventFailoverEnd                   = "+failover-end"

@@ -329,6 +329,15 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 		}
 		return
 	}
+	if m.coordinated {
+		// The master pauses writes, waits until r has all of them, demotes
+		// itself and has r take over; r's INFO (polled every 100 ms while
+		// we wait) shows it.
+		c.act(FailoverTo{Target: m.inst.addr, Master: m.name, To: r.addr, Timeout: m.failoverTimeout})
+		c.event(EventFailoverStateWaitPromotion, LevelNotice, r, "")
+		c.setFailoverState(m, FailoverWaitPromotion, now)
+		return
+	}
 	c.act(ReplicaOf{Target: r.addr, Master: m.name, NoOne: true})
 	// INFO right behind the transaction on the same link: the node answers
 	// it after EXEC, so the promotion is usually seen one round trip later
@@ -347,12 +356,29 @@ func (c *Core) failoverWaitPromotion(m *master, now time.Time) {
 	}
 }
 
+// onFailoverRefused: the master refused to hand over (COORDINATED). Nothing
+// changed on the data nodes, so the failover is aborted at once rather than
+// after failover-timeout.
+func (c *Core) onFailoverRefused(in FailoverRefused) {
+	m := c.masterByName(in.Master)
+	if m == nil || !m.coordinated || m.failoverState != FailoverWaitPromotion || m.inst.addr != in.Target {
+		return
+	}
+	reason, _, _ := strings.Cut(in.Reason, "\n")
+	if len(reason) > 120 {
+		reason = reason[:120]
+	}
+	c.event(EventFailoverAbortMasterRefused, LevelWarning, m.inst, strings.TrimSpace(reason))
+	c.abortFailover(m, in.At)
+}
+
 // abortFailover is sentinelAbortFailover; legal only up to WAIT_PROMOTION.
 func (c *Core) abortFailover(m *master, now time.Time) {
 	if m.failoverState > FailoverWaitPromotion {
 		panic("monitor: abort after promotion for " + m.name)
 	}
 	m.inst.flags &^= FlagFailoverInProgress | FlagForceFailover
+	m.coordinated = false
 	c.setFailoverState(m, FailoverNone, now)
 	if m.promoted != nil {
 		m.promoted.flags &^= FlagPromoted
@@ -622,6 +648,7 @@ func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 	m.candidateAt = time.Time{}
 	m.retryOnGoodReplica = false
 	m.deferredHello = nil
+	m.coordinated = false
 	mi.runID = ""
 	mi.replMasterHost = ""
 	mi.infoRefresh = time.Time{}

@@ -203,7 +203,7 @@ func fuzzBody(t *testing.T, data []byte) {
 			case 6:
 				switch r.pick(4) {
 				case 0:
-					_ = c.Failover(now, fuzzNames[r.pick(len(fuzzNames))])
+					_ = c.Failover(now, fuzzNames[r.pick(len(fuzzNames))], r.pick(2) == 0)
 				case 1:
 					c.IsMasterDownByAddr(now, IsMasterDownRequest{Addr: fuzzData[r.pick(len(fuzzData))], CurrentEpoch: uint64(r.pick(8)), RunID: fuzzIDs[r.pick(len(fuzzIDs))]})
 				case 2:

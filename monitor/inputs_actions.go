@@ -50,6 +50,15 @@ type PeerReply struct {
 	LeaderEpoch uint64
 }
 
+// FailoverRefused says a master answered FailoverTo with an error (FAILOVER
+// renamed away, unknown, or refused): nothing changed on the data nodes.
+type FailoverRefused struct {
+	At     time.Time
+	Target Addr
+	Master string
+	Reason string
+}
+
 // LinkBroken says a data node's pub/sub link broke (EOF or reset, not a
 // close of ours) at At: from that instant nothing proves the node alive, so
 // SDOWN may count down-after from it, the way it counts from the oldest
@@ -59,19 +68,21 @@ type LinkBroken struct {
 	Target Addr
 }
 
-func (i Tick) at() time.Time          { return i.At }
-func (i PingResult) at() time.Time    { return i.At }
-func (i InfoResult) at() time.Time    { return i.At }
-func (i HelloReceived) at() time.Time { return i.At }
-func (i PeerReply) at() time.Time     { return i.At }
-func (i LinkBroken) at() time.Time    { return i.At }
+func (i Tick) at() time.Time            { return i.At }
+func (i PingResult) at() time.Time      { return i.At }
+func (i InfoResult) at() time.Time      { return i.At }
+func (i HelloReceived) at() time.Time   { return i.At }
+func (i PeerReply) at() time.Time       { return i.At }
+func (i LinkBroken) at() time.Time      { return i.At }
+func (i FailoverRefused) at() time.Time { return i.At }
 
-func (Tick) isInput()          {}
-func (PingResult) isInput()    {}
-func (InfoResult) isInput()    {}
-func (HelloReceived) isInput() {}
-func (PeerReply) isInput()     {}
-func (LinkBroken) isInput()    {}
+func (Tick) isInput()            {}
+func (PingResult) isInput()      {}
+func (InfoResult) isInput()      {}
+func (HelloReceived) isInput()   {}
+func (PeerReply) isInput()       {}
+func (LinkBroken) isInput()      {}
+func (FailoverRefused) isInput() {}
 
 // Action is something the driver must do. Every action names its target;
 // results come back as inputs. The driver never blocks the owner loop to
@@ -134,6 +145,18 @@ type ReplicaOf struct {
 	NewMaster Addr
 }
 
+// FailoverTo asks a reachable master to hand over to one of its replicas
+// itself (the data node's FAILOVER TO <host> <port> TIMEOUT <ms>): it pauses
+// writes, waits until the replica has every byte, demotes itself and has
+// the replica take over, so no acknowledged write is lost. Sent for
+// SENTINEL FAILOVER <name> COORDINATED instead of REPLICAOF NO ONE.
+type FailoverTo struct {
+	Target  Addr // the master
+	Master  string
+	To      Addr // the replica that takes over
+	Timeout time.Duration
+}
+
 // ScriptKill sends SCRIPT KILL to a master that answers -BUSY while SDOWN.
 type ScriptKill struct {
 	Target Addr
@@ -168,6 +191,7 @@ func (Info) isAction()                    {}
 func (PublishHello) isAction()            {}
 func (AskPeer) isAction()                 {}
 func (ReplicaOf) isAction()               {}
+func (FailoverTo) isAction()              {}
 func (ScriptKill) isAction()              {}
 func (Reconnect) isAction()               {}
 func (FlushConfig) isAction()             {}

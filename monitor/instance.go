@@ -125,6 +125,9 @@ type master struct {
 	// replica; try again as soon as one qualifies rather than after
 	// 2 × failover-timeout (nobody else can be acting in that epoch).
 	retryOnGoodReplica bool
+	// coordinated: the running failover is SENTINEL FAILOVER ... COORDINATED,
+	// handed over by the master itself (FailoverTo).
+	coordinated bool
 	// deferredHello is a peer's hello announcing a new address, held back
 	// until our own verdict on the old one is in (deferSwitch).
 	deferredHello *HelloReceived

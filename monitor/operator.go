@@ -160,7 +160,7 @@ func (c *Core) Reset(at time.Time, pattern string) int {
 }
 
 // Failover forces a failover without agreement (SENTINEL FAILOVER).
-func (c *Core) Failover(at time.Time, name string) error {
+func (c *Core) Failover(at time.Time, name string, coordinated bool) error {
 	c.now = at
 	m := c.masterByName(name)
 	if m == nil {
@@ -172,8 +172,13 @@ func (c *Core) Failover(at time.Time, name string) error {
 	if c.selectReplica(m, at) == nil {
 		return &CommandError{Code: "NOGOODSLAVE", Msg: "No suitable replica to promote"}
 	}
+	if coordinated && (m.inst.flags&FlagSDown != 0 || m.inst.link.disconnected) {
+		// The master hands over itself: it must be there to do it.
+		return &CommandError{Code: "ERR", Msg: "COORDINATED failover needs a reachable master; use SENTINEL FAILOVER without it"}
+	}
 	c.startFailover(m, at)
 	m.inst.flags |= FlagForceFailover
+	m.coordinated = coordinated
 	if !c.tilt {
 		c.runFailover(m, at)
 	}

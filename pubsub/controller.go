@@ -18,7 +18,9 @@ type Controller interface {
 	Remove(ctx context.Context, name string) error
 	Set(ctx context.Context, name string, settings []monitor.Setting) error
 	Reset(ctx context.Context, pattern string) (int, error)
-	Failover(ctx context.Context, name string) error
+	// Failover forces a failover; coordinated has the master hand over
+	// itself (SENTINEL FAILOVER <name> COORDINATED).
+	Failover(ctx context.Context, name string, coordinated bool) error
 	CKQuorum(ctx context.Context, name string) (usable int, err error)
 	IsMasterDownByAddr(ctx context.Context, req monitor.IsMasterDownRequest) (monitor.IsMasterDownReply, error)
 	FlushConfig(ctx context.Context) error

@@ -118,7 +118,10 @@ func (f *fakeController) Reset(_ context.Context, pattern string) (int, error) {
 	}
 	return n, f.record("reset " + pattern)
 }
-func (f *fakeController) Failover(_ context.Context, name string) error {
+func (f *fakeController) Failover(_ context.Context, name string, coordinated bool) error {
+	if coordinated {
+		return f.record("failover " + name + " coordinated")
+	}
 	return f.record("failover " + name)
 }
 func (f *fakeController) CKQuorum(_ context.Context, name string) (int, error) {

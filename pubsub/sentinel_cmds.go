@@ -30,7 +30,7 @@ func sentinelSubcommands() map[string]*command {
 		"remove":                   {arity: 3, run: cmdSentinelRemove, summary: "Stops monitoring."},
 		"set":                      {arity: -5, run: cmdSentinelSet, summary: "Changes the configuration of a monitored master."},
 		"reset":                    {arity: 3, run: cmdSentinelReset, summary: "Resets masters by name matching a pattern."},
-		"failover":                 {arity: 3, run: cmdSentinelFailover, summary: "Forces a failover."},
+		"failover":                 {arity: -3, run: cmdSentinelFailover, summary: "Forces a failover."},
 		"ckquorum":                 {arity: 3, run: cmdSentinelCKQuorum, summary: "Checks for a Sentinel quorum."},
 		"flushconfig":              {arity: 2, run: cmdSentinelFlushConfig, summary: "Rewrites the Sentinel configuration file."},
 		"config":                   {arity: -3, run: cmdSentinelConfig, summary: "Configures Sentinel."},
@@ -286,10 +286,16 @@ func cmdSentinelReset(ctx context.Context, c *client, args [][]byte) {
 }
 
 func cmdSentinelFailover(ctx context.Context, c *client, args [][]byte) {
+	// SENTINEL FAILOVER <name> [COORDINATED] (Valkey's planned switchover).
+	coordinated := len(args) == 4 && strings.EqualFold(string(args[3]), "COORDINATED")
+	if len(args) > 4 || (len(args) == 4 && !coordinated) {
+		c.err(errSyntax)
+		return
+	}
 	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
 		return
 	}
-	if err := c.srv.ctrl.Failover(ctx, string(args[2])); err != nil {
+	if err := c.srv.ctrl.Failover(ctx, string(args[2]), coordinated); err != nil {
 		c.replyErr(err)
 		return
 	}

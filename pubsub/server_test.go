@@ -215,6 +215,12 @@ func TestSentinelCommands(t *testing.T) {
 	if v := c.do("SENTINEL", "failover", "mymaster"); v.Str != "OK" {
 		t.Errorf("failover = %+v", v)
 	}
+	if v := c.do("SENTINEL", "failover", "mymaster", "coordinated"); v.Str != "OK" {
+		t.Errorf("failover coordinated = %+v", v)
+	}
+	if got := errText(t, c.do("SENTINEL", "failover", "mymaster", "now")); got != "ERR syntax error" {
+		t.Errorf("failover with an unknown option = %q", got)
+	}
 	if v := c.do("SENTINEL", "ckquorum", "mymaster"); v.Str != "OK 2 usable Sentinels. Quorum and failover authorization can be reached" {
 		t.Errorf("ckquorum = %+v", v)
 	}

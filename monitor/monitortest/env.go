@@ -95,28 +95,29 @@ var handlers map[string]func(*env, args) error
 
 func init() {
 	handlers = map[string]func(*env, args) error{
-		"init":           (*env).handleInit,
-		"master":         (*env).handleMaster,
-		"start":          (*env).handleStart,
-		"tick":           (*env).handleTick,
-		"ticks":          (*env).handleTicks,
-		"ping":           (*env).handlePing,
-		"info":           (*env).handleInfo,
-		"hello":          (*env).handleHello,
-		"peer":           (*env).handlePeer,
-		"monitor":        (*env).handleMonitor,
-		"remove":         (*env).handleRemove,
-		"reset":          (*env).handleReset,
-		"failover":       (*env).handleFailover,
-		"ckquorum":       (*env).handleCKQuorum,
-		"set":            (*env).handleSet,
-		"is-master-down": (*env).handleIsMasterDown,
-		"debug":          (*env).handleDebug,
-		"hide":           (*env).handleHide,
-		"show":           (*env).handleShow,
-		"state":          (*env).handleState,
-		"auto-pong":      (*env).handleAutoPong,
-		"auto-peer":      (*env).handleAutoPeer,
+		"init":             (*env).handleInit,
+		"master":           (*env).handleMaster,
+		"start":            (*env).handleStart,
+		"tick":             (*env).handleTick,
+		"ticks":            (*env).handleTicks,
+		"ping":             (*env).handlePing,
+		"info":             (*env).handleInfo,
+		"hello":            (*env).handleHello,
+		"peer":             (*env).handlePeer,
+		"monitor":          (*env).handleMonitor,
+		"remove":           (*env).handleRemove,
+		"reset":            (*env).handleReset,
+		"failover":         (*env).handleFailover,
+		"ckquorum":         (*env).handleCKQuorum,
+		"set":              (*env).handleSet,
+		"is-master-down":   (*env).handleIsMasterDown,
+		"failover-refused": (*env).handleFailoverRefused,
+		"debug":            (*env).handleDebug,
+		"hide":             (*env).handleHide,
+		"show":             (*env).handleShow,
+		"state":            (*env).handleState,
+		"auto-pong":        (*env).handleAutoPong,
+		"auto-peer":        (*env).handleAutoPeer,
 	}
 }
 
@@ -185,6 +186,8 @@ func RenderAction(a monitor.Action) (kind, text string) {
 			return "replicaof", fmt.Sprintf("replicaof %s no one", a.Target)
 		}
 		return "replicaof", fmt.Sprintf("replicaof %s %s", a.Target, a.NewMaster)
+	case monitor.FailoverTo:
+		return "failover-to", fmt.Sprintf("failover-to %s to %s timeout %v", a.Target, a.To, a.Timeout)
 	case monitor.ScriptKill:
 		return "script-kill", "script-kill " + a.Target.String()
 	case monitor.Reconnect:

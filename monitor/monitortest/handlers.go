@@ -355,10 +355,22 @@ func (e *env) handleReset(a args) error {
 }
 
 func (e *env) handleFailover(a args) error {
-	if len(a.pos) != 1 {
-		return errors.New("want <name>")
+	if len(a.pos) < 1 || len(a.pos) > 2 || (len(a.pos) == 2 && a.pos[1] != "coordinated") {
+		return errors.New("want <name> [coordinated]")
 	}
-	e.result(e.core.Failover(e.now, a.pos[0]))
+	e.result(e.core.Failover(e.now, a.pos[0], len(a.pos) == 2))
+	return nil
+}
+
+func (e *env) handleFailoverRefused(a args) error {
+	if len(a.pos) != 2 {
+		return errors.New("want <master> <host:port> [reason=...]")
+	}
+	addr, err := ParseAddr(a.pos[1])
+	if err != nil {
+		return err
+	}
+	e.step(monitor.FailoverRefused{At: e.now, Master: a.pos[0], Target: addr, Reason: a.opts["reason"]})
 	return nil
 }
 

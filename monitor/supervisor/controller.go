@@ -73,9 +73,9 @@ func (c *controller) Reset(ctx context.Context, pattern string) (int, error) {
 	})
 }
 
-func (c *controller) Failover(ctx context.Context, name string) error {
+func (c *controller) Failover(ctx context.Context, name string, coordinated bool) error {
 	_, err := Invoke(ctx, c.loop, func(now time.Time, core *monitor.Core) (struct{}, error) {
-		return struct{}{}, core.Failover(now, name)
+		return struct{}{}, core.Failover(now, name, coordinated)
 	})
 	return err
 }
