@@ -11,56 +11,6 @@ import (
 	"time"
 )
 
-func TestSplitArgs(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    []string
-		wantErr bool
-	}{
-		{in: "", want: nil},
-		{in: "   ", want: nil},
-		{in: "sentinel monitor m 127.0.0.1 6379 2", want: []string{"sentinel", "monitor", "m", "127.0.0.1", "6379", "2"}},
-		{in: "  a\t b  ", want: []string{"a", "b"}},
-		{in: `a "b c" d`, want: []string{"a", "b c", "d"}},
-		{in: `"\x41\x4a" "\n\r\t\b\a" "\q\\\""`, want: []string{"AJ", "\n\r\t\b\a", `q\"`}},
-		{in: `"\x4" "\xzz"`, want: []string{"x4", "xzz"}},
-		{in: `'it\'s' 'a\nb'`, want: []string{"it's", `a\nb`}},
-		{in: `""`, want: []string{""}},
-		{in: `ab"c d"`, want: []string{"abc d"}},
-		{in: `"unterminated`, wantErr: true},
-		{in: `'unterminated`, wantErr: true},
-		{in: `"a"b`, wantErr: true},
-		{in: `'a'b`, wantErr: true},
-		{in: `"ends with backslash\`, wantErr: true},
-		// redis-server 7.0.15 answers ECHO a<VT>b with "a\vb", ECHO <VT>a
-		// with "a", ECHO a<VT> with "a\v", and ECHO "a"<VT>b with a
-		// wrong-number-of-arguments error (two arguments).
-		{in: "a\vb c\fd", want: []string{"a\vb", "c\fd"}},
-		{in: "\va \f", want: []string{"a"}},
-		{in: "a\v", want: []string{"a\v"}},
-		{in: "\"a\"\vb 'c'\fd", want: []string{"a", "b", "c", "d"}},
-	}
-	for _, tt := range tests {
-		got, err := splitArgs(tt.in)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("splitArgs(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
-			continue
-		}
-		if !tt.wantErr && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("splitArgs(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestQuoteArgRoundTrip(t *testing.T) {
-	for _, s := range []string{"", "plain", "with space", `q"uote`, `back\slash`, "it's", "nl\n", "\x00\xff\x7f", "#hash", "tab\there"} {
-		args, err := splitArgs("x " + quoteArg(s))
-		if err != nil || len(args) != 2 || args[1] != s {
-			t.Errorf("quoteArg(%q) = %s does not read back: %q %v", s, quoteArg(s), args, err)
-		}
-	}
-}
-
 func TestLoadConfDebian(t *testing.T) {
 	// testdata/conf/debian-sentinel.conf is /etc/redis/sentinel.conf as
 	// shipped by Debian's redis-sentinel 7.0.15.

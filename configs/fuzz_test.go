@@ -64,29 +64,6 @@ func FuzzLoadConf(f *testing.F) {
 	})
 }
 
-// FuzzSplitArgs: splitArgs never panics and quoting reads back.
-func FuzzSplitArgs(f *testing.F) {
-	for _, s := range []string{`a "b c" 'd'`, `"\x41"`, `'a\'b'`, `"x`, `ab"c d"`, "\t\v"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		args, err := splitArgs(line)
-		if err != nil {
-			return
-		}
-		back, err := splitArgs(joinArgs(args...))
-		if err != nil {
-			t.Fatalf("joinArgs(%q) does not split: %v", args, err)
-		}
-		if len(args) == 0 {
-			return
-		}
-		if !reflect.DeepEqual(back, args) {
-			t.Fatalf("split(join(%q)) = %q", args, back)
-		}
-	})
-}
-
 func sameDirectives(a, b []Directive) bool {
 	if len(a) != len(b) {
 		return false

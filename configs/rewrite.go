@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sentinelgo/sentinel/configs/sdsargs"
 )
 
 // rewriteSignature marks where CONFIG REWRITE appends new lines; it is
@@ -257,7 +259,7 @@ func newConfRewriter(old []byte) *confRewriter {
 // set writes one line for (directive, master): over the first unused
 // existing line of that key, or, when force is set, at the end.
 func (rw *confRewriter) set(directive, master string, force bool, args ...string) {
-	rw.setLine(confKey{directive: directive, master: master}, force, joinArgs(args...))
+	rw.setLine(confKey{directive: directive, master: master}, force, sdsargs.Join(args...))
 }
 
 // setLine is set with the line already rendered.
@@ -308,9 +310,9 @@ func (rw *confRewriter) content() []byte {
 	return []byte(b.String())
 }
 
-// quoteAlways is quoteArg, double-quoting plain words too.
+// quoteAlways is sdsargs.Quote, double-quoting plain words too.
 func quoteAlways(s string) string {
-	if q := quoteArg(s); strings.HasPrefix(q, `"`) {
+	if q := sdsargs.Quote(s); strings.HasPrefix(q, `"`) {
 		return q
 	}
 	return `"` + s + `"`

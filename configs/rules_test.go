@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinelgo/sentinel/configs/sdsargs"
 )
 
 // TestDoorRefusesWhatTheLoaderRefuses: every name, address and value the
@@ -38,7 +40,7 @@ func TestDoorRefusesWhatTheLoaderRefuses(t *testing.T) {
 			if (doorErr != nil) != tc.refused {
 				t.Fatalf("CheckMonitor(%q) = %v, want refused=%v", tc.name, doorErr, tc.refused)
 			}
-			conf := "sentinel monitor " + quoteArg(tc.name) + " 127.0.0.1 6379 1\n"
+			conf := "sentinel monitor " + sdsargs.Quote(tc.name) + " 127.0.0.1 6379 1\n"
 			_, confErr := ParseConf([]byte(conf), "sentinel.conf")
 			if (confErr != nil) != tc.refused {
 				t.Fatalf("ParseConf(%q) = %v, want refused=%v", conf, confErr, tc.refused)

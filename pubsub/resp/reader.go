@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"sync"
+
+	"github.com/sentinelgo/sentinel/configs/sdsargs"
 )
 
 // Limits bound what a Reader accepts from one peer. A zero field takes the
@@ -141,6 +143,13 @@ type Reader struct {
 	args  [][]byte // slices of arena, returned to the caller
 
 	small [smallReadBuf]byte
+
+	// BeforeRead, when set, runs before every read from the stream, that
+	// is before the Reader may block: the server flushes its pending
+	// replies there, so a reply never waits in a buffer while we wait for
+	// input (a blank line or half a command after it, say). An error ends
+	// the read with that error.
+	BeforeRead func() error
 }
 
 // NewReader returns a Reader over r. It starts authenticated (no
@@ -221,6 +230,12 @@ func (r *Reader) room(need int) {
 func (r *Reader) fill(need int) error {
 	if r.rerr != nil {
 		return r.rerr
+	}
+	if r.BeforeRead != nil {
+		if err := r.BeforeRead(); err != nil {
+			r.rerr = err
+			return err
+		}
 	}
 	r.room(max(need, r.w-r.r+1))
 	small := r.onSmall()
@@ -502,7 +517,7 @@ func (r *Reader) readInline() error {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	arena, ends, ok := SplitArgs(r.arena[:0], r.ends[:0], line)
+	arena, ends, ok := sdsargs.Split(r.arena[:0], r.ends[:0], line)
 	r.arena, r.ends = arena, ends
 	if !ok {
 		return protoErr(reasonUnbalanced)
@@ -511,118 +526,4 @@ func (r *Reader) readInline() error {
 		return protoErr(reasonUnauthMultibulk)
 	}
 	return nil
-}
-
-// SplitArgs splits an inline command line the way Redis's sdssplitargs
-// does: arguments separated by white space, "double quotes" with \n \r \t
-// \b \a \\ \" and \xHH escapes, 'single quotes' with only \' , and a
-// closing quote that must be followed by white space or the end of line.
-// Argument bytes are appended to arena and each argument's end offset to
-// ends; ok is false for unbalanced quotes.
-func SplitArgs(arena []byte, ends []int, line []byte) (_ []byte, _ []int, ok bool) {
-	p := 0
-	n := len(line)
-	for {
-		for p < n && isSpace(line[p]) {
-			p++
-		}
-		if p == n {
-			return arena, ends, true
-		}
-		inDouble, inSingle := false, false
-		for done := false; !done; {
-			switch {
-			case inDouble:
-				if p == n {
-					return arena, ends, false
-				}
-				c := line[p]
-				switch {
-				case c == '\\' && p+3 < n && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
-					arena = append(arena, unhex(line[p+2])<<4|unhex(line[p+3]))
-					p += 3
-				case c == '\\' && p+1 < n:
-					p++
-					switch line[p] {
-					case 'n':
-						arena = append(arena, '\n')
-					case 'r':
-						arena = append(arena, '\r')
-					case 't':
-						arena = append(arena, '\t')
-					case 'b':
-						arena = append(arena, '\b')
-					case 'a':
-						arena = append(arena, '\a')
-					default:
-						arena = append(arena, line[p])
-					}
-				case c == '"':
-					if p+1 < n && !isSpace(line[p+1]) {
-						return arena, ends, false
-					}
-					done = true
-				default:
-					arena = append(arena, c)
-				}
-			case inSingle:
-				if p == n {
-					return arena, ends, false
-				}
-				c := line[p]
-				switch {
-				case c == '\\' && p+1 < n && line[p+1] == '\'':
-					p++
-					arena = append(arena, '\'')
-				case c == '\'':
-					if p+1 < n && !isSpace(line[p+1]) {
-						return arena, ends, false
-					}
-					done = true
-				default:
-					arena = append(arena, c)
-				}
-			default:
-				if p == n {
-					done = true
-					break
-				}
-				switch c := line[p]; c {
-				case ' ', '\n', '\r', '\t':
-					// \v and \f are skipped between arguments but
-					// kept inside one, as redis-server does.
-					done = true
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					arena = append(arena, c)
-				}
-			}
-			if p < n {
-				p++
-			}
-		}
-		ends = append(ends, len(arena))
-	}
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }
