@@ -75,6 +75,7 @@ func newClient(s *Server, nc net.Conn) *client {
 	}
 	c.counted.client = c
 	c.rd = resp.NewReader(&c.counted, s.opts.Limits)
+	c.rd.BeforeRead = c.flushBeforeRead
 	c.wr = resp.NewWriter(&c.counted)
 	c.rd.SetAuthenticated(c.authenticated)
 	return c
@@ -197,6 +198,15 @@ func (c *client) finish() {
 	c.close()
 	c.delivery.Wait()
 	c.srv.unregister(c)
+}
+
+// flushBeforeRead sends replies still buffered before the reader blocks:
+// a pipelined batch that ends in a blank line or half a command must not
+// leave its replies waiting for more input.
+func (c *client) flushBeforeRead() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.flush()
 }
 
 // flush writes buffered replies with a fresh deadline, so a client that

@@ -641,3 +641,17 @@ func TestSentinelMasters_CacheFollowsSnapshot(t *testing.T) {
 		t.Fatalf("after a new snapshot SENTINEL MASTERS says %v", got)
 	}
 }
+
+// TestRepliesFlushedBeforeBlocking: what line-oriented tools send (a
+// command, then a blank line) and half a command after a whole one both
+// get the finished replies at once, not when more input arrives.
+func TestRepliesFlushedBeforeBlocking(t *testing.T) {
+	ts := startServer(t, nil)
+	for _, input := range []string{"PING\r\n\n", "PING\r\n\r\n", "PING\r\nPI", "PING\r\n*2\r\n$4\r\nPING\r\n"} {
+		c := dialRaw(t, ts.addr)
+		c.send(input)
+		if v := c.read(); v.Str != "PONG" {
+			t.Errorf("%q: reply = %+v", input, v)
+		}
+	}
+}
