@@ -3,6 +3,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,15 +21,6 @@ type LineError struct {
 // Error returns "file:line: directive: message".
 func (e *LineError) Error() string {
 	return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Directive, e.Msg)
-}
-
-// preMonitorDirectives are applied before any "sentinel monitor" line and
-// the monitor lines before everything else, whatever their order in the
-// file (Redis's preMonitorCfgName, the fix for redis/redis#8271).
-var preMonitorDirectives = map[string]bool{
-	"announce-ip": true, "announce-port": true, "deny-scripts-reconfig": true,
-	"sentinel-user": true, "sentinel-pass": true, "current-epoch": true,
-	"myid": true, "resolve-hostnames": true, "announce-hostnames": true,
 }
 
 // LoadConf reads a Redis sentinel.conf. It understands every directive
@@ -108,7 +100,7 @@ func ParseConf(data []byte, name string) (*Config, error) {
 			switch {
 			case sl.name == "monitor":
 				monitors = append(monitors, sl)
-			case preMonitorDirectives[sl.name]:
+			case sentinelDirectives[sl.name].preMonitor:
 				pre = append(pre, sl)
 			default:
 				post = append(post, sl)
@@ -159,93 +151,374 @@ func (p *confParser) fail(line int, directive, format string, args ...any) {
 	p.problems = append(p.problems, &LineError{File: p.file, Line: line, Directive: directive, Msg: fmt.Sprintf(format, args...)})
 }
 
-// server handles one non-sentinel directive.
-func (p *confParser) server(line int, name string, args []string) {
-	s := &p.cfg.Sentinel
-	want := func(n int) bool {
-		if len(args) != n {
-			p.fail(line, name, "wrong number of arguments (want %d, got %d)", n, len(args))
-			return false
-		}
+// confDirective is one row of the directive tables: how many arguments the
+// directive takes after its name, whether its first argument names a
+// monitored master, when it applies, and what it does. Validate runs on
+// the whole file afterwards, with the rules the YAML format shares.
+type confDirective struct {
+	// nargs lists the accepted argument counts; nil with minArgs 0 takes
+	// any number.
+	nargs []int
+	// minArgs, when set, takes that many arguments or more instead.
+	minArgs int
+	// master: the first argument names a master that must already be
+	// monitored; apply finds it in confLine.m.
+	master bool
+	// preMonitor directives apply before any "sentinel monitor" line and
+	// the monitor lines before everything else, whatever their order in
+	// the file (Redis's preMonitorCfgName, the fix for redis/redis#8271).
+	preMonitor bool
+	apply      func(l *confLine)
+}
+
+// confLine is one directive being applied.
+type confLine struct {
+	p    *confParser
+	line int
+	// directive is what errors name: "port", "sentinel monitor".
+	directive string
+	args      []string
+	// m is the master the first argument names, mi its index (rows with
+	// master set).
+	m  *Master
+	mi int
+}
+
+func (l *confLine) failf(format string, a ...any) { l.p.fail(l.line, l.directive, format, a...) }
+
+// record notes the line a master's field came from, so Validate's
+// messages can name it.
+func (l *confLine) record(fields ...string) {
+	for _, f := range fields {
+		l.p.cfg.lines[masterPath(l.mi, l.m.Name)+"."+f] = l.line
+	}
+}
+
+// apply runs the row of table called name, if there is one.
+func (p *confParser) apply(table map[string]confDirective, line int, directive, name string, args []string) bool {
+	d, ok := table[name]
+	if !ok {
+		return false
+	}
+	l := &confLine{p: p, line: line, directive: directive, args: args}
+	switch {
+	case d.minArgs > 0 && len(args) < d.minArgs:
+		l.failf("wrong number of arguments (want at least %d)", d.minArgs)
+		return true
+	case d.minArgs == 0 && d.nargs != nil && !slices.Contains(d.nargs, len(args)):
+		l.failf("wrong number of arguments (want %s, got %d)", joinInts(d.nargs), len(args))
 		return true
 	}
-	yesNo := func(dst *bool) {
-		if !want(1) {
-			return
+	if d.master {
+		if l.mi = p.cfg.masterIndex(args[0]); l.mi < 0 {
+			l.failf("no such master %q", args[0])
+			return true
 		}
-		v, ok := parseYesNo(args[0])
-		if !ok {
-			p.fail(line, name, "argument must be 'yes' or 'no', got %q", args[0])
-			return
-		}
-		*dst = v
+		l.m = &p.cfg.Masters[l.mi]
 	}
-	switch name {
-	case "port":
-		if !want(1) {
-			return
+	d.apply(l)
+	return true
+}
+
+// server handles one non-sentinel directive.
+func (p *confParser) server(line int, name string, args []string) {
+	if p.apply(serverDirectives, line, name, name, args) {
+		return
+	}
+	if !redisServerDirectives[name] {
+		p.fail(line, name, "bad directive or wrong number of arguments")
+		return
+	}
+	p.cfg.Unsupported = append(p.cfg.Unsupported, Directive{Line: line, Name: name, Args: append([]string{}, args...)})
+}
+
+// sentinel handles one "sentinel <name> args..." directive.
+func (p *confParser) sentinel(sl sentinelLine) {
+	directive := "sentinel " + sl.name
+	if !p.apply(sentinelDirectives, sl.line, directive, sl.name, sl.args) {
+		p.fail(sl.line, directive, "unrecognized sentinel configuration statement")
+	}
+}
+
+var one = []int{1}
+
+// serverDirectives are the server directives we act on; the other Redis
+// server directives are parsed and listed in Config.Unsupported.
+var serverDirectives = map[string]confDirective{
+	"port": {nargs: one, apply: func(l *confLine) {
+		if port, ok := l.port(l.args[0]); ok {
+			l.p.cfg.Sentinel.Port = port
+			l.p.cfg.lines["sentinel.port"] = l.line
 		}
-		port, err := strconv.Atoi(args[0])
-		if err != nil || port < 0 || port > 65535 {
-			p.fail(line, name, "invalid port %q", args[0])
-			return
-		}
-		s.Port = port
-		p.cfg.lines["sentinel.port"] = line
-	case "bind":
-		if len(args) == 0 {
-			p.fail(line, name, "wrong number of arguments (want at least 1)")
-			return
-		}
-		s.Bind = append([]string(nil), args...)
-	case "dir":
-		if !want(1) {
-			return
-		}
-		dir, err := applyDir(s.Dir, args[0])
+	}},
+	"bind": {minArgs: 1, apply: func(l *confLine) { l.p.cfg.Sentinel.Bind = append([]string(nil), l.args...) }},
+	"dir": {nargs: one, apply: func(l *confLine) {
+		dir, err := applyDir(l.p.cfg.Sentinel.Dir, l.args[0])
 		if err != nil {
-			p.fail(line, name, "%v", err)
+			l.failf("%v", err)
 			return
 		}
-		s.Dir = dir
-	case "logfile":
-		if want(1) {
-			s.LogFile = args[0]
-		}
-	case "pidfile":
-		if want(1) {
-			s.PidFile = args[0]
-		}
-	case "loglevel":
-		if !want(1) {
-			return
-		}
-		level, ok := redisLogLevels[strings.ToLower(args[0])]
+		l.p.cfg.Sentinel.Dir = dir
+	}},
+	"logfile": {nargs: one, apply: func(l *confLine) { l.p.cfg.Sentinel.LogFile = l.args[0] }},
+	"pidfile": {nargs: one, apply: func(l *confLine) { l.p.cfg.Sentinel.PidFile = l.args[0] }},
+	"loglevel": {nargs: one, apply: func(l *confLine) {
+		level, ok := redisLogLevels[strings.ToLower(l.args[0])]
 		if !ok {
-			p.fail(line, name, "must be debug, verbose, notice or warning, got %q", args[0])
+			l.failf("must be debug, verbose, notice or warning, got %q", l.args[0])
 			return
 		}
-		s.LogLevel = level
-	case "daemonize":
-		yesNo(&s.Daemonize)
-	case "protected-mode":
-		yesNo(&s.ProtectedMode)
-	case "requirepass":
-		if want(1) {
-			s.RequirePass = Secret(args[0])
-		}
-	case "include":
-		// Following includes would make the rewrite ambiguous (which file
-		// gets the state lines?), so we refuse them rather than ignore
-		// masters defined elsewhere.
-		p.fail(line, name, "include is not supported; put the included lines into this file")
-	default:
-		if !redisServerDirectives[name] {
-			p.fail(line, name, "bad directive or wrong number of arguments")
+		l.p.cfg.Sentinel.LogLevel = level
+	}},
+	"daemonize":      {nargs: one, apply: yesNoDirective(serverYesNo, func(s *Sentinel) *bool { return &s.Daemonize })},
+	"protected-mode": {nargs: one, apply: yesNoDirective(serverYesNo, func(s *Sentinel) *bool { return &s.ProtectedMode })},
+	"requirepass":    {nargs: one, apply: func(l *confLine) { l.p.cfg.Sentinel.RequirePass = Secret(l.args[0]) }},
+	// Following includes would make the rewrite ambiguous (which file
+	// gets the state lines?), so we refuse them rather than ignore
+	// masters defined elsewhere.
+	"include": {apply: func(l *confLine) { l.failf("include is not supported; put the included lines into this file") }},
+}
+
+// sentinelDirectives are the "sentinel <name> ..." directives of Redis 7.0.
+var sentinelDirectives = map[string]confDirective{
+	"monitor":                         {nargs: []int{4}, apply: confMonitor},
+	"down-after-milliseconds":         {nargs: two, master: true, apply: masterTimer("down_after", false, func(m *Master) *time.Duration { return &m.DownAfter })},
+	"failover-timeout":                {nargs: two, master: true, apply: masterTimer("failover_timeout", false, func(m *Master) *time.Duration { return &m.FailoverTimeout })},
+	"master-reboot-down-after-period": {nargs: two, master: true, apply: masterTimer("master_reboot_down_after", true, func(m *Master) *time.Duration { return &m.RebootDownAfter })},
+	"parallel-syncs": {nargs: two, master: true, apply: func(l *confLine) {
+		n, err := strconv.Atoi(l.args[1])
+		if err != nil {
+			l.failf("%q is not a number", l.args[1])
 			return
 		}
-		p.cfg.Unsupported = append(p.cfg.Unsupported, Directive{Line: line, Name: name, Args: append([]string{}, args...)})
+		l.m.ParallelSyncs = n
+		l.record("parallel_syncs")
+	}},
+	"notification-script":    {nargs: two, master: true, apply: masterScript(func(m *Master) *string { return &m.NotificationScript })},
+	"client-reconfig-script": {nargs: two, master: true, apply: masterScript(func(m *Master) *string { return &m.ClientReconfigScript })},
+	"auth-pass":              {nargs: two, master: true, apply: func(l *confLine) { l.m.AuthPass = Secret(l.args[1]) }},
+	"auth-user":              {nargs: two, master: true, apply: func(l *confLine) { l.m.AuthUser = l.args[1] }},
+	"config-epoch": {nargs: two, master: true, apply: func(l *confLine) {
+		if n, ok := l.epoch(l.args[1]); ok {
+			l.m.ConfigEpoch = n
+			// As Redis: the current epoch is never below a config epoch.
+			l.p.cfg.Sentinel.CurrentEpoch = max(l.p.cfg.Sentinel.CurrentEpoch, n)
+		}
+	}},
+	"leader-epoch": {nargs: two, master: true, apply: func(l *confLine) {
+		if n, ok := l.epoch(l.args[1]); ok {
+			l.m.LeaderEpoch = n
+		}
+	}},
+	"known-replica":  {nargs: []int{3}, master: true, apply: confKnownReplica},
+	"known-slave":    {nargs: []int{3}, master: true, apply: confKnownReplica},
+	"known-sentinel": {nargs: []int{3, 4}, master: true, apply: confKnownSentinel},
+	"rename-command": {nargs: []int{3}, master: true, apply: confRenameCommand},
+	"myid": {nargs: one, preMonitor: true, apply: func(l *confLine) {
+		if len(l.args[0]) != 40 {
+			l.failf("malformed sentinel id %q (want 40 characters)", l.args[0])
+			return
+		}
+		l.p.cfg.Sentinel.ID = l.args[0]
+	}},
+	"current-epoch": {nargs: one, preMonitor: true, apply: func(l *confLine) {
+		if n, ok := l.epoch(l.args[0]); ok {
+			l.p.cfg.Sentinel.CurrentEpoch = max(l.p.cfg.Sentinel.CurrentEpoch, n)
+		}
+	}},
+	"announce-ip": {nargs: one, preMonitor: true, apply: func(l *confLine) {
+		if l.args[0] != "" {
+			l.p.cfg.Sentinel.AnnounceIP = l.args[0]
+		}
+	}},
+	"announce-port": {nargs: one, preMonitor: true, apply: func(l *confLine) {
+		if port, ok := l.port(l.args[0]); ok {
+			l.p.cfg.Sentinel.AnnouncePort = port
+		}
+	}},
+	"deny-scripts-reconfig": {nargs: one, preMonitor: true, apply: yesNoDirective(sentinelYesNo, func(s *Sentinel) *bool { return &s.DenyScriptsReconfig })},
+	"resolve-hostnames":     {nargs: one, preMonitor: true, apply: yesNoDirective(sentinelYesNo, func(s *Sentinel) *bool { return &s.ResolveHostnames })},
+	"announce-hostnames":    {nargs: one, preMonitor: true, apply: yesNoDirective(sentinelYesNo, func(s *Sentinel) *bool { return &s.AnnounceHostnames })},
+	"sentinel-user": {nargs: one, preMonitor: true, apply: func(l *confLine) {
+		if l.args[0] != "" {
+			l.p.cfg.Sentinel.SentinelUser = l.args[0]
+		}
+	}},
+	"sentinel-pass": {nargs: one, preMonitor: true, apply: func(l *confLine) {
+		if l.args[0] != "" {
+			l.p.cfg.Sentinel.SentinelPass = Secret(l.args[0])
+		}
+	}},
+}
+
+var two = []int{2}
+
+func confMonitor(l *confLine) {
+	cfg, args := l.p.cfg, l.args
+	quorum, err := strconv.Atoi(args[3])
+	if err != nil || quorum <= 0 {
+		l.failf("quorum must be 1 or greater, got %q", args[3])
+		return
 	}
+	if cfg.Master(args[0]) != nil {
+		l.failf("duplicate master name %q", args[0])
+		return
+	}
+	a, ok := l.addr(args[1], args[2])
+	if !ok {
+		return
+	}
+	m := DefaultMaster()
+	m.Name, m.Addr, m.Quorum = args[0], a, quorum
+	cfg.Masters = append(cfg.Masters, m)
+	l.mi = len(cfg.Masters) - 1
+	l.m = &cfg.Masters[l.mi]
+	l.record("name", "address", "quorum")
+}
+
+// masterTimer is a row that sets one of a master's timers, in
+// milliseconds.
+func masterTimer(field string, allowZero bool, dst func(*Master) *time.Duration) func(*confLine) {
+	return func(l *confLine) {
+		if d, ok := l.millis(l.args[1], allowZero); ok {
+			*dst(l.m) = d
+			l.record(field)
+		}
+	}
+}
+
+// masterScript is a row that sets one of a master's scripts.
+func masterScript(dst func(*Master) *string) func(*confLine) {
+	return func(l *confLine) {
+		// Sentinel lines are applied after every dir (Redis queues
+		// them), so a relative script is relative to the last dir. The
+		// path is kept as written, as Redis keeps and rewrites it.
+		script := l.args[1]
+		if err := checkExecutable(ResolvePath(l.p.cfg.Sentinel.Dir, script)); err != nil {
+			l.failf("%v", err)
+			return
+		}
+		*dst(l.m) = script
+	}
+}
+
+func confKnownReplica(l *confLine) {
+	a, ok := l.addr(l.args[1], l.args[2])
+	if !ok {
+		return
+	}
+	if slices.Contains(l.m.KnownReplicas, a) {
+		l.failf("duplicate hostname and port for replica %s", a)
+		return
+	}
+	l.m.KnownReplicas = append(l.m.KnownReplicas, a)
+}
+
+func confKnownSentinel(l *confLine) {
+	if len(l.args) == 3 {
+		return // the old form without a run id is ignored, as in Redis
+	}
+	a, ok := l.addr(l.args[1], l.args[2])
+	if !ok {
+		return
+	}
+	runID := l.args[3]
+	for _, k := range l.m.KnownSentinels {
+		if k.RunID == runID {
+			l.failf("duplicate runid for sentinel %s", runID)
+			return
+		}
+	}
+	l.m.KnownSentinels = append(l.m.KnownSentinels, KnownSentinel{Addr: a, RunID: runID})
+}
+
+func confRenameCommand(l *confLine) {
+	from, to := l.args[1], l.args[2]
+	for old := range l.m.RenameCommands {
+		if strings.EqualFold(old, from) {
+			l.failf("same command %q renamed multiple times with rename-command", from)
+			return
+		}
+	}
+	if l.m.RenameCommands == nil {
+		l.m.RenameCommands = make(map[string]string)
+	}
+	l.m.RenameCommands[from] = to
+}
+
+// The two wordings of a bad yes/no, as Redis words them for server and
+// sentinel directives.
+const (
+	serverYesNo   = "argument must be 'yes' or 'no', got %q"
+	sentinelYesNo = "please specify yes or no, got %q"
+)
+
+// yesNoDirective is a row that sets a yes/no setting.
+func yesNoDirective(msg string, dst func(*Sentinel) *bool) func(*confLine) {
+	return func(l *confLine) {
+		v, ok := parseYesNo(l.args[0])
+		if !ok {
+			l.failf(msg, l.args[0])
+			return
+		}
+		*dst(&l.p.cfg.Sentinel) = v
+	}
+}
+
+// port parses a port number in 0..65535.
+func (l *confLine) port(text string) (int, bool) {
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 0 || n > 65535 {
+		l.failf("invalid port %q", text)
+		return 0, false
+	}
+	return n, true
+}
+
+func (l *confLine) millis(text string, allowZero bool) (time.Duration, bool) {
+	n, err := strconv.ParseInt(text, 10, 64)
+	switch {
+	case err != nil:
+		l.failf("%q is not a number of milliseconds", text)
+		return 0, false
+	case n < 0 || (n == 0 && !allowZero):
+		if allowZero {
+			l.failf("negative time parameter %d", n)
+		} else {
+			l.failf("negative or zero time parameter %d", n)
+		}
+		return 0, false
+	case n > int64(time.Duration(1<<63-1)/time.Millisecond):
+		l.failf("time parameter %d is too large", n)
+		return 0, false
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+func (l *confLine) epoch(text string) (uint64, bool) {
+	n, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		l.failf("%q is not an epoch (an unsigned number)", text)
+		return 0, false
+	}
+	return n, true
+}
+
+func (l *confLine) addr(host, port string) (Addr, bool) {
+	n, err := strconv.Atoi(port)
+	if err != nil || CheckPort(n) != nil {
+		l.failf("invalid port number %q", port)
+		return Addr{}, false
+	}
+	switch err := CheckHost(host, l.p.cfg.Sentinel.ResolveHostnames); {
+	case errors.Is(err, errHostNeedsResolve):
+		l.failf("can't resolve instance hostname %q (set 'sentinel resolve-hostnames yes' to use host names)", host)
+		return Addr{}, false
+	case err != nil:
+		l.failf("%v", err)
+		return Addr{}, false
+	}
+	return Addr{Host: host, Port: n}, true
 }
 
 // redisLogLevels maps Redis's loglevel words onto slog's levels.
@@ -265,303 +538,6 @@ func parseYesNo(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// sentinel handles one "sentinel <name> args..." directive.
-func (p *confParser) sentinel(sl sentinelLine) {
-	cfg, s, args := p.cfg, &p.cfg.Sentinel, sl.args
-	directive := "sentinel " + sl.name
-	failf := func(format string, a ...any) { p.fail(sl.line, directive, format, a...) }
-	want := func(n ...int) bool {
-		for _, k := range n {
-			if len(args) == k {
-				return true
-			}
-		}
-		failf("wrong number of arguments (want %s, got %d)", joinInts(n), len(args))
-		return false
-	}
-	master := func() (*Master, int) {
-		for i := range cfg.Masters {
-			if cfg.Masters[i].Name == args[0] {
-				return &cfg.Masters[i], i
-			}
-		}
-		failf("no such master %q", args[0])
-		return nil, -1
-	}
-	yesNo := func(dst *bool) {
-		if !want(1) {
-			return
-		}
-		v, ok := parseYesNo(args[0])
-		if !ok {
-			failf("please specify yes or no, got %q", args[0])
-			return
-		}
-		*dst = v
-	}
-	millis := func(text string, allowZero bool) (time.Duration, bool) {
-		n, err := strconv.ParseInt(text, 10, 64)
-		switch {
-		case err != nil:
-			failf("%q is not a number of milliseconds", text)
-			return 0, false
-		case n < 0 || (n == 0 && !allowZero):
-			if allowZero {
-				failf("negative time parameter %d", n)
-			} else {
-				failf("negative or zero time parameter %d", n)
-			}
-			return 0, false
-		case n > int64(time.Duration(1<<63-1)/time.Millisecond):
-			failf("time parameter %d is too large", n)
-			return 0, false
-		}
-		return time.Duration(n) * time.Millisecond, true
-	}
-	epoch := func(text string) (uint64, bool) {
-		n, err := strconv.ParseUint(text, 10, 64)
-		if err != nil {
-			failf("%q is not an epoch (an unsigned number)", text)
-			return 0, false
-		}
-		return n, true
-	}
-	addr := func(host, port string) (Addr, bool) {
-		n, err := strconv.Atoi(port)
-		if err != nil || CheckPort(n) != nil {
-			failf("invalid port number %q", port)
-			return Addr{}, false
-		}
-		switch err := CheckHost(host, s.ResolveHostnames); {
-		case errors.Is(err, errHostNeedsResolve):
-			failf("can't resolve instance hostname %q (set 'sentinel resolve-hostnames yes' to use host names)", host)
-			return Addr{}, false
-		case err != nil:
-			failf("%v", err)
-			return Addr{}, false
-		}
-		return Addr{Host: host, Port: n}, true
-	}
-
-	switch sl.name {
-	case "monitor":
-		if !want(4) {
-			return
-		}
-		quorum, err := strconv.Atoi(args[3])
-		if err != nil || quorum <= 0 {
-			failf("quorum must be 1 or greater, got %q", args[3])
-			return
-		}
-		if cfg.Master(args[0]) != nil {
-			failf("duplicate master name %q", args[0])
-			return
-		}
-		a, ok := addr(args[1], args[2])
-		if !ok {
-			return
-		}
-		m := DefaultMaster()
-		m.Name, m.Addr, m.Quorum = args[0], a, quorum
-		cfg.Masters = append(cfg.Masters, m)
-		mp := masterPath(len(cfg.Masters)-1, m.Name)
-		cfg.lines[mp+".name"], cfg.lines[mp+".address"], cfg.lines[mp+".quorum"] = sl.line, sl.line, sl.line
-	case "down-after-milliseconds", "failover-timeout", "master-reboot-down-after-period":
-		if !want(2) {
-			return
-		}
-		m, i := master()
-		if m == nil {
-			return
-		}
-		d, ok := millis(args[1], sl.name == "master-reboot-down-after-period")
-		if !ok {
-			return
-		}
-		mp := masterPath(i, m.Name)
-		switch sl.name {
-		case "down-after-milliseconds":
-			m.DownAfter = d
-			cfg.lines[mp+".down_after"] = sl.line
-		case "failover-timeout":
-			m.FailoverTimeout = d
-			cfg.lines[mp+".failover_timeout"] = sl.line
-		default:
-			m.RebootDownAfter = d
-			cfg.lines[mp+".master_reboot_down_after"] = sl.line
-		}
-	case "parallel-syncs":
-		if !want(2) {
-			return
-		}
-		m, i := master()
-		if m == nil {
-			return
-		}
-		n, err := strconv.Atoi(args[1])
-		if err != nil {
-			failf("%q is not a number", args[1])
-			return
-		}
-		m.ParallelSyncs = n
-		cfg.lines[masterPath(i, m.Name)+".parallel_syncs"] = sl.line
-	case "notification-script", "client-reconfig-script":
-		if !want(2) {
-			return
-		}
-		m, _ := master()
-		if m == nil {
-			return
-		}
-		// Sentinel lines are applied after every dir (Redis queues
-		// them), so a relative script is relative to the last dir. The
-		// path is kept as written, as Redis keeps and rewrites it.
-		script := args[1]
-		if err := checkExecutable(ResolvePath(s.Dir, script)); err != nil {
-			failf("%v", err)
-			return
-		}
-		if sl.name == "notification-script" {
-			m.NotificationScript = script
-		} else {
-			m.ClientReconfigScript = script
-		}
-	case "auth-pass":
-		if want(2) {
-			if m, _ := master(); m != nil {
-				m.AuthPass = Secret(args[1])
-			}
-		}
-	case "auth-user":
-		if want(2) {
-			if m, _ := master(); m != nil {
-				m.AuthUser = args[1]
-			}
-		}
-	case "config-epoch", "leader-epoch":
-		if !want(2) {
-			return
-		}
-		m, _ := master()
-		if m == nil {
-			return
-		}
-		n, ok := epoch(args[1])
-		if !ok {
-			return
-		}
-		if sl.name == "config-epoch" {
-			m.ConfigEpoch = n
-			// As Redis: the current epoch is never below a config epoch.
-			s.CurrentEpoch = max(s.CurrentEpoch, n)
-		} else {
-			m.LeaderEpoch = n
-		}
-	case "known-replica", "known-slave":
-		if !want(3) {
-			return
-		}
-		m, _ := master()
-		if m == nil {
-			return
-		}
-		a, ok := addr(args[1], args[2])
-		if !ok {
-			return
-		}
-		for _, r := range m.KnownReplicas {
-			if r == a {
-				failf("duplicate hostname and port for replica %s", a)
-				return
-			}
-		}
-		m.KnownReplicas = append(m.KnownReplicas, a)
-	case "known-sentinel":
-		if !want(3, 4) {
-			return
-		}
-		m, _ := master()
-		if m == nil || len(args) == 3 {
-			return // the old form without a run id is ignored, as in Redis
-		}
-		a, ok := addr(args[1], args[2])
-		if !ok {
-			return
-		}
-		for _, k := range m.KnownSentinels {
-			if k.RunID == args[3] {
-				failf("duplicate runid for sentinel %s", args[3])
-				return
-			}
-		}
-		m.KnownSentinels = append(m.KnownSentinels, KnownSentinel{Addr: a, RunID: args[3]})
-	case "rename-command":
-		if !want(3) {
-			return
-		}
-		m, _ := master()
-		if m == nil {
-			return
-		}
-		for from := range m.RenameCommands {
-			if strings.EqualFold(from, args[1]) {
-				failf("same command %q renamed multiple times with rename-command", args[1])
-				return
-			}
-		}
-		if m.RenameCommands == nil {
-			m.RenameCommands = make(map[string]string)
-		}
-		m.RenameCommands[args[1]] = args[2]
-	case "myid":
-		if !want(1) {
-			return
-		}
-		if len(args[0]) != 40 {
-			failf("malformed sentinel id %q (want 40 characters)", args[0])
-			return
-		}
-		s.ID = args[0]
-	case "current-epoch":
-		if !want(1) {
-			return
-		}
-		if n, ok := epoch(args[0]); ok {
-			s.CurrentEpoch = max(s.CurrentEpoch, n)
-		}
-	case "announce-ip":
-		if want(1) && args[0] != "" {
-			s.AnnounceIP = args[0]
-		}
-	case "announce-port":
-		if !want(1) {
-			return
-		}
-		n, err := strconv.Atoi(args[0])
-		if err != nil || n < 0 || n > 65535 {
-			failf("invalid port %q", args[0])
-			return
-		}
-		s.AnnouncePort = n
-	case "deny-scripts-reconfig":
-		yesNo(&s.DenyScriptsReconfig)
-	case "resolve-hostnames":
-		yesNo(&s.ResolveHostnames)
-	case "announce-hostnames":
-		yesNo(&s.AnnounceHostnames)
-	case "sentinel-user":
-		if want(1) && args[0] != "" {
-			s.SentinelUser = args[0]
-		}
-	case "sentinel-pass":
-		if want(1) && args[0] != "" {
-			s.SentinelPass = Secret(args[0])
-		}
-	default:
-		failf("unrecognized sentinel configuration statement")
-	}
 }
 
 func joinInts(n []int) string {

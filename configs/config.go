@@ -317,12 +317,20 @@ func DefaultMaster() Master {
 
 // Master returns the master called name, or nil.
 func (c *Config) Master(name string) *Master {
-	for i := range c.Masters {
-		if c.Masters[i].Name == name {
-			return &c.Masters[i]
-		}
+	if i := c.masterIndex(name); i >= 0 {
+		return &c.Masters[i]
 	}
 	return nil
+}
+
+// masterIndex is the index of the master called name, or -1.
+func (c *Config) masterIndex(name string) int {
+	for i := range c.Masters {
+		if c.Masters[i].Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // Clone returns a deep copy.

@@ -202,15 +202,6 @@ type confKey struct {
 	server bool
 }
 
-// perMasterDirectives take the master name as their first argument.
-var perMasterDirectives = map[string]bool{
-	"monitor": true, "down-after-milliseconds": true, "failover-timeout": true,
-	"parallel-syncs": true, "notification-script": true, "client-reconfig-script": true,
-	"auth-pass": true, "auth-user": true, "master-reboot-down-after-period": true,
-	"config-epoch": true, "leader-epoch": true, "known-replica": true,
-	"known-sentinel": true, "rename-command": true,
-}
-
 type confRewriter struct {
 	lines     []string          // the file, one entry per line; removed lines become ""
 	existing  map[confKey][]int // line indexes not yet reused, in file order
@@ -245,7 +236,7 @@ func newConfRewriter(old []byte) *confRewriter {
 		if key.directive == "known-slave" {
 			key.directive = "known-replica"
 		}
-		if perMasterDirectives[key.directive] {
+		if key.directive == "monitor" || sentinelDirectives[key.directive].master {
 			if len(args) < 3 {
 				continue
 			}
