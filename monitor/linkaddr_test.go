@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -98,5 +100,119 @@ func TestAnnounced(t *testing.T) {
 	}
 	if got := c.announced(addr("10.0.0.3", 6379)); got != addr("10.0.0.3", 6379) {
 		t.Errorf("IP literal: %v", got)
+	}
+}
+
+// Host-name universe for FuzzHostNames: names, the IPs they may resolve to
+// (some shared with IP-literal instances), and the two ports.
+var (
+	fuzzHosts = []string{"db-0.test", "db-1.test", "db-2.test", "10.0.0.1", "10.0.0.2", "10.0.0.3"}
+	fuzzIPs   = []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.11", "::ffff:10.0.0.2"}
+)
+
+func fuzzHostAddr(r *byteReader) Addr {
+	return addr(fuzzHosts[r.pick(len(fuzzHosts))], 6379+r.pick(2))
+}
+
+// FuzzHostNames drives a core whose instances are known by names and IPs
+// with resolutions, subscription results, INFO, hellos and questions that
+// name them either way, and checks the core invariants after each step,
+// plus that a shown address is the instance's own or its name's latest IP.
+func FuzzHostNames(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 2, 3, 0, 1, 1, 0})
+	f.Add([]byte{1, 0, 0, 1, 1, 1, 4, 0, 0, 3, 1, 5, 0, 4, 1, 1, 1, 6, 0, 4, 0, 1, 2, 7})
+	f.Add([]byte("\x01\x00\x00\x00\x01\x04\x01\x01\x00\x05\x00\x04\x02\x01\x03\x00\x05\x06\x00\x00\x00"))
+	f.Fuzz(fuzzHostNamesBody)
+}
+
+func fuzzHostNamesBody(t *testing.T, data []byte) {
+	{
+		if len(data) > 1000 {
+			data = data[:1000]
+		}
+		c, err := New(Config{MyID: "me", Masters: []MasterConfig{
+			{Name: "m", Addr: addr("db-0.test", 6379), Quorum: 1, DownAfter: 500 * time.Millisecond, FailoverTimeout: time.Second,
+				KnownReplicas: []Addr{addr("db-1.test", 6379), addr("10.0.0.3", 6379)}, KnownSentinels: fuzzPeers[:1]},
+		}}, rand.New(rand.NewPCG(3, 3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ic := &invariantChecker{configEpoch: map[*master]uint64{}, promoted: map[string]Addr{}}
+		ic.check(t, c, c.Ready(), "New")
+		r := &byteReader{b: data}
+		now := t0
+		for step := 0; !r.done(); step++ {
+			op := r.pick(8)
+			what := fmt.Sprintf("step %d op %d", step, op)
+			var in Input
+			switch op {
+			case 0:
+				now = now.Add(time.Duration(r.pick(40)+1) * 10 * time.Millisecond)
+				in = Tick{At: now}
+			case 1:
+				in = Resolved{At: now, Target: fuzzHostAddr(r), IP: fuzzIPs[r.pick(len(fuzzIPs))]}
+			case 2:
+				in = SubscribeResult{At: now, Target: fuzzHostAddr(r), Kind: ReplyKind(r.pick(7))}
+			case 3:
+				in = PingResult{At: now, Target: fuzzHostAddr(r), Kind: ReplyKind(r.pick(7))}
+			case 4:
+				ni := NodeInfo{RunID: fuzzIDs[r.pick(len(fuzzIDs))] + "run", ReplicaPriority: 100, ReplicaAnnounced: true}
+				if r.pick(2) == 0 {
+					ni.Role = RoleMaster
+					for k := r.pick(3); k > 0; k-- {
+						ni.Replicas = append(ni.Replicas, ReplicaLine{Addr: fuzzHostAddr(r)})
+					}
+				} else {
+					ni.Role = RoleReplica
+					ma := fuzzHostAddr(r)
+					ni.MasterHost, ni.MasterPort, ni.MasterLinkUp = ma.Host, ma.Port, true
+				}
+				in = InfoResult{At: now, Target: fuzzHostAddr(r), Info: ni}
+			case 5:
+				p := fuzzPeers[r.pick(len(fuzzPeers))]
+				in = HelloReceived{At: now, Via: fuzzHostAddr(r), Hello: Hello{
+					SentinelAddr: p.Addr, RunID: p.RunID, CurrentEpoch: uint64(r.pick(4)),
+					MasterName: "m", MasterAddr: fuzzHostAddr(r), MasterConfigEpoch: uint64(r.pick(4)),
+				}}
+			case 6:
+				c.IsMasterDownByAddr(now, IsMasterDownRequest{Addr: fuzzHostAddr(r), CurrentEpoch: uint64(r.pick(4)), RunID: fuzzIDs[r.pick(len(fuzzIDs))]})
+			case 7:
+				c.SetAnnounceHostnames(now, r.pick(2) == 0)
+			}
+			if in != nil {
+				if err := c.Step(in); err != nil {
+					t.Fatalf("%s: Step(%+v): %v", what, in, err)
+				}
+			}
+			ic.check(t, c, c.Ready(), what)
+			checkShown(t, c, c.Snapshot(now), what)
+		}
+	}
+}
+
+// checkShown: every shown address is the instance's own, or (without
+// announce-hostnames) its name's latest IP on the same port.
+func checkShown(t *testing.T, c *Core, s *Snapshot, what string) {
+	t.Helper()
+	ok := func(v InstanceView) {
+		if v.ReplyAddr == v.Addr {
+			return
+		}
+		l := c.links[v.Addr]
+		if c.announceHostnames || l == nil || v.ReplyAddr != addr(l.ip, v.Addr.Port) {
+			t.Fatalf("%s: %v shown as %v (announce-hostnames %v)", what, v.Addr, v.ReplyAddr, c.announceHostnames)
+		}
+	}
+	for _, m := range s.Masters {
+		ok(m.InstanceView)
+		if m.CurrentReplyAddr != c.announced(m.CurrentAddr) {
+			t.Fatalf("%s: current %v shown as %v", what, m.CurrentAddr, m.CurrentReplyAddr)
+		}
+		for _, r := range m.Replicas {
+			ok(r.InstanceView)
+		}
+		for _, p := range m.Sentinels {
+			ok(p.InstanceView)
+		}
 	}
 }
