@@ -28,6 +28,15 @@
 // A link that fails at the connection level is replaced by a fresh client,
 // so a restarted node is reached on the very next command.
 //
+// Host names are resolved at every dial (Options.LookupHost, or the system
+// resolver), never cached: a name that now points elsewhere is followed on
+// the next connection, and one that does not resolve is a failed dial. The
+// core keeps the name as the instance's identity and learns the IP each new
+// command connection reached (monitor.Resolved, sent when it changes). How
+// each attempt to subscribe the hello channel ends goes to the core too
+// (monitor.SubscribeResult, when it changes): a refused AUTH, -NOAUTH,
+// -NOPERM or a dead node makes the instance "disconnected", as in Redis.
+//
 // Hostile nodes: every byte read from a node passes a RESP2 validator
 // (guardedConn, in front of go-redis through its Dialer) that enforces
 // ReplyLimits — bytes per reply (8 MiB, which bounds INFO), elements per
