@@ -46,37 +46,8 @@ func Split(arena []byte, ends []int, line []byte) (_ []byte, _ []int, ok bool) {
 				break
 			}
 			c := line[p]
-			switch quote {
-			case '"':
-				switch {
-				case c == '\\' && p+3 < n && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
-					arena = append(arena, unhex(line[p+2])<<4|unhex(line[p+3]))
-					p += 3
-				case c == '\\' && p+1 < n:
-					p++
-					arena = append(arena, unescape(line[p]))
-				case c == '"':
-					if p+1 < n && !isSpace(line[p+1]) {
-						return arena, ends, false
-					}
-					done = true
-				default:
-					arena = append(arena, c)
-				}
-			case '\'':
-				switch {
-				case c == '\\' && p+1 < n && line[p+1] == '\'':
-					p++
-					arena = append(arena, '\'')
-				case c == '\'':
-					if p+1 < n && !isSpace(line[p+1]) {
-						return arena, ends, false
-					}
-					done = true
-				default:
-					arena = append(arena, c)
-				}
-			default:
+			switch {
+			case quote == 0:
 				switch c {
 				case ' ', '\t', '\n', '\r':
 					done = true
@@ -85,6 +56,28 @@ func Split(arena []byte, ends []int, line []byte) (_ []byte, _ []int, ok bool) {
 				default:
 					arena = append(arena, c)
 				}
+			case c == quote:
+				// The closing quote must end the argument.
+				if p+1 < n && !isSpace(line[p+1]) {
+					return arena, ends, false
+				}
+				done = true
+			case c != '\\':
+				arena = append(arena, c)
+			case quote == '\'':
+				// Single quotes take only \'.
+				if p+1 < n && line[p+1] == '\'' {
+					p++
+				}
+				arena = append(arena, line[p])
+			case p+3 < n && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
+				arena = append(arena, unhex(line[p+2])<<4|unhex(line[p+3]))
+				p += 3
+			case p+1 < n:
+				p++
+				arena = append(arena, unescape(line[p]))
+			default:
+				arena = append(arena, c) // a backslash at the end: unterminated
 			}
 		}
 		ends = append(ends, len(arena))
