@@ -125,15 +125,16 @@ func ParseConf(data []byte, name string) (*Config, error) {
 			p.sentinel(sl)
 		}
 	}
-	if len(p.problems) > 0 {
-		return nil, errors.Join(p.problems...)
-	}
+	// Validate checks the ranges the lines did not (and sees only what
+	// parsed), so every problem is reported at once.
+	problems := p.problems
 	if err := cfg.Validate(); err != nil {
-		var out []error
 		for _, e := range unjoin(err) {
-			out = append(out, fmt.Errorf("%s: %w", name, e))
+			problems = append(problems, fmt.Errorf("%s: %w", name, e))
 		}
-		return nil, errors.Join(out...)
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
 	}
 	return cfg, nil
 }
@@ -153,8 +154,10 @@ func (p *confParser) fail(line int, directive, format string, args ...any) {
 
 // confDirective is one row of the directive tables: how many arguments the
 // directive takes after its name, whether its first argument names a
-// monitored master, when it applies, and what it does. Validate runs on
-// the whole file afterwards, with the rules the YAML format shares.
+// monitored master, when it applies, and what it does. A row parses its
+// arguments (numbers, yes/no, addresses); the ranges a value must fall in
+// (quorum, timers, ports) are Validate's, which runs on the whole file
+// afterwards with the rules the YAML format shares.
 type confDirective struct {
 	// nargs lists the accepted argument counts; nil with minArgs 0 takes
 	// any number.
@@ -245,12 +248,7 @@ var one = []int{1}
 // serverDirectives are the server directives we act on; the other Redis
 // server directives are parsed and listed in Config.Unsupported.
 var serverDirectives = map[string]confDirective{
-	"port": {nargs: one, apply: func(l *confLine) {
-		if port, ok := l.port(l.args[0]); ok {
-			l.p.cfg.Sentinel.Port = port
-			l.p.cfg.lines["sentinel.port"] = l.line
-		}
-	}},
+	"port": {nargs: one, apply: func(l *confLine) { l.port(&l.p.cfg.Sentinel.Port, "sentinel.port") }},
 	"bind": {minArgs: 1, apply: func(l *confLine) { l.p.cfg.Sentinel.Bind = append([]string(nil), l.args...) }},
 	"dir": {nargs: one, apply: func(l *confLine) {
 		dir, err := applyDir(l.p.cfg.Sentinel.Dir, l.args[0])
@@ -263,7 +261,7 @@ var serverDirectives = map[string]confDirective{
 	"logfile": {nargs: one, apply: func(l *confLine) { l.p.cfg.Sentinel.LogFile = l.args[0] }},
 	"pidfile": {nargs: one, apply: func(l *confLine) { l.p.cfg.Sentinel.PidFile = l.args[0] }},
 	"loglevel": {nargs: one, apply: func(l *confLine) {
-		level, ok := redisLogLevels[strings.ToLower(l.args[0])]
+		level, ok := LogLevel(l.args[0])
 		if !ok {
 			l.failf("must be debug, verbose, notice or warning, got %q", l.args[0])
 			return
@@ -282,9 +280,9 @@ var serverDirectives = map[string]confDirective{
 // sentinelDirectives are the "sentinel <name> ..." directives of Redis 7.0.
 var sentinelDirectives = map[string]confDirective{
 	"monitor":                         {nargs: []int{4}, apply: confMonitor},
-	"down-after-milliseconds":         {nargs: two, master: true, apply: masterTimer("down_after", false, func(m *Master) *time.Duration { return &m.DownAfter })},
-	"failover-timeout":                {nargs: two, master: true, apply: masterTimer("failover_timeout", false, func(m *Master) *time.Duration { return &m.FailoverTimeout })},
-	"master-reboot-down-after-period": {nargs: two, master: true, apply: masterTimer("master_reboot_down_after", true, func(m *Master) *time.Duration { return &m.RebootDownAfter })},
+	"down-after-milliseconds":         {nargs: two, master: true, apply: masterTimer("down_after", func(m *Master) *time.Duration { return &m.DownAfter })},
+	"failover-timeout":                {nargs: two, master: true, apply: masterTimer("failover_timeout", func(m *Master) *time.Duration { return &m.FailoverTimeout })},
+	"master-reboot-down-after-period": {nargs: two, master: true, apply: masterTimer("master_reboot_down_after", func(m *Master) *time.Duration { return &m.RebootDownAfter })},
 	"parallel-syncs": {nargs: two, master: true, apply: func(l *confLine) {
 		n, err := strconv.Atoi(l.args[1])
 		if err != nil {
@@ -332,9 +330,7 @@ var sentinelDirectives = map[string]confDirective{
 		}
 	}},
 	"announce-port": {nargs: one, preMonitor: true, apply: func(l *confLine) {
-		if port, ok := l.port(l.args[0]); ok {
-			l.p.cfg.Sentinel.AnnouncePort = port
-		}
+		l.port(&l.p.cfg.Sentinel.AnnouncePort, "sentinel.announce_port")
 	}},
 	"deny-scripts-reconfig": {nargs: one, preMonitor: true, apply: yesNoDirective(sentinelYesNo, func(s *Sentinel) *bool { return &s.DenyScriptsReconfig })},
 	"resolve-hostnames":     {nargs: one, preMonitor: true, apply: yesNoDirective(sentinelYesNo, func(s *Sentinel) *bool { return &s.ResolveHostnames })},
@@ -356,8 +352,8 @@ var two = []int{2}
 func confMonitor(l *confLine) {
 	cfg, args := l.p.cfg, l.args
 	quorum, err := strconv.Atoi(args[3])
-	if err != nil || quorum <= 0 {
-		l.failf("quorum must be 1 or greater, got %q", args[3])
+	if err != nil {
+		l.failf("invalid quorum %q", args[3])
 		return
 	}
 	if cfg.Master(args[0]) != nil {
@@ -378,9 +374,9 @@ func confMonitor(l *confLine) {
 
 // masterTimer is a row that sets one of a master's timers, in
 // milliseconds.
-func masterTimer(field string, allowZero bool, dst func(*Master) *time.Duration) func(*confLine) {
+func masterTimer(field string, dst func(*Master) *time.Duration) func(*confLine) {
 	return func(l *confLine) {
-		if d, ok := l.millis(l.args[1], allowZero); ok {
+		if d, ok := l.millis(l.args[1]); ok {
 			*dst(l.m) = d
 			l.record(field)
 		}
@@ -465,30 +461,27 @@ func yesNoDirective(msg string, dst func(*Sentinel) *bool) func(*confLine) {
 	}
 }
 
-// port parses a port number in 0..65535.
-func (l *confLine) port(text string) (int, bool) {
-	n, err := strconv.Atoi(text)
-	if err != nil || n < 0 || n > 65535 {
-		l.failf("invalid port %q", text)
-		return 0, false
+// port reads a port number into dst and notes the line of field; its
+// range is Validate's.
+func (l *confLine) port(dst *int, field string) {
+	n, err := strconv.Atoi(l.args[0])
+	if err != nil {
+		l.failf("invalid port %q", l.args[0])
+		return
 	}
-	return n, true
+	*dst = n
+	l.p.cfg.lines[field] = l.line
 }
 
-func (l *confLine) millis(text string, allowZero bool) (time.Duration, bool) {
+// millis reads a number of milliseconds; whether it may be zero or
+// negative is Validate's.
+func (l *confLine) millis(text string) (time.Duration, bool) {
 	n, err := strconv.ParseInt(text, 10, 64)
 	switch {
 	case err != nil:
 		l.failf("%q is not a number of milliseconds", text)
 		return 0, false
-	case n < 0 || (n == 0 && !allowZero):
-		if allowZero {
-			l.failf("negative time parameter %d", n)
-		} else {
-			l.failf("negative or zero time parameter %d", n)
-		}
-		return 0, false
-	case n > int64(time.Duration(1<<63-1)/time.Millisecond):
+	case n > int64(time.Duration(1<<63-1)/time.Millisecond) || n < int64(time.Duration(-1<<63)/time.Millisecond):
 		l.failf("time parameter %d is too large", n)
 		return 0, false
 	}
@@ -519,15 +512,6 @@ func (l *confLine) addr(host, port string) (Addr, bool) {
 		return Addr{}, false
 	}
 	return Addr{Host: host, Port: n}, true
-}
-
-// redisLogLevels maps Redis's loglevel words onto slog's levels.
-var redisLogLevels = map[string]string{
-	"debug":   "debug",
-	"verbose": "debug",
-	"notice":  "info",
-	"warning": "warn",
-	"nothing": "error", // Redis 7.2; closest is errors only
 }
 
 func parseYesNo(s string) (bool, bool) {

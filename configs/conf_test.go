@@ -120,12 +120,15 @@ func TestLoadConfErrors(t *testing.T) {
 	}{
 		{"no such master", "sentinel monitor m 127.0.0.1 6379 2\nsentinel down-after-milliseconds x 100\n",
 			[]string{"sentinel.conf:2: sentinel down-after-milliseconds: no such master \"x\""}},
-		{"quorum", "sentinel monitor m 127.0.0.1 6379 0\n", []string{":1: sentinel monitor: quorum must be 1 or greater"}},
+		{"quorum", "sentinel monitor m 127.0.0.1 6379 0\n", []string{"sentinel.conf: masters[0](m).quorum: must be >= 1, got 0 (line 1)"}},
+		{"quorum not a number", "sentinel monitor m 127.0.0.1 6379 two\n", []string{":1: sentinel monitor: invalid quorum \"two\""}},
 		{"duplicate master", "sentinel monitor m 127.0.0.1 6379 1\nsentinel monitor m 127.0.0.1 6380 1\n", []string{":2: sentinel monitor: duplicate master name \"m\""}},
 		{"bad port", "sentinel monitor m 127.0.0.1 99999 1\n", []string{":1: sentinel monitor: invalid port number \"99999\""}},
 		{"hostname needs resolve", "sentinel monitor m db.example 6379 1\n", []string{"can't resolve instance hostname \"db.example\""}},
 		{"arg count", "sentinel monitor m 127.0.0.1 6379\n", []string{":1: sentinel monitor: wrong number of arguments (want 4, got 3)"}},
-		{"zero down-after", "sentinel monitor m 127.0.0.1 6379 1\nsentinel down-after-milliseconds m 0\n", []string{":2: sentinel down-after-milliseconds: negative or zero time parameter 0"}},
+		{"zero down-after", "sentinel monitor m 127.0.0.1 6379 1\nsentinel down-after-milliseconds m 0\n", []string{"masters[0](m).down_after: must be positive, got 0s (line 2)"}},
+		{"negative reboot period", "sentinel monitor m 127.0.0.1 6379 1\nsentinel master-reboot-down-after-period m -5\n", []string{"masters[0](m).master_reboot_down_after: must be positive, got -5ms (line 2)"}},
+		{"port range", "port 70000\nsentinel announce-port 65536\n", []string{"sentinel.port: must be in 1..65535, got 70000 (line 1)", "sentinel.announce_port: must be in 0..65535, got 65536 (line 2)"}},
 		{"not a number", "sentinel monitor m 127.0.0.1 6379 1\nsentinel failover-timeout m soon\n", []string{`"soon" is not a number of milliseconds`}},
 		{"myid", "sentinel myid abc\n", []string{":1: sentinel myid: malformed sentinel id \"abc\""}},
 		{"yes no", "sentinel deny-scripts-reconfig maybe\n", []string{"please specify yes or no"}},
@@ -137,7 +140,7 @@ func TestLoadConfErrors(t *testing.T) {
 		{"dup rename", "sentinel monitor m 127.0.0.1 6379 1\nsentinel rename-command m config a\nsentinel rename-command m CONFIG b\n", []string{":3: sentinel rename-command: same command \"CONFIG\" renamed multiple times"}},
 		{"script", "sentinel monitor m 127.0.0.1 6379 1\nsentinel notification-script m /nonexistent/script.sh\n", []string{":2: sentinel notification-script: script /nonexistent/script.sh seems non existing"}},
 		{"loglevel", "loglevel loud\n", []string{":1: loglevel: must be debug, verbose, notice or warning"}},
-		{"every error at once", "port x\nsentinel myid abc\nsentinel monitor m 127.0.0.1 6379 0\n", []string{":1: port:", ":2: sentinel myid:", ":3: sentinel monitor:"}},
+		{"every error at once", "port x\nsentinel myid abc\nsentinel monitor m 127.0.0.1 6379 0\n", []string{":1: port:", ":2: sentinel myid:", "masters[0](m).quorum: must be >= 1, got 0 (line 3)"}},
 		{"validate: name with comma", "sentinel monitor a,b 127.0.0.1 6379 1\n", []string{"sentinel.conf: masters[0](a,b).name: must not contain spaces, commas"}},
 	}
 	for _, tt := range tests {

@@ -127,15 +127,12 @@ func checkLeader(s string) error {
 	return checkToken(s)
 }
 
-// maxSetMillis bounds the timers SENTINEL SET takes, as the core does
-// (2^40 ms is 34 years), well inside what both file formats read back.
-const maxSetMillis = 1 << 40
-
-// CheckMonitor is the door of SENTINEL MONITOR: the name, address and
-// quorum a master added at run time must have so that sentinel.conf or
-// the state file loads it back. resolveHostnames is the sentinel's
-// current setting.
-func CheckMonitor(name string, addr Addr, quorum int, resolveHostnames bool) error {
+// CheckMonitor is the door of SENTINEL MONITOR: the name and address a
+// master added at run time must have so that sentinel.conf or the state
+// file loads it back. resolveHostnames is the sentinel's current setting.
+// The quorum is the core's rule (monitor.CheckQuorum), which is stricter
+// than what the files need.
+func CheckMonitor(name string, addr Addr, resolveHostnames bool) error {
 	if err := CheckMasterName(name); err != nil {
 		return fmt.Errorf("invalid master name: %w", err)
 	}
@@ -145,28 +142,19 @@ func CheckMonitor(name string, addr Addr, quorum int, resolveHostnames bool) err
 	if err := CheckPort(addr.Port); err != nil {
 		return fmt.Errorf("invalid port number: %w", err)
 	}
-	if quorum < 1 {
-		return fmt.Errorf("quorum must be 1 or greater, got %d", quorum)
-	}
 	return nil
 }
 
 // CheckMasterSetting is the door of SENTINEL SET for one option and its
-// value (rename-command's two names separated by one space). Unknown
-// options pass: the core refuses them with Redis's words.
+// value (rename-command's two names separated by one space): what the
+// files need of the strings they keep. The options, the numbers' ranges
+// and Redis's error texts are the core's (monitor.ParseSetArgs), which
+// the RESP server applies first; unknown options pass here.
 func CheckMasterSetting(option, value string) error {
 	bad := func(err error) error {
 		return fmt.Errorf("invalid argument %q for SENTINEL SET '%s': %w", value, option, err)
 	}
 	switch strings.ToLower(option) {
-	case "down-after-milliseconds", "failover-timeout", "parallel-syncs", "quorum":
-		if n, err := strconv.ParseInt(value, 10, 64); err != nil || n < 1 || n > maxSetMillis {
-			return bad(fmt.Errorf("want a number in 1..%d", int64(maxSetMillis)))
-		}
-	case "master-reboot-down-after-period", "primary-reboot-down-after-period":
-		if n, err := strconv.ParseInt(value, 10, 64); err != nil || n < 0 || n > maxSetMillis {
-			return bad(fmt.Errorf("want a number in 0..%d", int64(maxSetMillis)))
-		}
 	case "notification-script", "client-reconfig-script":
 		if err := CheckScriptPath(value); err != nil {
 			return bad(err)
@@ -180,26 +168,95 @@ func CheckMasterSetting(option, value string) error {
 	return nil
 }
 
-// CheckRuntimeSetting is the door of SENTINEL CONFIG SET for one
-// parameter. Parameters the state does not keep (loglevel) and unknown
-// ones pass: the supervisor refuses those itself.
-func CheckRuntimeSetting(name, value string) error {
-	bad := func(err error) error {
-		return fmt.Errorf("invalid argument %q to SENTINEL CONFIG SET '%s': %w", value, name, err)
+// runtimeSettings are the parameters SENTINEL CONFIG SET changes, each
+// with the rule its value must pass (nil: any value). This is the only
+// list of them: the RESP server and the supervisor both ask
+// CheckRuntimeSetting, and the loaders read the same values with the same
+// rules (parseYesNo, LogLevel, CheckAnnounceIP, Validate's port range).
+// A rule's error is the reason added to Redis's reply; where Redis
+// refuses the value too, the rule gives none, so the reply is Redis's.
+var runtimeSettings = map[string]func(string) error{
+	"announce-ip": CheckAnnounceIP,
+	"announce-port": func(v string) error {
+		n, err := strconv.Atoi(v)
+		return refuse(err == nil && n >= 0 && n <= 65535)
+	},
+	"resolve-hostnames":  func(v string) error { _, ok := parseYesNo(v); return refuse(ok) },
+	"announce-hostnames": func(v string) error { _, ok := parseYesNo(v); return refuse(ok) },
+	"sentinel-user":      nil,
+	"sentinel-pass":      nil,
+	"loglevel":           func(v string) error { _, ok := LogLevel(v); return refuse(ok) },
+}
+
+// errRefused is a refusal without a reason of its own.
+var errRefused = errors.New("refused")
+
+func refuse(ok bool) error {
+	if ok {
+		return nil
 	}
-	switch strings.ToLower(name) {
-	case "announce-ip":
-		if err := CheckAnnounceIP(value); err != nil {
-			return bad(err)
+	return errRefused
+}
+
+// CheckRuntimeSetting is the door of SENTINEL CONFIG SET for one
+// parameter (any case) and its value; a refusal is a *SettingError.
+func CheckRuntimeSetting(name, value string) error {
+	rule, known := runtimeSettings[strings.ToLower(name)]
+	if !known {
+		return &SettingError{Arg: name}
+	}
+	if rule == nil {
+		return nil
+	}
+	if err := rule(value); err != nil {
+		se := &SettingError{Arg: value}
+		if !errors.Is(err, errRefused) {
+			se.Reason = err.Error()
 		}
-	case "announce-port":
-		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 65535 {
-			return bad(errors.New("want a port in 0..65535"))
-		}
-	case "resolve-hostnames", "announce-hostnames":
-		if _, ok := parseYesNo(value); !ok {
-			return bad(errors.New("want yes or no"))
-		}
+		return se
 	}
 	return nil
+}
+
+// SettingError is a parameter or value SENTINEL CONFIG SET refuses: Arg is
+// the refused word, Reason (may be empty) why.
+type SettingError struct{ Arg, Reason string }
+
+func (e *SettingError) Error() string {
+	msg := fmt.Sprintf("invalid argument %q to SENTINEL CONFIG SET", e.Arg)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+// RESPError is Redis's reply, the word cut to 128 bytes, and our reason
+// when we refuse what Redis would take.
+func (e *SettingError) RESPError() string {
+	arg := e.Arg
+	if len(arg) > 128 {
+		arg = arg[:128]
+	}
+	msg := "ERR Invalid argument '" + arg + "' to SENTINEL CONFIG SET"
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+// LogLevel maps a Redis loglevel word (any case) onto the slog level name
+// the configuration keeps: the one table for sentinel.conf, YAML and
+// SENTINEL CONFIG SET.
+func LogLevel(word string) (string, bool) {
+	level, ok := redisLogLevels[strings.ToLower(word)]
+	return level, ok
+}
+
+// redisLogLevels maps Redis's loglevel words onto slog's levels.
+var redisLogLevels = map[string]string{
+	"debug":   "debug",
+	"verbose": "debug",
+	"notice":  "info",
+	"warning": "warn",
+	"nothing": "error", // Redis 7.2; closest is errors only
 }

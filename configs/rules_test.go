@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/configs/sdsargs"
+	"github.com/sentinelgo/sentinel/monitor"
 )
 
 // TestDoorRefusesWhatTheLoaderRefuses: every name, address and value the
@@ -36,7 +38,7 @@ func TestDoorRefusesWhatTheLoaderRefuses(t *testing.T) {
 		{"\xff", true},     // not UTF-8: Prometheus panics on such a label value
 	} {
 		t.Run(strconv.Quote(tc.name), func(t *testing.T) {
-			doorErr := CheckMonitor(tc.name, Addr{"127.0.0.1", 6379}, 1, false)
+			doorErr := CheckMonitor(tc.name, Addr{"127.0.0.1", 6379}, false)
 			if (doorErr != nil) != tc.refused {
 				t.Fatalf("CheckMonitor(%q) = %v, want refused=%v", tc.name, doorErr, tc.refused)
 			}
@@ -61,10 +63,10 @@ func TestCheckMasterSetting(t *testing.T) {
 		option, value string
 		ok            bool
 	}{
+		// Numbers are the core's rule (monitor.ParseSetArgs), refused before
+		// this door.
 		{"down-after-milliseconds", "5000", true},
-		{"quorum", "0", false},
-		{"failover-timeout", "1099511627777", false},
-		{"master-reboot-down-after-period", "0", true},
+		{"quorum", "0", true},
 		{"notification-script", "", true},
 		{"notification-script", "/usr/local/bin/notify.sh", true},
 		{"client-reconfig-script", "reconf.sh", true}, // relative to dir, as in Redis
@@ -104,10 +106,25 @@ func TestCheckRuntimeSetting(t *testing.T) {
 		{"resolve-hostnames", "YES", true},
 		{"resolve-hostnames", "maybe", false},
 		{"sentinel-pass", "anything at all\n", true},
-		{"loglevel", "whatever", true}, // not state: the supervisor checks it
+		{"ANNOUNCE-PORT", "1", true},
+		{"loglevel", "whatever", false},
+		{"loglevel", "Verbose", true},
+		{"loglevel", "nothing", true}, // as in sentinel.conf and YAML
+		{"no-such-parameter", "1", false},
 	} {
 		if err := CheckRuntimeSetting(tc.name, tc.value); (err == nil) != tc.ok {
 			t.Errorf("CheckRuntimeSetting(%q, %q) = %v, want ok=%v", tc.name, tc.value, err, tc.ok)
+		}
+	}
+	// A refusal answers with Redis's words, naming the refused word.
+	for _, tc := range []struct{ name, value, want string }{
+		{"nosuch", "1", "ERR Invalid argument 'nosuch' to SENTINEL CONFIG SET"},
+		{"announce-port", "x", "ERR Invalid argument 'x' to SENTINEL CONFIG SET"},
+		{"loglevel", strings.Repeat("y", 200), "ERR Invalid argument '" + strings.Repeat("y", 128) + "' to SENTINEL CONFIG SET"},
+	} {
+		var se *SettingError
+		if err := CheckRuntimeSetting(tc.name, tc.value); !errors.As(err, &se) || se.RESPError() != tc.want {
+			t.Errorf("CheckRuntimeSetting(%q, %q) = %v, want %q", tc.name, tc.value, err, tc.want)
 		}
 	}
 }
@@ -129,7 +146,16 @@ type doorInput struct {
 // looks for it.
 func applyDoor(t *testing.T, in doorInput, scriptDir, workDir string) (Master, RuntimeSettings, bool) {
 	t.Helper()
-	if CheckMonitor(in.name, Addr{in.host, in.port}, in.quorum, in.resolve) != nil ||
+	// The door is the RESP server's reading of SENTINEL SET and the
+	// core's quorum rule (monitor), then this package's checks.
+	words := []string{in.setOpt, in.setVal}
+	if strings.EqualFold(in.setOpt, "rename-command") {
+		from, to, _ := strings.Cut(in.setVal, " ")
+		words = []string{in.setOpt, from, to}
+	}
+	settings, err := monitor.ParseSetArgs(words)
+	if err != nil || monitor.CheckQuorum(int64(in.quorum)) != nil ||
+		CheckMonitor(in.name, Addr{in.host, in.port}, in.resolve) != nil ||
 		CheckMasterSetting(in.setOpt, in.setVal) != nil ||
 		CheckRuntimeSetting(in.globalOpt, in.globVal) != nil {
 		return Master{}, RuntimeSettings{}, false
@@ -137,7 +163,7 @@ func applyDoor(t *testing.T, in doorInput, scriptDir, workDir string) (Master, R
 	m := DefaultMaster()
 	m.Name, m.Addr, m.Quorum = in.name, Addr{in.host, in.port}, in.quorum
 	n, _ := strconv.ParseInt(in.setVal, 10, 64)
-	switch strings.ToLower(in.setOpt) {
+	switch settings[0].Name {
 	case "down-after-milliseconds":
 		m.DownAfter = time.Duration(n) * time.Millisecond
 	case "failover-timeout":

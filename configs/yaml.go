@@ -351,7 +351,7 @@ func applyYAMLDefaults(cfg *Config, idx *lineIndex) {
 	}
 	// Redis's loglevel words are accepted too, so a converted sentinel.conf
 	// reads naturally.
-	if level, ok := redisLogLevels[strings.ToLower(s.LogLevel)]; ok && idx.has("sentinel.log_level") {
+	if level, ok := LogLevel(s.LogLevel); ok && idx.has("sentinel.log_level") {
 		s.LogLevel = level
 	}
 	dm := DefaultMaster()

@@ -163,8 +163,8 @@ func (c *Core) validateMaster(mc MasterConfig) string {
 		// The name travels in the comma-separated hello and in
 		// space-separated event payloads.
 		return "Master name must not contain spaces, commas or newlines."
-	case mc.Quorum <= 0:
-		return "Quorum must be 1 or greater."
+	case CheckQuorum(int64(mc.Quorum)) != nil:
+		return errQuorum.Msg
 	case mc.Addr.Host == "":
 		return "Invalid IP address or hostname specified"
 	case mc.Addr.Port <= 0 || mc.Addr.Port > 65535:

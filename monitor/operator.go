@@ -49,10 +49,12 @@ func (c *Core) Remove(at time.Time, name string) error {
 }
 
 // Set changes a master's settings (SENTINEL SET); emits +set per option.
-// Like Redis, the settings before a bad one stay applied. rename-command
-// takes its two arguments in Value, separated by one space. Whether scripts
-// may be reconfigured (deny-scripts-reconfig) and whether the script file
-// is executable is the caller's business: the core does no I/O.
+// Like Redis, the settings before a bad one stay applied (the RESP server
+// refuses a bad command whole with ParseSetArgs before it gets here).
+// rename-command takes its two arguments in Value, separated by one space.
+// Whether scripts may be reconfigured (deny-scripts-reconfig) and whether
+// the script file is executable is the caller's business: the core does no
+// I/O.
 func (c *Core) Set(at time.Time, name string, settings []Setting) error {
 	c.now = at
 	m := c.masterByName(name)
@@ -66,69 +68,179 @@ func (c *Core) Set(at time.Time, name string, settings []Setting) error {
 		}
 	}()
 	for _, st := range settings {
-		opt := st.Name
-		bad := func(v string) error {
-			return errMsg(fmt.Sprintf("Invalid argument '%s' for SENTINEL SET '%s'", v, opt))
+		opt, n, err := checkSetting(st.Name, st.Value)
+		if err != nil {
+			return err
 		}
-		shown := st.Value
-		lopt := strings.ToLower(opt)
-		switch lopt {
-		case "down-after-milliseconds", "failover-timeout", "parallel-syncs", "quorum":
-			n, err := strconv.ParseInt(st.Value, 10, 64)
-			if err != nil || n <= 0 || n > 1<<40 {
-				return bad(st.Value)
-			}
-			switch lopt {
-			case "down-after-milliseconds":
-				m.downAfter = time.Duration(n) * time.Millisecond
-			case "failover-timeout":
-				m.failoverTimeout = time.Duration(n) * time.Millisecond
-			case "parallel-syncs":
-				m.parallelSyncs = int(n)
-			case "quorum":
-				m.quorum = int(n)
-			}
-		case "master-reboot-down-after-period":
-			n, err := strconv.ParseInt(st.Value, 10, 64)
-			if err != nil || n < 0 || n > 1<<40 {
-				return bad(st.Value)
-			}
-			m.rebootDownAfter = time.Duration(n) * time.Millisecond
-		case "notification-script":
-			m.notificationScript = st.Value
-		case "client-reconfig-script":
-			m.clientReconfigScript = st.Value
-		case "auth-pass":
-			m.authPass = st.Value
-			shown = "******"
-			c.dropConnections(m)
-		case "auth-user":
-			m.authUser = st.Value
-			c.dropConnections(m)
-		case "rename-command":
-			from, to, ok := strings.Cut(st.Value, " ")
-			if !ok || from == "" || to == "" || strings.Contains(to, " ") {
-				v := to
-				if to != "" && from == "" {
-					v = from
-				}
-				return bad(v)
-			}
-			for k := range m.renamed {
-				if strings.EqualFold(k, from) {
-					delete(m.renamed, k)
-				}
-			}
-			if !strings.EqualFold(from, to) {
-				m.renamed[from] = to
-			}
-		default:
-			return errMsg(fmt.Sprintf("Unknown option or number of arguments for SENTINEL SET '%s'", opt))
-		}
+		opt.apply(c, m, st.Value, n)
 		changes++
-		c.event(EventSet, LevelWarning, m.inst, opt+" "+shown)
+		shown := st.Value
+		if opt.secret {
+			shown = "******"
+		}
+		c.event(EventSet, LevelWarning, m.inst, st.Name+" "+shown)
 	}
 	return nil
+}
+
+// setOption is one SENTINEL SET option. setOptions is the only place the
+// options and their rules are written: the RESP server reads a command
+// with ParseSetArgs and Set checks each setting again with checkSetting,
+// since the core trusts no caller.
+type setOption struct {
+	// words is how many arguments the value takes (rename-command: two,
+	// joined by one space in Setting.Value).
+	words int
+	// number: the value is a count or milliseconds in min..maxSetting.
+	number bool
+	min    int64
+	// secret values are masked in the +set event.
+	secret bool
+	apply  func(c *Core, m *master, value string, n int64)
+}
+
+// maxSetting bounds every number SENTINEL SET and DEBUG take (2^40 ms is
+// 34 years), well inside what both configuration formats read back.
+const maxSetting = 1 << 40
+
+var setOptions = map[string]setOption{
+	"down-after-milliseconds": {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.downAfter = millis(n) }},
+	"failover-timeout":        {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.failoverTimeout = millis(n) }},
+	"parallel-syncs":          {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.parallelSyncs = int(n) }},
+	"quorum":                  {words: 1, number: true, min: minQuorum, apply: func(_ *Core, m *master, _ string, n int64) { m.quorum = int(n) }},
+	"master-reboot-down-after-period": {words: 1, number: true, min: 0, apply: func(_ *Core, m *master, _ string, n int64) {
+		m.rebootDownAfter = millis(n)
+	}},
+	"notification-script":    {words: 1, apply: func(_ *Core, m *master, v string, _ int64) { m.notificationScript = v }},
+	"client-reconfig-script": {words: 1, apply: func(_ *Core, m *master, v string, _ int64) { m.clientReconfigScript = v }},
+	"auth-pass": {words: 1, secret: true, apply: func(c *Core, m *master, v string, _ int64) {
+		m.authPass = v
+		c.dropConnections(m)
+	}},
+	"auth-user": {words: 1, apply: func(c *Core, m *master, v string, _ int64) {
+		m.authUser = v
+		c.dropConnections(m)
+	}},
+	"rename-command": {words: 2, apply: func(_ *Core, m *master, v string, _ int64) {
+		from, to, _ := strings.Cut(v, " ")
+		for k := range m.renamed {
+			if strings.EqualFold(k, from) {
+				delete(m.renamed, k)
+			}
+		}
+		if !strings.EqualFold(from, to) {
+			m.renamed[from] = to
+		}
+	}},
+}
+
+// setAliases are Valkey's names for SENTINEL SET options.
+var setAliases = map[string]string{"primary-reboot-down-after-period": "master-reboot-down-after-period"}
+
+// lookupSetOption finds an option by any-case name or alias, returning its
+// canonical name.
+func lookupSetOption(name string) (string, setOption, bool) {
+	canon := strings.ToLower(name)
+	if alias, ok := setAliases[canon]; ok {
+		canon = alias
+	}
+	opt, ok := setOptions[canon]
+	return canon, opt, ok
+}
+
+// checkSetting checks one SENTINEL SET option and value against
+// setOptions, with Redis's error texts naming the option as written; n is
+// the value of a number.
+func checkSetting(name, value string) (setOption, int64, error) {
+	_, opt, ok := lookupSetOption(name)
+	if !ok {
+		return opt, 0, unknownOption("SET", name)
+	}
+	bad := func(v string) error {
+		return errMsg(fmt.Sprintf("Invalid argument '%s' for SENTINEL SET '%s'", clip(v), clip(name)))
+	}
+	if opt.number {
+		n, ok := parseSettingNumber(value, opt.min)
+		if !ok {
+			return opt, 0, bad(value)
+		}
+		return opt, n, nil
+	}
+	if opt.words == 2 {
+		from, to, ok := strings.Cut(value, " ")
+		if !ok || from == "" || to == "" || strings.Contains(to, " ") {
+			v := to
+			if to != "" && from == "" {
+				v = from
+			}
+			return opt, 0, bad(v)
+		}
+	}
+	return opt, 0, nil
+}
+
+// ParseSetArgs reads the arguments of SENTINEL SET after the master name
+// into settings with canonical lower-case names, checking each as Set
+// will. It refuses the whole command at the first problem, so nothing is
+// applied half way.
+func ParseSetArgs(args []string) ([]Setting, error) {
+	var out []Setting
+	for j := 0; j < len(args); j++ {
+		canon, opt, ok := lookupSetOption(args[j])
+		if !ok || len(args)-1-j < opt.words {
+			return nil, unknownOption("SET", args[j])
+		}
+		value := strings.Join(args[j+1:j+1+opt.words], " ")
+		if _, _, err := checkSetting(args[j], value); err != nil {
+			return nil, err
+		}
+		out = append(out, Setting{Name: canon, Value: value})
+		j += opt.words
+	}
+	return out, nil
+}
+
+// minQuorum is the smallest quorum, for SENTINEL MONITOR and SET alike.
+const minQuorum = 1
+
+var errQuorum = errMsg("Quorum must be 1 or greater.")
+
+// CheckQuorum is SENTINEL MONITOR's rule for a quorum, with Redis's text.
+func CheckQuorum(q int64) error {
+	if q < minQuorum {
+		return errQuorum
+	}
+	return nil
+}
+
+// parseSettingNumber reads a number as Redis's string2ll does (decimal
+// digits only, no sign, no leading zero) and wants it in least..maxSetting.
+func parseSettingNumber(s string, least int64) (int64, bool) {
+	if s == "" || len(s) > 13 || (s[0] == '0' && len(s) > 1) { // 2^40 has 13 digits
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, n >= least && n <= maxSetting
+}
+
+func millis(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// clip bounds a client's word echoed in an error reply.
+func clip(s string) string {
+	if len(s) > 128 {
+		return s[:128]
+	}
+	return s
+}
+
+func unknownOption(command, name string) error {
+	return errMsg(fmt.Sprintf("Unknown option or number of arguments for SENTINEL %s '%s'", command, clip(name)))
 }
 
 // dropConnections asks for the data-node links of a master to be reopened
@@ -257,30 +369,58 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 	return reply
 }
 
-// debugTimers lists the SENTINEL DEBUG names in the order Redis prints them.
-func (c *Core) debugTimers() []struct {
-	name string
-	d    *time.Duration
-} {
-	t := &c.timers
-	return []struct {
-		name string
-		d    *time.Duration
-	}{
-		{"INFO-PERIOD", &t.InfoPeriod},
-		{"PING-PERIOD", &t.PingPeriod},
-		{"ASK-PERIOD", &t.AskPeriod},
-		{"PUBLISH-PERIOD", &t.PublishPeriod},
-		{"DEFAULT-DOWN-AFTER", &t.DefaultDownAfter},
-		{"DEFAULT-FAILOVER-TIMEOUT", &t.DefaultFailoverTimeout},
-		{"TILT-TRIGGER", &t.TiltTrigger},
-		{"TILT-PERIOD", &t.TiltPeriod},
-		{"SLAVE-RECONF-TIMEOUT", &t.SlaveReconfTimeout},
-		{"MIN-LINK-RECONNECT-PERIOD", &t.MinLinkReconnectPeriod},
-		{"ELECTION-TIMEOUT", &t.ElectionTimeout},
-		{"SCRIPT-MAX-RUNTIME", &t.ScriptMaxRuntime},
-		{"SCRIPT-RETRY-DELAY", &t.ScriptRetryDelay},
+// debugTimers are the SENTINEL DEBUG names, in the order Redis prints
+// them, and the timer each sets.
+var debugTimers = []struct {
+	name  string
+	timer func(*Timers) *time.Duration
+}{
+	{"INFO-PERIOD", func(t *Timers) *time.Duration { return &t.InfoPeriod }},
+	{"PING-PERIOD", func(t *Timers) *time.Duration { return &t.PingPeriod }},
+	{"ASK-PERIOD", func(t *Timers) *time.Duration { return &t.AskPeriod }},
+	{"PUBLISH-PERIOD", func(t *Timers) *time.Duration { return &t.PublishPeriod }},
+	{"DEFAULT-DOWN-AFTER", func(t *Timers) *time.Duration { return &t.DefaultDownAfter }},
+	{"DEFAULT-FAILOVER-TIMEOUT", func(t *Timers) *time.Duration { return &t.DefaultFailoverTimeout }},
+	{"TILT-TRIGGER", func(t *Timers) *time.Duration { return &t.TiltTrigger }},
+	{"TILT-PERIOD", func(t *Timers) *time.Duration { return &t.TiltPeriod }},
+	{"SLAVE-RECONF-TIMEOUT", func(t *Timers) *time.Duration { return &t.SlaveReconfTimeout }},
+	{"MIN-LINK-RECONNECT-PERIOD", func(t *Timers) *time.Duration { return &t.MinLinkReconnectPeriod }},
+	{"ELECTION-TIMEOUT", func(t *Timers) *time.Duration { return &t.ElectionTimeout }},
+	{"SCRIPT-MAX-RUNTIME", func(t *Timers) *time.Duration { return &t.ScriptMaxRuntime }},
+	{"SCRIPT-RETRY-DELAY", func(t *Timers) *time.Duration { return &t.ScriptRetryDelay }},
+}
+
+// checkDebug checks one SENTINEL DEBUG name and value (milliseconds, in
+// 1..maxSetting), returning the index of the timer in debugTimers.
+func checkDebug(name, value string) (int, time.Duration, error) {
+	for k, t := range debugTimers {
+		if !strings.EqualFold(t.name, name) {
+			continue
+		}
+		n, ok := parseSettingNumber(value, 1)
+		if !ok {
+			return 0, 0, errMsg(fmt.Sprintf("Invalid argument '%s' for SENTINEL DEBUG '%s'", clip(value), clip(name)))
+		}
+		return k, millis(n), nil
 	}
+	return 0, 0, unknownOption("DEBUG", name)
+}
+
+// ParseDebugArgs reads the arguments of SENTINEL DEBUG into settings with
+// lower-case names, checking each as Debug will, and refuses the whole
+// command at the first problem.
+func ParseDebugArgs(args []string) ([]Setting, error) {
+	var out []Setting
+	for j := 0; j < len(args); j += 2 {
+		if j+1 == len(args) {
+			return nil, unknownOption("DEBUG", args[j])
+		}
+		if _, _, err := checkDebug(args[j], args[j+1]); err != nil {
+			return nil, err
+		}
+		out = append(out, Setting{Name: strings.ToLower(args[j]), Value: args[j+1]})
+	}
+	return out, nil
 }
 
 // Debug overrides timers by their SENTINEL DEBUG names (any case), values
@@ -288,21 +428,11 @@ func (c *Core) debugTimers() []struct {
 // applied.
 func (c *Core) Debug(settings []Setting) error {
 	for _, st := range settings {
-		var target *time.Duration
-		for _, t := range c.debugTimers() {
-			if strings.EqualFold(t.name, st.Name) {
-				target = t.d
-				break
-			}
+		k, d, err := checkDebug(st.Name, st.Value)
+		if err != nil {
+			return err
 		}
-		if target == nil {
-			return errMsg(fmt.Sprintf("Unknown option or number of arguments for SENTINEL DEBUG '%s'", st.Name))
-		}
-		n, err := strconv.ParseInt(st.Value, 10, 64)
-		if err != nil || n <= 0 || n > 1<<40 {
-			return errMsg(fmt.Sprintf("Invalid argument '%s' for SENTINEL DEBUG '%s'", st.Value, st.Name))
-		}
-		*target = time.Duration(n) * time.Millisecond
+		*debugTimers[k].timer(&c.timers) = d
 	}
 	return nil
 }
@@ -310,10 +440,9 @@ func (c *Core) Debug(settings []Setting) error {
 // DebugValues lists the timers as SENTINEL DEBUG prints them, in its order:
 // upper-case names, values in milliseconds.
 func (c *Core) DebugValues() []Setting {
-	ts := c.debugTimers()
-	out := make([]Setting, len(ts))
-	for k, t := range ts {
-		out[k] = Setting{Name: t.name, Value: strconv.FormatInt(t.d.Milliseconds(), 10)}
+	out := make([]Setting, len(debugTimers))
+	for k, t := range debugTimers {
+		out[k] = Setting{Name: t.name, Value: strconv.FormatInt(t.timer(&c.timers).Milliseconds(), 10)}
 	}
 	return out
 }

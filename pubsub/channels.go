@@ -36,7 +36,6 @@ const (
 	errMaxClients         = "ERR max number of clients reached"
 	errNoSuchClient       = "ERR No such client"
 	errConfigUsage        = "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported."
-	errQuorumTooSmall     = "ERR Quorum must be 1 or greater."
 	errInvalidQuorum      = "ERR Invalid quorum"
 	errInvalidPort        = "ERR Invalid port"
 	errInvalidPortNumber  = "ERR Invalid port number"

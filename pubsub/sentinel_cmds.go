@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
@@ -152,8 +153,8 @@ func cmdSentinelMonitor(ctx context.Context, c *client, args [][]byte) {
 		c.err(errInvalidPort)
 		return
 	}
-	if quorum <= 0 {
-		c.err(errQuorumTooSmall)
+	if err := monitor.CheckQuorum(quorum); err != nil {
+		c.replyErr(err)
 		return
 	}
 	host := string(args[3])
@@ -226,54 +227,32 @@ func cmdSentinelRemove(ctx context.Context, c *client, args [][]byte) {
 	c.wr.SimpleString("OK")
 }
 
-// cmdSentinelSet validates every option before applying any (Redis
-// applies them one by one and can stop half way; we refuse the whole
-// command instead), with Redis's error texts.
+// cmdSentinelSet refuses a command with any bad option before applying
+// one (Redis applies them one by one and can stop half way); the options,
+// their rules and Redis's error texts are the core's (monitor.ParseSetArgs).
 func cmdSentinelSet(ctx context.Context, c *client, args [][]byte) {
 	name := string(args[2])
 	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
 		return
 	}
-	var settings []monitor.Setting
-	for j := 3; j < len(args); j++ {
-		optionArg := args[j]
-		option := strings.ToLower(string(optionArg))
-		more := len(args) - 1 - j
-		badValue := func(v []byte) {
-			c.err(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL SET '%s'", truncate(string(v), 128), truncate(string(optionArg), 128)))
-		}
-		switch {
-		case more >= 1 && (option == "down-after-milliseconds" || option == "failover-timeout" || option == "parallel-syncs" || option == "quorum"):
-			j++
-			if n, ok := resp.ParseInt(string(args[j])); !ok || n <= 0 {
-				badValue(args[j])
-				return
-			}
-			settings = append(settings, monitor.Setting{Name: option, Value: string(args[j])})
-		case more >= 1 && (option == "master-reboot-down-after-period" || option == "primary-reboot-down-after-period"):
-			j++
-			if n, ok := resp.ParseInt(string(args[j])); !ok || n < 0 {
-				badValue(args[j])
-				return
-			}
-			settings = append(settings, monitor.Setting{Name: "master-reboot-down-after-period", Value: string(args[j])})
-		case more >= 1 && (option == "notification-script" || option == "client-reconfig-script" || option == "auth-pass" || option == "auth-user"):
-			j++
-			settings = append(settings, monitor.Setting{Name: option, Value: string(args[j])})
-		case more >= 2 && option == "rename-command":
-			// One Setting carries both names: "<old> <new>".
-			settings = append(settings, monitor.Setting{Name: option, Value: string(args[j+1]) + " " + string(args[j+2])})
-			j += 2
-		default:
-			c.err(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL SET '%s'", truncate(string(args[j]), 128)))
-			return
-		}
+	settings, err := monitor.ParseSetArgs(stringArgs(args[3:]))
+	if err != nil {
+		c.replyErr(err)
+		return
 	}
 	if err := c.srv.ctrl.Set(ctx, name, settings); err != nil {
 		c.replyErr(err)
 		return
 	}
 	c.wr.SimpleString("OK")
+}
+
+func stringArgs(args [][]byte) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = string(a)
+	}
+	return out
 }
 
 func cmdSentinelReset(ctx context.Context, c *client, args [][]byte) {
@@ -322,12 +301,6 @@ func cmdSentinelFlushConfig(ctx context.Context, c *client, _ [][]byte) {
 	c.wr.SimpleString("OK")
 }
 
-// configParams are the global parameters SENTINEL CONFIG knows.
-var configParams = map[string]bool{
-	"resolve-hostnames": true, "announce-hostnames": true, "announce-ip": true, "announce-port": true,
-	"sentinel-user": true, "sentinel-pass": true, "loglevel": true,
-}
-
 func cmdSentinelConfig(ctx context.Context, c *client, args [][]byte) {
 	sub := strings.ToLower(string(args[2]))
 	switch {
@@ -355,16 +328,13 @@ func cmdSentinelConfig(ctx context.Context, c *client, args [][]byte) {
 	case sub == "set" && len(args) >= 5 && (len(args)-3)%2 == 0:
 		var settings []monitor.Setting
 		for j := 3; j < len(args); j += 2 {
-			name, value := strings.ToLower(string(args[j])), string(args[j+1])
-			if !configParams[name] {
-				c.err(fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", truncate(string(args[j]), 128)))
+			name, value := string(args[j]), string(args[j+1])
+			// The parameters and their rules are the configuration's.
+			if err := configs.CheckRuntimeSetting(name, value); err != nil {
+				c.replyErr(err)
 				return
 			}
-			if !validConfigValue(name, value) {
-				c.err(fmt.Sprintf("ERR Invalid argument '%s' to SENTINEL CONFIG SET", truncate(value, 128)))
-				return
-			}
-			settings = append(settings, monitor.Setting{Name: name, Value: value})
+			settings = append(settings, monitor.Setting{Name: strings.ToLower(name), Value: value})
 		}
 		if err := c.srv.ctrl.ConfigSet(ctx, settings); err != nil {
 			c.replyErr(err)
@@ -376,46 +346,12 @@ func cmdSentinelConfig(ctx context.Context, c *client, args [][]byte) {
 	}
 }
 
-func validConfigValue(name, value string) bool {
-	switch name {
-	case "resolve-hostnames", "announce-hostnames":
-		v := strings.ToLower(value)
-		return v == "yes" || v == "no"
-	case "announce-port":
-		n, ok := resp.ParseInt(value)
-		return ok && n >= 0 && n <= 65535
-	case "loglevel":
-		switch strings.ToLower(value) {
-		case "debug", "verbose", "notice", "warning", "nothing":
-			return true
-		}
-		return false
-	}
-	return true
-}
-
-// debugParams are SENTINEL DEBUG's timers, all in milliseconds.
-var debugParams = map[string]bool{
-	"info-period": true, "ping-period": true, "ask-period": true, "publish-period": true,
-	"default-down-after": true, "default-failover-timeout": true, "tilt-trigger": true, "tilt-period": true,
-	"slave-reconf-timeout": true, "min-link-reconnect-period": true, "election-timeout": true,
-	"script-max-runtime": true, "script-retry-delay": true,
-}
-
 func cmdSentinelDebug(ctx context.Context, c *client, args [][]byte) {
-	var settings []monitor.Setting
-	for j := 2; j < len(args); j++ {
-		option := strings.ToLower(string(args[j]))
-		if !debugParams[option] || len(args)-1-j < 1 {
-			c.err(fmt.Sprintf("ERR Unknown option or number of arguments for SENTINEL DEBUG '%s'", truncate(string(args[j]), 128)))
-			return
-		}
-		j++
-		if n, ok := resp.ParseInt(string(args[j])); !ok || n <= 0 {
-			c.err(fmt.Sprintf("ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", truncate(string(args[j]), 128), truncate(string(args[j-1]), 128)))
-			return
-		}
-		settings = append(settings, monitor.Setting{Name: option, Value: string(args[j])})
+	// The timers and their rules are the core's.
+	settings, err := monitor.ParseDebugArgs(stringArgs(args[2:]))
+	if err != nil {
+		c.replyErr(err)
+		return
 	}
 	timers, err := c.srv.ctrl.Debug(ctx, settings)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,13 @@ func TestErrorTexts(t *testing.T) {
 		{[]string{"SENTINEL", "debug", "ping-period"}, "ERR Unknown option or number of arguments for SENTINEL DEBUG 'ping-period'"},
 		{[]string{"SENTINEL", "debug", "nosuch", "1"}, "ERR Unknown option or number of arguments for SENTINEL DEBUG 'nosuch'"},
 		{[]string{"SENTINEL", "debug", "ping-period", "abc"}, "ERR Invalid argument 'abc' for SENTINEL DEBUG 'ping-period'"},
+		// Not in the transcript: one rule for the door and the core
+		// (monitor's tables), Redis's string2ll numbers, at most 2^40.
+		{[]string{"SENTINEL", "debug", "ping-period", "1099511627777"}, "ERR Invalid argument '1099511627777' for SENTINEL DEBUG 'ping-period'"},
+		{[]string{"SENTINEL", "set", "mymaster", "QUORUM", "+2"}, "ERR Invalid argument '+2' for SENTINEL SET 'QUORUM'"},
+		{[]string{"SENTINEL", "set", "mymaster", "quorum", "2", "failover-timeout", "1099511627777"}, "ERR Invalid argument '1099511627777' for SENTINEL SET 'failover-timeout'"},
+		{[]string{"SENTINEL", "set", "mymaster", "rename-command", "", "x"}, "ERR Invalid argument '' for SENTINEL SET 'rename-command'"},
+		{[]string{"SENTINEL", "config", "set", "loglevel", "loud"}, "ERR Invalid argument 'loud' to SENTINEL CONFIG SET"},
 		{[]string{"SENTINEL", "simulate-failure"}, "ERR wrong number of arguments for 'sentinel|simulate-failure' command"},
 		{[]string{"SENTINEL", "simulate-failure", "foo"}, "ERR Unknown failure simulation specified"},
 		{[]string{"SENTINEL", "is-master-down-by-addr", "127.0.0.1", "16380", "abc", "*"}, "ERR value is not an integer or out of range"},
@@ -246,6 +254,14 @@ func TestSentinelCommands(t *testing.T) {
 	}
 	if v := c.do("SENTINEL", "config", "set", "announce-port", "26380", "resolve-hostnames", "yes"); v.Str != "OK" {
 		t.Errorf("config set = %+v", v)
+	}
+	// One table of loglevel words (configs.LogLevel): "nothing" passes the
+	// door as it loads from a file.
+	if v := c.do("SENTINEL", "config", "set", "LOGLEVEL", "nothing"); v.Str != "OK" {
+		t.Errorf("config set loglevel nothing = %+v", v)
+	}
+	if calls := ts.ctrl.Calls(); !slices.Contains(calls, "config-set loglevel") {
+		t.Errorf("CONFIG SET LOGLEVEL did not reach the controller as loglevel: %q", calls)
 	}
 	if v := c.do("SENTINEL", "pending-scripts"); v.Kind != resp.KindArray || len(v.Elems) != 0 {
 		t.Errorf("pending-scripts = %+v", v)

@@ -44,7 +44,7 @@ func TestE2E_DoorKeepsTheFileLoadable(t *testing.T) {
 		{[]any{"SENTINEL", "SET", "other", "rename-command", "CONFIG", "X\tCONFIG"}, "invalid argument"},
 		{[]any{"SENTINEL", "SET", "other", "rename-command", "<<", "XCONFIG"}, ""},
 		{[]any{"SENTINEL", "SET", "other", "auth-pass", "\n"}, ""},
-		{[]any{"SENTINEL", "CONFIG", "SET", "announce-ip", "10.0.0.1 evil"}, "invalid argument"},
+		{[]any{"SENTINEL", "CONFIG", "SET", "announce-ip", "10.0.0.1 evil"}, "must not contain spaces"},
 		{[]any{"SENTINEL", "CONFIG", "SET", "announce-ip", "10.0.0.7"}, ""},
 	} {
 		err := do(tc.args...)

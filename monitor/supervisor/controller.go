@@ -32,7 +32,7 @@ func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
 
 func (c *controller) Monitor(ctx context.Context, m monitor.MasterConfig) error {
 	// The loaders' own rules, so the state written next loads back.
-	if err := configs.CheckMonitor(m.Name, fromAddr(m.Addr), m.Quorum, c.globals.snapshot().ResolveHostnames); err != nil {
+	if err := configs.CheckMonitor(m.Name, fromAddr(m.Addr), c.globals.snapshot().ResolveHostnames); err != nil {
 		return doorError(err)
 	}
 	return c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Monitor(now, m) })

@@ -47,8 +47,10 @@ func levelName(l slog.Level) string {
 		return "debug"
 	case l <= slog.LevelInfo:
 		return "notice"
-	default:
+	case l <= slog.LevelWarn:
 		return "warning"
+	default:
+		return "nothing"
 	}
 }
 
@@ -118,14 +120,10 @@ func (g *globals) set(settings []monitor.Setting) error {
 		case "sentinel-pass":
 			next.SentinelPass = s.Value
 		case "loglevel":
-			switch strings.ToLower(s.Value) {
-			case "debug", "verbose":
-				level = slog.LevelDebug
-			case "notice":
-				level = slog.LevelInfo
-			case "warning":
-				level = slog.LevelWarn
-			default:
+			// The words are the configuration's (configs.LogLevel).
+			if name, ok := configs.LogLevel(s.Value); ok {
+				err = level.UnmarshalText([]byte(name))
+			} else {
 				err = &monitor.CommandError{Code: "ERR", Msg: "Invalid value for 'loglevel'"}
 			}
 		default:
