@@ -369,32 +369,29 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 	return reply
 }
 
-// debugTimers are the SENTINEL DEBUG names, in the order Redis prints
-// them, and the timer each sets.
-var debugTimers = []struct {
-	name  string
-	timer func(*Timers) *time.Duration
-}{
-	{"INFO-PERIOD", func(t *Timers) *time.Duration { return &t.InfoPeriod }},
-	{"PING-PERIOD", func(t *Timers) *time.Duration { return &t.PingPeriod }},
-	{"ASK-PERIOD", func(t *Timers) *time.Duration { return &t.AskPeriod }},
-	{"PUBLISH-PERIOD", func(t *Timers) *time.Duration { return &t.PublishPeriod }},
-	{"DEFAULT-DOWN-AFTER", func(t *Timers) *time.Duration { return &t.DefaultDownAfter }},
-	{"DEFAULT-FAILOVER-TIMEOUT", func(t *Timers) *time.Duration { return &t.DefaultFailoverTimeout }},
-	{"TILT-TRIGGER", func(t *Timers) *time.Duration { return &t.TiltTrigger }},
-	{"TILT-PERIOD", func(t *Timers) *time.Duration { return &t.TiltPeriod }},
-	{"SLAVE-RECONF-TIMEOUT", func(t *Timers) *time.Duration { return &t.SlaveReconfTimeout }},
-	{"MIN-LINK-RECONNECT-PERIOD", func(t *Timers) *time.Duration { return &t.MinLinkReconnectPeriod }},
-	{"ELECTION-TIMEOUT", func(t *Timers) *time.Duration { return &t.ElectionTimeout }},
-	{"SCRIPT-MAX-RUNTIME", func(t *Timers) *time.Duration { return &t.ScriptMaxRuntime }},
-	{"SCRIPT-RETRY-DELAY", func(t *Timers) *time.Duration { return &t.ScriptRetryDelay }},
+// debugTimerNames are the SENTINEL DEBUG names, in the order Redis
+// prints them.
+var debugTimerNames = [...]string{
+	"INFO-PERIOD", "PING-PERIOD", "ASK-PERIOD", "PUBLISH-PERIOD", "DEFAULT-DOWN-AFTER",
+	"DEFAULT-FAILOVER-TIMEOUT", "TILT-TRIGGER", "TILT-PERIOD", "SLAVE-RECONF-TIMEOUT",
+	"MIN-LINK-RECONNECT-PERIOD", "ELECTION-TIMEOUT", "SCRIPT-MAX-RUNTIME", "SCRIPT-RETRY-DELAY",
+}
+
+// debugTimer is the timer debugTimerNames[k] names (the array's length
+// makes the compiler check that every name has one).
+func (t *Timers) debugTimer(k int) *time.Duration {
+	return [len(debugTimerNames)]*time.Duration{
+		&t.InfoPeriod, &t.PingPeriod, &t.AskPeriod, &t.PublishPeriod, &t.DefaultDownAfter,
+		&t.DefaultFailoverTimeout, &t.TiltTrigger, &t.TiltPeriod, &t.SlaveReconfTimeout,
+		&t.MinLinkReconnectPeriod, &t.ElectionTimeout, &t.ScriptMaxRuntime, &t.ScriptRetryDelay,
+	}[k]
 }
 
 // checkDebug checks one SENTINEL DEBUG name and value (milliseconds, in
-// 1..maxSetting), returning the index of the timer in debugTimers.
+// 1..maxSetting), returning the index of its name in debugTimerNames.
 func checkDebug(name, value string) (int, time.Duration, error) {
-	for k, t := range debugTimers {
-		if !strings.EqualFold(t.name, name) {
+	for k, timer := range debugTimerNames {
+		if !strings.EqualFold(timer, name) {
 			continue
 		}
 		n, ok := parseSettingNumber(value, 1)
@@ -432,7 +429,7 @@ func (c *Core) Debug(settings []Setting) error {
 		if err != nil {
 			return err
 		}
-		*debugTimers[k].timer(&c.timers) = d
+		*c.timers.debugTimer(k) = d
 	}
 	return nil
 }
@@ -440,9 +437,9 @@ func (c *Core) Debug(settings []Setting) error {
 // DebugValues lists the timers as SENTINEL DEBUG prints them, in its order:
 // upper-case names, values in milliseconds.
 func (c *Core) DebugValues() []Setting {
-	out := make([]Setting, len(debugTimers))
-	for k, t := range debugTimers {
-		out[k] = Setting{Name: t.name, Value: strconv.FormatInt(t.timer(&c.timers).Milliseconds(), 10)}
+	out := make([]Setting, len(debugTimerNames))
+	for k, name := range debugTimerNames {
+		out[k] = Setting{Name: name, Value: strconv.FormatInt(c.timers.debugTimer(k).Milliseconds(), 10)}
 	}
 	return out
 }
