@@ -72,7 +72,10 @@ func CheckPort(port int) error {
 
 // CheckAnnounceIP is the rule for announce-ip: empty (the link's local
 // address) or one hello-safe word.
-func CheckAnnounceIP(s string) error {
+func CheckAnnounceIP(s string) error { return checkOptionalToken(s) }
+
+// checkOptionalToken is checkToken for a word that may be empty.
+func checkOptionalToken(s string) error {
 	if s == "" {
 		return nil
 	}
@@ -120,12 +123,7 @@ func checkRunID(s string) error {
 
 // checkLeader is the rule for the recorded leader of an epoch: empty or
 // one word. It arrives from peers (a vote request's run id).
-func checkLeader(s string) error {
-	if s == "" {
-		return nil
-	}
-	return checkToken(s)
-}
+func checkLeader(s string) error { return checkOptionalToken(s) }
 
 // CheckMonitor is the door of SENTINEL MONITOR: the name and address a
 // master added at run time must have so that sentinel.conf or the state

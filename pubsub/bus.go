@@ -157,13 +157,18 @@ func newBus(m *metrics) *bus {
 	}
 }
 
+// table is the channel or pattern subscriptions; b.mu is held.
+func (b *bus) table(pattern bool) map[string]map[*subscriber]struct{} {
+	if pattern {
+		return b.patterns
+	}
+	return b.channels
+}
+
 func (b *bus) add(pattern bool, name string, s *subscriber) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	m := b.channels
-	if pattern {
-		m = b.patterns
-	}
+	m := b.table(pattern)
 	set := m[name]
 	if set == nil {
 		set = make(map[*subscriber]struct{})
@@ -175,10 +180,7 @@ func (b *bus) add(pattern bool, name string, s *subscriber) {
 func (b *bus) remove(pattern bool, name string, s *subscriber) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	m := b.channels
-	if pattern {
-		m = b.patterns
-	}
+	m := b.table(pattern)
 	if set := m[name]; set != nil {
 		delete(set, s)
 		if len(set) == 0 {

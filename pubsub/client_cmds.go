@@ -273,15 +273,21 @@ func lookupCommands(args [][]byte) []*command {
 	return out
 }
 
-func cmdCommandInfo(_ context.Context, c *client, args [][]byte) {
-	var cmds []*command
-	if len(args) == 2 {
-		for _, n := range sortedCommandNames() {
-			cmds = append(cmds, commandTable[n])
-		}
-	} else {
-		cmds = lookupCommands(args[2:])
+// commandsAsked is every command for COMMAND INFO / DOCS without names,
+// else the named ones (nil for an unknown name).
+func commandsAsked(args [][]byte) []*command {
+	if len(args) > 2 {
+		return lookupCommands(args[2:])
 	}
+	var cmds []*command
+	for _, n := range sortedCommandNames() {
+		cmds = append(cmds, commandTable[n])
+	}
+	return cmds
+}
+
+func cmdCommandInfo(_ context.Context, c *client, args [][]byte) {
+	cmds := commandsAsked(args)
 	c.wr.ArrayLen(len(cmds))
 	for _, cmd := range cmds {
 		if cmd == nil {
@@ -332,15 +338,9 @@ func writeCommandInfo(w *resp.Writer, cmd *command) {
 
 func cmdCommandDocs(_ context.Context, c *client, args [][]byte) {
 	var cmds []*command
-	if len(args) == 2 {
-		for _, n := range sortedCommandNames() {
-			cmds = append(cmds, commandTable[n])
-		}
-	} else {
-		for _, cmd := range lookupCommands(args[2:]) {
-			if cmd != nil {
-				cmds = append(cmds, cmd)
-			}
+	for _, cmd := range commandsAsked(args) {
+		if cmd != nil {
+			cmds = append(cmds, cmd)
 		}
 	}
 	c.wr.MapLen(len(cmds))

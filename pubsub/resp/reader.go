@@ -49,23 +49,13 @@ func DefaultLimits() Limits {
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.MaxBulkLen <= 0 {
-		l.MaxBulkLen = d.MaxBulkLen
-	}
-	if l.MaxArgs <= 0 {
-		l.MaxArgs = d.MaxArgs
-	}
-	if l.MaxInlineLen <= 0 {
-		l.MaxInlineLen = d.MaxInlineLen
-	}
-	if l.UnauthMaxArgs <= 0 {
-		l.UnauthMaxArgs = d.UnauthMaxArgs
-	}
-	if l.UnauthMaxBulkLen <= 0 {
-		l.UnauthMaxBulkLen = d.UnauthMaxBulkLen
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = d.MaxDepth
+	for _, f := range []struct{ v, def *int }{
+		{&l.MaxBulkLen, &d.MaxBulkLen}, {&l.MaxArgs, &d.MaxArgs}, {&l.MaxInlineLen, &d.MaxInlineLen},
+		{&l.UnauthMaxArgs, &d.UnauthMaxArgs}, {&l.UnauthMaxBulkLen, &d.UnauthMaxBulkLen}, {&l.MaxDepth, &d.MaxDepth},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
 	}
 	return l
 }
