@@ -178,17 +178,27 @@ var replyKinds = map[string]monitor.ReplyKind{
 	"other": monitor.ReplyOther,
 }
 
-func (e *env) handlePing(a args) error {
+// addrAndKind parses the "<host:port> <kind>" arguments of ping and
+// subscribe.
+func addrAndKind(a args) (monitor.Addr, monitor.ReplyKind, error) {
 	if len(a.pos) != 2 {
-		return errors.New("want <host:port> <kind>")
+		return monitor.Addr{}, 0, errors.New("want <host:port> <kind>")
 	}
 	addr, err := ParseAddr(a.pos[0])
 	if err != nil {
-		return err
+		return monitor.Addr{}, 0, err
 	}
 	k, ok := replyKinds[a.pos[1]]
 	if !ok {
-		return fmt.Errorf("unknown reply kind %q", a.pos[1])
+		return monitor.Addr{}, 0, fmt.Errorf("unknown reply kind %q", a.pos[1])
+	}
+	return addr, k, nil
+}
+
+func (e *env) handlePing(a args) error {
+	addr, k, err := addrAndKind(a)
+	if err != nil {
+		return err
 	}
 	e.step(monitor.PingResult{At: e.now, Target: addr, Kind: k})
 	return nil

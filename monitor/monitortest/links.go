@@ -2,7 +2,6 @@ package monitortest
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -34,16 +33,9 @@ func (e *env) handleResolved(a args) error {
 // handleSubscribe: "subscribe <host:port> <kind>", how the hello
 // subscription attempt ended (pong: subscribed).
 func (e *env) handleSubscribe(a args) error {
-	if len(a.pos) != 2 {
-		return errors.New("want <host:port> <kind>")
-	}
-	addr, err := ParseAddr(a.pos[0])
+	addr, k, err := addrAndKind(a)
 	if err != nil {
 		return err
-	}
-	k, ok := replyKinds[a.pos[1]]
-	if !ok {
-		return fmt.Errorf("unknown reply kind %q", a.pos[1])
 	}
 	e.step(monitor.SubscribeResult{At: e.now, Target: addr, Kind: k})
 	return nil
