@@ -11,8 +11,9 @@
 //     proposer), does no I/O and never calls raft, so every replica applies
 //     the same bytes to the same result. Unknown non-ignorable commands panic
 //     (crash rather than diverge, as Consul's FSM does).
-//   - fsm.go and store.go: the raft.FSM wrapper and a durable append-only
-//     LogStore/StableStore (see docs/decisions/0001-raft-storage.md).
+//   - fsm.go and store.go: the raft.FSM wrapper and the durable stores:
+//     raft-boltdb's BoltStore as LogStore and StableStore, raft's
+//     FileSnapshotStore for snapshots (docs/decisions/0002-raft-storage-boltdb.md).
 //   - node.go: the wiring (transport, stores, bootstrap, NotifyCh) and the
 //     small API meant for the owner loop: Leadership, RequestLease,
 //     CommitSwitch, State.

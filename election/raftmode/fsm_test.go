@@ -33,7 +33,7 @@ func applyEntry(t *testing.T, f *fsm, cmd Command) Result {
 	return res
 }
 
-func TestFSMSnapshotRestore(t *testing.T) {
+func TestRaftFSMSnapshotRestore(t *testing.T) {
 	f := newFSM()
 	applyEntry(t, f, SetMaster{Name: "m1", Addr: "10.0.0.1:6379"})
 	applyEntry(t, f, SetMaster{Name: "m2", Addr: "10.0.0.2:6379", ConfigEpoch: 4})
@@ -87,7 +87,7 @@ func TestFSMSnapshotRestore(t *testing.T) {
 	}
 }
 
-func TestFSMRestoreRejectsBadSnapshots(t *testing.T) {
+func TestRaftFSMRestoreRejectsBadSnapshots(t *testing.T) {
 	bad := []string{
 		"",
 		"{",

@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-func TestHCLogAdapter(t *testing.T) {
+func TestRaftHCLogAdapter(t *testing.T) {
 	var buf bytes.Buffer
 	base := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var l hclog.Logger = newHCLogger(base, "raft")

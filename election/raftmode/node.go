@@ -208,16 +208,12 @@ func NewNode(ctx context.Context, opts Options) (node *Node, err error) {
 		mem := raft.NewInmemStore()
 		logs, stable, snaps = mem, mem, raft.NewInmemSnapshotStore()
 	} else {
-		store, err := OpenStore(opts.Dir, logger)
+		st, err := openStores(opts.Dir, hlog)
 		if err != nil {
 			return nil, err
 		}
-		closers = append(closers, store)
-		logs, stable = store, store
-		snaps, err = raft.NewFileSnapshotStoreWithLogger(opts.Dir, snapshotsRetained, hlog.Named("snapshots"))
-		if err != nil {
-			return nil, fmt.Errorf("raftmode: snapshot store: %w", err)
-		}
+		closers = append(closers, st)
+		logs, stable, snaps = st.bolt, st.bolt, st.snaps
 	}
 
 	conf := raft.DefaultConfig()

@@ -149,7 +149,7 @@ func ctxWithTimeout(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func TestClusterLeadershipAndFollowers(t *testing.T) {
+func TestRaftClusterLeadershipAndFollowers(t *testing.T) {
 	c := newTestCluster(t, 3)
 	leader := c.leader(t)
 
@@ -289,7 +289,7 @@ func addMaster(t *testing.T, c *testCluster, name string) {
 // TestClusterOneLeasePerEpoch runs lease requests from every node at once,
 // moving leadership around while they run, and checks that no epoch was
 // ever granted to two holders.
-func TestClusterOneLeasePerEpoch(t *testing.T) {
+func TestRaftClusterOneLeasePerEpoch(t *testing.T) {
 	c := newTestCluster(t, 3)
 	ctx := ctxWithTimeout(t, 10*time.Second)
 	addMaster(t, c, "mymaster")
@@ -391,7 +391,7 @@ func TestClusterOneLeasePerEpoch(t *testing.T) {
 
 // TestClusterPartitionedMinorityCannotAct isolates the leader: it must
 // never obtain a lease or commit a switch, while the majority can.
-func TestClusterPartitionedMinorityCannotAct(t *testing.T) {
+func TestRaftClusterPartitionedMinorityCannotAct(t *testing.T) {
 	c := newTestCluster(t, 3)
 	ctx := ctxWithTimeout(t, 10*time.Second)
 	addMaster(t, c, "mymaster")
@@ -457,7 +457,7 @@ func TestClusterPartitionedMinorityCannotAct(t *testing.T) {
 	t.Logf("isolated leader made %d attempts before stepping down", attempts)
 }
 
-func TestNodeDurableRestartOverTCP(t *testing.T) {
+func TestRaftNodeDurableRestartOverTCP(t *testing.T) {
 	dir := t.TempDir()
 	start := func() *Node {
 		t.Helper()
@@ -515,7 +515,7 @@ func TestNodeDurableRestartOverTCP(t *testing.T) {
 	}
 }
 
-func TestNewNodeRejectsBadOptions(t *testing.T) {
+func TestRaftNewNodeRejectsBadOptions(t *testing.T) {
 	logger := testLogger(t)
 	dir := t.TempDir()
 	tests := []struct {

@@ -23,7 +23,7 @@ func lease(epoch uint64, holder string, at time.Time) LeaseRequest {
 	return LeaseRequest{Master: "mymaster", Epoch: epoch, Holder: holder, At: at, TTL: 10 * time.Second}
 }
 
-func TestApplyRules(t *testing.T) {
+func TestRaftApplyRules(t *testing.T) {
 	tests := []struct {
 		name   string
 		before []Command // applied first, each must be accepted
@@ -196,7 +196,7 @@ func snapshotsEqual(a, b Snapshot) bool {
 	return true
 }
 
-func TestHighestEpochTracksAcceptedCommands(t *testing.T) {
+func TestRaftHighestEpochTracksAcceptedCommands(t *testing.T) {
 	s := stateWith(t)
 	s.apply(lease(3, "a", t0))
 	s.apply(lease(9, "b", t0)) // refused: a's lease runs
@@ -209,7 +209,7 @@ func TestHighestEpochTracksAcceptedCommands(t *testing.T) {
 	}
 }
 
-func TestEncodeDecodeRoundTrip(t *testing.T) {
+func TestRaftEncodeDecodeRoundTrip(t *testing.T) {
 	cmds := []Command{
 		lease(7, "node-1", t0),
 		SwitchMaster{Master: "m", Addr: "[::1]:6379", Epoch: 7, Holder: "node-1"},
@@ -244,7 +244,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	}
 }
 
-func TestApplyBytesUnknownCommands(t *testing.T) {
+func TestRaftApplyBytesUnknownCommands(t *testing.T) {
 	s := stateWith(t)
 	res := s.applyBytes([]byte{IgnorableFlag | 0x11, '{', '}'})
 	if res.Accepted || res.Reason != RejectIgnored {
