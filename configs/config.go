@@ -52,6 +52,8 @@ const (
 type Config struct {
 	Sentinel Sentinel `yaml:"sentinel"`
 	Masters  []Master `yaml:"masters"`
+	// Election selects vote or raft mode (configs/election.go).
+	Election Election `yaml:"election,omitempty"`
 
 	// Source is the format the configuration was read from.
 	Source Source `yaml:"-"`
@@ -340,6 +342,7 @@ func (c *Config) Clone() *Config {
 	out.Sentinel.Webhooks = append([]string(nil), c.Sentinel.Webhooks...)
 	out.Unsupported = append([]Directive(nil), c.Unsupported...)
 	out.Masters = cloneMasters(c.Masters)
+	out.Election = c.Election.Clone()
 	out.lines = nil
 	return &out
 }

@@ -27,7 +27,7 @@ func addFileSeeds(f *testing.F, patterns ...string) {
 // FuzzLoad: Load never panics, and a configuration it accepts marshals
 // and loads back to the same value.
 func FuzzLoad(f *testing.F) {
-	addFileSeeds(f, "sentinel.example.yaml", "testdata/good/*.yaml", "testdata/bad/*.yaml")
+	addFileSeeds(f, "sentinel.example.yaml", "sentinel.raft.example.yaml", "testdata/good/*.yaml", "testdata/bad/*.yaml")
 	f.Add([]byte("masters:\n  - {name: m, host: '::1', port: 1, quorum: 1, rename_commands: {a: b}}\n"))
 	f.Add([]byte("masters:\n  - &b {name: m, address: '127.0.0.1:1', quorum: 1, down_after: 1s}\n  - {<<: *b, name: n}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

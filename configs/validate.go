@@ -20,6 +20,7 @@ func (c *Config) Validate() error {
 	for i := range c.Masters {
 		v.master(i, &c.Masters[i], seen)
 	}
+	v.election(&c.Election)
 	return errors.Join(v.problems...)
 }
 

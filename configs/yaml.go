@@ -417,7 +417,7 @@ func resolvePaths(cfg *Config, fileDir string) []error {
 	}
 	base := cfg.WorkDir()
 	abs := func(p *string) { *p = ResolvePath(base, *p) }
-	for _, p := range []*string{&s.StateFile, &s.LogFile, &s.PidFile, &s.RequirePassFile, &s.SentinelPassFile} {
+	for _, p := range []*string{&s.StateFile, &s.LogFile, &s.PidFile, &s.RequirePassFile, &s.SentinelPassFile, &cfg.Election.DataDir} {
 		abs(p)
 	}
 	for i := range cfg.Masters {
