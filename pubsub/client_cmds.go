@@ -3,7 +3,6 @@ package pubsub
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -204,16 +203,103 @@ func (c *client) kill(o *client) {
 }
 
 func cmdClientHelp(_ context.Context, c *client, _ [][]byte) {
+	// redis-sentinel 7.0.15's text, word for word.
 	writeHelp(c, "CLIENT", []string{
-		"GETNAME", "    Return the name of the current connection.",
-		"ID", "    Return the ID of the current connection.",
-		"INFO", "    Return information about the current client connection.",
-		"KILL <ip:port>", "    Kill connection made from <ip:port>.",
-		"KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
-		"LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)]", "    Return information about client connections.",
-		"SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-		"SETNAME <name>", "    Assign the name <name> to the current connection.",
+		"CACHING (YES|NO)",
+		"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+		"GETREDIR",
+		"    Return the client ID we are redirecting to when tracking is enabled.",
+		"GETNAME",
+		"    Return the name of the current connection.",
+		"ID",
+		"    Return the ID of the current connection.",
+		"INFO",
+		"    Return information about the current client connection.",
+		"KILL <ip:port>",
+		"    Kill connection made from <ip:port>.",
+		"KILL <option> <value> [<option> <value> [...]]",
+		"    Kill connections. Options are:",
+		"    * ADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made from the specified address",
+		"    * LADDR (<ip:port>|<unixsocket>:0)",
+		"      Kill connections made to specified local address",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Kill connections by type.",
+		"    * USER <username>",
+		"      Kill connections authenticated by <username>.",
+		"    * SKIPME (YES|NO)",
+		"      Skip killing current connection (default: yes).",
+		"LIST [options ...]",
+		"    Return information about client connections. Options:",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Return clients of specified type.",
+		"UNPAUSE",
+		"    Stop the current client pause, resuming traffic.",
+		"PAUSE <timeout> [WRITE|ALL]",
+		"    Suspend all, or just write, clients for <timeout> milliseconds.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
+		"SETNAME <name>",
+		"    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
+		"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+		"         [OPTIN] [OPTOUT] [NOLOOP]",
+		"    Control server assisted client side caching.",
+		"TRACKINGINFO",
+		"    Report tracking status for the current connection.",
+		"NO-EVICT (ON|OFF)",
+		"    Protect current client connection from eviction.",
 	})
+}
+
+// cmdClientNoEvict accepts ON and OFF: a sentinel evicts no client for
+// memory, so the flag changes nothing.
+func cmdClientNoEvict(_ context.Context, c *client, args [][]byte) {
+	switch strings.ToLower(string(args[2])) {
+	case "on", "off":
+		c.wr.SimpleString("OK")
+	default:
+		c.err(errSyntax)
+	}
+}
+
+// cmdClientUnblock answers 0: no sentinel command blocks.
+func cmdClientUnblock(_ context.Context, c *client, args [][]byte) {
+	if _, ok := resp.ParseInt(string(args[2])); !ok {
+		c.err("ERR value is not an integer or out of range")
+		return
+	}
+	if len(args) == 4 {
+		switch strings.ToLower(string(args[3])) {
+		case "timeout", "error":
+		default:
+			c.err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	}
+	c.wr.Integer(0)
+}
+
+// Client-side caching (CLIENT TRACKING) is not supported, so a connection
+// is never in tracking mode: GETREDIR, TRACKINGINFO and CACHING answer
+// what redis-sentinel answers for such a connection.
+
+func cmdClientGetRedir(_ context.Context, c *client, _ [][]byte) { c.wr.Integer(-1) }
+
+func cmdClientTrackingInfo(_ context.Context, c *client, _ [][]byte) {
+	c.wr.MapLen(3)
+	c.wr.BulkString("flags")
+	c.wr.SetLen(1)
+	c.wr.BulkString("off")
+	c.wr.BulkString("redirect")
+	c.wr.Integer(-1)
+	c.wr.BulkString("prefixes")
+	c.wr.ArrayLen(0)
+}
+
+func cmdClientCaching(_ context.Context, c *client, _ [][]byte) {
+	c.err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
 }
 
 func writeHelp(c *client, container string, lines []string) {
@@ -223,166 +309,5 @@ func writeHelp(c *client, container string, lines []string) {
 		c.wr.SimpleString(l)
 	}
 	c.wr.SimpleString("HELP")
-	c.wr.SimpleString("    Print this help.")
-}
-
-// sortedCommandNames lists the top-level commands in name order, so
-// COMMAND replies are stable.
-func sortedCommandNames() []string {
-	names := make([]string, 0, len(commandTable))
-	for n := range commandTable {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-func cmdCommandList(_ context.Context, c *client, _ [][]byte) {
-	names := sortedCommandNames()
-	c.wr.ArrayLen(len(names))
-	for _, n := range names {
-		writeCommandInfo(c.wr, commandTable[n])
-	}
-}
-
-func cmdCommandCount(_ context.Context, c *client, _ [][]byte) {
-	c.wr.Integer(int64(len(commandTable)))
-}
-
-func cmdCommandNames(_ context.Context, c *client, _ [][]byte) {
-	names := sortedCommandNames()
-	c.wr.ArrayLen(len(names))
-	for _, n := range names {
-		c.wr.BulkString(n)
-	}
-}
-
-// lookupCommands resolves COMMAND INFO / DOCS arguments, "container|sub"
-// included; unknown names give nil.
-func lookupCommands(args [][]byte) []*command {
-	out := make([]*command, 0, len(args))
-	for _, a := range args {
-		name := strings.ToLower(string(a))
-		parent, sub, hasSub := strings.Cut(name, "|")
-		cmd := commandTable[parent]
-		if cmd != nil && hasSub {
-			cmd = cmd.subs[sub]
-		}
-		out = append(out, cmd)
-	}
-	return out
-}
-
-// commandsAsked is every command for COMMAND INFO / DOCS without names,
-// else the named ones (nil for an unknown name).
-func commandsAsked(args [][]byte) []*command {
-	if len(args) > 2 {
-		return lookupCommands(args[2:])
-	}
-	var cmds []*command
-	for _, n := range sortedCommandNames() {
-		cmds = append(cmds, commandTable[n])
-	}
-	return cmds
-}
-
-func cmdCommandInfo(_ context.Context, c *client, args [][]byte) {
-	cmds := commandsAsked(args)
-	c.wr.ArrayLen(len(cmds))
-	for _, cmd := range cmds {
-		if cmd == nil {
-			c.wr.NullArray()
-			continue
-		}
-		writeCommandInfo(c.wr, cmd)
-	}
-}
-
-// writeCommandInfo writes Redis 7's 10-element COMMAND INFO entry. No
-// sentinel command has keys, so the key positions are 0 and the key specs
-// empty.
-func writeCommandInfo(w *resp.Writer, cmd *command) {
-	w.ArrayLen(10)
-	w.BulkString(cmd.name)
-	w.Integer(int64(cmd.arity))
-	var flags []string
-	if cmd.noAuth {
-		flags = append(flags, "no_auth")
-	}
-	if cmd.pubsub {
-		flags = append(flags, "pubsub")
-	}
-	w.SetLen(len(flags))
-	for _, f := range flags {
-		w.SimpleString(f)
-	}
-	w.Integer(0)
-	w.Integer(0)
-	w.Integer(0)
-	w.SetLen(len(cmd.acl))
-	for _, a := range cmd.acl {
-		w.SimpleString(a)
-	}
-	w.ArrayLen(0) // tips
-	w.ArrayLen(0) // key specs
-	subs := make([]string, 0, len(cmd.subs))
-	for n := range cmd.subs {
-		subs = append(subs, n)
-	}
-	slices.Sort(subs)
-	w.ArrayLen(len(subs))
-	for _, n := range subs {
-		writeCommandInfo(w, cmd.subs[n])
-	}
-}
-
-func cmdCommandDocs(_ context.Context, c *client, args [][]byte) {
-	var cmds []*command
-	for _, cmd := range commandsAsked(args) {
-		if cmd != nil {
-			cmds = append(cmds, cmd)
-		}
-	}
-	c.wr.MapLen(len(cmds))
-	for _, cmd := range cmds {
-		c.wr.BulkString(cmd.name)
-		writeCommandDocs(c.wr, cmd)
-	}
-}
-
-func writeCommandDocs(w *resp.Writer, cmd *command) {
-	n := 3
-	if len(cmd.subs) > 0 {
-		n++
-	}
-	w.MapLen(n)
-	w.BulkString("summary")
-	w.BulkString(cmd.summary)
-	w.BulkString("since")
-	w.BulkString("1.0.0")
-	w.BulkString("group")
-	w.BulkString(cmd.group)
-	if len(cmd.subs) > 0 {
-		subs := make([]string, 0, len(cmd.subs))
-		for name := range cmd.subs {
-			subs = append(subs, name)
-		}
-		slices.Sort(subs)
-		w.BulkString("subcommands")
-		w.MapLen(len(subs))
-		for _, name := range subs {
-			w.BulkString(cmd.subs[name].name)
-			writeCommandDocs(w, cmd.subs[name])
-		}
-	}
-}
-
-func cmdCommandHelp(_ context.Context, c *client, _ [][]byte) {
-	writeHelp(c, "COMMAND", []string{
-		"(no subcommand)", "    Return details about all commands.",
-		"COUNT", "    Return the total number of commands in this server.",
-		"LIST", "    Return a list of all commands in this server.",
-		"INFO [<command-name> ...]", "    Return details about multiple commands.",
-		"DOCS [<command-name> ...]", "    Return documentation details about multiple commands.",
-	})
+	c.wr.SimpleString("    Prints this help.")
 }

@@ -13,38 +13,6 @@ import (
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
 
-// sentinelSubcommands is the SENTINEL table with the arities of Redis
-// 7.0's command JSON files, plus Valkey's PRIMARY aliases.
-func sentinelSubcommands() map[string]*command {
-	return map[string]*command{
-		"masters":                  {arity: 2, run: cmdSentinelMasters, summary: "Returns a list of monitored masters."},
-		"primaries":                {arity: 2, run: cmdSentinelMasters, summary: "Returns a list of monitored primaries (Valkey alias of MASTERS)."},
-		"master":                   {arity: 3, run: cmdSentinelMaster, summary: "Returns the state of a master."},
-		"primary":                  {arity: 3, run: cmdSentinelMaster, summary: "Returns the state of a primary (Valkey alias of MASTER)."},
-		"replicas":                 {arity: 3, run: cmdSentinelReplicas, summary: "Returns a list of the monitored replicas."},
-		"slaves":                   {arity: 3, run: cmdSentinelReplicas, summary: "Returns a list of the monitored replicas."},
-		"sentinels":                {arity: 3, run: cmdSentinelSentinels, summary: "Returns a list of Sentinel instances."},
-		"get-master-addr-by-name":  {arity: 3, run: cmdSentinelGetMasterAddr, summary: "Returns the port and address of a master."},
-		"get-primary-addr-by-name": {arity: 3, run: cmdSentinelGetMasterAddr, summary: "Returns the port and address of a primary (Valkey alias)."},
-		"myid":                     {arity: 2, run: cmdSentinelMyID, summary: "Returns the Sentinel instance ID."},
-		"monitor":                  {arity: 6, run: cmdSentinelMonitor, summary: "Starts monitoring."},
-		"remove":                   {arity: 3, run: cmdSentinelRemove, summary: "Stops monitoring."},
-		"set":                      {arity: -5, run: cmdSentinelSet, summary: "Changes the configuration of a monitored master."},
-		"reset":                    {arity: 3, run: cmdSentinelReset, summary: "Resets masters by name matching a pattern."},
-		"failover":                 {arity: -3, run: cmdSentinelFailover, summary: "Forces a failover."},
-		"ckquorum":                 {arity: 3, run: cmdSentinelCKQuorum, summary: "Checks for a Sentinel quorum."},
-		"flushconfig":              {arity: 2, run: cmdSentinelFlushConfig, summary: "Rewrites the Sentinel configuration file."},
-		"config":                   {arity: -3, run: cmdSentinelConfig, summary: "Configures Sentinel."},
-		"debug":                    {arity: -2, run: cmdSentinelDebug, summary: "Lists or updates the current configurable parameters."},
-		"info-cache":               {arity: -3, run: cmdSentinelInfoCache, summary: "Returns the cached INFO replies from the deployment's instances."},
-		"is-master-down-by-addr":   {arity: 6, run: cmdSentinelIsMasterDown, summary: "Determines whether a master is down."},
-		"is-primary-down-by-addr":  {arity: 6, run: cmdSentinelIsMasterDown, summary: "Determines whether a primary is down (Valkey alias)."},
-		"pending-scripts":          {arity: 2, run: cmdSentinelPendingScripts, summary: "Returns information about pending scripts."},
-		"simulate-failure":         {arity: -3, run: cmdSentinelSimulateFailure, summary: "Simulates failover scenarios."},
-		"help":                     {arity: 2, run: cmdSentinelHelp, summary: "Returns helpful text about the different subcommands."},
-	}
-}
-
 // masterOrReply looks the master up in snap and answers "No such master"
 // when it is missing.
 func masterOrReply(c *client, snap *monitor.Snapshot, name []byte) *monitor.MasterView {
@@ -265,10 +233,12 @@ func cmdSentinelReset(ctx context.Context, c *client, args [][]byte) {
 }
 
 func cmdSentinelFailover(ctx context.Context, c *client, args [][]byte) {
-	// SENTINEL FAILOVER <name> [COORDINATED] (Valkey's planned switchover).
+	// SENTINEL FAILOVER <name> [COORDINATED] (Valkey's planned
+	// switchover). Any other extra argument gets 7.0's arity error, as
+	// the table's arity (3) says.
 	coordinated := len(args) == 4 && strings.EqualFold(string(args[3]), "COORDINATED")
 	if len(args) > 4 || (len(args) == 4 && !coordinated) {
-		c.err(errSyntax)
+		c.err("ERR wrong number of arguments for 'sentinel|failover' command")
 		return
 	}
 	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
