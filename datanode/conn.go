@@ -174,7 +174,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 			// The pub/sub link: go-redis names SUBSCRIBE and PING itself.
 			conn = &renamingConn{Conn: conn, rename: c.rename}
 		}
-		return conn, nil
+		return countOpen(conn, c.p.metrics.links.WithLabelValues(metricLink)), nil
 	}
 }
 

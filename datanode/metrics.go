@@ -42,7 +42,8 @@ type metrics struct {
 	commandErrors  *prometheus.CounterVec
 	helloDropped   *prometheus.CounterVec
 	actionsDropped *prometheus.CounterVec
-	links          *prometheus.GaugeVec
+	links          *prometheus.GaugeVec // open connections, counted by openConn
+	targets        prometheus.Gauge
 
 	dials           *prometheus.CounterVec
 	dialsDeferred   *prometheus.CounterVec
@@ -72,8 +73,12 @@ func newMetrics(r prometheus.Registerer) *metrics {
 		}, []string{"action", "reason"}),
 		links: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sentinel_datanode_links",
-			Help: "Links currently held open to watched instances, by link type (command, pubsub).",
+			Help: "Connections open now to data nodes and peers, by link type (command, pubsub); a command link may hold two (the PING lane and the command lane).",
 		}, []string{"link"}),
+		targets: f.NewGauge(prometheus.GaugeOpts{
+			Name: "sentinel_datanode_targets",
+			Help: "Instances watched (data nodes and peers), whether their links are open or not.",
+		}),
 		dials: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "sentinel_datanode_dials_total",
 			Help: "Connections opened (attempted) to data nodes and peers, by link type (command, pubsub).",

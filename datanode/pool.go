@@ -164,8 +164,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.mu.Lock()
 	clear(p.targets)
 	p.mu.Unlock()
-	p.metrics.links.WithLabelValues(linkCommand).Set(0)
-	p.metrics.links.WithLabelValues(linkPubSub).Set(0)
+	p.metrics.targets.Set(0)
 	return nil
 }
 
@@ -244,10 +243,7 @@ func (p *Pool) watch(w monitor.Watch) {
 	}
 	t := newTarget(p, w)
 	p.targets[w.Target] = t
-	p.metrics.links.WithLabelValues(linkCommand).Inc()
-	if t.dataNode {
-		p.metrics.links.WithLabelValues(linkPubSub).Inc()
-	}
+	p.metrics.targets.Inc()
 	if p.runCtx != nil {
 		p.startLocked(t)
 	}
@@ -261,10 +257,7 @@ func (p *Pool) unwatch(addr monitor.Addr) {
 		return
 	}
 	delete(p.targets, addr)
-	p.metrics.links.WithLabelValues(linkCommand).Dec()
-	if t.dataNode {
-		p.metrics.links.WithLabelValues(linkPubSub).Dec()
-	}
+	p.metrics.targets.Dec()
 	if t.cancel != nil {
 		t.cancel() // its goroutines close the links and exit; Run waits for them
 	} else {

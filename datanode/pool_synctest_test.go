@@ -361,16 +361,16 @@ func TestPool_Lifecycle(t *testing.T) {
 		if n := fp.conn.reconnects.Load(); n != 1 {
 			t.Errorf("reconnects = %d, want 1", n)
 		}
-		if n := metricValue(t, fp.metrics.links.WithLabelValues(linkPubSub)); n != 1 {
-			t.Errorf("pubsub links = %v, want 1", n)
+		if n := metricValue(t, fp.metrics.targets); n != 1 {
+			t.Errorf("targets = %v, want 1", n)
 		}
 		fp.Do(monitor.Unwatch{Target: masterAddr})
 		synctest.Wait()
 		if !fp.conn.closed.Load() {
 			t.Error("Unwatch did not close the links")
 		}
-		if n := metricValue(t, fp.metrics.links.WithLabelValues(linkCommand)); n != 0 {
-			t.Errorf("command links after Unwatch = %v, want 0", n)
+		if n := metricValue(t, fp.metrics.targets); n != 0 {
+			t.Errorf("targets after Unwatch = %v, want 0", n)
 		}
 		fp.Do(monitor.Ping{Target: masterAddr})
 		if n := metricValue(t, fp.metrics.actionsDropped.WithLabelValues("ping", dropUnwatched)); n != 1 {

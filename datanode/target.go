@@ -60,6 +60,10 @@ type target struct {
 	pings      chan monitor.Ping   // capacity 1: the queued PING, if any
 	commands   chan monitor.Action // capacity Options.QueueSize
 	infoQueued atomic.Bool         // an Info sits in commands
+	// reportedRole is the monitor.Role of the last INFO that parsed: what
+	// a data node is now, which the kind it was watched as stops being
+	// after a failover.
+	reportedRole atomic.Uint32
 
 	conn   nodeConn
 	cancel context.CancelFunc // set under Pool.mu when started
@@ -88,6 +92,16 @@ func (t *target) update(kind monitor.InstanceKind, master string) {
 	if master != "" {
 		t.master = master
 	}
+}
+
+// role labels the PING histogram: "sentinel" for peers, else the role
+// the node's last INFO reported, or the kind it is watched as before any.
+func (t *target) role() string {
+	if r := monitor.Role(t.reportedRole.Load()); t.dataNode && r != monitor.RoleUnknown {
+		return r.String()
+	}
+	kind, _ := t.identity()
+	return kind.String()
 }
 
 func (t *target) identity() (monitor.InstanceKind, string) {
@@ -220,9 +234,8 @@ func (t *target) pingOnce(ctx context.Context) {
 		return
 	}
 	kind := Classify(err)
-	role, _ := t.identity()
 	if kind.Connected() {
-		t.p.metrics.pingDuration.WithLabelValues(role.String()).Observe(elapsed.Seconds())
+		t.p.metrics.pingDuration.WithLabelValues(t.role()).Observe(elapsed.Seconds())
 	}
 	if kind != monitor.ReplyPong {
 		t.p.metrics.commandError(cmdPing, kind)
@@ -314,6 +327,7 @@ func (t *target) doInfo(ctx, cctx context.Context) {
 		t.p.log.Debug("INFO reply does not parse", "target", t.addr.String(), "err", perr)
 	} else {
 		res.Info = info
+		t.reportedRole.Store(uint32(info.Role))
 	}
 	res.At = time.Now()
 	t.deliver(ctx, res)

@@ -11,103 +11,269 @@ import (
 )
 
 // metrics are the supervisor's own series. State gauges are not pushed from
-// the code: the collector reads the published snapshot at scrape time.
+// the code: the collectors read the published snapshot at scrape time.
+// Every per-master counter and histogram exists, at 0, from the first
+// scrape after its master is added, and is deleted once the master is
+// removed, so increase() and histogram_quantile() have series to work on
+// before the first failover.
 type metrics struct {
-	events        *prometheus.CounterVec
-	failovers     *prometheus.CounterVec
-	failoverTime  *prometheus.HistogramVec
-	persistErrors prometheus.CounterFunc
+	events       *prometheus.CounterVec   // master, event
+	attempts     *prometheus.CounterVec   // master
+	failovers    *prometheus.CounterVec   // master, result
+	failoverTime *prometheus.HistogramVec // master
+	outage       *prometheus.HistogramVec // master
+	lastFailover *prometheus.GaugeVec     // master
+	lastResult   *prometheus.GaugeVec     // master, result
 
-	mu     sync.Mutex
-	starts map[string]time.Time // master → +try-failover time, for the duration histogram
-	now    func() time.Time
+	snapshot func() *monitor.Snapshot
+
+	mu        sync.Mutex
+	known     map[string]bool      // masters whose series exist
+	starts    map[string]time.Time // master → +try-failover time
+	downSince map[string]time.Time // master → its first +sdown of the outage
+	timedOut  map[string]bool      // master → +failover-end-for-timeout seen
 }
 
-func newMetrics(r prometheus.Registerer, loop *Loop) *metrics {
-	f := promauto.With(r)
-	m := &metrics{
-		events: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_events_total",
-			Help: "Sentinel events emitted, by event type (the pub/sub channel name).",
-		}, []string{"event"}),
-		failovers: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_failovers_total",
-			Help: "Failover attempts this sentinel led or joined, by master and result (started, succeeded, aborted_not_elected, aborted_no_good_slave, aborted_slave_timeout, ended_for_timeout).",
-		}, []string{"master", "result"}),
-		failoverTime: f.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "sentinel_failover_duration_seconds",
-			Help:    "Time from this sentinel's +try-failover to the next +switch-master it publishes for that master.",
-			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 180},
-		}, []string{"master"}),
-		starts: map[string]time.Time{},
-		now:    time.Now,
-	}
+// durationBuckets start at 1 ms: a failover on a quiet LAN takes tens of
+// milliseconds, an outage with the default down-after tens of seconds.
+var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+
+// Failover outcomes, the result label of sentinel_failovers_total: each
+// attempt this sentinel started (sentinel_failover_attempts_total) ends
+// in at most one of them.
+const (
+	resultSucceeded      = "succeeded"
+	resultEndedTimeout   = "ended_for_timeout"
+	resultNotElected     = "aborted_not_elected"
+	resultNoGoodSlave    = "aborted_no_good_slave"
+	resultSlaveTimeout   = "aborted_slave_timeout"
+	resultMasterRefused  = "aborted_master_refused"
+	failoverResultsCount = 6
+)
+
+var failoverResults = [failoverResultsCount]string{resultSucceeded, resultEndedTimeout, resultNotElected,
+	resultNoGoodSlave, resultSlaveTimeout, resultMasterRefused}
+
+// abortResults maps the abort events to their result.
+var abortResults = map[string]string{
+	monitor.EventFailoverAbortNotElected:    resultNotElected,
+	monitor.EventFailoverAbortNoGoodSlave:   resultNoGoodSlave,
+	monitor.EventFailoverAbortSlaveTimeout:  resultSlaveTimeout,
+	monitor.EventFailoverAbortMasterRefused: resultMasterRefused,
+}
+
+// masterEventsAtZero are the events whose per-master series exist from the
+// start (the others appear with their first occurrence).
+var masterEventsAtZero = []string{
+	monitor.EventSDown, monitor.EventSDownCleared, monitor.EventODown, monitor.EventODownCleared,
+	monitor.EventTryFailover, monitor.EventElectedLeader, monitor.EventPromotedSlave,
+	monitor.EventSwitchMaster, monitor.EventFailoverEnd, monitor.EventFailoverEndForTimeout,
+	monitor.EventFailoverAbortNotElected, monitor.EventFailoverAbortNoGoodSlave,
+	monitor.EventFailoverAbortSlaveTimeout, monitor.EventFailoverAbortMasterRefused,
+}
+
+func newMetrics(r prometheus.Registerer, loop *Loop, version string, t monitor.Timers) *metrics {
+	var snap func() *monitor.Snapshot
 	if loop != nil {
-		m.persistErrors = f.NewCounterFunc(prometheus.CounterOpts{
+		snap = loop.Snapshot
+		promauto.With(r).NewCounterFunc(prometheus.CounterOpts{
 			Name: "sentinel_state_persist_errors_total",
 			Help: "Times the state could not be written to the config or state file.",
 		}, func() float64 { return float64(loop.persistErrs.Load()) })
-		r.MustRegister(&snapshotCollector{loop: loop})
+	}
+	return newMetricsFor(r, snap, version, t)
+}
+
+// newMetricsFor registers the series; snap may be nil (no state series).
+func newMetricsFor(r prometheus.Registerer, snap func() *monitor.Snapshot, version string, t monitor.Timers) *metrics {
+	m := &metrics{
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_events_total",
+			Help: "Sentinel events emitted, by master (empty for events of no master, such as +tilt) and event type (the pub/sub channel name).",
+		}, []string{"master", "event"}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_failover_attempts_total",
+			Help: "Failover attempts this sentinel started (+try-failover), by master.",
+		}, []string{"master"}),
+		failovers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sentinel_failovers_total",
+			Help: "How the failover attempts this sentinel started ended, by master and result (succeeded, ended_for_timeout, aborted_not_elected, aborted_no_good_slave, aborted_slave_timeout, aborted_master_refused).",
+		}, []string{"master", "result"}),
+		failoverTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sentinel_failover_duration_seconds",
+			Help:    "Time from this sentinel's +try-failover to the +switch-master that ended the failover it led.",
+			Buckets: durationBuckets,
+		}, []string{"master"}),
+		outage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sentinel_master_outage_seconds",
+			Help:    "Time from this sentinel seeing the master down (its first +sdown) to this sentinel switching to the new master (+switch-master).",
+			Buckets: durationBuckets,
+		}, []string{"master"}),
+		lastFailover: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_master_last_failover_timestamp_seconds",
+			Help: "Unix time of the last +switch-master this sentinel saw for the master (0: none since start).",
+		}, []string{"master"}),
+		lastResult: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sentinel_master_last_failover_result",
+			Help: "1 for the result of the last failover attempt this sentinel started, 0 for the other results.",
+		}, []string{"master", "result"}),
+		snapshot:  snap,
+		known:     map[string]bool{},
+		starts:    map[string]time.Time{},
+		downSince: map[string]time.Time{},
+		timedOut:  map[string]bool{},
+	}
+	r.MustRegister(&masterSeries{m: m})
+	r.MustRegister(newBuildInfo(version))
+	if snap != nil {
+		r.MustRegister(&snapshotCollector{snapshot: snap, timers: t})
 	}
 	return m
 }
 
-var failoverResults = map[string]string{
-	monitor.EventTryFailover:               "started",
-	monitor.EventFailoverEnd:               "succeeded",
-	monitor.EventFailoverEndForTimeout:     "ended_for_timeout",
-	monitor.EventFailoverAbortNotElected:   "aborted_not_elected",
-	monitor.EventFailoverAbortNoGoodSlave:  "aborted_no_good_slave",
-	monitor.EventFailoverAbortSlaveTimeout: "aborted_slave_timeout",
+// event updates the counters from one event, at the time it was emitted.
+func (m *metrics) event(at time.Time, e monitor.Event) {
+	master := e.MasterName()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e.Type == monitor.EventMonitorRemoved {
+		m.forget(master)
+		return
+	}
+	if master != "" {
+		m.add(master)
+	}
+	m.events.WithLabelValues(master, e.Type).Inc()
+	onMaster := e.Instance != nil && e.Instance.Kind == monitor.KindMaster
+	switch e.Type {
+	case monitor.EventSDown:
+		if _, down := m.downSince[master]; onMaster && !down {
+			m.downSince[master] = at
+		}
+	case monitor.EventSDownCleared:
+		if onMaster {
+			delete(m.downSince, master)
+		}
+	case monitor.EventTryFailover:
+		m.attempts.WithLabelValues(master).Inc()
+		m.starts[master] = at
+		delete(m.timedOut, master)
+	case monitor.EventFailoverEndForTimeout:
+		m.timedOut[master] = true
+	case monitor.EventFailoverEnd:
+		r := resultSucceeded
+		if m.timedOut[master] {
+			r = resultEndedTimeout
+		}
+		delete(m.timedOut, master)
+		m.result(master, r)
+	case monitor.EventSwitchMaster:
+		m.switched(at, master)
+	default:
+		if r, ok := abortResults[e.Type]; ok {
+			m.result(master, r)
+			delete(m.starts, master)
+		}
+	}
 }
 
-func (m *metrics) event(e monitor.Event) {
-	m.events.WithLabelValues(e.Type).Inc()
-	master := e.MasterName()
-	if r, ok := failoverResults[e.Type]; ok {
-		m.failovers.WithLabelValues(master, r).Inc()
+// switched ends the outage and the timed attempt of master. m.mu is held.
+func (m *metrics) switched(at time.Time, master string) {
+	if t, ok := m.starts[master]; ok {
+		m.failoverTime.WithLabelValues(master).Observe(at.Sub(t).Seconds())
+		delete(m.starts, master)
+	}
+	if t, ok := m.downSince[master]; ok {
+		m.outage.WithLabelValues(master).Observe(at.Sub(t).Seconds())
+		delete(m.downSince, master)
+	}
+	m.lastFailover.WithLabelValues(master).Set(float64(at.UnixNano()) / 1e9)
+}
+
+// result counts an outcome and makes it the last one. m.mu is held.
+func (m *metrics) result(master, result string) {
+	m.failovers.WithLabelValues(master, result).Inc()
+	for _, r := range failoverResults {
+		m.lastResult.WithLabelValues(master, r).Set(b2f(r == result))
+	}
+}
+
+// add creates master's series at zero. m.mu is held.
+func (m *metrics) add(master string) {
+	if m.known[master] {
+		return
+	}
+	m.known[master] = true
+	for _, ev := range masterEventsAtZero {
+		m.events.WithLabelValues(master, ev)
+	}
+	m.attempts.WithLabelValues(master)
+	for _, r := range failoverResults {
+		m.failovers.WithLabelValues(master, r)
+		m.lastResult.WithLabelValues(master, r)
+	}
+	m.failoverTime.WithLabelValues(master)
+	m.outage.WithLabelValues(master)
+	m.lastFailover.WithLabelValues(master)
+}
+
+// forget deletes master's series. m.mu is held.
+func (m *metrics) forget(master string) {
+	delete(m.known, master)
+	delete(m.starts, master)
+	delete(m.downSince, master)
+	delete(m.timedOut, master)
+	l := prometheus.Labels{"master": master}
+	for _, v := range []interface {
+		DeletePartialMatch(prometheus.Labels) int
+	}{m.events, m.attempts, m.failovers, m.failoverTime, m.outage, m.lastFailover, m.lastResult} {
+		v.DeletePartialMatch(l)
+	}
+}
+
+// sync makes the series follow the monitored masters: created at zero for
+// a master added (by the configuration or SENTINEL MONITOR), deleted for
+// one removed.
+func (m *metrics) sync(s *monitor.Snapshot) {
+	if s == nil {
+		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	switch e.Type {
-	case monitor.EventTryFailover:
-		m.starts[master] = m.now()
-	case monitor.EventSwitchMaster:
-		if t, ok := m.starts[master]; ok {
-			m.failoverTime.WithLabelValues(master).Observe(m.now().Sub(t).Seconds())
-			delete(m.starts, master)
+	live := make(map[string]bool, len(s.Masters))
+	for i := range s.Masters {
+		live[s.Masters[i].Name] = true
+		m.add(s.Masters[i].Name)
+	}
+	for name := range m.known {
+		if !live[name] {
+			m.forget(name)
 		}
-	case monitor.EventFailoverAbortNotElected, monitor.EventFailoverAbortNoGoodSlave, monitor.EventFailoverAbortSlaveTimeout:
-		delete(m.starts, master)
 	}
 }
 
-// snapshotCollector turns the published snapshot into gauges at scrape time.
-type snapshotCollector struct{ loop *Loop }
+// masterSeries collects the per-master vectors after syncing them with
+// the snapshot, so a master added since the last scrape has its series in
+// this one.
+type masterSeries struct{ m *metrics }
 
-var (
-	descMasterStatus = prometheus.NewDesc("sentinel_master_status",
-		"1 for the master's current state (ok, sdown, odown), 0 for the others.", []string{"master", "state"}, nil)
-	descMasterReplicas = prometheus.NewDesc("sentinel_master_replicas",
-		"Replicas known for the master.", []string{"master"}, nil)
-	descMasterSentinels = prometheus.NewDesc("sentinel_master_sentinels",
-		"Sentinels watching the master, counting this one.", []string{"master"}, nil)
-	descConfigEpoch = prometheus.NewDesc("sentinel_master_config_epoch",
-		"The master's config epoch; it goes up with every failover.", []string{"master"}, nil)
-	descFailoverInProgress = prometheus.NewDesc("sentinel_master_failover_in_progress",
-		"1 while this sentinel runs a failover of the master.", []string{"master"}, nil)
-	descLastOKPing = prometheus.NewDesc("sentinel_master_last_ok_ping_reply_seconds",
-		"Seconds since the master last answered PING validly.", []string{"master"}, nil)
-	descEpoch   = prometheus.NewDesc("sentinel_current_epoch", "The sentinel's current epoch.", nil, nil)
-	descTilt    = prometheus.NewDesc("sentinel_tilt", "1 while in TILT mode.", nil, nil)
-	descTilts   = prometheus.NewDesc("sentinel_tilt_entered_total", "Times TILT mode was entered.", nil, nil)
-	descMasters = prometheus.NewDesc("sentinel_masters", "Masters monitored.", nil, nil)
-)
+func (c *masterSeries) collectors() []prometheus.Collector {
+	m := c.m
+	return []prometheus.Collector{m.events, m.attempts, m.failovers, m.failoverTime, m.outage, m.lastFailover, m.lastResult}
+}
 
-func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMasterStatus, descMasterReplicas, descMasterSentinels,
-		descConfigEpoch, descFailoverInProgress, descLastOKPing, descEpoch, descTilt, descTilts, descMasters} {
-		ch <- d
+func (c *masterSeries) Describe(ch chan<- *prometheus.Desc) {
+	for _, x := range c.collectors() {
+		x.Describe(ch)
+	}
+}
+
+func (c *masterSeries) Collect(ch chan<- prometheus.Metric) {
+	if c.m.snapshot != nil {
+		c.m.sync(c.m.snapshot())
+	}
+	for _, x := range c.collectors() {
+		x.Collect(ch)
 	}
 }
 
@@ -116,37 +282,4 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.loop.Snapshot()
-	now := time.Now()
-	ch <- prometheus.MustNewConstMetric(descEpoch, prometheus.GaugeValue, float64(s.CurrentEpoch))
-	ch <- prometheus.MustNewConstMetric(descTilt, prometheus.GaugeValue, b2f(s.Tilt))
-	ch <- prometheus.MustNewConstMetric(descTilts, prometheus.CounterValue, float64(s.TiltCount))
-	ch <- prometheus.MustNewConstMetric(descMasters, prometheus.GaugeValue, float64(len(s.Masters)))
-	for i := range s.Masters {
-		m := &s.Masters[i]
-		state := masterStatus(m)
-		for _, st := range []string{"ok", "sdown", "odown"} {
-			ch <- prometheus.MustNewConstMetric(descMasterStatus, prometheus.GaugeValue, b2f(st == state), m.Name, st)
-		}
-		ch <- prometheus.MustNewConstMetric(descMasterReplicas, prometheus.GaugeValue, float64(len(m.Replicas)), m.Name)
-		ch <- prometheus.MustNewConstMetric(descMasterSentinels, prometheus.GaugeValue, float64(len(m.Sentinels)+1), m.Name)
-		ch <- prometheus.MustNewConstMetric(descConfigEpoch, prometheus.GaugeValue, float64(m.ConfigEpoch), m.Name)
-		ch <- prometheus.MustNewConstMetric(descFailoverInProgress, prometheus.GaugeValue, b2f(m.FailoverState != monitor.FailoverNone), m.Name)
-		if !m.LastOKPing.IsZero() {
-			ch <- prometheus.MustNewConstMetric(descLastOKPing, prometheus.GaugeValue, now.Sub(m.LastOKPing).Seconds(), m.Name)
-		}
-	}
-}
-
-func masterStatus(m *monitor.MasterView) string {
-	switch {
-	case m.Flags&monitor.FlagODown != 0:
-		return "odown"
-	case m.Flags&monitor.FlagSDown != 0:
-		return "sdown"
-	}
-	return "ok"
 }

@@ -226,7 +226,7 @@ func New(o Options) (*Supervisor, error) {
 		return nil, err
 	}
 	ctrl.loop = s.loop
-	snk.metrics = newMetrics(o.Registry, s.loop)
+	snk.metrics = newMetrics(o.Registry, s.loop, o.Version, coreCfg.Timers)
 
 	s.pool = datanode.New(datanode.Options{
 		Logger:          o.Logger,

@@ -41,7 +41,7 @@ func (s *sink) Event(at time.Time, e monitor.Event) {
 	// Events are the sentinel's log lines, as in Redis's log ("+sdown master mymaster ...").
 	s.log.Log(context.Background(), lvl, e.Type+" "+payload, "event", e.Type)
 	if s.metrics != nil {
-		s.metrics.event(e)
+		s.metrics.event(at, e)
 	}
 	if e.Level == monitor.LevelDebug {
 		return
