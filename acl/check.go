@@ -1,7 +1,5 @@
 package acl
 
-import "github.com/sentinelgo/sentinel/monitor"
-
 // Denial is why a command was refused, in Redis's order of relevance.
 type Denial int
 
@@ -137,9 +135,6 @@ func equalFold(a, b string) bool {
 	}
 	return true
 }
-
-// Match is Redis's glob matching (stringmatchlen), shared with PSUBSCRIBE.
-func Match(pattern, name string) bool { return monitor.MatchGlob(pattern, name) }
 
 // KeepsChannels reports whether after allows every channel pattern before
 // had (or all channels): when it does not, subscribers of the user may

@@ -46,7 +46,7 @@ func (r *Registry) SetRequirePass(pass string) {
 // change (nil when created) is returned with the new one.
 func (r *Registry) SetUser(name string, rules []string) (before, after *User, err error) {
 	if hasSpace(name) {
-		return nil, nil, fmt.Errorf("Usernames can't contain spaces or null characters")
+		return nil, nil, redisText("Usernames can't contain spaces or null characters")
 	}
 	before = r.users[name]
 	u := NewUser(r.cat, name)
@@ -145,10 +145,10 @@ func CheckLine(args []string) error {
 		return fmt.Errorf("wrong number of arguments")
 	}
 	if hasSpace(args[0]) {
-		return fmt.Errorf("Spaces not allowed in ACL usernames")
+		return redisText("Spaces not allowed in ACL usernames")
 	}
 	if open, ok := UnclosedSelector(args[1:]); ok {
-		return fmt.Errorf("Unmatched parenthesis in acl selector starting at '%s'", Redact(open))
+		return redisText("Unmatched parenthesis in acl selector starting at '" + Redact(open) + "'")
 	}
 	u := NewUser(nil, args[0])
 	for _, op := range MergeSelectors(args[1:]) {
@@ -214,3 +214,8 @@ func (r *Registry) Log(n int) []LogEntry {
 
 // ResetLog empties the ACL LOG.
 func (r *Registry) ResetLog() { r.log = nil }
+
+// redisText is an error whose text is Redis's, capital letter included.
+type redisText string
+
+func (e redisText) Error() string { return string(e) }
