@@ -86,6 +86,10 @@ func LaunchRedisSentinel(ctx context.Context, opts SentinelOptions) (*Process, e
 	if p.logPath == "" {
 		p.logPath = filepath.Join(dir, "sentinel.log")
 	}
+	if opts.ConfText != "" {
+		// requirepass or a "user default" line answer PING with NOAUTH.
+		p.pingAnswered = confPingAnswered
+	}
 	setPort := func(port int) {
 		p.port = port
 		p.name = fmt.Sprintf("%s :%d", filepath.Base(binary), port)
