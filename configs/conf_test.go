@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 func TestLoadConfDebian(t *testing.T) {
@@ -90,11 +92,13 @@ func TestLoadConfEveryDirective(t *testing.T) {
 		t.Errorf("CurrentEpoch = %d, want 9", s.CurrentEpoch)
 	}
 	want := Master{
-		Name: "mymaster", Addr: Addr{"127.0.0.1", 6379}, Quorum: 2,
-		DownAfter: 5 * time.Second, FailoverTimeout: time.Minute, ParallelSyncs: 3,
-		AuthUser: "sentinel", AuthPass: "p@ss word", RebootDownAfter: 15 * time.Second,
-		RenameCommands: map[string]string{"CONFIG": "XCONFIG"},
-		ConfigEpoch:    9, LeaderEpoch: 8,
+		Name: "mymaster", Addr: Addr{"127.0.0.1", 6379},
+		MasterSettings: settings.MasterSettings{
+			Quorum: 2, DownAfter: 5 * time.Second, FailoverTimeout: time.Minute, ParallelSyncs: 3,
+			AuthUser: "sentinel", AuthPass: "p@ss word", RebootDownAfter: 15 * time.Second,
+			RenameCommands: map[string]string{"CONFIG": "XCONFIG"},
+		},
+		ConfigEpoch: 9, LeaderEpoch: 8,
 		KnownReplicas:  []Addr{{"127.0.0.1", 6380}, {"db.example", 6381}},
 		KnownSentinels: []KnownSentinel{{Addr: Addr{"127.0.0.1", 26381}, RunID: "89abcdef0123456789abcdef0123456789abcdef"}},
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // Source says which format a Config was read from; it decides where runtime
@@ -171,31 +173,11 @@ type Master struct {
 	// into Addr and clears them.
 	Host string `yaml:"host,omitempty"`
 	Port int    `yaml:"port,omitempty"`
-	// Quorum is the number of sentinels that must agree the master is down.
-	Quorum int `yaml:"quorum"`
-	// DownAfter is down-after-milliseconds (default 30s). YAML takes a Go
-	// duration string ("5s", "1500ms"), never a bare number.
-	DownAfter time.Duration `yaml:"down_after"`
-	// FailoverTimeout is failover-timeout (default 3m).
-	FailoverTimeout time.Duration `yaml:"failover_timeout"`
-	// ParallelSyncs is parallel-syncs (default 1).
-	ParallelSyncs int `yaml:"parallel_syncs"`
-	// AuthUser and AuthPass authenticate us to the master and its replicas
-	// (sentinel auth-user / auth-pass).
-	AuthUser     string `yaml:"auth_user,omitempty"`
-	AuthPass     Secret `yaml:"auth_pass,omitempty"`
+	// MasterSettings are the settings (quorum, timers, auth, scripts,
+	// rename-command), shared with the core: YAML keys at this level.
+	settings.MasterSettings `yaml:",inline"`
+	// AuthPassFile names a file holding AuthPass (YAML only).
 	AuthPassFile string `yaml:"auth_pass_file,omitempty"`
-	// NotificationScript runs on warning events (sentinel
-	// notification-script).
-	NotificationScript string `yaml:"notification_script,omitempty"`
-	// ClientReconfigScript runs on a failover (sentinel
-	// client-reconfig-script).
-	ClientReconfigScript string `yaml:"client_reconfig_script,omitempty"`
-	// RebootDownAfter is master-reboot-down-after-period (0: off).
-	RebootDownAfter time.Duration `yaml:"master_reboot_down_after,omitempty"`
-	// RenameCommands maps a command name to its renamed form on the data
-	// nodes (sentinel rename-command).
-	RenameCommands map[string]string `yaml:"rename_commands,omitempty"`
 
 	// Persisted state (written by the sentinel itself).
 
@@ -310,11 +292,11 @@ func Default() *Config {
 
 // DefaultMaster returns a Master with Redis's default settings.
 func DefaultMaster() Master {
-	return Master{
+	return Master{MasterSettings: settings.MasterSettings{
 		DownAfter:       DefaultDownAfter,
 		FailoverTimeout: DefaultFailoverTimeout,
 		ParallelSyncs:   DefaultParallelSyncs,
-	}
+	}}
 }
 
 // Master returns the master called name, or nil.
@@ -361,12 +343,7 @@ func cloneMasters(in []Master) []Master {
 // Clone returns a deep copy.
 func (m Master) Clone() Master {
 	out := m
-	if m.RenameCommands != nil {
-		out.RenameCommands = make(map[string]string, len(m.RenameCommands))
-		for k, v := range m.RenameCommands {
-			out.RenameCommands[k] = v
-		}
-	}
+	out.MasterSettings = m.MasterSettings.Clone()
 	out.KnownReplicas = append([]Addr(nil), m.KnownReplicas...)
 	out.KnownSentinels = append([]KnownSentinel(nil), m.KnownSentinels...)
 	return out

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // State is what a sentinel must remember across restarts.
@@ -120,8 +122,8 @@ func (sf *StateFile) encode(st State) ([]byte, error) {
 		MyID:         st.MyID,
 		CurrentEpoch: st.CurrentEpoch,
 		// LoadState checks hosts as if resolve-hostnames were on.
-		Masters: toStateMasters(loadableState(st, true).Masters),
-		Base:    toStateMasters(sf.base),
+		Masters: loadableState(st, true).Masters,
+		Base:    sf.base,
 	}
 	if st.Settings != nil {
 		doc.Settings = toStateSettings(*st.Settings)
@@ -225,8 +227,8 @@ func parseState(data []byte) (*State, error) {
 	st := &State{
 		MyID:         doc.MyID,
 		CurrentEpoch: doc.CurrentEpoch,
-		Masters:      fromStateMasters(doc.Masters),
-		Base:         fromStateMasters(doc.Base),
+		Masters:      doc.Masters,
+		Base:         doc.Base,
 		Removed:      stringNames(doc.Removed),
 	}
 	if doc.Settings != nil {
@@ -342,13 +344,6 @@ func pick[T comparable](yamlValue, baseValue, stateValue T) T {
 	return stateValue
 }
 
-func pickDeep[T any](yamlValue, baseValue, stateValue T) T {
-	if !reflect.DeepEqual(yamlValue, baseValue) {
-		return yamlValue
-	}
-	return stateValue
-}
-
 func mergeMaster(y, b, s Master, hasBase bool) Master {
 	m := s.Clone()
 	if !hasBase {
@@ -359,18 +354,28 @@ func mergeMaster(y, b, s Master, hasBase bool) Master {
 		return m
 	}
 	m.Addr = pick(y.Addr, b.Addr, s.Addr)
-	m.Quorum = pick(y.Quorum, b.Quorum, s.Quorum)
-	m.DownAfter = pick(y.DownAfter, b.DownAfter, s.DownAfter)
-	m.FailoverTimeout = pick(y.FailoverTimeout, b.FailoverTimeout, s.FailoverTimeout)
-	m.ParallelSyncs = pick(y.ParallelSyncs, b.ParallelSyncs, s.ParallelSyncs)
-	m.AuthUser = pick(y.AuthUser, b.AuthUser, s.AuthUser)
-	m.AuthPass = pick(y.AuthPass, b.AuthPass, s.AuthPass)
+	m.MasterSettings = mergeSettings(y.MasterSettings, b.MasterSettings, s.MasterSettings)
 	m.AuthPassFile = y.AuthPassFile
-	m.NotificationScript = pick(y.NotificationScript, b.NotificationScript, s.NotificationScript)
-	m.ClientReconfigScript = pick(y.ClientReconfigScript, b.ClientReconfigScript, s.ClientReconfigScript)
-	m.RebootDownAfter = pick(y.RebootDownAfter, b.RebootDownAfter, s.RebootDownAfter)
-	m.RenameCommands = cloneMap(pickDeep(normMap(y.RenameCommands), normMap(b.RenameCommands), normMap(s.RenameCommands)))
 	return m
+}
+
+// mergeSettings applies pick to every setting (an empty map equals a
+// missing one).
+func mergeSettings(y, b, s settings.MasterSettings) settings.MasterSettings {
+	out := s
+	yv, bv, ov := reflect.ValueOf(y), reflect.ValueOf(b), reflect.ValueOf(&out).Elem()
+	cmpValue := func(v reflect.Value) any {
+		if v.Kind() == reflect.Map && v.Len() == 0 {
+			return nil
+		}
+		return v.Interface()
+	}
+	for i := range ov.NumField() {
+		if !reflect.DeepEqual(cmpValue(yv.Field(i)), cmpValue(bv.Field(i))) {
+			ov.Field(i).Set(yv.Field(i))
+		}
+	}
+	return out.Clone()
 }
 
 func normMap(m map[string]string) map[string]string {
@@ -378,17 +383,6 @@ func normMap(m map[string]string) map[string]string {
 		return nil
 	}
 	return m
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // sameSettings compares the operator-set fields of two definitions.
@@ -405,17 +399,18 @@ func sameSettings(a, b Master) bool {
 
 const stateVersion = 1
 
-// stateDoc is the state file's schema. It has its own types because a
-// Config marshals secrets as "<secret>", while the state must keep them.
+// stateDoc is the state file's schema. Its masters are Masters written
+// by stateMasters, because a Config marshals secrets as "<secret>" while
+// the state must keep them.
 type stateDoc struct {
 	Version      int            `yaml:"version"`
 	MyID         string         `yaml:"my_id,omitempty"`
 	CurrentEpoch uint64         `yaml:"current_epoch"`
 	Settings     *stateSettings `yaml:"settings,omitempty"`
-	Masters      []stateMaster  `yaml:"masters"`
+	Masters      stateMasters   `yaml:"masters"`
 	Removed      []quoted       `yaml:"removed,omitempty"`
 	BaseSettings *stateSettings `yaml:"base_settings,omitempty"`
-	Base         []stateMaster  `yaml:"base,omitempty"`
+	Base         stateMasters   `yaml:"base,omitempty"`
 }
 
 type stateSettings struct {
@@ -426,27 +421,6 @@ type stateSettings struct {
 	DenyScriptsReconfig bool   `yaml:"deny_scripts_reconfig"`
 	SentinelUser        quoted `yaml:"sentinel_user,omitempty"`
 	SentinelPass        quoted `yaml:"sentinel_pass,omitempty"`
-}
-
-type stateMaster struct {
-	Name                 quoted          `yaml:"name"`
-	Addr                 Addr            `yaml:"address"`
-	Quorum               int             `yaml:"quorum"`
-	DownAfter            time.Duration   `yaml:"down_after"`
-	FailoverTimeout      time.Duration   `yaml:"failover_timeout"`
-	ParallelSyncs        int             `yaml:"parallel_syncs"`
-	AuthUser             quoted          `yaml:"auth_user,omitempty"`
-	AuthPass             quoted          `yaml:"auth_pass,omitempty"`
-	AuthPassFile         quoted          `yaml:"auth_pass_file,omitempty"`
-	NotificationScript   quoted          `yaml:"notification_script,omitempty"`
-	ClientReconfigScript quoted          `yaml:"client_reconfig_script,omitempty"`
-	RebootDownAfter      time.Duration   `yaml:"master_reboot_down_after,omitempty"`
-	RenameCommands       renameMap       `yaml:"rename_commands,omitempty"`
-	ConfigEpoch          uint64          `yaml:"config_epoch,omitempty"`
-	LeaderEpoch          uint64          `yaml:"leader_epoch,omitempty"`
-	Leader               quoted          `yaml:"leader,omitempty"`
-	KnownReplicas        []Addr          `yaml:"known_replicas,omitempty"`
-	KnownSentinels       []KnownSentinel `yaml:"known_sentinels,omitempty"`
 }
 
 // quoted is a string the state file always writes double-quoted.
@@ -471,18 +445,6 @@ func scalarNode(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: s}
 }
 
-// renameMap is rename_commands in the state file, keys and values quoted.
-type renameMap map[string]string
-
-// MarshalYAML implements yaml.Marshaler, with the keys sorted.
-func (m renameMap) MarshalYAML() (any, error) {
-	n := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range sortedKeys(m) {
-		n.Content = append(n.Content, scalarNode(k), scalarNode(m[k]))
-	}
-	return n, nil
-}
-
 func toStateSettings(s RuntimeSettings) *stateSettings {
 	return &stateSettings{
 		AnnounceIP: quoted(s.AnnounceIP), AnnouncePort: s.AnnouncePort,
@@ -501,48 +463,66 @@ func fromStateSettings(s stateSettings) RuntimeSettings {
 	}
 }
 
-func toStateMasters(ms []Master) []stateMaster {
-	if len(ms) == 0 {
-		return nil
-	}
-	out := make([]stateMaster, len(ms))
-	for i, m := range ms {
-		m = m.Clone()
+// stateMasters are masters as the state file writes them: Master's own
+// fields and YAML names (decoding uses them as they are), but every
+// string double-quoted (quoted), secrets in full, and a password read
+// from a file left out (Merge reads that file again).
+type stateMasters []Master
+
+// MarshalYAML implements yaml.Marshaler.
+func (ms stateMasters) MarshalYAML() (any, error) {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, m := range ms {
 		if m.AuthPassFile != "" {
-			// The password lives in its own file; do not copy it here.
-			// Merge re-reads it from the YAML's file.
 			m.AuthPass = ""
 		}
-		out[i] = stateMaster{
-			Name: quoted(m.Name), Addr: m.Addr, Quorum: m.Quorum,
-			DownAfter: m.DownAfter, FailoverTimeout: m.FailoverTimeout, ParallelSyncs: m.ParallelSyncs,
-			AuthUser: quoted(m.AuthUser), AuthPass: quoted(m.AuthPass.Reveal()), AuthPassFile: quoted(m.AuthPassFile),
-			NotificationScript: quoted(m.NotificationScript), ClientReconfigScript: quoted(m.ClientReconfigScript),
-			RebootDownAfter: m.RebootDownAfter, RenameCommands: renameMap(normMap(m.RenameCommands)),
-			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: quoted(m.Leader),
-			KnownReplicas: m.KnownReplicas, KnownSentinels: m.KnownSentinels,
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		if err := addStateFields(n, reflect.ValueOf(m)); err != nil {
+			return nil, err
 		}
+		seq.Content = append(seq.Content, n)
 	}
-	return out
+	return seq, nil
 }
 
-func fromStateMasters(ms []stateMaster) []Master {
-	if len(ms) == 0 {
-		return nil
-	}
-	out := make([]Master, len(ms))
-	for i, m := range ms {
-		out[i] = Master{
-			Name: string(m.Name), Addr: m.Addr, Quorum: m.Quorum,
-			DownAfter: m.DownAfter, FailoverTimeout: m.FailoverTimeout, ParallelSyncs: m.ParallelSyncs,
-			AuthUser: string(m.AuthUser), AuthPass: Secret(m.AuthPass), AuthPassFile: string(m.AuthPassFile),
-			NotificationScript: string(m.NotificationScript), ClientReconfigScript: string(m.ClientReconfigScript),
-			RebootDownAfter: m.RebootDownAfter, RenameCommands: normMap(m.RenameCommands),
-			ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: string(m.Leader),
-			KnownReplicas: m.KnownReplicas, KnownSentinels: m.KnownSentinels,
+// addStateFields appends the fields of struct v to mapping n the way
+// yaml.v3 would (tag names, inline structs flattened, omitempty), except
+// that strings, secrets included, and string maps are written by
+// scalarNode. Other values are yaml.v3's.
+func addStateFields(n *yaml.Node, v reflect.Value) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+			continue
+		case opts == "inline":
+			if err := addStateFields(n, fv); err != nil {
+				return err
+			}
+			continue
+		case opts == "omitempty" && (fv.IsZero() || (fv.Kind() == reflect.Map || fv.Kind() == reflect.Slice) && fv.Len() == 0):
+			continue
 		}
+		var value *yaml.Node
+		switch {
+		case fv.Kind() == reflect.String:
+			value = scalarNode(fv.String())
+		case fv.Kind() == reflect.Map && fv.Type().Key().Kind() == reflect.String && fv.Type().Elem().Kind() == reflect.String:
+			value = &yaml.Node{Kind: yaml.MappingNode}
+			for _, k := range sortedKeys(fv.Interface().(map[string]string)) {
+				value.Content = append(value.Content, scalarNode(k), scalarNode(fv.MapIndex(reflect.ValueOf(k)).String()))
+			}
+		default:
+			value = new(yaml.Node)
+			if err := value.Encode(fv.Interface()); err != nil {
+				return fmt.Errorf("configs: encode state %s: %w", name, err)
+			}
+		}
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: name}, value)
 	}
-	return out
+	return nil
 }
 
 // stringNames converts the removed masters' names.

@@ -311,7 +311,7 @@ func roundTripView(cfg *Config) *Config {
 	c.Path = ""
 	mask := func(s *Secret, file *string) {
 		if s.IsSet() {
-			*s = redacted
+			*s = "<secret>"
 		}
 		*file = ""
 	}

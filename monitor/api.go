@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // Config is everything the core needs to start: identity, persisted epochs,
@@ -35,19 +37,12 @@ type Limits struct {
 func DefaultLimits() Limits { return Limits{MaxReplicas: 1000, MaxSentinels: 100} }
 
 // MasterConfig is one monitored master, with what earlier runs learned.
+// Zero timers and counts in its settings take the defaults (the timers'
+// DefaultDownAfter and DefaultFailoverTimeout, parallel-syncs 1).
 type MasterConfig struct {
-	Name                 string
-	Addr                 Addr
-	Quorum               int
-	DownAfter            time.Duration // down-after-milliseconds (default 30 s)
-	FailoverTimeout      time.Duration // failover-timeout (default 180 s)
-	ParallelSyncs        int           // parallel-syncs (default 1)
-	AuthUser             string
-	AuthPass             string
-	NotificationScript   string
-	ClientReconfigScript string
-	RebootDownAfter      time.Duration // master-reboot-down-after-period (0: off)
-	RenamedCommands      map[string]string
+	Name string
+	Addr Addr
+	settings.MasterSettings
 
 	// Persisted state.
 	ConfigEpoch    uint64

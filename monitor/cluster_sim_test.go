@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // This file runs three cores against a simulated network of data nodes and
@@ -77,8 +78,9 @@ func newSimWorld(t *testing.T, seed uint64) *simWorld {
 			MyID:     s.id,
 			Announce: s.addr,
 			Masters: []monitor.MasterConfig{{
-				Name: "mymaster", Addr: master, Quorum: 2,
-				DownAfter: time.Second, FailoverTimeout: 10 * time.Second,
+				Name:           "mymaster",
+				Addr:           master,
+				MasterSettings: settings.MasterSettings{Quorum: 2, DownAfter: time.Second, FailoverTimeout: 10 * time.Second},
 			}},
 		}
 		c, err := monitor.New(cfg, rand.New(rand.NewPCG(seed, uint64(k))))

@@ -179,32 +179,23 @@ func (c *Core) validateMaster(mc MasterConfig) string {
 
 func (c *Core) addMaster(mc MasterConfig, now time.Time) *master {
 	m := &master{
-		name:                 mc.Name,
-		quorum:               mc.Quorum,
-		downAfter:            mc.DownAfter,
-		failoverTimeout:      mc.FailoverTimeout,
-		parallelSyncs:        mc.ParallelSyncs,
-		notificationScript:   mc.NotificationScript,
-		clientReconfigScript: mc.ClientReconfigScript,
-		authUser:             mc.AuthUser,
-		authPass:             mc.AuthPass,
-		rebootDownAfter:      mc.RebootDownAfter,
-		renamed:              make(map[string]string, len(mc.RenamedCommands)),
-		configEpoch:          mc.ConfigEpoch,
-		leaderEpoch:          mc.LeaderEpoch,
-		leader:               mc.Leader,
+		name:           mc.Name,
+		MasterSettings: mc.MasterSettings.Clone(),
+		configEpoch:    mc.ConfigEpoch,
+		leaderEpoch:    mc.LeaderEpoch,
+		leader:         mc.Leader,
 	}
-	for k, v := range mc.RenamedCommands {
-		m.renamed[k] = v
+	if m.RenameCommands == nil {
+		m.RenameCommands = map[string]string{}
 	}
-	if m.downAfter == 0 {
-		m.downAfter = c.timers.DefaultDownAfter
+	if m.DownAfter == 0 {
+		m.DownAfter = c.timers.DefaultDownAfter
 	}
-	if m.failoverTimeout == 0 {
-		m.failoverTimeout = c.timers.DefaultFailoverTimeout
+	if m.FailoverTimeout == 0 {
+		m.FailoverTimeout = c.timers.DefaultFailoverTimeout
 	}
-	if m.parallelSyncs == 0 {
-		m.parallelSyncs = 1
+	if m.ParallelSyncs == 0 {
+		m.ParallelSyncs = 1
 	}
 	m.inst = &instance{
 		kind:             KindMaster,
@@ -294,7 +285,7 @@ func (c *Core) NextWake() time.Time {
 		l := m.inst.link
 		switch {
 		case m.inst.flags&FlagSDown == 0 && l != nil && l.born && !l.actPing.IsZero():
-			consider(l.actPing.Add(m.downAfter + time.Millisecond))
+			consider(l.actPing.Add(m.DownAfter + time.Millisecond))
 		case !m.candidateAt.IsZero():
 			consider(m.candidateAt)
 		case m.failoverState == FailoverSelectReplica:

@@ -6,10 +6,12 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 func oneMaster(extra func(*MasterConfig)) Config {
-	mc := MasterConfig{Name: "m", Addr: addr("10.0.0.1", 6379), Quorum: 2, DownAfter: time.Second, FailoverTimeout: 3 * time.Second}
+	mc := MasterConfig{Name: "m", Addr: addr("10.0.0.1", 6379), MasterSettings: settings.MasterSettings{Quorum: 2, DownAfter: time.Second, FailoverTimeout: 3 * time.Second}}
 	if extra != nil {
 		extra(&mc)
 	}
@@ -193,7 +195,7 @@ func TestSwitch_DropsStalePeerOpinions(t *testing.T) {
 func TestSnapshot_IsDeepAndComplete(t *testing.T) {
 	cfg := oneMaster(func(m *MasterConfig) {
 		m.ConfigEpoch, m.LeaderEpoch, m.Leader = 4, 3, "s2"
-		m.RenamedCommands = map[string]string{"CONFIG": "XCONFIG"}
+		m.RenameCommands = map[string]string{"CONFIG": "XCONFIG"}
 		m.AuthPass = "secret"
 		m.KnownReplicas = []Addr{addr("10.0.0.3", 6379), addr("10.0.0.2", 6379)}
 		m.KnownSentinels = []KnownSentinel{{Addr: addr("10.0.0.9", 26379), RunID: "s9"}, {Addr: addr("10.0.0.8", 26379), RunID: "s2"}}
@@ -214,10 +216,10 @@ func TestSnapshot_IsDeepAndComplete(t *testing.T) {
 	if len(mv.Sentinels) != 2 || mv.Sentinels[0].Name != "s2" {
 		t.Fatalf("sentinels not sorted by run id: %+v", mv.Sentinels)
 	}
-	mv.RenamedCommands["CONFIG"] = "changed"
+	mv.RenameCommands["CONFIG"] = "changed"
 	mv.Replicas[0].Addr.Port = 1
 	again := c.Snapshot(at(time.Second)).Master("m")
-	if again.RenamedCommands["CONFIG"] != "XCONFIG" || again.Replicas[0].Addr.Port != 6379 {
+	if again.RenameCommands["CONFIG"] != "XCONFIG" || again.Replicas[0].Addr.Port != 6379 {
 		t.Fatal("snapshot shares memory with the core")
 	}
 }

@@ -16,12 +16,12 @@ func (c *Core) checkSDown(i *instance, now time.Time) {
 	case l.disconnected:
 		elapsed = now.Sub(l.lastAvail)
 	}
-	down := elapsed > m.downAfter ||
+	down := elapsed > m.DownAfter ||
 		// A master that says it is a replica is as good as unreachable.
 		(i.kind == KindMaster && i.roleReported == RoleReplica &&
-			now.Sub(i.roleReportedTime) > m.downAfter+2*c.timers.InfoPeriod) ||
+			now.Sub(i.roleReportedTime) > m.DownAfter+2*c.timers.InfoPeriod) ||
 		// A rebooted master that keeps answering -LOADING.
-		(i.flags&FlagMasterReboot != 0 && now.Sub(i.rebootSince) > m.rebootDownAfter)
+		(i.flags&FlagMasterReboot != 0 && now.Sub(i.rebootSince) > m.RebootDownAfter)
 	if down {
 		if i.flags&FlagSDown == 0 {
 			i.flags |= FlagSDown
@@ -59,13 +59,13 @@ func (c *Core) checkODown(m *master, now time.Time) {
 				votes++
 			}
 		}
-		odown = votes >= m.quorum
+		odown = votes >= m.Quorum
 	}
 	if odown {
 		if m.inst.flags&FlagODown == 0 {
 			m.inst.flags |= FlagODown
 			m.inst.odownSince = now
-			c.event(EventODown, LevelWarning, m.inst, fmt.Sprintf("#quorum %d/%d", votes, m.quorum))
+			c.event(EventODown, LevelWarning, m.inst, fmt.Sprintf("#quorum %d/%d", votes, m.Quorum))
 		}
 		return
 	}

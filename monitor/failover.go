@@ -50,7 +50,7 @@ func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
 		m.candidateAt = time.Time{}
 		return false
 	}
-	if !m.failoverStart.IsZero() && now.Sub(m.failoverStart) < 2*m.failoverTimeout &&
+	if !m.failoverStart.IsZero() && now.Sub(m.failoverStart) < 2*m.FailoverTimeout &&
 		!(m.retryOnGoodReplica && c.selectReplica(m, now) != nil) {
 		m.candidateAt = time.Time{}
 		return false
@@ -91,7 +91,7 @@ func (c *Core) candidacyDelay(m *master, rank int) time.Duration {
 	if candidacyJitter > 0 {
 		d += time.Duration(c.rng.Int64N(int64(candidacyJitter)))
 	}
-	return min(d, m.failoverTimeout)
+	return min(d, m.FailoverTimeout)
 }
 
 // compareRunIDs orders run ids case-insensitively (they are hex).
@@ -176,7 +176,7 @@ func (c *Core) leaderFor(m *master, epoch uint64, now time.Time) (string, bool) 
 	if m.leader != "" && m.leaderEpoch == epoch {
 		votes[c.myID] = m.leader
 	}
-	return election.Tally(votes, len(m.sentinels)+1, m.quorum)
+	return election.Tally(votes, len(m.sentinels)+1, m.Quorum)
 }
 
 // epochVotes is what we know of the votes of our failover epoch: each
@@ -213,11 +213,11 @@ func (c *Core) retryableEpoch(m *master, now time.Time) ([]string, bool) {
 	}
 	votes := c.epochVotes(m)
 	voters := len(m.sentinels) + 1
-	if !election.Lost(votes, voters, m.quorum) {
+	if !election.Lost(votes, voters, m.Quorum) {
 		if now.Sub(m.failoverStart) < undecidedEpochWait {
 			return nil, false
 		}
-		if _, won := election.Tally(votes, voters, m.quorum); won {
+		if _, won := election.Tally(votes, voters, m.Quorum); won {
 			return nil, false
 		}
 		for _, r := range m.replicas {
@@ -286,7 +286,7 @@ func (c *Core) failoverWaitStart(m *master, now time.Time) {
 			m.candidateAt = now.Add(c.candidacyDelay(m, rank))
 			return
 		}
-		timeout := min(c.timers.ElectionTimeout, m.failoverTimeout)
+		timeout := min(c.timers.ElectionTimeout, m.FailoverTimeout)
 		if now.Sub(m.failoverStart) > timeout {
 			c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
 			c.abortFailover(m, now)
@@ -323,7 +323,7 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 	// The command cannot go to a disconnected replica; retry until the
 	// failover timeout, then give up.
 	if r.link.disconnected {
-		if now.Sub(m.failoverStateSince) > m.failoverTimeout {
+		if now.Sub(m.failoverStateSince) > m.FailoverTimeout {
 			c.event(EventFailoverAbortSlaveTimeout, LevelWarning, m.inst, "")
 			c.abortFailover(m, now)
 		}
@@ -333,7 +333,7 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 		// The master pauses writes, waits until r has all of them, demotes
 		// itself and has r take over; r's INFO (polled every 100 ms while
 		// we wait) shows it.
-		c.act(FailoverTo{Target: m.inst.addr, Master: m.name, To: r.addr, Timeout: m.failoverTimeout})
+		c.act(FailoverTo{Target: m.inst.addr, Master: m.name, To: r.addr, Timeout: m.FailoverTimeout})
 		c.event(EventFailoverStateWaitPromotion, LevelNotice, r, "")
 		c.setFailoverState(m, FailoverWaitPromotion, now)
 		return
@@ -350,7 +350,7 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 }
 
 func (c *Core) failoverWaitPromotion(m *master, now time.Time) {
-	if now.Sub(m.failoverStateSince) > m.failoverTimeout {
+	if now.Sub(m.failoverStateSince) > m.FailoverTimeout {
 		c.event(EventFailoverAbortSlaveTimeout, LevelWarning, m.inst, "")
 		c.abortFailover(m, now)
 	}
@@ -396,7 +396,7 @@ func (c *Core) failoverReconfNextReplica(m *master, now time.Time) {
 		}
 	}
 	for _, r := range m.replicas {
-		if inProgress >= m.parallelSyncs {
+		if inProgress >= m.ParallelSyncs {
 			break
 		}
 		if r.flags&(FlagPromoted|FlagReconfDone) != 0 {
@@ -434,7 +434,7 @@ func (c *Core) failoverDetectEnd(m *master, now time.Time) {
 		notReconfigured++
 	}
 	timeout := false
-	if now.Sub(m.failoverStateSince) > m.failoverTimeout {
+	if now.Sub(m.failoverStateSince) > m.FailoverTimeout {
 		notReconfigured = 0
 		timeout = true
 		c.event(EventFailoverEndForTimeout, LevelWarning, m.inst, "")
@@ -461,7 +461,7 @@ func (c *Core) selectionRules(m *master, now time.Time) election.SelectionRules 
 	r := election.SelectionRules{
 		MaxPingAge:        5 * c.timers.PingPeriod,
 		MaxInfoAge:        3 * c.timers.InfoPeriod,
-		MaxMasterLinkDown: 10 * m.downAfter,
+		MaxMasterLinkDown: 10 * m.DownAfter,
 	}
 	if m.inst.flags&FlagSDown != 0 {
 		r.MaxInfoAge = 5 * c.timers.PingPeriod
@@ -527,7 +527,7 @@ func (c *Core) awaitFreshInfo(m *master, now time.Time) bool {
 // freshInfoWait bounds awaitFreshInfo: down-after or 1 s, whichever is
 // smaller.
 func (c *Core) freshInfoWait(m *master) time.Duration {
-	return min(m.downAfter, maxFreshInfoWait)
+	return min(m.DownAfter, maxFreshInfoWait)
 }
 
 // selectReplica is sentinelSelectSlave.

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // fuzzWorld is a small fixed universe of addresses and ids the decoded
@@ -35,10 +37,19 @@ func (r *byteReader) done() bool     { return r.i >= len(r.b) }
 
 func fuzzCore(t testing.TB) *Core {
 	cfg := Config{MyID: "me", Masters: []MasterConfig{
-		{Name: "m", Addr: fuzzData[0], Quorum: 2, DownAfter: 500 * time.Millisecond, FailoverTimeout: 2 * time.Second,
-			KnownReplicas: fuzzData[1:3], KnownSentinels: fuzzPeers},
-		{Name: "n", Addr: fuzzData[3], Quorum: 1, DownAfter: 300 * time.Millisecond, FailoverTimeout: time.Second,
-			KnownSentinels: fuzzPeers[:1]},
+		{
+			Name:           "m",
+			Addr:           fuzzData[0],
+			KnownReplicas:  fuzzData[1:3],
+			KnownSentinels: fuzzPeers,
+			MasterSettings: settings.MasterSettings{Quorum: 2, DownAfter: 500 * time.Millisecond, FailoverTimeout: 2 * time.Second},
+		},
+		{
+			Name:           "n",
+			Addr:           fuzzData[3],
+			KnownSentinels: fuzzPeers[:1],
+			MasterSettings: settings.MasterSettings{Quorum: 1, DownAfter: 300 * time.Millisecond, FailoverTimeout: time.Second},
+		},
 	}}
 	cfg.Timers.TiltPeriod = 2 * time.Second
 	c, err := New(cfg, rand.New(rand.NewPCG(7, 7)))
@@ -218,7 +229,7 @@ func fuzzBody(t *testing.T, data []byte) {
 				case 1:
 					_ = c.Remove(now, fuzzNames[r.pick(len(fuzzNames))])
 				case 2:
-					_ = c.Monitor(now, MasterConfig{Name: fuzzNames[r.pick(len(fuzzNames))], Addr: fuzzData[r.pick(len(fuzzData))], Quorum: 1 + r.pick(2), DownAfter: 400 * time.Millisecond, FailoverTimeout: time.Second})
+					_ = c.Monitor(now, MasterConfig{Name: fuzzNames[r.pick(len(fuzzNames))], Addr: fuzzData[r.pick(len(fuzzData))], MasterSettings: settings.MasterSettings{Quorum: 1 + r.pick(2), DownAfter: 400 * time.Millisecond, FailoverTimeout: time.Second}})
 				default:
 					now = now.Add(time.Duration(r.pick(50)) * time.Millisecond)
 					in = Tick{At: now}
@@ -246,9 +257,11 @@ func BenchmarkStepTick(b *testing.B) {
 			for k := range n {
 				host := fmt.Sprintf("10.%d.%d.", k/256, k%256)
 				cfg.Masters = append(cfg.Masters, MasterConfig{
-					Name: fmt.Sprintf("m%04d", k), Addr: addr(host+"1", 6379), Quorum: 2, DownAfter: 5 * time.Second,
+					Name:           fmt.Sprintf("m%04d", k),
+					Addr:           addr(host+"1", 6379),
 					KnownReplicas:  []Addr{addr(host+"2", 6379), addr(host+"3", 6379)},
 					KnownSentinels: []KnownSentinel{{Addr: addr("10.255.0.1", 26379), RunID: "s2"}, {Addr: addr("10.255.0.2", 26379), RunID: "s3"}},
+					MasterSettings: settings.MasterSettings{Quorum: 2, DownAfter: 5 * time.Second},
 				})
 			}
 			c, err := New(cfg, rand.New(rand.NewPCG(1, 1)))

@@ -130,7 +130,7 @@ func (c *Core) deferSwitch(m *master, in HelloReceived) bool {
 	if m.inst.flags&FlagSDown != 0 || l == nil || l.actPing.IsZero() {
 		return false
 	}
-	if in.At.Sub(l.actPing) > m.downAfter {
+	if in.At.Sub(l.actPing) > m.DownAfter {
 		// Our verdict is due but no tick has taken it yet: take it now,
 		// so it comes before the switch.
 		c.checkSDown(m.inst, in.At)
@@ -149,7 +149,7 @@ func (c *Core) applyDeferredHello(m *master, now time.Time) {
 		return
 	}
 	l := m.inst.link
-	if m.inst.flags&FlagSDown == 0 && l != nil && !l.actPing.IsZero() && now.Sub(l.actPing) <= m.downAfter {
+	if m.inst.flags&FlagSDown == 0 && l != nil && !l.actPing.IsZero() && now.Sub(l.actPing) <= m.DownAfter {
 		return
 	}
 	m.deferredHello = nil

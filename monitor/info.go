@@ -44,7 +44,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 	if info.RunID != "" {
 		if i.runID != "" && i.runID != info.RunID {
 			c.event(EventReboot, LevelNotice, i, "")
-			if i.kind == KindMaster && m.rebootDownAfter != 0 {
+			if i.kind == KindMaster && m.RebootDownAfter != 0 {
 				i.flags |= FlagMasterReboot
 				i.rebootSince = now
 			}
@@ -118,7 +118,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 	// failover-timeout of stability, and only while our view is certain.
 	if i.kind == KindReplica && role == RoleReplica &&
 		(i.replMasterPort != m.inst.addr.Port || !c.hostIs(i.replMasterHost, m.inst.addr)) {
-		wait := m.failoverTimeout
+		wait := m.FailoverTimeout
 		if c.masterLooksSane(m, now) && m.failoverState == FailoverNone &&
 			noDownFor(i, now, wait) && now.Sub(i.confChangeTime) > wait {
 			c.act(c.replicaOf(i, m.inst.addr))

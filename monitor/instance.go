@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // link is the state of the connection(s) to one address, shared by every
@@ -97,16 +99,9 @@ type master struct {
 	inst *instance
 	name string
 
-	quorum               int
-	downAfter            time.Duration
-	failoverTimeout      time.Duration
-	parallelSyncs        int
-	notificationScript   string
-	clientReconfigScript string
-	authUser             string
-	authPass             string
-	rebootDownAfter      time.Duration
-	renamed              map[string]string
+	// MasterSettings are the master's settings, as configured or changed
+	// by SENTINEL SET (setOptions); RenameCommands is never nil.
+	settings.MasterSettings
 
 	configEpoch uint64
 	leaderEpoch uint64

@@ -6,10 +6,12 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 func TestLinkInputsValidated(t *testing.T) {
-	c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("db.test", 6379), Quorum: 1}}})
+	c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("db.test", 6379), MasterSettings: settings.MasterSettings{Quorum: 1}}}})
 	target := addr("db.test", 6379)
 	bad := []Input{
 		Resolved{At: at(time.Second), Target: target, IP: "db.test"},
@@ -33,7 +35,7 @@ func TestLinkInputsValidated(t *testing.T) {
 }
 
 func TestAddressMatching(t *testing.T) {
-	c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("db-0.test", 6379), Quorum: 1, KnownReplicas: []Addr{addr("db-1.test", 6379), addr("10.0.0.3", 6379)}}}})
+	c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("db-0.test", 6379), KnownReplicas: []Addr{addr("db-1.test", 6379), addr("10.0.0.3", 6379)}, MasterSettings: settings.MasterSettings{Quorum: 1}}}})
 	m := c.masterByName("m")
 	mustStep(t, c, Resolved{At: at(time.Second), Target: addr("db-0.test", 6379), IP: "10.0.0.1"})
 	mustStep(t, c, Resolved{At: at(time.Second), Target: addr("db-1.test", 6379), IP: "::ffff:10.0.0.2"})
@@ -81,7 +83,7 @@ func TestAddressMatching(t *testing.T) {
 // The announced address follows the setting and the latest resolution;
 // IP literals are never rewritten.
 func TestAnnounced(t *testing.T) {
-	c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("db-0.test", 6379), Quorum: 1, KnownReplicas: []Addr{addr("10.0.0.3", 6379)}}}})
+	c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("db-0.test", 6379), KnownReplicas: []Addr{addr("10.0.0.3", 6379)}, MasterSettings: settings.MasterSettings{Quorum: 1}}}})
 	name := addr("db-0.test", 6379)
 	if got := c.announced(name); got != name {
 		t.Errorf("unresolved: %v", got)
@@ -131,8 +133,13 @@ func fuzzHostNamesBody(t *testing.T, data []byte) {
 			data = data[:1000]
 		}
 		c, err := New(Config{MyID: "me", Masters: []MasterConfig{
-			{Name: "m", Addr: addr("db-0.test", 6379), Quorum: 1, DownAfter: 500 * time.Millisecond, FailoverTimeout: time.Second,
-				KnownReplicas: []Addr{addr("db-1.test", 6379), addr("10.0.0.3", 6379)}, KnownSentinels: fuzzPeers[:1]},
+			{
+				Name:           "m",
+				Addr:           addr("db-0.test", 6379),
+				KnownReplicas:  []Addr{addr("db-1.test", 6379), addr("10.0.0.3", 6379)},
+				KnownSentinels: fuzzPeers[:1],
+				MasterSettings: settings.MasterSettings{Quorum: 1, DownAfter: 500 * time.Millisecond, FailoverTimeout: time.Second},
+			},
 		}}, rand.New(rand.NewPCG(3, 3)))
 		if err != nil {
 			t.Fatal(err)

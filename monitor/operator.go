@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 func errMsg(msg string) *CommandError { return &CommandError{Code: "ERR", Msg: msg} }
@@ -23,7 +25,7 @@ func (c *Core) Monitor(at time.Time, mc MasterConfig) error {
 	mc.KnownReplicas, mc.KnownSentinels = nil, nil
 	m := c.addMaster(mc, at)
 	c.flushConfig()
-	c.event(EventMonitor, LevelWarning, m.inst, "quorum "+strconv.Itoa(m.quorum))
+	c.event(EventMonitor, LevelWarning, m.inst, "quorum "+strconv.Itoa(m.Quorum))
 	return nil
 }
 
@@ -104,32 +106,32 @@ type setOption struct {
 const maxSetting = 1 << 40
 
 var setOptions = map[string]setOption{
-	"down-after-milliseconds": {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.downAfter = millis(n) }},
-	"failover-timeout":        {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.failoverTimeout = millis(n) }},
-	"parallel-syncs":          {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.parallelSyncs = int(n) }},
-	"quorum":                  {words: 1, number: true, min: minQuorum, apply: func(_ *Core, m *master, _ string, n int64) { m.quorum = int(n) }},
+	"down-after-milliseconds": {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.DownAfter = millis(n) }},
+	"failover-timeout":        {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.FailoverTimeout = millis(n) }},
+	"parallel-syncs":          {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.ParallelSyncs = int(n) }},
+	"quorum":                  {words: 1, number: true, min: minQuorum, apply: func(_ *Core, m *master, _ string, n int64) { m.Quorum = int(n) }},
 	"master-reboot-down-after-period": {words: 1, number: true, min: 0, apply: func(_ *Core, m *master, _ string, n int64) {
-		m.rebootDownAfter = millis(n)
+		m.RebootDownAfter = millis(n)
 	}},
-	"notification-script":    {words: 1, apply: func(_ *Core, m *master, v string, _ int64) { m.notificationScript = v }},
-	"client-reconfig-script": {words: 1, apply: func(_ *Core, m *master, v string, _ int64) { m.clientReconfigScript = v }},
+	"notification-script":    {words: 1, apply: func(_ *Core, m *master, v string, _ int64) { m.NotificationScript = v }},
+	"client-reconfig-script": {words: 1, apply: func(_ *Core, m *master, v string, _ int64) { m.ClientReconfigScript = v }},
 	"auth-pass": {words: 1, secret: true, apply: func(c *Core, m *master, v string, _ int64) {
-		m.authPass = v
+		m.AuthPass = settings.Secret(v)
 		c.dropConnections(m)
 	}},
 	"auth-user": {words: 1, apply: func(c *Core, m *master, v string, _ int64) {
-		m.authUser = v
+		m.AuthUser = v
 		c.dropConnections(m)
 	}},
 	"rename-command": {words: 2, apply: func(_ *Core, m *master, v string, _ int64) {
 		from, to, _ := strings.Cut(v, " ")
-		for k := range m.renamed {
+		for k := range m.RenameCommands {
 			if strings.EqualFold(k, from) {
-				delete(m.renamed, k)
+				delete(m.RenameCommands, k)
 			}
 		}
 		if !strings.EqualFold(from, to) {
-			m.renamed[from] = to
+			m.RenameCommands[from] = to
 		}
 	}},
 }
@@ -312,7 +314,7 @@ func (c *Core) CKQuorum(at time.Time, name string) (usable int, err error) {
 		}
 	}
 	voters := len(m.sentinels) + 1
-	noQuorum := usable < m.quorum
+	noQuorum := usable < m.Quorum
 	noAuth := usable < voters/2+1
 	if !noQuorum && !noAuth {
 		return usable, nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // FuzzSetDoorMatchesCore: the RESP server's reading of SENTINEL SET
@@ -21,7 +23,7 @@ func FuzzSetDoorMatchesCore(f *testing.F) {
 		if strings.EqualFold(option, "rename-command") {
 			return // two words; TestParseSetArgs covers it
 		}
-		c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("10.0.0.1", 6379), Quorum: 1}}})
+		c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("10.0.0.1", 6379), MasterSettings: settings.MasterSettings{Quorum: 1}}}})
 		settings, doorErr := ParseSetArgs([]string{option, value})
 		var coreErr error
 		if doorErr == nil {
@@ -95,7 +97,7 @@ func TestCheckQuorum(t *testing.T) {
 		t.Fatal("CheckQuorum disagrees with quorum >= 1")
 	}
 	c := newTestCore(t, Config{})
-	err := c.Monitor(at(0), MasterConfig{Name: "m", Addr: addr("10.0.0.1", 6379), Quorum: 0})
+	err := c.Monitor(at(0), MasterConfig{Name: "m", Addr: addr("10.0.0.1", 6379), MasterSettings: settings.MasterSettings{Quorum: 0}})
 	if err == nil || err.Error() != CheckQuorum(0).Error() {
 		t.Fatalf("Monitor with quorum 0 = %v, want %v", err, CheckQuorum(0))
 	}

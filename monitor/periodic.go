@@ -10,7 +10,7 @@ import "time"
 // that second is most of what a restarted node waits before it is seen
 // again (and, for a returning old master, converted to a replica).
 func (c *Core) pingPeriod(i *instance) time.Duration {
-	pp := min(i.m.downAfter, c.timers.PingPeriod)
+	pp := min(i.m.DownAfter, c.timers.PingPeriod)
 	if i.link.disconnected {
 		pp = max(pp/4, time.Millisecond)
 	}
@@ -59,7 +59,7 @@ func (c *Core) periodic(i *instance, now time.Time) {
 	// never answered (it always should) is forgotten after down-after so the
 	// cadence cannot stall.
 	pp := c.pingPeriod(i)
-	if l.pingPending && now.Sub(l.pingSentAt) > max(i.m.downAfter, pp) {
+	if l.pingPending && now.Sub(l.pingSentAt) > max(i.m.DownAfter, pp) {
 		l.pingPending = false
 	}
 	if !l.pingPending && (l.probeNow || (l.lastPong.IsZero() || now.Sub(l.lastPong) > pp) && (l.lastPing.IsZero() || now.Sub(l.lastPing) > pp/2)) {
@@ -138,7 +138,7 @@ func (c *Core) linkHygiene(i *instance, now time.Time) {
 	if l.disconnected {
 		return
 	}
-	half := i.m.downAfter / 2
+	half := i.m.DownAfter / 2
 	if now.Sub(l.connSince) > c.timers.MinLinkReconnectPeriod &&
 		!l.actPing.IsZero() && now.Sub(l.actPing) > half &&
 		(l.lastPong.IsZero() || now.Sub(l.lastPong) > half) {

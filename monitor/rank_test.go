@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/quick"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // replicaSpec describes one replica's state at selection time.
@@ -32,7 +34,10 @@ func selectionCore(t testing.TB, masterSDown bool, specs []replicaSpec) (*Core, 
 		known = append(known, addr("10.0.0.2", s.port))
 	}
 	c := newTestCore(t, Config{Masters: []MasterConfig{{
-		Name: "m", Addr: addr("10.0.0.1", 6379), Quorum: 1, DownAfter: time.Second, KnownReplicas: known,
+		Name:           "m",
+		Addr:           addr("10.0.0.1", 6379),
+		KnownReplicas:  known,
+		MasterSettings: settings.MasterSettings{Quorum: 1, DownAfter: time.Second},
 	}}})
 	now := at(time.Hour)
 	m := c.masters[0]

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // This file is a discrete-event simulation of three sentinels (three real
@@ -273,8 +274,9 @@ func newDesWorld(sch simSchedule, rng *rand.Rand) (*desWorld, error) {
 			MyID:     p.runID,
 			Announce: p.addr,
 			Masters: []monitor.MasterConfig{{
-				Name: simMasterName, Addr: simOldMaster, Quorum: simQuorum,
-				DownAfter: simDownAfter, FailoverTimeout: simFailoverTimeout,
+				Name:           simMasterName,
+				Addr:           simOldMaster,
+				MasterSettings: settings.MasterSettings{Quorum: simQuorum, DownAfter: simDownAfter, FailoverTimeout: simFailoverTimeout},
 			}},
 		}, rand.New(rand.NewPCG(sch.seed, uint64(k))))
 		if err != nil {

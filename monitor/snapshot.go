@@ -3,6 +3,8 @@ package monitor
 import (
 	"sort"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // Snapshot is a deep copy of the core's state at one instant, for the
@@ -160,12 +162,12 @@ type InstanceView struct {
 	LinkPendingCommands int
 	LinkRefcount        int
 
-	PingSent     time.Time // oldest unanswered PING (zero: none pending) → last-ping-sent
-	LastOKPing   time.Time // last valid reply → last-ok-ping-reply
-	LastPingRply time.Time // last reply of any kind → last-ping-reply
-	SDownSince   time.Time // zero unless SDOWN → s-down-time
-	ODownSince   time.Time // zero unless ODOWN → o-down-time
-	DownAfter    time.Duration
+	PingSent        time.Time     // oldest unanswered PING (zero: none pending) → last-ping-sent
+	LastOKPing      time.Time     // last valid reply → last-ok-ping-reply
+	LastPingRply    time.Time     // last reply of any kind → last-ping-reply
+	SDownSince      time.Time     // zero unless SDOWN → s-down-time
+	ODownSince      time.Time     // zero unless ODOWN → o-down-time
+	DownAfterPeriod time.Duration // the master's down-after, which all its instances use (down_after_period)
 
 	// Data nodes only.
 	InfoRefresh      time.Time // last INFO reply → info-refresh
@@ -177,18 +179,13 @@ type InstanceView struct {
 // MasterView is one master with its replicas and the other sentinels.
 type MasterView struct {
 	InstanceView
-	ConfigEpoch          uint64
-	LeaderEpoch          uint64 // epoch of the last vote we cast for this master
-	Leader               string // run id we voted for in LeaderEpoch
-	Quorum               int
-	FailoverTimeout      time.Duration
-	ParallelSyncs        int
-	NotificationScript   string
-	ClientReconfigScript string
-	AuthUser             string
-	AuthPass             string        // secret: never rendered by replies or logs
-	RebootDownAfter      time.Duration // master-reboot-down-after-period
-	RenamedCommands      map[string]string
+	// MasterSettings are the master's settings (AuthPass is a Secret:
+	// never rendered by replies or logs). Its DownAfter equals
+	// InstanceView's.
+	settings.MasterSettings
+	ConfigEpoch uint64
+	LeaderEpoch uint64 // epoch of the last vote we cast for this master
+	Leader      string // run id we voted for in LeaderEpoch
 
 	FailoverState      FailoverState
 	FailoverStateSince time.Time

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"maps"
 	"time"
 )
 
@@ -30,7 +29,7 @@ func (c *Core) instanceView(i *instance) InstanceView {
 		ReplyAddr:        c.announced(i.addr),
 		RunID:            i.runID,
 		Flags:            i.flags,
-		DownAfter:        i.m.downAfter,
+		DownAfterPeriod:  i.m.DownAfter,
 		InfoRefresh:      i.infoRefresh,
 		RoleReported:     i.roleReported,
 		RoleReportedTime: i.roleReportedTime,
@@ -70,27 +69,19 @@ func (c *Core) instanceView(i *instance) InstanceView {
 
 func (c *Core) masterView(m *master) MasterView {
 	mv := MasterView{
-		InstanceView:         c.instanceView(m.inst),
-		ConfigEpoch:          m.configEpoch,
-		LeaderEpoch:          m.leaderEpoch,
-		Leader:               m.leader,
-		Quorum:               m.quorum,
-		FailoverTimeout:      m.failoverTimeout,
-		ParallelSyncs:        m.parallelSyncs,
-		NotificationScript:   m.notificationScript,
-		ClientReconfigScript: m.clientReconfigScript,
-		AuthUser:             m.authUser,
-		AuthPass:             m.authPass,
-		RebootDownAfter:      m.rebootDownAfter,
-		RenamedCommands:      maps.Clone(m.renamed),
-		FailoverState:        m.failoverState,
-		FailoverStateSince:   m.failoverStateSince,
-		FailoverEpoch:        m.failoverEpoch,
-		FailoverStart:        m.failoverStart,
-		CurrentAddr:          m.currentAddr(),
-		CurrentReplyAddr:     c.announced(m.currentAddr()),
-		Replicas:             make([]ReplicaView, len(m.replicas)),
-		Sentinels:            make([]SentinelView, len(m.sentinels)),
+		InstanceView:       c.instanceView(m.inst),
+		ConfigEpoch:        m.configEpoch,
+		LeaderEpoch:        m.leaderEpoch,
+		Leader:             m.leader,
+		MasterSettings:     m.MasterSettings.Clone(),
+		FailoverState:      m.failoverState,
+		FailoverStateSince: m.failoverStateSince,
+		FailoverEpoch:      m.failoverEpoch,
+		FailoverStart:      m.failoverStart,
+		CurrentAddr:        m.currentAddr(),
+		CurrentReplyAddr:   c.announced(m.currentAddr()),
+		Replicas:           make([]ReplicaView, len(m.replicas)),
+		Sentinels:          make([]SentinelView, len(m.sentinels)),
 	}
 	if m.promoted != nil {
 		mv.PromotedReplica = m.promoted.addr

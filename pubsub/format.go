@@ -77,7 +77,7 @@ func commonFields(dst []Field, v *monitor.InstanceView, role monitor.Flags, fail
 	if flags&monitor.FlagODown != 0 {
 		dst = append(dst, Field{"o-down-time", msAgo(at, v.ODownSince)})
 	}
-	return append(dst, Field{"down-after-milliseconds", ms(v.DownAfter)})
+	return append(dst, Field{"down-after-milliseconds", ms(v.DownAfterPeriod)})
 }
 
 // dataNodeFields are the fields masters and replicas add.

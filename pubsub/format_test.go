@@ -11,6 +11,7 @@ import (
 
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // The golden files are raw replies of Debian's redis-sentinel 7.0.15
@@ -60,17 +61,15 @@ func TestMasterFieldsHandWritten(t *testing.T) {
 			LinkRefcount:     1,
 			LastOKPing:       ago(298),
 			LastPingRply:     ago(298),
-			DownAfter:        5 * time.Second,
+			DownAfterPeriod:  5 * time.Second,
 			InfoRefresh:      ago(4732),
 			RoleReported:     monitor.RoleMaster,
 			RoleReportedTime: ago(19344),
 		},
-		ConfigEpoch:     1,
-		Quorum:          2,
-		FailoverTimeout: 180 * time.Second,
-		ParallelSyncs:   1,
-		Replicas:        make([]monitor.ReplicaView, 1),
-		Sentinels:       make([]monitor.SentinelView, 1),
+		ConfigEpoch:    1,
+		Replicas:       make([]monitor.ReplicaView, 1),
+		Sentinels:      make([]monitor.SentinelView, 1),
+		MasterSettings: settings.MasterSettings{Quorum: 2, FailoverTimeout: 180 * time.Second, ParallelSyncs: 1},
 	}
 	got := renderWith(resp.RESP2, func(w *resp.Writer) { writeFields(w, MasterFields(&m, goldenAt)) })
 	assertGolden(t, "master.resp2", got)
@@ -142,7 +141,7 @@ func instanceFrom(t *testing.T, f map[string]string) monitor.InstanceView {
 		LastPingRply:        ago(num(t, f, "last-ping-reply")),
 		SDownSince:          agoOrZero(t, f, "s-down-time"),
 		ODownSince:          agoOrZero(t, f, "o-down-time"),
-		DownAfter:           time.Duration(num(t, f, "down-after-milliseconds")) * time.Millisecond,
+		DownAfterPeriod:     time.Duration(num(t, f, "down-after-milliseconds")) * time.Millisecond,
 		InfoRefresh:         agoOrZero(t, f, "info-refresh"),
 		RoleReported:        role,
 		RoleReportedTime:    ago(num(t, f, "role-reported-time")),
@@ -151,15 +150,11 @@ func instanceFrom(t *testing.T, f map[string]string) monitor.InstanceView {
 
 func masterFrom(t *testing.T, f map[string]string) monitor.MasterView {
 	m := monitor.MasterView{
-		InstanceView:         instanceFrom(t, f),
-		ConfigEpoch:          uint64(num(t, f, "config-epoch")),
-		Quorum:               int(num(t, f, "quorum")),
-		FailoverTimeout:      time.Duration(num(t, f, "failover-timeout")) * time.Millisecond,
-		ParallelSyncs:        int(num(t, f, "parallel-syncs")),
-		NotificationScript:   f["notification-script"],
-		ClientReconfigScript: f["client-reconfig-script"],
-		Replicas:             make([]monitor.ReplicaView, num(t, f, "num-slaves")),
-		Sentinels:            make([]monitor.SentinelView, num(t, f, "num-other-sentinels")),
+		InstanceView:   instanceFrom(t, f),
+		ConfigEpoch:    uint64(num(t, f, "config-epoch")),
+		Replicas:       make([]monitor.ReplicaView, num(t, f, "num-slaves")),
+		Sentinels:      make([]monitor.SentinelView, num(t, f, "num-other-sentinels")),
+		MasterSettings: settings.MasterSettings{Quorum: int(num(t, f, "quorum")), FailoverTimeout: time.Duration(num(t, f, "failover-timeout")) * time.Millisecond, ParallelSyncs: int(num(t, f, "parallel-syncs")), NotificationScript: f["notification-script"], ClientReconfigScript: f["client-reconfig-script"]},
 	}
 	for st := monitor.FailoverWaitStart; st <= monitor.FailoverUpdateConfig; st++ {
 		if st.String() == f["failover-state"] {
@@ -259,9 +254,7 @@ func TestConditionalFields(t *testing.T) {
 			Flags:      monitor.FlagSDown | monitor.FlagODown,
 			SDownSince: ago(1500), ODownSince: ago(700), PingSent: ago(2500),
 		},
-		NotificationScript:   "/bin/notify",
-		ClientReconfigScript: "/bin/reconf",
-		AuthPass:             "hunter2",
+		MasterSettings: settings.MasterSettings{NotificationScript: "/bin/notify", ClientReconfigScript: "/bin/reconf", AuthPass: "hunter2"},
 	}
 	fields := MasterFields(&m, goldenAt)
 	got := map[string]string{}

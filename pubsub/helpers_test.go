@@ -15,6 +15,7 @@ import (
 
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // fakeController serves a fixture snapshot and records the calls it gets.
@@ -53,10 +54,10 @@ func fixtureSnapshot() *monitor.Snapshot {
 				Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 16380},
 				RunID: "aadd102a69cf33b432d1505d30f2f741f1d3d9b7", Flags: monitor.FlagMaster, LinkRefcount: 1,
 				LastOKPing: at.Add(-100 * time.Millisecond), LastPingRply: at.Add(-100 * time.Millisecond),
-				DownAfter: 5 * time.Second, InfoRefresh: at.Add(-time.Second), RoleReported: monitor.RoleMaster,
+				DownAfterPeriod: 5 * time.Second, InfoRefresh: at.Add(-time.Second), RoleReported: monitor.RoleMaster,
 				RoleReportedTime: at.Add(-time.Minute), InfoCache: "# Server\r\nrun_id:aadd\r\n",
 			},
-			Quorum: 2, FailoverTimeout: 3 * time.Minute, ParallelSyncs: 1, ConfigEpoch: 3,
+			ConfigEpoch: 3,
 			CurrentAddr: monitor.Addr{Host: "127.0.0.1", Port: 16380},
 			Replicas: []monitor.ReplicaView{
 				{
@@ -71,6 +72,7 @@ func fixtureSnapshot() *monitor.Snapshot {
 			Sentinels: []monitor.SentinelView{{
 				InstanceView: monitor.InstanceView{Name: "7fd9760d79ee50de3887b8e31edb3be6be5e3645", RunID: "7fd9760d79ee50de3887b8e31edb3be6be5e3645", Addr: monitor.Addr{Host: "127.0.0.1", Port: 16391}, Flags: monitor.FlagSentinel},
 			}},
+			MasterSettings: settings.MasterSettings{Quorum: 2, FailoverTimeout: 3 * time.Minute, ParallelSyncs: 1},
 		}},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // masterOrReply looks the master up in snap and answers "No such master"
@@ -139,9 +140,9 @@ func cmdSentinelMonitor(ctx context.Context, c *client, args [][]byte) {
 		return
 	}
 	err := c.srv.ctrl.Monitor(ctx, monitor.MasterConfig{
-		Name:   string(args[2]),
-		Addr:   monitor.Addr{Host: host, Port: int(port)},
-		Quorum: int(quorum),
+		Name:           string(args[2]),
+		Addr:           monitor.Addr{Host: host, Port: int(port)},
+		MasterSettings: settings.MasterSettings{Quorum: int(quorum)},
 	})
 	if err != nil {
 		c.replyErr(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // testLoopOptions is a loop over one master with no I/O behind it.
@@ -21,7 +22,7 @@ func testLoopOptions(exec Executor, per Persister) LoopOptions {
 			MyID:     strings.Repeat("a", 40),
 			Announce: monitor.Addr{Host: "127.0.0.1", Port: 26379},
 			Timers:   monitor.DefaultTimers(),
-			Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, Quorum: 2}},
+			Masters:  []monitor.MasterConfig{{Name: "mymaster", Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, MasterSettings: settings.MasterSettings{Quorum: 2}}},
 		},
 		Exec: exec, Sink: nopSink{}, Persist: per, Seed: 1,
 	}

@@ -19,26 +19,12 @@ func fromAddr(a monitor.Addr) configs.Addr { return configs.Addr{Host: a.Host, P
 // masterConfig turns one configured master into the core's form.
 func masterConfig(m configs.Master) monitor.MasterConfig {
 	mc := monitor.MasterConfig{
-		Name:                 m.Name,
-		Addr:                 toAddr(m.Addr),
-		Quorum:               m.Quorum,
-		DownAfter:            m.DownAfter,
-		FailoverTimeout:      m.FailoverTimeout,
-		ParallelSyncs:        m.ParallelSyncs,
-		AuthUser:             m.AuthUser,
-		AuthPass:             m.AuthPass.Reveal(),
-		NotificationScript:   m.NotificationScript,
-		ClientReconfigScript: m.ClientReconfigScript,
-		RebootDownAfter:      m.RebootDownAfter,
-		ConfigEpoch:          m.ConfigEpoch,
-		LeaderEpoch:          m.LeaderEpoch,
-		Leader:               m.Leader,
-	}
-	if len(m.RenameCommands) > 0 {
-		mc.RenamedCommands = make(map[string]string, len(m.RenameCommands))
-		for k, v := range m.RenameCommands {
-			mc.RenamedCommands[k] = v
-		}
+		Name:           m.Name,
+		Addr:           toAddr(m.Addr),
+		MasterSettings: m.MasterSettings.Clone(),
+		ConfigEpoch:    m.ConfigEpoch,
+		LeaderEpoch:    m.LeaderEpoch,
+		Leader:         m.Leader,
 	}
 	for _, r := range m.KnownReplicas {
 		mc.KnownReplicas = append(mc.KnownReplicas, toAddr(r))
@@ -86,26 +72,12 @@ func masterFromView(m *monitor.MasterView) configs.Master {
 		current = m.CurrentAddr
 	}
 	out := configs.Master{
-		Name:                 m.Name,
-		Addr:                 fromAddr(current),
-		Quorum:               m.Quorum,
-		DownAfter:            m.DownAfter,
-		FailoverTimeout:      m.FailoverTimeout,
-		ParallelSyncs:        m.ParallelSyncs,
-		AuthUser:             m.AuthUser,
-		AuthPass:             configs.Secret(m.AuthPass),
-		NotificationScript:   m.NotificationScript,
-		ClientReconfigScript: m.ClientReconfigScript,
-		RebootDownAfter:      m.RebootDownAfter,
-		ConfigEpoch:          m.ConfigEpoch,
-		LeaderEpoch:          m.LeaderEpoch,
-		Leader:               m.Leader,
-	}
-	if len(m.RenamedCommands) > 0 {
-		out.RenameCommands = make(map[string]string, len(m.RenamedCommands))
-		for k, v := range m.RenamedCommands {
-			out.RenameCommands[k] = v
-		}
+		Name:           m.Name,
+		Addr:           fromAddr(current),
+		MasterSettings: m.MasterSettings.Clone(),
+		ConfigEpoch:    m.ConfigEpoch,
+		LeaderEpoch:    m.LeaderEpoch,
+		Leader:         m.Leader,
 	}
 	for _, r := range m.Replicas {
 		a := r.Addr

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // TestMasterFromView_DuringFailover: from reconf_slaves on, the state names
@@ -54,7 +55,7 @@ func (c *captureStore) Path() string                { return "mem" }
 func TestPersist_AuthPassFileStaysAFile(t *testing.T) {
 	store := &captureStore{}
 	p := &storePersister{store: store, passFiles: map[string]passFile{"mymaster": {path: "/etc/sentinel/pass", pass: "s3cret"}}}
-	snap := &monitor.Snapshot{Masters: []monitor.MasterView{{InstanceView: monitor.InstanceView{Name: "mymaster", Addr: monitor.Addr{Host: "10.0.0.1", Port: 6379}}, AuthPass: "s3cret"}}}
+	snap := &monitor.Snapshot{Masters: []monitor.MasterView{{InstanceView: monitor.InstanceView{Name: "mymaster", Addr: monitor.Addr{Host: "10.0.0.1", Port: 6379}}, MasterSettings: settings.MasterSettings{AuthPass: "s3cret"}}}}
 	if err := p.Persist(snap); err != nil {
 		t.Fatal(err)
 	}

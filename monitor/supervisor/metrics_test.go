@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 func masterEvent(typ, master string) monitor.Event {
@@ -27,7 +28,7 @@ func (h *snapHolder) get() *monitor.Snapshot { return h.s }
 func snapWith(names ...string) *monitor.Snapshot {
 	s := &monitor.Snapshot{At: time.Unix(1000, 0)}
 	for _, n := range names {
-		s.Masters = append(s.Masters, monitor.MasterView{InstanceView: monitor.InstanceView{Name: n}, Quorum: 2})
+		s.Masters = append(s.Masters, monitor.MasterView{InstanceView: monitor.InstanceView{Name: n}, MasterSettings: settings.MasterSettings{Quorum: 2}})
 	}
 	return s
 }

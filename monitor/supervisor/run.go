@@ -343,14 +343,14 @@ func (s *Supervisor) shutdown() { s.stopOnce.Do(func() { close(s.stop) }) }
 // SET auth-pass takes effect on the next connection.
 func (s *Supervisor) credentials(master string) (string, string) {
 	if m := s.loop.Snapshot().Master(master); m != nil {
-		return m.AuthUser, m.AuthPass
+		return m.AuthUser, m.AuthPass.Reveal()
 	}
 	return "", ""
 }
 
 func (s *Supervisor) renames(master string) map[string]string {
 	if m := s.loop.Snapshot().Master(master); m != nil {
-		return m.RenamedCommands
+		return m.RenameCommands
 	}
 	return nil
 }

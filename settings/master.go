@@ -1,0 +1,48 @@
+package settings
+
+import (
+	"maps"
+	"time"
+)
+
+// MasterSettings are one master's operator-set settings. The YAML names
+// are the tags; sentinel.conf's directives and SENTINEL SET's options are
+// the tables in configs/conf.go and monitor/operator.go. A zero timer or
+// count means the default, which the loaders and the core fill in.
+type MasterSettings struct {
+	// Quorum is the number of sentinels that must agree the master is
+	// down (CheckQuorum).
+	Quorum int `yaml:"quorum"`
+	// DownAfter is down-after-milliseconds (default 30s). YAML takes a Go
+	// duration string ("5s", "1500ms"), never a bare number.
+	DownAfter time.Duration `yaml:"down_after"`
+	// FailoverTimeout is failover-timeout (default 3m).
+	FailoverTimeout time.Duration `yaml:"failover_timeout"`
+	// ParallelSyncs is parallel-syncs (default 1).
+	ParallelSyncs int `yaml:"parallel_syncs"`
+	// AuthUser and AuthPass authenticate us to the master and its replicas
+	// (sentinel auth-user / auth-pass).
+	AuthUser string `yaml:"auth_user,omitempty"`
+	AuthPass Secret `yaml:"auth_pass,omitempty"`
+	// NotificationScript runs on warning events (sentinel
+	// notification-script).
+	NotificationScript string `yaml:"notification_script,omitempty"`
+	// ClientReconfigScript runs on a failover (sentinel
+	// client-reconfig-script).
+	ClientReconfigScript string `yaml:"client_reconfig_script,omitempty"`
+	// RebootDownAfter is master-reboot-down-after-period (0: off).
+	RebootDownAfter time.Duration `yaml:"master_reboot_down_after,omitempty"`
+	// RenameCommands maps a command name to its renamed form on the data
+	// nodes (sentinel rename-command).
+	RenameCommands map[string]string `yaml:"rename_commands,omitempty"`
+}
+
+// Clone returns a deep copy; an empty RenameCommands becomes nil.
+func (s MasterSettings) Clone() MasterSettings {
+	out := s
+	out.RenameCommands = nil
+	if len(s.RenameCommands) > 0 {
+		out.RenameCommands = maps.Clone(s.RenameCommands)
+	}
+	return out
+}
