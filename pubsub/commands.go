@@ -63,6 +63,9 @@ func (s *Server) resolve(c *client, args [][]byte) *command {
 		c.err(errNoAuth)
 		return nil
 	}
+	if !s.checkACL(c, cmd, args) {
+		return nil
+	}
 	if c.wr.Protocol() == resp.RESP2 && c.subscribed() && !cmd.pubsub {
 		c.err(fmt.Sprintf(subscribedContextFmt, cmd.name))
 		return nil
@@ -178,12 +181,11 @@ func cmdAuth(_ context.Context, c *client, args [][]byte) {
 	user, pass := "default", string(args[1])
 	if len(args) == 3 {
 		user, pass = string(args[1]), string(args[2])
-	} else if c.srv.opts.RequirePass == "" {
+	} else if nopass, _ := c.srv.acl.defaultOpen(); nopass {
 		c.err(errAuthNoPassword)
 		return
 	}
-	if !c.srv.checkPassword(user, pass) {
-		c.srv.log.Info("authentication failed", "client_id", c.id, "user", user)
+	if !c.srv.authenticate(c, user, pass) {
 		c.err(errWrongPass)
 		return
 	}
@@ -224,7 +226,7 @@ func helloOptions(c *client, args [][]byte) (int, bool) {
 	proto := c.wr.Protocol()
 	if len(args) >= 2 {
 		v, ok := resp.ParseInt(string(args[1]))
-		if !ok || v < 0 {
+		if !ok {
 			c.err(errProtoNotInteger)
 			return 0, false
 		}
@@ -251,8 +253,7 @@ func helloOptions(c *client, args [][]byte) (int, bool) {
 		}
 	}
 	if withAuth {
-		if !c.srv.checkPassword(user, pass) {
-			c.srv.log.Info("authentication failed", "client_id", c.id, "user", user)
+		if !c.srv.authenticate(c, user, pass) {
 			c.err(errWrongPass)
 			return 0, false
 		}

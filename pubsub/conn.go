@@ -2,8 +2,6 @@ package pubsub
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"io"
 	"net"
@@ -374,13 +372,6 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// constantTimeEqual compares secrets without leaking their length or the
-// position of the first difference.
-func constantTimeEqual(a, b string) bool {
-	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
-	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
-}
-
 func sortClients(cs []*client) {
 	slices.SortFunc(cs, func(a, b *client) int {
 		switch {
@@ -429,6 +420,10 @@ func (c *client) infoLine(now time.Time) string {
 	b.WriteString(" sub=" + itoa(int(c.nChannels.Load())) + " psub=" + itoa(int(c.nPatterns.Load())) + " ssub=0")
 	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + itoa(omem) + " tot-mem=0 events=r")
 	b.WriteString(" cmd=" + cmd + " user=" + user + " redir=-1 resp=" + itoa(proto))
-	b.WriteString(" lib-name=" + libName + " lib-ver=" + libVer)
+	// Redis 7.2's fields, after CLIENT SETINFO (which 7.0 does not have):
+	// a client that never sent it sees 7.0's line.
+	if libName != "" || libVer != "" {
+		b.WriteString(" lib-name=" + libName + " lib-ver=" + libVer)
+	}
 	return b.String()
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sentinelgo/sentinel/acl"
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
@@ -32,8 +33,20 @@ type Options struct {
 	// RequirePass is the default user's password (requirepass); empty
 	// means no password.
 	RequirePass string
-	// Users are extra ACL users and their passwords (AUTH user pass).
+	// Users are extra users with every permission and one password each
+	// (AUTH user pass); a shorthand for ACLUsers lines
+	// "<name> on ><pass> ~* &* +@all".
 	Users map[string]string
+	// ACLUsers are the configured users ("user" lines of sentinel.conf),
+	// applied after RequirePass as Redis does: a line for "default"
+	// replaces what requirepass set. An invalid line makes New fail.
+	ACLUsers []acl.UserLine
+	// ACLLogMax bounds ACL LOG (acllog-max-len; 0 means Redis's 128).
+	ACLLogMax int
+	// OnUsersChanged, when set, receives the user lines after ACL SETUSER
+	// or DELUSER changed the users, to persist them (as Redis writes
+	// "user" lines into sentinel.conf).
+	OnUsersChanged UsersChanged
 	// RunID is INFO's run_id; a random 40-hex id when empty.
 	RunID string
 	// Port is INFO's tcp_port; the first listener's port when zero.
@@ -61,9 +74,10 @@ type Options struct {
 	Limits resp.Limits
 	// Registerer receives the server's metrics; nil keeps them private.
 	Registerer prometheus.Registerer
-	// ProtectedMode refuses clients that are not on a loopback address
-	// (protected-mode). The caller turns it on only when no password and no
-	// bind address are configured, as Redis does.
+	// ProtectedMode is protected-mode as Redis 7.0 applies it, whatever
+	// the bind addresses: while the default user has no password
+	// (nopass), a client whose address is not exactly 127.0.0.1 or ::1 is
+	// answered DENIED and disconnected.
 	ProtectedMode bool
 }
 
@@ -102,6 +116,9 @@ type Server struct {
 	closed  bool
 
 	stats serverStats
+
+	// acl holds the users and the ACL LOG.
+	acl *aclState
 
 	// commandCounters caches the per-command metric children, so
 	// dispatch does not hash label values on every command.
@@ -175,6 +192,10 @@ func New(opts Options) (*Server, error) {
 		metrics: newMetrics(opts.Registerer),
 		started: time.Now(),
 		clients: make(map[uint64]*client),
+	}
+	var err error
+	if s.acl, err = newACL(opts); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrServer, err)
 	}
 	s.bus = newBus(s.metrics)
 	s.commandCounters = map[string]prometheus.Counter{"unknown": s.metrics.commands.WithLabelValues("unknown")}
@@ -320,7 +341,7 @@ func (s *Server) register(nc net.Conn) *client {
 		_ = nc.Close()
 		return nil
 	}
-	if s.opts.ProtectedMode && s.opts.RequirePass == "" && !isLoopback(nc.RemoteAddr()) {
+	if nopass, _ := s.acl.defaultOpen(); s.opts.ProtectedMode && nopass && !isLocalPeer(nc.RemoteAddr()) {
 		s.refuse(nc, errProtectedMode)
 		return nil
 	}
@@ -366,27 +387,12 @@ func (s *Server) snapshot() *monitor.Snapshot {
 	return &monitor.Snapshot{At: time.Now(), MyID: s.opts.RunID}
 }
 
-// checkPassword reports whether user/pass is a valid pair. The default
-// user is RequirePass; with no RequirePass it accepts any password (Redis's
-// "nopass" default user).
-func (s *Server) checkPassword(user, pass string) bool {
-	if user == "default" {
-		if s.opts.RequirePass == "" {
-			return true
-		}
-		return constantTimeEqual(pass, s.opts.RequirePass)
-	}
-	want, ok := s.opts.Users[user]
-	if !ok {
-		// Compare anyway so an unknown user costs the same time.
-		constantTimeEqual(pass, pass)
-		return false
-	}
-	return constantTimeEqual(pass, want)
+// authRequired reports whether new connections start unauthenticated:
+// unless the default user is on and nopass, as in Redis.
+func (s *Server) authRequired() bool {
+	nopass, enabled := s.acl.defaultOpen()
+	return !nopass || !enabled
 }
-
-// authRequired reports whether new connections start unauthenticated.
-func (s *Server) authRequired() bool { return s.opts.RequirePass != "" }
 
 // countCommand increments the command's counter (names come from the
 // table, so the label set is fixed and pre-created in New).
@@ -406,21 +412,4 @@ func (s *Server) refuse(nc net.Conn, text string) {
 	_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = io.WriteString(nc, "-"+text+"\r\n")
 	_ = nc.Close()
-}
-
-// errProtectedMode is our wording of Redis's DENIED reply.
-const errProtectedMode = "DENIED This sentinel is in protected mode: no password is set and no bind address was given, " +
-	"so only clients on the loopback interface are served. Set requirepass (and give the password to your clients), " +
-	"set a bind address, or turn protected-mode off."
-
-// isLoopback reports whether a client address is on the loopback interface
-// (127.0.0.0/8, ::1) or a Unix socket.
-func isLoopback(a net.Addr) bool {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		return a.IP.IsLoopback()
-	case *net.UnixAddr:
-		return true
-	}
-	return false
 }

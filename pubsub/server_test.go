@@ -563,20 +563,23 @@ func TestRunStopsAndClosesClients(t *testing.T) {
 	}
 }
 
-func TestIsLoopback_ProtectedMode(t *testing.T) {
+// TestIsLocalPeer_ProtectedMode: as redis-sentinel 7.0.15, only 127.0.0.1
+// and ::1 are local; 127.0.0.2 is refused like any remote address.
+func TestIsLocalPeer_ProtectedMode(t *testing.T) {
 	for _, tc := range []struct {
 		addr net.Addr
 		want bool
 	}{
 		{&net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 1}, true},
-		{&net.TCPAddr{IP: net.ParseIP("127.5.6.7"), Port: 1}, true},
+		{&net.TCPAddr{IP: net.ParseIP("::ffff:127.0.0.1"), Port: 1}, true},
+		{&net.TCPAddr{IP: net.ParseIP("127.5.6.7"), Port: 1}, false},
 		{&net.TCPAddr{IP: net.ParseIP("::1"), Port: 1}, true},
 		{&net.TCPAddr{IP: net.ParseIP("10.0.0.1"), Port: 1}, false},
 		{&net.TCPAddr{IP: net.ParseIP("192.168.1.1"), Port: 1}, false},
 		{&net.UnixAddr{Name: "/tmp/s", Net: "unix"}, true},
 	} {
-		if got := isLoopback(tc.addr); got != tc.want {
-			t.Errorf("isLoopback(%v) = %v, want %v", tc.addr, got, tc.want)
+		if got := isLocalPeer(tc.addr); got != tc.want {
+			t.Errorf("isLocalPeer(%v) = %v, want %v", tc.addr, got, tc.want)
 		}
 	}
 }
