@@ -73,6 +73,9 @@ type Core struct {
 
 	// announceHostnames: show host names as such (SetAnnounceHostnames).
 	announceHostnames bool
+
+	// raft is raft mode's state (monitor/raftseam.go); nil in vote mode.
+	raft *raftSeam
 }
 
 // New builds a core from its configuration. rng supplies all randomness
@@ -305,7 +308,7 @@ func (c *Core) Step(in Input) error {
 	if at.IsZero() {
 		return fmt.Errorf("%w: %T without a time", ErrBadInput, in)
 	}
-	if err := validateInput(in); err != nil {
+	if err := c.validateInput(in); err != nil {
 		return err
 	}
 	c.now = at
@@ -328,12 +331,14 @@ func (c *Core) Step(in Input) error {
 		c.onLinkBroken(in)
 	case FailoverRefused:
 		c.onFailoverRefused(in)
+	default:
+		c.stepRaft(in)
 	}
 	return nil
 }
 
 // validateInput rejects malformed input before anything changes.
-func validateInput(in Input) error {
+func (c *Core) validateInput(in Input) error {
 	switch in := in.(type) {
 	case Tick, LinkBroken, FailoverRefused:
 	case PingResult:
@@ -357,7 +362,7 @@ func validateInput(in Input) error {
 	case SubscribeResult:
 		return in.validate()
 	default:
-		return fmt.Errorf("%w: unknown input %T", ErrBadInput, in)
+		return c.validateRaftInput(in)
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ func (c *Core) askPeers(m *master, now time.Time, forced bool) {
 			continue
 		}
 		runID := "*"
-		if m.failoverState > FailoverNone {
+		if m.failoverState > FailoverNone && c.raft == nil { // raft mode asks for no vote
 			runID = c.myID
 		}
 		s.askPending++

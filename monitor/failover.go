@@ -46,6 +46,9 @@ func (c *Core) desync() time.Duration {
 // after an abort for want of a good replica we try again as soon as one
 // qualifies.
 func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
+	if c.raft != nil {
+		return c.raftStartFailoverIfNeeded(m, now)
+	}
 	if m.inst.flags&FlagODown == 0 || m.inst.flags&FlagFailoverInProgress != 0 {
 		m.candidateAt = time.Time{}
 		return false
@@ -257,6 +260,10 @@ func (c *Core) runFailover(m *master, now time.Time) {
 		case FailoverReconfReplicas:
 			c.failoverReconfNextReplica(m, now)
 		case FailoverUpdateConfig:
+			if c.raft != nil {
+				c.raftUpdateConfig(m, now)
+				return
+			}
 			c.switchToPromoted(m, now)
 			return
 		}
@@ -267,6 +274,10 @@ func (c *Core) runFailover(m *master, now time.Time) {
 }
 
 func (c *Core) failoverWaitStart(m *master, now time.Time) {
+	if c.raft != nil {
+		c.raftWaitStart(m, now)
+		return
+	}
 	leader, ok := c.leaderFor(m, m.failoverEpoch, now)
 	isLeader := ok && strings.EqualFold(leader, c.myID)
 	if !isLeader && m.inst.flags&FlagForceFailover == 0 {

@@ -68,6 +68,9 @@ func (c *Core) onHello(in HelloReceived) {
 		c.newEpochEvent(m)
 	}
 
+	if si != nil && m.configEpoch < h.MasterConfigEpoch && c.raftIgnoresHello(m, si, h, now) {
+		return
+	}
 	if si != nil && m.configEpoch < h.MasterConfigEpoch && c.deferSwitch(m, in) {
 		si.lastHello = now
 		return

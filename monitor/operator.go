@@ -361,7 +361,7 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 			c.checkODown(m, at)
 		}
 	}
-	if req.RunID != "*" && req.RunID != "" {
+	if req.RunID != "*" && req.RunID != "" && c.raft == nil { // raft mode never votes
 		c.voteLeader(m, req.CurrentEpoch, req.RunID, at)
 		if m.leader != "" {
 			reply.Leader = m.leader

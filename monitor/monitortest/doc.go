@@ -38,6 +38,9 @@
 //	auto-peer <id>=down|up|vote|off    answer is-master-down asks at once
 //	state [<master>]            dump the snapshot
 //
+// Raft mode (init raft=1; see raft.go): raft-leader, lease, committed,
+// switch-failed.
+//
 // Output lines are "action ...", "event <type> <payload>", "result ..." and
 // state dumps.
 package monitortest

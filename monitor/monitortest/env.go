@@ -28,7 +28,9 @@ type env struct {
 	// autoPeer answers every AskPeer to these run ids: "down", "up", or
 	// "vote" (down, and a vote for whoever asked for one).
 	autoPeer map[string]string
-	out      []string
+	// raft starts the core in raft mode (init raft=1).
+	raft bool
+	out  []string
 }
 
 func newEnv(t *testing.T) *env {
@@ -118,6 +120,10 @@ func init() {
 		"state":            (*env).handleState,
 		"auto-pong":        (*env).handleAutoPong,
 		"auto-peer":        (*env).handleAutoPeer,
+		"raft-leader":      (*env).handleRaftLeader,
+		"lease":            (*env).handleLease,
+		"committed":        (*env).handleCommitted,
+		"switch-failed":    (*env).handleSwitchFailed,
 	}
 }
 
@@ -199,6 +205,9 @@ func RenderAction(a monitor.Action) (kind, text string) {
 		return "flush", "flush-config"
 	case monitor.RunClientReconfigScript:
 		return "client-reconfig", fmt.Sprintf("client-reconfig %s %s %s %s %s", a.Master, a.Role, a.State, a.From, a.To)
+	}
+	if kind, text, ok := renderRaftAction(a); ok {
+		return kind, text
 	}
 	return "unknown", fmt.Sprintf("unknown %T", a)
 }

@@ -18,6 +18,7 @@ func (e *env) handleInit(a args) error {
 	if v, ok := a.opts["myid"]; ok {
 		e.cfg.MyID = v
 	}
+	e.raft = a.opts["raft"] == "1"
 	if err := optUint(a, "epoch", &e.cfg.CurrentEpoch); err != nil {
 		return err
 	}
@@ -117,6 +118,9 @@ func (e *env) handleStart(args) error {
 	c, err := monitor.New(e.cfg, e.newRand())
 	if err != nil {
 		return err
+	}
+	if e.raft {
+		c.EnableRaftMode()
 	}
 	e.core = c
 	return nil

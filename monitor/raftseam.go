@@ -1,0 +1,413 @@
+package monitor
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Raft mode's seam in the core (docs/decisions/0003-raft-mode-ownership.md).
+//
+// In raft mode a master's address and config epoch, and the failover lease
+// for (master, epoch), are raft state held outside the core. The core still
+// decides everything it decides in vote mode — SDOWN, ODOWN through
+// is-master-down-by-addr, replica selection, promotion, reconfiguration —
+// but:
+//
+//   - only the raft leader (RaftLeadership) starts a failover, with no
+//     candidacy turns and no vote requests: in WAIT_START it asks for the
+//     lease (RequestLease) and leaves WAIT_START only on LeaseGranted;
+//   - it never votes for another sentinel (is-master-down-by-addr requests
+//     with a run id get leader "*");
+//   - at UPDATE_CONFIG the leader proposes the switch (ProposeSwitch) and
+//     waits for it to apply; every node switches only when ConfigCommitted
+//     arrives, never on a hello.
+
+// EventRaftHelloIgnored is raised (once per peer, master and epoch) when a
+// peer's hello announces a config epoch above the applied raft
+// configuration and raft does not catch up within raftHelloGrace: a stock
+// redis-sentinel (or a vote-mode sentinel) in a raft-mode group.
+const EventRaftHelloIgnored = "-raft-hello-ignored"
+
+const (
+	// raftLeaseRetry is the pause after a denied or unanswered lease
+	// before the leader tries again in a new epoch.
+	raftLeaseRetry = 500 * time.Millisecond
+	// raftSwitchRetry is the pause before a failed switch proposal is made
+	// again.
+	raftSwitchRetry = 200 * time.Millisecond
+	// raftHelloGrace is how long a hello may run ahead of the applied
+	// configuration before it is reported: a follower applies a committed
+	// switch one heartbeat after the leader, so our peers' hellos may
+	// legitimately arrive first.
+	raftHelloGrace = time.Second
+)
+
+// RaftLeadership says this node became the raft leader (after the barrier
+// that makes its applied state current) or stopped being it.
+type RaftLeadership struct {
+	At     time.Time
+	Leader bool
+	Term   uint64
+}
+
+// LeaseGranted says the lease for (Master, Epoch) is ours: the entry
+// committed and a Barrier after it passed.
+type LeaseGranted struct {
+	At     time.Time
+	Master string
+	Epoch  uint64
+}
+
+// LeaseDenied says the lease for (Master, Epoch) was refused or its
+// proposal failed. HighestEpoch is the highest epoch raft has seen, so the
+// next attempt can go above it.
+type LeaseDenied struct {
+	At           time.Time
+	Master       string
+	Epoch        uint64
+	HighestEpoch uint64
+	Reason       string
+}
+
+// ConfigCommitted is a master's configuration as applied by raft on this
+// node: on every node after each committed switch, and once at start for
+// every master raft knows.
+type ConfigCommitted struct {
+	At     time.Time
+	Master string
+	Addr   Addr
+	Epoch  uint64
+}
+
+// SwitchFailed says a ProposeSwitch did not commit.
+type SwitchFailed struct {
+	At     time.Time
+	Master string
+	Epoch  uint64
+	Reason string
+}
+
+func (i RaftLeadership) at() time.Time  { return i.At }
+func (i LeaseGranted) at() time.Time    { return i.At }
+func (i LeaseDenied) at() time.Time     { return i.At }
+func (i ConfigCommitted) at() time.Time { return i.At }
+func (i SwitchFailed) at() time.Time    { return i.At }
+
+func (RaftLeadership) isInput()  {}
+func (LeaseGranted) isInput()    {}
+func (LeaseDenied) isInput()     {}
+func (ConfigCommitted) isInput() {}
+func (SwitchFailed) isInput()    {}
+
+// RequestLease asks the raft leader's driver to commit a lease for
+// (Master, Epoch) held by this node, then run a Barrier; the answer is
+// LeaseGranted or LeaseDenied. The lease lasts the master's
+// failover-timeout: a holder that dies mid-failover blocks a new lease
+// until then.
+type RequestLease struct {
+	Master string
+	Epoch  uint64
+}
+
+// ProposeSwitch asks the driver to commit that Addr is Master's master in
+// Epoch; the result arrives as ConfigCommitted (on every node) or
+// SwitchFailed.
+type ProposeSwitch struct {
+	Master string
+	Addr   Addr
+	Epoch  uint64
+}
+
+func (RequestLease) isAction()  {}
+func (ProposeSwitch) isAction() {}
+
+// raftSeam is the core's raft-mode state; nil in vote mode.
+type raftSeam struct {
+	leader  bool
+	term    uint64
+	masters map[string]*raftMaster
+}
+
+// raftMaster is one master's raft-mode progress.
+type raftMaster struct {
+	leaseEpoch   uint64 // epoch of the lease last requested
+	leaseAskedAt time.Time
+	leaseGranted bool
+	retryAt      time.Time // no new attempt before this
+
+	switchEpoch uint64 // epoch of the switch proposal in flight (0: none)
+	switchAt    time.Time
+
+	// hellos ahead of raft: "runid epoch" -> first seen, and whether
+	// reported.
+	aheadSeen map[string]time.Time
+	aheadSaid map[string]bool
+}
+
+// EnableRaftMode switches the core to raft mode. Call it once, before the
+// first Step.
+func (c *Core) EnableRaftMode() {
+	if c.raft == nil {
+		c.raft = &raftSeam{masters: make(map[string]*raftMaster)}
+	}
+}
+
+// RaftMode reports whether EnableRaftMode was called.
+func (c *Core) RaftMode() bool { return c.raft != nil }
+
+func (r *raftSeam) master(name string) *raftMaster {
+	st := r.masters[name]
+	if st == nil {
+		st = &raftMaster{aheadSeen: make(map[string]time.Time), aheadSaid: make(map[string]bool)}
+		r.masters[name] = st
+	}
+	return st
+}
+
+// validateRaftInput checks the raft inputs; any other type is unknown.
+func (c *Core) validateRaftInput(in Input) error {
+	var master string
+	var epoch uint64
+	switch in := in.(type) {
+	case RaftLeadership:
+	case LeaseGranted:
+		master, epoch = in.Master, in.Epoch
+	case LeaseDenied:
+		master, epoch = in.Master, in.Epoch
+	case SwitchFailed:
+		master, epoch = in.Master, in.Epoch
+	case ConfigCommitted:
+		// A master added to raft with config epoch 0 keeps it until its
+		// first switch, so 0 is valid here.
+		if in.Master == "" || !validAddr(in.Addr) {
+			return fmt.Errorf("%w: config committed for %q at %q", ErrBadInput, in.Master, in.Addr)
+		}
+		master, epoch = in.Master, 1
+	default:
+		return fmt.Errorf("%w: unknown input %T", ErrBadInput, in)
+	}
+	if c.raft == nil {
+		return fmt.Errorf("%w: %T in vote mode", ErrBadInput, in)
+	}
+	if _, ok := in.(RaftLeadership); !ok && (master == "" || epoch == 0) {
+		return fmt.Errorf("%w: %T needs a master and an epoch above 0", ErrBadInput, in)
+	}
+	return nil
+}
+
+// stepRaft handles the raft inputs (validated already).
+func (c *Core) stepRaft(in Input) {
+	switch in := in.(type) {
+	case RaftLeadership:
+		c.onRaftLeadership(in)
+	case LeaseGranted:
+		c.onLeaseGranted(in)
+	case LeaseDenied:
+		c.onLeaseDenied(in)
+	case ConfigCommitted:
+		c.onConfigCommitted(in)
+	case SwitchFailed:
+		if m := c.masterByName(in.Master); m != nil {
+			st := c.raft.master(m.name)
+			if st.switchEpoch == in.Epoch {
+				st.switchEpoch = 0
+			}
+		}
+	}
+}
+
+// adoptEpoch raises the current epoch to one raft has seen.
+func (c *Core) adoptEpoch(m *master, epoch uint64) {
+	if epoch > c.currentEpoch {
+		c.currentEpoch = epoch
+		c.flushConfig()
+		c.newEpochEvent(m)
+	}
+}
+
+func (c *Core) onRaftLeadership(in RaftLeadership) {
+	r := c.raft
+	r.leader, r.term = in.Leader, in.Term
+	if in.Leader {
+		return
+	}
+	// A follower asks for no lease and proposes nothing: a failover still
+	// waiting for its lease is given up; one past it goes on, and its
+	// switch waits for whoever leads next (or our leadership back).
+	for _, m := range c.masters {
+		st := r.master(m.name)
+		st.switchEpoch = 0
+		if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState == FailoverWaitStart {
+			c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
+			c.abortFailover(m, in.At)
+			m.failoverStart = time.Time{}
+			st.retryAt = in.At.Add(raftLeaseRetry)
+		}
+	}
+}
+
+// raftStartFailoverIfNeeded replaces startFailoverIfNeeded in raft mode:
+// the leader starts at once when the master is ODOWN, with no candidacy
+// turns (nobody else is a candidate) and no 2 × failover-timeout wait (the
+// lease says who acts).
+func (c *Core) raftStartFailoverIfNeeded(m *master, now time.Time) bool {
+	m.candidateAt = time.Time{}
+	if !c.raft.leader || m.inst.flags&FlagODown == 0 || m.inst.flags&FlagFailoverInProgress != 0 {
+		return false
+	}
+	st := c.raft.master(m.name)
+	if now.Before(st.retryAt) {
+		return false
+	}
+	if m.retryOnGoodReplica && c.selectReplica(m, now) == nil {
+		return false
+	}
+	m.retryOnGoodReplica = false
+	c.startFailover(m, now)
+	return true
+}
+
+// raftWaitStart replaces the election of WAIT_START: ask for the lease
+// once per epoch, go on when it is granted, give up after the election
+// timeout.
+func (c *Core) raftWaitStart(m *master, now time.Time) {
+	st := c.raft.master(m.name)
+	if st.leaseEpoch != m.failoverEpoch {
+		st.leaseEpoch = m.failoverEpoch
+		st.leaseAskedAt = now
+		st.leaseGranted = false
+		c.act(RequestLease{Master: m.name, Epoch: m.failoverEpoch})
+		return
+	}
+	if st.leaseGranted {
+		m.leader = c.myID
+		m.leaderEpoch = m.failoverEpoch
+		c.event(EventElectedLeader, LevelWarning, m.inst, "")
+		c.setFailoverState(m, FailoverSelectReplica, now)
+		c.event(EventFailoverStateSelectSlave, LevelWarning, m.inst, "")
+		return
+	}
+	if now.Sub(st.leaseAskedAt) > c.timers.ElectionTimeout {
+		c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
+		c.abortFailover(m, now)
+		m.failoverStart = time.Time{}
+		st.retryAt = now.Add(raftLeaseRetry)
+	}
+}
+
+func (c *Core) onLeaseGranted(in LeaseGranted) {
+	m := c.masterByName(in.Master)
+	if m == nil {
+		return
+	}
+	c.adoptEpoch(m, in.Epoch)
+	st := c.raft.master(m.name)
+	if m.failoverState != FailoverWaitStart || m.failoverEpoch != in.Epoch || st.leaseEpoch != in.Epoch {
+		return // a late answer for an attempt already given up
+	}
+	st.leaseGranted = true
+	c.runFailover(m, in.At)
+}
+
+func (c *Core) onLeaseDenied(in LeaseDenied) {
+	m := c.masterByName(in.Master)
+	if m == nil {
+		return
+	}
+	c.adoptEpoch(m, in.HighestEpoch)
+	st := c.raft.master(m.name)
+	if m.failoverState != FailoverWaitStart || m.failoverEpoch != in.Epoch || st.leaseEpoch != in.Epoch {
+		return
+	}
+	c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
+	c.abortFailover(m, in.At)
+	m.failoverStart = time.Time{}
+	st.retryAt = in.At.Add(raftLeaseRetry)
+}
+
+// raftUpdateConfig replaces the switch at UPDATE_CONFIG: the leader
+// proposes it and waits for ConfigCommitted, proposing again after a
+// failure while it leads.
+func (c *Core) raftUpdateConfig(m *master, now time.Time) {
+	if m.promoted == nil {
+		c.switchToPromoted(m, now)
+		return
+	}
+	st := c.raft.master(m.name)
+	if st.switchEpoch == m.failoverEpoch || !c.raft.leader {
+		return
+	}
+	if !st.switchAt.IsZero() && now.Sub(st.switchAt) < raftSwitchRetry {
+		return
+	}
+	st.switchEpoch = m.failoverEpoch
+	st.switchAt = now
+	c.act(ProposeSwitch{Master: m.name, Addr: m.promoted.addr, Epoch: m.failoverEpoch})
+}
+
+// onConfigCommitted applies raft's configuration of a master: the config
+// epoch follows raft, and a new address is +switch-master on every node.
+func (c *Core) onConfigCommitted(in ConfigCommitted) {
+	m := c.masterByName(in.Master)
+	if m == nil {
+		return
+	}
+	c.adoptEpoch(m, in.Epoch)
+	st := c.raft.master(m.name)
+	if c.addrIs(in.Addr, m.inst.addr) {
+		if m.configEpoch != in.Epoch {
+			m.configEpoch = in.Epoch
+			c.flushConfig()
+		}
+		return
+	}
+	if m.failoverState == FailoverUpdateConfig && m.promoted != nil && c.addrIs(in.Addr, m.promoted.addr) {
+		// Our own switch applied: finish as vote mode finishes.
+		st.switchEpoch = 0
+		m.configEpoch = in.Epoch
+		c.switchToPromoted(m, in.At)
+		return
+	}
+	if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState <= FailoverWaitPromotion {
+		c.abortFailover(m, in.At)
+	}
+	st.switchEpoch = 0
+	from := c.announced(m.inst.addr)
+	m.configEpoch = in.Epoch
+	c.flushConfig()
+	c.switchMaster(m, in.Addr, in.At)
+	c.act(RunClientReconfigScript{Master: m.name, Role: "observer", State: "start", From: from, To: c.announced(m.inst.addr)})
+}
+
+// raftIgnoresHello is called for a hello whose config epoch is above
+// ours. In vote mode it returns false (the hello may switch the master).
+// In raft mode hellos never change the configuration: it returns true and,
+// if raft has not caught up raftHelloGrace after the first such hello
+// from that peer for that epoch, reports it once.
+func (c *Core) raftIgnoresHello(m *master, si *instance, h Hello, now time.Time) bool {
+	if c.raft == nil {
+		return false
+	}
+	si.lastHello = now
+	st := c.raft.master(m.name)
+	key := si.runID + " " + strconv.FormatUint(h.MasterConfigEpoch, 10)
+	first, seen := st.aheadSeen[key]
+	if !seen {
+		if len(st.aheadSeen) >= c.limits.MaxSentinels {
+			clear(st.aheadSeen)
+		}
+		st.aheadSeen[key] = now
+		return true
+	}
+	if now.Sub(first) >= raftHelloGrace && !st.aheadSaid[key] {
+		if len(st.aheadSaid) >= c.limits.MaxSentinels {
+			clear(st.aheadSaid)
+		}
+		st.aheadSaid[key] = true
+		c.event(EventRaftHelloIgnored, LevelWarning, si,
+			fmt.Sprintf("config-epoch %d for %s (applied %d): raft mode ignores hellos; a stock or vote-mode sentinel in a raft group?",
+				h.MasterConfigEpoch, c.announced(h.MasterAddr).String(), m.configEpoch))
+	}
+	return true
+}
