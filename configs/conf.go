@@ -271,6 +271,10 @@ var serverDirectives = map[string]confDirective{
 	"daemonize":      {nargs: one, apply: yesNoDirective(serverYesNo, func(s *Sentinel) *bool { return &s.Daemonize })},
 	"protected-mode": {nargs: one, apply: yesNoDirective(serverYesNo, func(s *Sentinel) *bool { return &s.ProtectedMode })},
 	"requirepass":    {nargs: one, apply: func(l *confLine) { l.p.cfg.Sentinel.RequirePass = Secret(l.args[0]) }},
+	// ACL (configs/acl.go).
+	"user":           {minArgs: 1, apply: confUser},
+	"aclfile":        {nargs: one, apply: confACLFile},
+	"acllog-max-len": {nargs: one, apply: confACLLogMaxLen},
 	// Following includes would make the rewrite ambiguous (which file
 	// gets the state lines?), so we refuse them rather than ignore
 	// masters defined elsewhere.

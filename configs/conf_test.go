@@ -31,9 +31,8 @@ func TestLoadConfDebian(t *testing.T) {
 	if len(cfg.Masters) != 1 || !reflect.DeepEqual(cfg.Masters[0], want) {
 		t.Errorf("masters = %+v, want %+v", cfg.Masters, want)
 	}
-	wantUnsupported := []Directive{{Line: 138, Name: "acllog-max-len", Args: []string{"128"}}}
-	if !reflect.DeepEqual(cfg.Unsupported, wantUnsupported) {
-		t.Errorf("Unsupported = %+v, want %+v", cfg.Unsupported, wantUnsupported)
+	if len(cfg.Unsupported) != 0 || cfg.Sentinel.ACLLogMaxLen != 128 {
+		t.Errorf("Unsupported = %+v, acllog-max-len %d, want none and 128", cfg.Unsupported, cfg.Sentinel.ACLLogMaxLen)
 	}
 }
 
@@ -46,7 +45,6 @@ daemonize no
 protected-mode yes
 requirepass "client pass"
 tls-port 0
-aclfile /etc/redis/users.acl
 user default on nopass ~* &* +@all
 supervised systemd
 SENTINEL resolve-hostnames yes
@@ -109,11 +107,12 @@ func TestLoadConfEveryDirective(t *testing.T) {
 	for _, d := range cfg.Unsupported {
 		names = append(names, d.Name)
 	}
-	if want := []string{"tls-port", "aclfile", "user", "supervised"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"tls-port", "supervised"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("Unsupported = %v, want %v", names, want)
 	}
-	if d := cfg.Unsupported[2]; d.Line != 11 || !reflect.DeepEqual(d.Args, []string{"default", "on", "nopass", "~*", "&*", "+@all"}) {
-		t.Errorf("user directive = %+v", d)
+	// A user line is kept for the server, never ignored.
+	if want := []string{`default on nopass ~* &* +@all`}; !reflect.DeepEqual(cfg.Sentinel.Users, want) {
+		t.Errorf("Users = %q, want %q", cfg.Sentinel.Users, want)
 	}
 }
 

@@ -120,13 +120,25 @@ type Sentinel struct {
 	// Daemonize is accepted for compatibility (daemonize) but never acted
 	// on: the process never forks; run it under a service manager.
 	Daemonize bool `yaml:"daemonize"`
-	// ProtectedMode refuses non-loopback clients while no requirepass is
-	// set and no bind is given (protected-mode). YAML default: on;
-	// sentinel.conf default: off, as in Redis's Sentinel.
+	// ProtectedMode refuses clients other than 127.0.0.1 and ::1 while
+	// the default user has no password, whatever Bind says (protected-mode,
+	// as Redis 7.0). YAML default: on; sentinel.conf default: off, as in
+	// Redis's Sentinel.
 	ProtectedMode bool `yaml:"protected_mode"`
 	// RequirePass is the password clients must AUTH with (requirepass).
 	RequirePass     Secret `yaml:"requirepass,omitempty"`
 	RequirePassFile string `yaml:"requirepass_file,omitempty"`
+	// Users are the ACL users (user lines): one entry per user, its name
+	// then its rules, Redis-quoted ("app on >pw -@all +ping"). A ">pw"
+	// rule holds a plaintext password: prefer "#<sha256 hex>". Checked
+	// for syntax here; the server refuses to start on an unknown command.
+	// ACL SETUSER/DELUSER changes are saved as the rewrite's user lines.
+	Users []string `yaml:"users,omitempty"`
+	// ACLFile loads the users from a file of user lines instead (aclfile);
+	// ACL SAVE and ACL LOAD use it. Not together with Users.
+	ACLFile string `yaml:"aclfile,omitempty"`
+	// ACLLogMaxLen bounds ACL LOG (acllog-max-len); 0 means 128.
+	ACLLogMaxLen int `yaml:"acllog_max_len,omitempty"`
 	// SentinelUser and SentinelPass authenticate us to peer sentinels
 	// (sentinel sentinel-user / sentinel-pass); without SentinelPass the
 	// RequirePass is used, as Redis does.

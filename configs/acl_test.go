@@ -1,0 +1,60 @@
+package configs
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestConfUserLines(t *testing.T) {
+	cfg, err := ParseConf([]byte("user default on \">my pw\" ~* &* +@all\nuser app on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 -@all +ping\n"), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := cfg.UserLines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 || lines[0].Source != "s.conf:1" || !reflect.DeepEqual(lines[0].Args, []string{"default", "on", ">my pw", "~*", "&*", "+@all"}) || lines[1].Source != "s.conf:2" {
+		t.Fatalf("lines = %+v", lines)
+	}
+}
+
+func TestConfUserErrors(t *testing.T) {
+	for _, tc := range []struct{ conf, want string }{
+		{"user default on bogus\n", "s.conf:1: user: Error in ACL SETUSER modifier 'bogus': Syntax error"},
+		{"user app <hidden\n", ""}, // removing a password from a new user: checked at start
+		{"user a on\nuser b on\naclfile /x\n", "sentinel.aclfile: Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid"},
+		{"user a (+ping\n", "Unmatched parenthesis"},
+		{"user\n", "wrong number of arguments"},
+		{"acllog-max-len x\n", "is not a number"},
+	} {
+		_, err := ParseConf([]byte(tc.conf), "s.conf")
+		switch {
+		case tc.want == "" && err != nil && !strings.Contains(err.Error(), "password you are trying to remove"):
+			t.Errorf("%q: %v", tc.conf, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: err = %v, want %q", tc.conf, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hidden") {
+			t.Errorf("%q: error shows a password: %v", tc.conf, err)
+		}
+	}
+}
+
+func TestParseACLFile(t *testing.T) {
+	lines, err := ParseACLFile([]byte("user default on nopass ~* &* +@all\n\nuser app on >pw -@all +ping\n"), "users.acl")
+	if err != nil || len(lines) != 2 || lines[1].Source != "users.acl:3" {
+		t.Fatalf("lines = %+v, err = %v", lines, err)
+	}
+	if _, err := ParseACLFile([]byte("# comment\n"), "users.acl"); err == nil || !strings.Contains(err.Error(), "users.acl:1") {
+		t.Fatalf("comment accepted: %v", err)
+	}
+}
+
+func TestYAMLUsers(t *testing.T) {
+	cfg, err := Load([]byte("sentinel:\n  users:\n    - default on >pw ~* &* +@all\n    - app on bogus\nmasters: []\n"))
+	if err == nil || !strings.Contains(err.Error(), "sentinel.users[1]") {
+		t.Fatalf("cfg = %+v, err = %v", cfg, err)
+	}
+}
