@@ -3,6 +3,7 @@ package datanode
 import (
 	"net"
 	"sync"
+	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -16,9 +17,26 @@ type openConn struct {
 	gauge prometheus.Gauge
 }
 
+// openSysConn is an openConn over a connection with SyscallConn: go-redis
+// peeks at an idle pooled connection through it before reuse, to notice a
+// node that closed it (a restart) instead of sending the next command into
+// a dead socket.
+type openSysConn struct {
+	*openConn
+	sys syscall.Conn
+}
+
+func (c openSysConn) SyscallConn() (syscall.RawConn, error) { return c.sys.SyscallConn() }
+
+// countOpen wraps c; the result keeps SyscallConn only if c has it (as
+// guard does).
 func countOpen(c net.Conn, g prometheus.Gauge) net.Conn {
 	g.Inc()
-	return &openConn{Conn: c, gauge: g}
+	oc := &openConn{Conn: c, gauge: g}
+	if sc, ok := c.(syscall.Conn); ok {
+		return openSysConn{openConn: oc, sys: sc}
+	}
+	return oc
 }
 
 func (c *openConn) Close() error {

@@ -2,6 +2,7 @@ package datanode
 
 import (
 	"net"
+	"syscall"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,34 @@ func TestOpenConn_CountsOnceEachWay(t *testing.T) {
 	_ = c.Close() // go-redis may close twice (pool and reaper)
 	if v := metricValue(t, g); v != 0 {
 		t.Fatalf("after two closes: %v, want 0", v)
+	}
+}
+
+// go-redis checks an idle pooled connection through SyscallConn before it
+// reuses it; the counting wrapper must not hide it, or the first command
+// after a node restarts goes into the dead socket.
+func TestOpenConn_KeepsSyscallConnOfTCP(t *testing.T) {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "g"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	tcp, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := countOpen(tcp, g)
+	defer c.Close()
+	if _, ok := c.(syscall.Conn); !ok {
+		t.Error("a counted TCP connection lost SyscallConn")
+	}
+	a, b := net.Pipe()
+	defer b.Close()
+	p := countOpen(a, g)
+	defer p.Close()
+	if _, ok := p.(syscall.Conn); ok {
+		t.Error("a counted pipe claims SyscallConn")
 	}
 }
 
