@@ -48,21 +48,32 @@ type redisConn struct {
 	// or feeding garbage to a link is redialled no faster than Redis would.
 	cmdPace, subPace *linkPacer
 
+	// The PING lane and the lane of every other command (lane.go): each
+	// has at most one command pending on its connection.
+	pingLane, cmdLane *lane
+	life              context.Context // ends with close: pending commands stop
+	endLife           context.CancelFunc
+	calls             sync.WaitGroup // pending commands' goroutines
+
 	mu          sync.Mutex
 	closed      bool
 	cmd         *redis.Client
 	sub         *redis.Client // data nodes only
 	ps          *redis.PubSub // the live subscription, if any
+	proven      *redis.Client // cmd, once it had a reply (onCmdLane)
 	lastLocalIP string        // local address of the latest command connection
 }
 
 func newRedisConn(p *Pool, t *target) *redisConn {
 	c := &redisConn{
-		p:       p,
-		t:       t,
-		cmdPace: &linkPacer{b: newBackoff(p.opts.ReconnectInitial, p.opts.ReconnectMax)},
-		subPace: &linkPacer{b: newBackoff(p.opts.ReconnectInitial, p.opts.ReconnectMax)},
+		p:        p,
+		t:        t,
+		cmdPace:  &linkPacer{b: newBackoff(p.opts.ReconnectInitial, p.opts.ReconnectMax)},
+		subPace:  &linkPacer{b: newBackoff(p.opts.ReconnectInitial, p.opts.ReconnectMax)},
+		pingLane: newLane(),
+		cmdLane:  newLane(),
 	}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	c.cmd = c.newClient(linkTypeCmd)
 	if t.dataNode {
 		c.sub = c.newClient(linkTypePubSub)
@@ -77,7 +88,9 @@ const linkBufferSize = 4 << 10
 // no retries (they would hide failures from the detector), one dial attempt,
 // RESP2 (data nodes may be Redis 6, peers may be anything), no CLIENT
 // SETINFO (not in the ACL Redis documents for sentinels), a small pool, and
-// our own AUTH and CLIENT SETNAME so rename-command applies to them.
+// our own AUTH and CLIENT SETNAME so rename-command applies to them. Reads
+// wait up to the pending limit (lane.go), not the command timeout: a reply
+// that is only late must not cost the connection.
 func (c *redisConn) newClient(linkType string) *redis.Client {
 	o := c.p.opts
 	return redis.NewClient(&redis.Options{
@@ -88,7 +101,7 @@ func (c *redisConn) newClient(linkType string) *redis.Client {
 		MaxRetries:            -1,
 		DialerRetries:         1,
 		DialTimeout:           o.DialTimeout,
-		ReadTimeout:           o.CommandTimeout,
+		ReadTimeout:           c.pendingLimit(),
 		WriteTimeout:          o.CommandTimeout,
 		ContextTimeoutEnabled: true,
 		PoolSize:              2,
@@ -136,7 +149,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		}
 		c.p.metrics.dials.WithLabelValues(metricLink).Inc()
 		d := net.Dialer{Timeout: c.p.opts.DialTimeout}
-		conn, err := dialHost(ctx, &d, c.p.opts.LookupHost, network, addr)
+		conn, err := c.p.dial(ctx, &d, network, addr)
 		if err != nil {
 			if errors.Is(err, syscall.ECONNREFUSED) {
 				pace.refused()
@@ -263,7 +276,20 @@ func (c *redisConn) do(ctx context.Context, args ...any) (cmd *redis.Cmd) {
 	}()
 	cmd = cl.Do(ctx, args...)
 	c.dropIfBroken(cl, cmd.Err())
+	c.markProven(cl, cmd.Err())
 	return cmd
+}
+
+// markProven records that client cl had a reply (onCmdLane).
+func (c *redisConn) markProven(cl *redis.Client, err error) {
+	if !Classify(err).Connected() {
+		return
+	}
+	c.mu.Lock()
+	if c.cmd == cl {
+		c.proven = cl
+	}
+	c.mu.Unlock()
 }
 
 // recovered turns a recovered panic value into a link error and a log
@@ -305,6 +331,12 @@ func (c *redisConn) dropIfBroken(cl *redis.Client, err error) {
 // answer, as sentinelPingReplyCallback does; anything else proves the link
 // up but not the node available.
 func (c *redisConn) ping(ctx context.Context) error {
+	_, err := c.onPingLane(ctx, func(ctx context.Context) (any, error) { return nil, c.pingNow(ctx) })
+	return err
+}
+
+// pingNow sends PING on whichever lane runs it.
+func (c *redisConn) pingNow(ctx context.Context) error {
 	v, err := c.do(ctx, c.rename("PING")).Result()
 	if err != nil {
 		return err
@@ -316,7 +348,11 @@ func (c *redisConn) ping(ctx context.Context) error {
 }
 
 func (c *redisConn) info(ctx context.Context) (string, error) {
-	return c.do(ctx, c.rename("INFO")).Text()
+	v, err := c.onCmdLane(ctx, func(ctx context.Context) (any, error) {
+		return c.do(ctx, c.rename("INFO")).Text()
+	})
+	s, _ := v.(string)
+	return s, err
 }
 
 func (c *redisConn) localIP(ctx context.Context) (string, error) {
@@ -328,7 +364,7 @@ func (c *redisConn) localIP(ctx context.Context) (string, error) {
 	}
 	// No connection yet: open one. A PING is what Redis would have sent
 	// on a fresh link anyway.
-	if err := c.ping(ctx); err != nil {
+	if err := c.onCmdLaneErr(ctx, c.pingNow); err != nil {
 		return "", err
 	}
 	c.mu.Lock()
@@ -341,13 +377,17 @@ func (c *redisConn) localIP(ctx context.Context) (string, error) {
 }
 
 func (c *redisConn) publish(ctx context.Context, payload string) error {
-	return c.do(ctx, c.rename("PUBLISH"), monitor.HelloChannel, payload).Err()
+	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
+		return c.do(ctx, c.rename("PUBLISH"), monitor.HelloChannel, payload).Err()
+	})
 }
 
 func (c *redisConn) askPeer(ctx context.Context, a monitor.AskPeer) (any, error) {
-	return c.do(ctx, "SENTINEL", "is-master-down-by-addr",
-		a.MasterAddr.Host, strconv.Itoa(a.MasterAddr.Port),
-		strconv.FormatUint(a.Epoch, 10), a.RunID).Result()
+	return c.onCmdLane(ctx, func(ctx context.Context) (any, error) {
+		return c.do(ctx, "SENTINEL", "is-master-down-by-addr",
+			a.MasterAddr.Host, strconv.Itoa(a.MasterAddr.Port),
+			strconv.FormatUint(a.Epoch, 10), a.RunID).Result()
+	})
 }
 
 // replicaOf sends sentinelSendSlaveOf's transaction in one pipeline on one
@@ -356,7 +396,11 @@ func (c *redisConn) askPeer(ctx context.Context, a monitor.AskPeer) (any, error)
 // so the EXEC reply still arrives. Only the link-level error is returned:
 // queued-command errors (CONFIG REWRITE without a config file) do not undo
 // the SLAVEOF, and Sentinel ignores them too.
-func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) (err error) {
+func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) error {
+	return c.onCmdLaneErr(ctx, func(ctx context.Context) error { return c.replicaOfNow(ctx, a) })
+}
+
+func (c *redisConn) replicaOfNow(ctx context.Context, a monitor.ReplicaOf) (err error) {
 	cl, err := c.client()
 	if err != nil {
 		return err
@@ -391,11 +435,15 @@ func (c *redisConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) (err err
 
 func (c *redisConn) failoverTo(ctx context.Context, a monitor.FailoverTo) error {
 	ms := max(a.Timeout.Milliseconds(), 1)
-	return c.do(ctx, c.rename("FAILOVER"), "TO", a.To.Host, strconv.Itoa(a.To.Port), "TIMEOUT", strconv.FormatInt(ms, 10)).Err()
+	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
+		return c.do(ctx, c.rename("FAILOVER"), "TO", a.To.Host, strconv.Itoa(a.To.Port), "TIMEOUT", strconv.FormatInt(ms, 10)).Err()
+	})
 }
 
 func (c *redisConn) scriptKill(ctx context.Context) error {
-	return c.do(ctx, c.rename("SCRIPT"), "KILL").Err()
+	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
+		return c.do(ctx, c.rename("SCRIPT"), "KILL").Err()
+	})
 }
 
 func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload string), broken func()) {
@@ -476,9 +524,12 @@ func (c *redisConn) subscribe(ctx context.Context) *redis.PubSub {
 }
 
 // pump reads the subscription until it breaks or ctx ends. Silence longer
-// than PubSubIdle is answered with a PING; a second silent period means the
-// link is dead (Sentinel reconnects a pub/sub link after 3 silent publish
-// periods), and pump returns so the link is reopened. subscribed says
+// than PubSubIdle is answered with a PING; the link is given up (pump
+// returns so it is reopened) once it has been silent for three periods and
+// open for the pending limit (pubSubGiveUp), as Sentinel closes a pub/sub
+// link with no activity for 3 publish periods once it is older than
+// min-link-reconnect-period: a node that accepts and never answers keeps
+// it as long as the command link. subscribed says
 // whether the node confirmed the subscription; the confirmation is reported
 // to the core (the link is no longer disconnected).
 func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) (subscribed bool, err error) {
@@ -489,6 +540,8 @@ func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payl
 		}
 	}()
 	probing := false
+	opened := time.Now()
+	lastSeen := opened
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, c.p.opts.PubSubIdle)
 		if ctx.Err() != nil {
@@ -496,7 +549,11 @@ func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payl
 		}
 		if err != nil {
 			var redisErr redis.Error
-			if isTimeout(err) && !errors.As(err, &redisErr) && !probing {
+			now := time.Now()
+			if isTimeout(err) && !errors.As(err, &redisErr) && !c.pubSubGiveUp(now.Sub(opened), now.Sub(lastSeen)) {
+				if probing {
+					continue // the PING is pending: keep waiting
+				}
 				probing = true
 				pctx, cancel := context.WithTimeoutCause(ctx, c.p.opts.CommandTimeout, errCommandTimeout)
 				err = ps.Ping(pctx)
@@ -510,6 +567,7 @@ func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payl
 			return subscribed, err
 		}
 		probing = false
+		lastSeen = time.Now()
 		switch m := msg.(type) {
 		case *redis.Message:
 			if m.Channel == monitor.HelloChannel {
@@ -557,6 +615,9 @@ func (c *redisConn) close() error {
 	ps, cmd, sub := c.ps, c.cmd, c.sub
 	c.ps = nil
 	c.mu.Unlock()
+	// Pending commands end with their context or their closed connection.
+	defer c.calls.Wait()
+	c.endLife()
 	var errs []error
 	if ps != nil {
 		errs = append(errs, ps.Close())

@@ -12,8 +12,8 @@
 // What it must never do: decide anything. It does not schedule probes, mark
 // instances down, pick replicas or retry on its own; the core decides when to
 // act and this package only executes, one PING in flight per target, each
-// command under its own deadline, with go-redis retries switched off so that
-// no failure is hidden from the detector. It never blocks its caller: Do
+// command answered within its own deadline, with go-redis retries switched
+// off so that no failure is hidden from the detector. It never blocks its caller: Do
 // queues into bounded per-target queues whose overflow is coalesced or
 // dropped and counted. It never logs secrets.
 //
@@ -46,7 +46,11 @@
 // pub/sub replies) are recovered into link errors. Each link is redialled
 // with a backoff (immediate after a link that worked, then 250 ms, 500 ms,
 // 1 s plus jitter), so no node is redialled faster than redis-sentinel
-// would. A PING counts as answered only for PONG or a LOADING, MASTERDOWN
+// would. A command that gets no reply in time is reported as a timeout but
+// stays pending on its connection (lane.go), as in Redis's pipelined link:
+// a node that accepts and never answers keeps its links until a command has
+// been pending for half of down-after (at least 15 s), then they are
+// redialled — two connections per 15 s, as redis-sentinel, not one per PING. A PING counts as answered only for PONG or a LOADING, MASTERDOWN
 // or BUSY error, as in sentinelPingReplyCallback.
 //
 // Backpressure: Do never blocks. PINGs have a one-slot queue per target

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -35,8 +36,15 @@ type Options struct {
 	MyID string
 	// DialTimeout bounds connection set-up (TCP, TLS, AUTH, CLIENT SETNAME).
 	DialTimeout time.Duration
-	// CommandTimeout is the deadline of every single command.
+	// CommandTimeout is how long a command is waited for before the core
+	// hears a timeout. The command itself stays pending on its link (a
+	// late reply is still read) until the pending limit: half of
+	// DownAfter, at least DefaultPendingLimit; then the link is redialled.
 	CommandTimeout time.Duration
+	// DownAfter returns down-after-milliseconds of a master (it sets the
+	// pending limit of the links to its data nodes and sentinels); nil or
+	// zero means DefaultPendingLimit.
+	DownAfter func(master string) time.Duration
 	// Credentials returns auth-user/auth-pass for the data nodes of a
 	// master; nil or an empty password means no AUTH.
 	Credentials func(master string) (user, pass string)
@@ -114,6 +122,9 @@ type Pool struct {
 	metrics *metrics
 	// connect opens the I/O of a target; tests replace it with fakes.
 	connect func(t *target) nodeConn
+	// testDial, when set, replaces the network dial of the real links
+	// (tests run them over net.Pipe inside a synctest bubble).
+	testDial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	mu      sync.Mutex
 	targets map[monitor.Addr]*target

@@ -420,10 +420,6 @@ func (c *client) infoLine(now time.Time) string {
 	b.WriteString(" sub=" + itoa(int(c.nChannels.Load())) + " psub=" + itoa(int(c.nPatterns.Load())) + " ssub=0")
 	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + itoa(omem) + " tot-mem=0 events=r")
 	b.WriteString(" cmd=" + cmd + " user=" + user + " redir=-1 resp=" + itoa(proto))
-	// Redis 7.2's fields, after CLIENT SETINFO (which 7.0 does not have):
-	// a client that never sent it sees 7.0's line.
-	if libName != "" || libVer != "" {
-		b.WriteString(" lib-name=" + libName + " lib-ver=" + libVer)
-	}
+	b.WriteString(" lib-name=" + libName + " lib-ver=" + libVer)
 	return b.String()
 }

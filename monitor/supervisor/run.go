@@ -237,6 +237,7 @@ func New(o Options) (*Supervisor, error) {
 		Credentials:     s.credentials,
 		PeerCredentials: s.globals.peerCredentials,
 		Renames:         s.renames,
+		DownAfter:       s.downAfter,
 		LookupHost:      o.LookupHost,
 		Deliver: func(in monitor.Input) {
 			s.loop.Deliver(s.runCtx, in)
@@ -353,6 +354,15 @@ func (s *Supervisor) renames(master string) map[string]string {
 		return m.RenameCommands
 	}
 	return nil
+}
+
+// downAfter is a master's down-after: it sets how long a command may stay
+// pending on the links of its instances (datanode.Options.DownAfter).
+func (s *Supervisor) downAfter(master string) time.Duration {
+	if m := s.loop.Snapshot().Master(master); m != nil {
+		return m.DownAfterPeriod
+	}
+	return 0
 }
 
 // reportEvent lets notify report script failures as events; they go
