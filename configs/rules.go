@@ -128,8 +128,7 @@ func checkLeader(s string) error { return checkOptionalToken(s) }
 // CheckMonitor is the door of SENTINEL MONITOR: the name and address a
 // master added at run time must have so that sentinel.conf or the state
 // file loads it back. resolveHostnames is the sentinel's current setting.
-// The quorum is the core's rule (monitor.CheckQuorum), which is stricter
-// than what the files need.
+// The quorum is settings.CheckQuorum, for the files and the core alike.
 func CheckMonitor(name string, addr Addr, resolveHostnames bool) error {
 	if err := CheckMasterName(name); err != nil {
 		return fmt.Errorf("invalid master name: %w", err)

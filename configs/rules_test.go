@@ -12,6 +12,7 @@ import (
 
 	"github.com/sentinelgo/sentinel/configs/sdsargs"
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // TestDoorRefusesWhatTheLoaderRefuses: every name, address and value the
@@ -153,8 +154,8 @@ func applyDoor(t *testing.T, in doorInput, scriptDir, workDir string) (Master, R
 		from, to, _ := strings.Cut(in.setVal, " ")
 		words = []string{in.setOpt, from, to}
 	}
-	settings, err := monitor.ParseSetArgs(words)
-	if err != nil || monitor.CheckQuorum(int64(in.quorum)) != nil ||
+	parsed, err := monitor.ParseSetArgs(words)
+	if err != nil || settings.CheckQuorum(int64(in.quorum)) != nil ||
 		CheckMonitor(in.name, Addr{in.host, in.port}, in.resolve) != nil ||
 		CheckMasterSetting(in.setOpt, in.setVal) != nil ||
 		CheckRuntimeSetting(in.globalOpt, in.globVal) != nil {
@@ -163,7 +164,7 @@ func applyDoor(t *testing.T, in doorInput, scriptDir, workDir string) (Master, R
 	m := DefaultMaster()
 	m.Name, m.Addr, m.Quorum = in.name, Addr{in.host, in.port}, in.quorum
 	n, _ := strconv.ParseInt(in.setVal, 10, 64)
-	switch settings[0].Name {
+	switch parsed[0].Name {
 	case "down-after-milliseconds":
 		m.DownAfter = time.Duration(n) * time.Millisecond
 	case "failover-timeout":

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // Validate checks every value and reports every problem at once, joined
@@ -115,8 +117,8 @@ func (v *validator) master(i int, m *Master, seen map[string]int) {
 			v.add(p+".address", "%v", err)
 		}
 	}
-	if m.Quorum < 1 {
-		v.add(p+".quorum", "must be >= 1, got %d", m.Quorum)
+	if settings.CheckQuorum(int64(m.Quorum)) != nil {
+		v.add(p+".quorum", "must be >= %d, got %d", settings.MinQuorum, m.Quorum)
 	}
 	v.millis(p+".down_after", m.DownAfter, false)
 	v.millis(p+".failover_timeout", m.FailoverTimeout, false)

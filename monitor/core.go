@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // ErrBadInput is wrapped by every error Step returns: the input itself was
@@ -159,6 +161,7 @@ func validAddr(a Addr) bool { return a.Host != "" && a.Port > 0 && a.Port <= 655
 // validateMaster checks a master definition and returns the problem in
 // SENTINEL MONITOR's words (without the "ERR " code), or "" when valid.
 func (c *Core) validateMaster(mc MasterConfig) string {
+	quorumErr := settings.CheckQuorum(int64(mc.Quorum))
 	switch {
 	case mc.Name == "":
 		return "Empty master name."
@@ -166,8 +169,8 @@ func (c *Core) validateMaster(mc MasterConfig) string {
 		// The name travels in the comma-separated hello and in
 		// space-separated event payloads.
 		return "Master name must not contain spaces, commas or newlines."
-	case CheckQuorum(int64(mc.Quorum)) != nil:
-		return errQuorum.Msg
+	case quorumErr != nil:
+		return quorumErr.Error()
 	case mc.Addr.Host == "":
 		return "Invalid IP address or hostname specified"
 	case mc.Addr.Port <= 0 || mc.Addr.Port > 65535:

@@ -109,7 +109,7 @@ var setOptions = map[string]setOption{
 	"down-after-milliseconds": {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.DownAfter = millis(n) }},
 	"failover-timeout":        {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.FailoverTimeout = millis(n) }},
 	"parallel-syncs":          {words: 1, number: true, min: 1, apply: func(_ *Core, m *master, _ string, n int64) { m.ParallelSyncs = int(n) }},
-	"quorum":                  {words: 1, number: true, min: minQuorum, apply: func(_ *Core, m *master, _ string, n int64) { m.Quorum = int(n) }},
+	"quorum":                  {words: 1, number: true, min: settings.MinQuorum, apply: func(_ *Core, m *master, _ string, n int64) { m.Quorum = int(n) }},
 	"master-reboot-down-after-period": {words: 1, number: true, min: 0, apply: func(_ *Core, m *master, _ string, n int64) {
 		m.RebootDownAfter = millis(n)
 	}},
@@ -200,19 +200,6 @@ func ParseSetArgs(args []string) ([]Setting, error) {
 		j += opt.words
 	}
 	return out, nil
-}
-
-// minQuorum is the smallest quorum, for SENTINEL MONITOR and SET alike.
-const minQuorum = 1
-
-var errQuorum = errMsg("Quorum must be 1 or greater.")
-
-// CheckQuorum is SENTINEL MONITOR's rule for a quorum, with Redis's text.
-func CheckQuorum(q int64) error {
-	if q < minQuorum {
-		return errQuorum
-	}
-	return nil
 }
 
 // parseSettingNumber reads a number as Redis's string2ll does (decimal

@@ -92,13 +92,12 @@ func TestParseDebugArgs(t *testing.T) {
 	}
 }
 
-func TestCheckQuorum(t *testing.T) {
-	if CheckQuorum(1) != nil || CheckQuorum(0) == nil || CheckQuorum(-3) == nil {
-		t.Fatal("CheckQuorum disagrees with quorum >= 1")
-	}
+// TestMonitorQuorum: the core refuses what settings.CheckQuorum refuses,
+// with Redis's text.
+func TestMonitorQuorum(t *testing.T) {
 	c := newTestCore(t, Config{})
 	err := c.Monitor(at(0), MasterConfig{Name: "m", Addr: addr("10.0.0.1", 6379), MasterSettings: settings.MasterSettings{Quorum: 0}})
-	if err == nil || err.Error() != CheckQuorum(0).Error() {
-		t.Fatalf("Monitor with quorum 0 = %v, want %v", err, CheckQuorum(0))
+	if err == nil || err.Error() != "ERR "+settings.CheckQuorum(0).Error() {
+		t.Fatalf("Monitor with quorum 0 = %v, want ERR %v", err, settings.CheckQuorum(0))
 	}
 }

@@ -122,7 +122,7 @@ func cmdSentinelMonitor(ctx context.Context, c *client, args [][]byte) {
 		c.err(errInvalidPort)
 		return
 	}
-	if err := monitor.CheckQuorum(quorum); err != nil {
+	if err := settings.CheckQuorum(quorum); err != nil {
 		c.replyErr(err)
 		return
 	}
