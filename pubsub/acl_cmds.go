@@ -18,7 +18,54 @@ type UsersChanged func(lines []string)
 
 const errNoACLFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
 
-func cmdACLNoFile(_ context.Context, c *client, _ [][]byte) { c.err(errNoACLFile) }
+// cmdACLLoad replaces the users with the aclfile's, all or nothing. Unlike
+// Redis, a file without a "user default" line leaves the default user as it
+// is instead of resetting it to nopass.
+func cmdACLLoad(_ context.Context, c *client, _ [][]byte) {
+	s := c.srv
+	if s.opts.LoadACLFile == nil {
+		c.err(errNoACLFile)
+		return
+	}
+	lines, err := s.opts.LoadACLFile()
+	if err != nil {
+		c.err("ERR " + err.Error())
+		return
+	}
+	s.acl.mu.Lock()
+	before := s.acl.reg.Names()
+	err = s.acl.reg.Load(lines)
+	var gone []string
+	for _, name := range before {
+		if s.acl.reg.User(name) == nil {
+			gone = append(gone, name)
+		}
+	}
+	s.acl.mu.Unlock()
+	if err != nil {
+		c.err("ERR " + err.Error())
+		return
+	}
+	for _, name := range gone {
+		s.dropClientsOf(name, false)
+	}
+	s.log.Info("ACL file loaded", "users", len(lines))
+	c.wr.SimpleString("OK")
+}
+
+func cmdACLSave(_ context.Context, c *client, _ [][]byte) {
+	s := c.srv
+	if s.opts.SaveACLFile == nil {
+		c.err(errNoACLFile)
+		return
+	}
+	if err := s.opts.SaveACLFile(s.UserLines()); err != nil {
+		s.log.Warn("ACL SAVE failed", "err", err)
+		c.err("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+		return
+	}
+	c.wr.SimpleString("OK")
+}
 
 func cmdACLWhoAmI(_ context.Context, c *client, _ [][]byte) {
 	c.mu.Lock()

@@ -254,3 +254,29 @@ func TestProtectedMode_DefaultUserPassword(t *testing.T) {
 		})
 	}
 }
+
+func TestACL_SaveLoad(t *testing.T) {
+	var file []string
+	ts := startServer(t, func(o *Options) {
+		o.SaveACLFile = func(lines []string) error { file = lines; return nil }
+		o.LoadACLFile = func() ([]acl.UserLine, error) {
+			var out []acl.UserLine
+			for _, l := range file {
+				out = append(out, acl.UserLine{Source: "users.acl", Args: strings.Fields(strings.TrimPrefix(l, "user "))})
+			}
+			return out, nil
+		}
+	})
+	c := dialRaw(t, ts.addr)
+	wantOK(t, c.do("ACL", "SETUSER", "bob", "on", ">bpw", "+ping"))
+	wantOK(t, c.do("ACL", "SAVE"))
+	if len(file) != 2 || !strings.HasPrefix(file[0], "user bob on #") {
+		t.Fatalf("saved %q", file)
+	}
+	if v := c.do("ACL", "DELUSER", "bob"); v.Int != 1 {
+		t.Fatalf("DELUSER = %+v", v)
+	}
+	wantOK(t, c.do("ACL", "LOAD"))
+	bob := dialRaw(t, ts.addr)
+	wantOK(t, bob.do("AUTH", "bob", "bpw"))
+}

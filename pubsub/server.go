@@ -47,6 +47,11 @@ type Options struct {
 	// or DELUSER changed the users, to persist them (as Redis writes
 	// "user" lines into sentinel.conf).
 	OnUsersChanged UsersChanged
+	// LoadACLFile and SaveACLFile read and write the aclfile for ACL LOAD
+	// and ACL SAVE; nil (no aclfile) answers Redis's "not configured"
+	// error.
+	LoadACLFile func() ([]acl.UserLine, error)
+	SaveACLFile func(lines []string) error
 	// RunID is INFO's run_id; a random 40-hex id when empty.
 	RunID string
 	// Port is INFO's tcp_port; the first listener's port when zero.
