@@ -58,3 +58,24 @@ func TestYAMLUsers(t *testing.T) {
 		t.Fatalf("cfg = %+v, err = %v", cfg, err)
 	}
 }
+
+func TestRewriteUserLines(t *testing.T) {
+	old := "port 26379\nuser default on nopass ~* &* +@all\n# keep\nuser old on nopass\nsentinel monitor m 127.0.0.1 6379 1\n"
+	cfg, err := ParseConf([]byte(old), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := StateOf(cfg)
+	st.Users = []string{"user app on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 resetchannels -@all +ping", "user default on nopass ~* &* +@all"}
+	got := string(RewriteConf([]byte(old), st))
+	if !strings.Contains(got, "port 26379\nuser app on #30c9") || !strings.Contains(got, "+ping\n# keep\nuser default on nopass ~* &* +@all\nsentinel monitor") || strings.Contains(got, "user old") {
+		t.Fatalf("rewrite:\n%s", got)
+	}
+	st.Users = nil
+	if got := string(RewriteConf([]byte(old), st)); !strings.Contains(got, "user old on nopass") {
+		t.Fatalf("nil Users must keep the lines:\n%s", got)
+	}
+	if _, err := ParseConf([]byte(got), "s.conf"); err != nil {
+		t.Fatal(err)
+	}
+}

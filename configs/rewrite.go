@@ -184,6 +184,15 @@ func rewriteConf(old []byte, st State, dir string) []byte {
 			}
 		}
 	}
+	if st.Users != nil {
+		// Redis's rewriteConfigUserOption: every user, in place of the
+		// existing user lines; the others are removed.
+		key := confKey{directive: "user", server: true}
+		for _, line := range st.Users {
+			rw.setLine(key, true, line)
+		}
+		rw.remove(key)
+	}
 	// Per-master directives of masters that are gone, or that no longer
 	// have a value, are orphans.
 	for key := range rw.existing {
@@ -224,8 +233,8 @@ func newConfRewriter(old []byte) *confRewriter {
 			continue
 		}
 		args, err := splitArgs(trimmed)
-		if err == nil && len(args) > 0 && strings.EqualFold(args[0], "dir") {
-			key := confKey{directive: "dir", server: true}
+		if err == nil && len(args) > 0 && (strings.EqualFold(args[0], "dir") || strings.EqualFold(args[0], "user")) {
+			key := confKey{directive: strings.ToLower(args[0]), server: true}
 			rw.existing[key] = append(rw.existing[key], i)
 			continue
 		}

@@ -30,6 +30,11 @@ type State struct {
 	// Settings are the process-wide settings SENTINEL CONFIG SET can
 	// change. Nil means "unchanged": the saved file keeps what it had.
 	Settings *RuntimeSettings
+	// Users are the ACL user lines ("user <name> <rules>", passwords as
+	// hashes) after ACL SETUSER or DELUSER. Nil means "unchanged": the
+	// saved file keeps its user lines. Only the sentinel.conf rewrite
+	// writes them, as Redis does (without an aclfile).
+	Users []string
 
 	// Base and Removed are filled by LoadState for Merge and ignored by
 	// Save: Base is the YAML definition of the masters (and BaseSettings of
