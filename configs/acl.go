@@ -119,3 +119,16 @@ func LoadACLFile(path string) ([]acl.UserLine, error) {
 	}
 	return ParseACLFile(data, path)
 }
+
+// SaveACLFile writes user lines to an ACL file atomically, readable by the
+// owner only (ACL SAVE).
+func SaveACLFile(path string, lines []string) error {
+	data := strings.Join(lines, "\n")
+	if data != "" {
+		data += "\n"
+	}
+	if err := writeFileAtomic(path, []byte(data), 0o600, nil); err != nil {
+		return fmt.Errorf("configs: aclfile: %w", err)
+	}
+	return nil
+}

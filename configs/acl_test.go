@@ -79,3 +79,14 @@ func TestRewriteUserLines(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSaveACLFileRoundTrip(t *testing.T) {
+	path := t.TempDir() + "/users.acl"
+	if err := SaveACLFile(path, []string{"user default on nopass ~* &* +@all", "user app on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 -@all +ping"}); err != nil {
+		t.Fatal(err)
+	}
+	lines, err := LoadACLFile(path)
+	if err != nil || len(lines) != 2 || lines[1].Args[0] != "app" {
+		t.Fatalf("lines = %+v, err = %v", lines, err)
+	}
+}

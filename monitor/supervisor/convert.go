@@ -113,7 +113,9 @@ type storePersister struct {
 	// the value read), so the state records the file, never the secret,
 	// while the password is still that one.
 	passFiles map[string]passFile
-	last      string
+	// users, when set, gives the ACL user lines the state writes.
+	users func() []string
+	last  string
 }
 
 type passFile struct{ path, pass string }
@@ -140,6 +142,9 @@ func (p *storePersister) Persist(s *monitor.Snapshot) error {
 	if p.settings != nil {
 		rs := p.settings()
 		st.Settings = &rs
+	}
+	if p.users != nil {
+		st.Users = p.users()
 	}
 	key := stateKey(st)
 	if key == p.last && stillThere(p.store.Path()) {

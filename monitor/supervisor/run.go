@@ -150,7 +150,11 @@ func New(o Options) (*Supervisor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	s.server, err = pubsub.New(pubsub.Options{
+	aclCfg, err := newACLSetup(cfg)
+	if err != nil {
+		return nil, err
+	}
+	popts := pubsub.Options{
 		Addrs:       addrs,
 		Logger:      o.Logger.With("component", "pubsub"),
 		Controller:  ctrl,
@@ -159,9 +163,13 @@ func New(o Options) (*Supervisor, error) {
 		ConfigFile:  cfg.Path,
 		Version:     o.Version,
 		Registerer:  o.Registry,
-		// Like Redis: only without a password and without a bind address.
-		ProtectedMode: cfg.Sentinel.ProtectedMode && len(cfg.Sentinel.Bind) == 0,
-	})
+		// Like Redis 7.0: whatever the bind addresses (the server applies
+		// it while the default user has no password).
+		ProtectedMode:  cfg.Sentinel.ProtectedMode,
+		OnUsersChanged: usersChangedFlush(o.Logger, ctrl.FlushConfig),
+	}
+	aclCfg.apply(&popts, cfg)
+	s.server, err = pubsub.New(popts)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
@@ -218,7 +226,7 @@ func New(o Options) (*Supervisor, error) {
 		Core:        coreCfg,
 		Sink:        snk,
 		Scripts:     s.scripts,
-		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings, passFiles: passFilesOf(cfg)},
+		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings, passFiles: passFilesOf(cfg), users: aclCfg.usersFunc(s.server)},
 		ScriptsView: func() monitor.ScriptsView { return scriptsView(s.scripts.Pending()) },
 		Seed:        o.Seed,
 	})
