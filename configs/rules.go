@@ -169,7 +169,8 @@ func CheckMasterSetting(option, value string) error {
 // with the rule its value must pass (nil: any value). This is the only
 // list of them: the RESP server and the supervisor both ask
 // CheckRuntimeSetting, and the loaders read the same values with the same
-// rules (parseYesNo, LogLevel, CheckAnnounceIP, Validate's port range).
+// rules (parseYesNo, CheckAnnounceIP, Validate's port range). loglevel
+// is not one: as in Redis 7.0 it is a sentinel.conf directive only.
 // A rule's error is the reason added to Redis's reply; where Redis
 // refuses the value too, the rule gives none, so the reply is Redis's.
 var runtimeSettings = map[string]func(string) error{
@@ -182,7 +183,6 @@ var runtimeSettings = map[string]func(string) error{
 	"announce-hostnames": func(v string) error { _, ok := parseYesNo(v); return refuse(ok) },
 	"sentinel-user":      nil,
 	"sentinel-pass":      nil,
-	"loglevel":           func(v string) error { _, ok := LogLevel(v); return refuse(ok) },
 }
 
 // errRefused is a refusal without a reason of its own.
@@ -206,7 +206,7 @@ func CheckRuntimeSetting(name, value string) error {
 		return nil
 	}
 	if err := rule(value); err != nil {
-		se := &SettingError{Arg: value}
+		se := &SettingError{Arg: value, Param: name}
 		if !errors.Is(err, errRefused) {
 			se.Reason = err.Error()
 		}
@@ -216,8 +216,9 @@ func CheckRuntimeSetting(name, value string) error {
 }
 
 // SettingError is a parameter or value SENTINEL CONFIG SET refuses: Arg is
-// the refused word, Reason (may be empty) why.
-type SettingError struct{ Arg, Reason string }
+// the refused word, Param the parameter when Arg is its value, Reason (may
+// be empty) why.
+type SettingError struct{ Arg, Param, Reason string }
 
 func (e *SettingError) Error() string {
 	msg := fmt.Sprintf("invalid argument %q to SENTINEL CONFIG SET", e.Arg)
@@ -227,14 +228,13 @@ func (e *SettingError) Error() string {
 	return msg
 }
 
-// RESPError is Redis's reply, the word cut to 128 bytes, and our reason
-// when we refuse what Redis would take.
+// RESPError is redis-sentinel 7.0's reply, and our reason when we refuse
+// what Redis would take.
 func (e *SettingError) RESPError() string {
-	arg := e.Arg
-	if len(arg) > 128 {
-		arg = arg[:128]
+	msg := "ERR Invalid argument '" + e.Arg + "' to SENTINEL CONFIG SET"
+	if e.Param != "" {
+		msg = "ERR Invalid value '" + e.Arg + "' to SENTINEL CONFIG SET '" + e.Param + "'"
 	}
-	msg := "ERR Invalid argument '" + arg + "' to SENTINEL CONFIG SET"
 	if e.Reason != "" {
 		msg += ": " + e.Reason
 	}

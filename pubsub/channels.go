@@ -38,7 +38,7 @@ const (
 	errConfigUsage        = "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported."
 	errInvalidQuorum      = "ERR Invalid quorum"
 	errInvalidPort        = "ERR Invalid port"
-	errInvalidPortNumber  = "ERR Invalid port number"
+	errInvalidPortNumber  = "ERR Invalid port number."
 	errInvalidAddress     = "ERR Invalid IP address or hostname specified"
 	errUnknownSimulation  = "ERR Unknown failure simulation specified"
 	errSimulationDisabled = "ERR SIMULATE-FAILURE is not supported by this sentinel (it would crash the process on purpose)"

@@ -141,6 +141,10 @@ func cmdClientKill(_ context.Context, c *client, args [][]byte) {
 		case "laddr":
 			filters = append(filters, func(o *client) bool { return o.conn.LocalAddr().String() == val })
 		case "user":
+			if !c.srv.userExists(val) {
+				c.err(fmt.Sprintf("ERR No such user '%s'", truncate(val, 128)))
+				return
+			}
 			filters = append(filters, func(o *client) bool {
 				o.mu.Lock()
 				defer o.mu.Unlock()
@@ -310,4 +314,11 @@ func writeHelp(c *client, container string, lines []string) {
 	}
 	c.wr.SimpleString("HELP")
 	c.wr.SimpleString("    Prints this help.")
+}
+
+// userExists reports whether CLIENT KILL USER names a known user: the
+// default user or a configured one.
+func (s *Server) userExists(name string) bool {
+	_, ok := s.opts.Users[name]
+	return ok || name == "default"
 }

@@ -54,7 +54,7 @@ func cmdCommandInfo(ctx context.Context, c *client, args [][]byte) {
 		if m := lookupMeta(string(a)); m != nil {
 			m.writeInfo(c.wr)
 		} else {
-			c.wr.NullArray()
+			c.wr.Null() // RESP2: a null bulk string, as Redis
 		}
 	}
 }

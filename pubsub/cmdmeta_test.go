@@ -117,3 +117,23 @@ func TestCommandTableMatchesRedisSentinel(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryHandlerHasAnEntry: a handler is reached only through a table
+// entry (redisCommands or ourCommands); one without is a mistake.
+func TestEveryHandlerHasAnEntry(t *testing.T) {
+	for name := range commandHandlers {
+		parent, sub, hasSub := strings.Cut(name, "|")
+		cmd := commandTable[parent]
+		if cmd != nil && hasSub {
+			cmd = cmd.subs[sub]
+		}
+		if cmd == nil {
+			t.Errorf("commandHandlers[%q] has no entry in redisCommands or ourCommands (cmdtable.go)", name)
+		}
+	}
+	for _, m := range ourCommands {
+		if commandHandlers[m.Name] == nil {
+			t.Errorf("ourCommands entry %q has no handler", m.Name)
+		}
+	}
+}

@@ -52,6 +52,7 @@ func (s *Server) resolve(c *client, args [][]byte) *command {
 	}
 	s.countCommand(cmd.name)
 	now := time.Now()
+	s.stats.rates.sample(now, &s.stats)
 	c.mu.Lock()
 	c.lastCmd, c.lastSeen = cmd.name, now
 	c.mu.Unlock()

@@ -352,6 +352,7 @@ type countingConn struct {
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.stats.netIn.Add(int64(n))
+	c.stats.reads.Add(1)
 	if n > 0 {
 		c.client.waitingIdle = false
 	} else if err != nil && !c.client.waitingIdle && !c.client.idleDeadline.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) {
@@ -369,6 +370,7 @@ func (c *countingConn) Read(p []byte) (int, error) {
 func (c *countingConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	c.stats.netOut.Add(int64(n))
+	c.stats.writes.Add(1)
 	return n, err
 }
 
@@ -420,6 +422,10 @@ func (c *client) infoLine(now time.Time) string {
 	b.WriteString(" sub=" + itoa(int(c.nChannels.Load())) + " psub=" + itoa(int(c.nPatterns.Load())) + " ssub=0")
 	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + itoa(omem) + " tot-mem=0 events=r")
 	b.WriteString(" cmd=" + cmd + " user=" + user + " redir=-1 resp=" + itoa(proto))
-	b.WriteString(" lib-name=" + libName + " lib-ver=" + libVer)
+	// Redis 7.2's fields, after CLIENT SETINFO (which 7.0 does not have):
+	// a client that never sent it sees 7.0's line.
+	if libName != "" || libVer != "" {
+		b.WriteString(" lib-name=" + libName + " lib-ver=" + libVer)
+	}
 	return b.String()
 }

@@ -272,42 +272,31 @@ func cmdSentinelFlushConfig(ctx context.Context, c *client, _ [][]byte) {
 	c.wr.SimpleString("OK")
 }
 
+// cmdSentinelConfig answers SENTINEL CONFIG GET <pattern> and SET
+// <parameter> <value>: one of each, as redis-sentinel 7.0 (7.2 takes
+// several).
 func cmdSentinelConfig(ctx context.Context, c *client, args [][]byte) {
 	sub := strings.ToLower(string(args[2]))
 	switch {
-	case sub == "get" && len(args) >= 4:
-		var out []monitor.Setting
-		seen := map[string]bool{}
-		for _, pattern := range args[3:] {
-			settings, err := c.srv.ctrl.ConfigGet(ctx, string(pattern))
-			if err != nil {
-				c.replyErr(err)
-				return
-			}
-			for _, st := range settings {
-				if !seen[st.Name] {
-					seen[st.Name] = true
-					out = append(out, st)
-				}
-			}
+	case sub == "get" && len(args) == 4:
+		settings, err := c.srv.ctrl.ConfigGet(ctx, string(args[3]))
+		if err != nil {
+			c.replyErr(err)
+			return
 		}
-		c.wr.MapLen(len(out))
-		for _, st := range out {
+		c.wr.MapLen(len(settings))
+		for _, st := range settings {
 			c.wr.BulkString(st.Name)
 			c.wr.BulkString(st.Value)
 		}
-	case sub == "set" && len(args) >= 5 && (len(args)-3)%2 == 0:
-		var settings []monitor.Setting
-		for j := 3; j < len(args); j += 2 {
-			name, value := string(args[j]), string(args[j+1])
-			// The parameters and their rules are the configuration's.
-			if err := configs.CheckRuntimeSetting(name, value); err != nil {
-				c.replyErr(err)
-				return
-			}
-			settings = append(settings, monitor.Setting{Name: strings.ToLower(name), Value: value})
+	case sub == "set" && len(args) == 5:
+		name, value := string(args[3]), string(args[4])
+		// The parameters and their rules are the configuration's.
+		if err := configs.CheckRuntimeSetting(name, value); err != nil {
+			c.replyErr(err)
+			return
 		}
-		if err := c.srv.ctrl.ConfigSet(ctx, settings); err != nil {
+		if err := c.srv.ctrl.ConfigSet(ctx, []monitor.Setting{{Name: strings.ToLower(name), Value: value}}); err != nil {
 			c.replyErr(err)
 			return
 		}
@@ -327,6 +316,10 @@ func cmdSentinelDebug(ctx context.Context, c *client, args [][]byte) {
 	timers, err := c.srv.ctrl.Debug(ctx, settings)
 	if err != nil {
 		c.replyErr(err)
+		return
+	}
+	if len(settings) > 0 {
+		c.wr.SimpleString("OK") // as redis-sentinel: the list only without arguments
 		return
 	}
 	c.wr.MapLen(len(timers))

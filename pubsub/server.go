@@ -151,6 +151,8 @@ type serverStats struct {
 	rejected       atomic.Int64
 	errorReplies   atomic.Int64
 	slowSubscriber atomic.Int64
+	reads, writes  atomic.Int64 // read and write calls on client connections
+	rates          rateSampler
 }
 
 // New validates the options and binds every listen address.

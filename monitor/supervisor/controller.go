@@ -51,7 +51,7 @@ func (c *controller) Set(ctx context.Context, name string, settings []monitor.Se
 		switch strings.ToLower(s.Name) {
 		case "notification-script", "client-reconfig-script":
 			if deny {
-				return &monitor.CommandError{Code: "ERR", Msg: "Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your config file for more info."}
+				return &monitor.CommandError{Code: "ERR", Msg: "Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration"}
 			}
 			// As Redis: the script must exist and be executable (an empty
 			// value clears it).

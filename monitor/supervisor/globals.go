@@ -27,7 +27,7 @@ type Globals struct {
 type globals struct {
 	mu    sync.Mutex
 	g     Globals
-	level *slog.LevelVar
+	level *slog.LevelVar // loglevel, a sentinel.conf directive only (not SENTINEL CONFIG)
 	// requirePass is used towards peers when no sentinel-pass is set, as
 	// Redis does.
 	requirePass string
@@ -40,20 +40,6 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// levelName maps slog levels onto Redis's loglevel words.
-func levelName(l slog.Level) string {
-	switch {
-	case l <= slog.LevelDebug:
-		return "debug"
-	case l <= slog.LevelInfo:
-		return "notice"
-	case l <= slog.LevelWarn:
-		return "warning"
-	default:
-		return "nothing"
-	}
-}
-
 func (g *globals) list() []monitor.Setting {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -64,7 +50,6 @@ func (g *globals) list() []monitor.Setting {
 		{Name: "announce-port", Value: strconv.Itoa(g.g.AnnouncePort)},
 		{Name: "sentinel-user", Value: g.g.SentinelUser},
 		{Name: "sentinel-pass", Value: g.g.SentinelPass},
-		{Name: "loglevel", Value: levelName(g.level.Level())},
 	}
 }
 
@@ -99,7 +84,6 @@ func (g *globals) set(settings []monitor.Setting) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	next := g.g
-	level := g.level.Level()
 	for _, s := range settings {
 		var err error
 		switch strings.ToLower(s.Name) {
@@ -119,13 +103,6 @@ func (g *globals) set(settings []monitor.Setting) error {
 			next.SentinelUser = s.Value
 		case "sentinel-pass":
 			next.SentinelPass = s.Value
-		case "loglevel":
-			// The words are the configuration's (configs.LogLevel).
-			if name, ok := configs.LogLevel(s.Value); ok {
-				err = level.UnmarshalText([]byte(name))
-			} else {
-				err = &monitor.CommandError{Code: "ERR", Msg: "Invalid value for 'loglevel'"}
-			}
 		default:
 			err = &monitor.CommandError{Code: "ERR", Msg: fmt.Sprintf("Invalid argument '%s' to SENTINEL CONFIG SET", s.Name)}
 		}
@@ -134,7 +111,6 @@ func (g *globals) set(settings []monitor.Setting) error {
 		}
 	}
 	g.g = next
-	g.level.Set(level)
 	return nil
 }
 

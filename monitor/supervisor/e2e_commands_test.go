@@ -1,0 +1,408 @@
+package supervisor
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+	"github.com/sentinelgo/sentinel/pubsub/resp"
+)
+
+// How a differential case compares the two servers' replies.
+const (
+	exact  = iota // the raw bytes
+	masked        // after masking ids, addresses and numbers
+	sorted        // lists of names, COMMAND entries and COMMAND DOCS maps sorted (hash order)
+	fields        // INFO-style text: the field names, in order
+)
+
+// diffCase is one connection's worth of commands, sent to redis-sentinel
+// and to ours; every reply must compare equal under mode.
+type diffCase struct {
+	mode int
+	cmds []string // space-separated arguments; $MPORT is the master's port
+}
+
+func dc(mode int, cmds ...string) diffCase { return diffCase{mode, cmds} }
+
+// commandCases covers every command and subcommand both servers accept,
+// with valid, wrong-arity and bad-argument forms. Left out, because they
+// differ on purpose (docs/compatibility.md): our additions (QUIT, CLIENT
+// SETINFO, the PRIMARY aliases, FAILOVER ... COORDINATED), the commands
+// we list but do not run (ACL, CLIENT PAUSE/UNPAUSE/REPLY/TRACKING), the
+// crash simulations, and forms that end or fail over the server.
+var commandCases = []diffCase{
+	// PING
+	dc(exact, "PING"), dc(exact, "PING hello"), dc(exact, "PING a b"), dc(exact, "ping"),
+	// AUTH / HELLO
+	dc(exact, "AUTH"), dc(exact, "AUTH x"), dc(exact, "AUTH u p"), dc(exact, "AUTH a b c"),
+	dc(masked, "HELLO"), dc(masked, "HELLO 2"), dc(masked, "HELLO 3"), dc(exact, "HELLO 4"), dc(exact, "HELLO x"),
+	dc(exact, "HELLO -1"), dc(masked, "HELLO 3 AUTH default x"), dc(masked, "HELLO 2 SETNAME n", "CLIENT GETNAME"),
+	dc(exact, "HELLO 3 SETNAME"), dc(exact, "HELLO 3 foo"), dc(exact, "HELLO 2 SETNAME a\x01b"),
+	// INFO
+	dc(fields, "INFO"), dc(fields, "INFO all"), dc(fields, "INFO everything"), dc(fields, "INFO default"),
+	dc(fields, "INFO server"), dc(fields, "INFO clients"), dc(fields, "INFO stats"), dc(fields, "INFO cpu"),
+	dc(fields, "INFO sentinel"), dc(fields, "INFO SERVER CPU"), dc(exact, "INFO foo"), dc(exact, "INFO memory"),
+	dc(fields, "INFO server foo"),
+	// ROLE, SHUTDOWN, PUBLISH
+	dc(masked, "ROLE"), dc(exact, "ROLE x"),
+	dc(exact, "SHUTDOWN abort"), dc(exact, "SHUTDOWN foo"), dc(exact, "SHUTDOWN nosave foo"),
+	dc(exact, "PUBLISH foo bar"), dc(exact, "PUBLISH __sentinel__:hello garbage"), dc(exact, "PUBLISH a"), dc(exact, "PUBLISH a b c"),
+	// pub/sub, and what a subscribed connection may send
+	dc(masked, "SUBSCRIBE a b", "PING", "PING x", "SENTINEL MYID", "UNSUBSCRIBE a", "UNSUBSCRIBE", "UNSUBSCRIBE"),
+	dc(exact, "PSUBSCRIBE __sentinel__:* x*", "PUNSUBSCRIBE x*", "PUNSUBSCRIBE", "PUNSUBSCRIBE"),
+	dc(exact, "SUBSCRIBE"), dc(exact, "PSUBSCRIBE"), dc(exact, "UNSUBSCRIBE"), dc(exact, "PUNSUBSCRIBE nosuch"),
+	dc(exact, "SUBSCRIBE a", "SUBSCRIBE a", "PSUBSCRIBE a", "UNSUBSCRIBE b"),
+	// CLIENT
+	dc(exact, "CLIENT"), dc(exact, "CLIENT foo"), dc(exact, "CLIENT HELP"), dc(exact, "CLIENT HELP x"),
+	dc(exact, "CLIENT SETNAME myname", "CLIENT GETNAME"), dc(exact, "CLIENT SETNAME a\tb"), dc(exact, "CLIENT SETNAME"),
+	dc(exact, "CLIENT GETNAME"), dc(exact, "CLIENT GETNAME x"), dc(masked, "CLIENT ID"), dc(exact, "CLIENT ID x"),
+	dc(masked, "CLIENT INFO"), dc(exact, "CLIENT INFO x"), dc(masked, "CLIENT SETNAME me", "CLIENT INFO"),
+	dc(exact, "CLIENT LIST TYPE pubsub"), dc(exact, "CLIENT LIST TYPE foo"), dc(exact, "CLIENT LIST foo"),
+	dc(exact, "CLIENT LIST ID x"), dc(exact, "CLIENT LIST ID 999999"),
+	dc(exact, "CLIENT KILL"), dc(exact, "CLIENT KILL 1.2.3.4:5"), dc(exact, "CLIENT KILL ID 999999"),
+	dc(exact, "CLIENT KILL ID x"), dc(exact, "CLIENT KILL TYPE foo"), dc(exact, "CLIENT KILL foo bar"),
+	dc(exact, "CLIENT KILL ADDR 1.2.3.4:5 SKIPME no"), dc(exact, "CLIENT KILL SKIPME maybe"), dc(exact, "CLIENT KILL USER nosuch"),
+	dc(exact, "CLIENT KILL LADDR 1.2.3.4:5"), dc(exact, "CLIENT KILL ADDR"),
+	dc(exact, "CLIENT NO-EVICT on"), dc(exact, "CLIENT NO-EVICT OFF"), dc(exact, "CLIENT NO-EVICT x"), dc(exact, "CLIENT NO-EVICT"),
+	dc(exact, "CLIENT UNBLOCK 1"), dc(exact, "CLIENT UNBLOCK x"), dc(exact, "CLIENT UNBLOCK 1 TIMEOUT"),
+	dc(exact, "CLIENT UNBLOCK 1 error"), dc(exact, "CLIENT UNBLOCK 1 foo"), dc(exact, "CLIENT UNBLOCK"),
+	dc(exact, "CLIENT GETREDIR"), dc(exact, "CLIENT GETREDIR x"), dc(exact, "CLIENT TRACKINGINFO"),
+	dc(exact, "CLIENT TRACKINGINFO x"), dc(exact, "CLIENT CACHING yes"), dc(exact, "CLIENT CACHING"),
+	// COMMAND
+	dc(sorted, "COMMAND"), dc(exact, "COMMAND COUNT"), dc(exact, "COMMAND COUNT x"), dc(sorted, "COMMAND LIST"),
+	dc(sorted, "COMMAND LIST FILTERBY ACLCAT connection"), dc(sorted, "COMMAND LIST FILTERBY aclcat ADMIN"),
+	dc(exact, "COMMAND LIST FILTERBY aclcat @admin"), dc(exact, "COMMAND LIST FILTERBY aclcat nosuch"),
+	dc(sorted, "COMMAND LIST FILTERBY PATTERN c*"), dc(sorted, "COMMAND LIST FILTERBY pattern SENTINEL|M*"),
+	dc(exact, "COMMAND LIST FILTERBY MODULE x"), dc(exact, "COMMAND LIST FILTERBY foo x"),
+	dc(exact, "COMMAND LIST FILTERBY pattern"), dc(exact, "COMMAND LIST foo"), dc(exact, "COMMAND LIST FILTERBY pattern a b"),
+	dc(sorted, "COMMAND INFO"), dc(exact, "COMMAND INFO ping"), dc(exact, "COMMAND INFO PING Client|KILL nosuch sentinel|nosuch"),
+	dc(exact, "COMMAND INFO sentinel|debug|x ping|x | quit"), dc(sorted, "COMMAND INFO client"),
+	dc(sorted, "COMMAND DOCS"), dc(exact, "COMMAND DOCS ping"), dc(exact, "COMMAND DOCS nosuch"),
+	dc(exact, "COMMAND DOCS client|kill SENTINEL|DEBUG nosuch"), dc(sorted, "COMMAND DOCS sentinel"),
+	dc(exact, "COMMAND GETKEYS"), dc(exact, "COMMAND GETKEYS ping"), dc(exact, "COMMAND GETKEYS nosuch x"),
+	dc(exact, "COMMAND GETKEYS ping a b c"), dc(exact, "COMMAND GETKEYS sentinel masters"), dc(exact, "COMMAND GETKEYS sentinel foo bar"),
+	dc(exact, "COMMAND GETKEYS client kill"), dc(exact, "COMMAND GETKEYS client|kill x"), dc(exact, "COMMAND GETKEYS quit x"),
+	dc(exact, "COMMAND GETKEYSANDFLAGS sentinel masters x"), dc(exact, "COMMAND GETKEYSANDFLAGS x"),
+	dc(exact, "COMMAND HELP"), dc(exact, "COMMAND HELP x"), dc(exact, "COMMAND foo"),
+	// SENTINEL: reading
+	dc(exact, "SENTINEL"), dc(exact, "SENTINEL foo"), dc(exact, "SENTINEL HELP"), dc(exact, "SENTINEL HELP x"),
+	dc(masked, "SENTINEL MASTERS"), dc(exact, "SENTINEL MASTERS x"),
+	dc(masked, "SENTINEL MASTER mymaster"), dc(exact, "SENTINEL MASTER nosuch"), dc(exact, "SENTINEL MASTER"),
+	dc(masked, "SENTINEL REPLICAS mymaster"), dc(masked, "SENTINEL SLAVES mymaster"), dc(exact, "SENTINEL REPLICAS nosuch"),
+	dc(exact, "SENTINEL SLAVES"), dc(masked, "SENTINEL SENTINELS mymaster"), dc(exact, "SENTINEL SENTINELS nosuch"),
+	dc(exact, "SENTINEL SENTINELS a b"),
+	dc(masked, "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster"), dc(exact, "SENTINEL GET-MASTER-ADDR-BY-NAME nosuch"),
+	dc(exact, "SENTINEL GET-MASTER-ADDR-BY-NAME"), dc(masked, "SENTINEL MYID"), dc(exact, "SENTINEL MYID x"),
+	dc(exact, "SENTINEL CKQUORUM mymaster"), dc(exact, "SENTINEL CKQUORUM nosuch"), dc(exact, "SENTINEL CKQUORUM"),
+	dc(exact, "SENTINEL PENDING-SCRIPTS"), dc(exact, "SENTINEL PENDING-SCRIPTS x"),
+	dc(masked, "SENTINEL IS-MASTER-DOWN-BY-ADDR 127.0.0.1 $MPORT 0 *"), dc(exact, "SENTINEL IS-MASTER-DOWN-BY-ADDR 127.0.0.1 1 0 *"),
+	dc(exact, "SENTINEL IS-MASTER-DOWN-BY-ADDR 127.0.0.1 x 0 *"), dc(exact, "SENTINEL IS-MASTER-DOWN-BY-ADDR 127.0.0.1 1 x *"),
+	dc(exact, "SENTINEL IS-MASTER-DOWN-BY-ADDR 127.0.0.1 1 0"),
+	dc(fields, "SENTINEL INFO-CACHE mymaster"), dc(exact, "SENTINEL INFO-CACHE nosuch"), dc(exact, "SENTINEL INFO-CACHE"),
+	dc(exact, "SENTINEL DEBUG"), dc(exact, "SENTINEL DEBUG ping-period"), dc(exact, "SENTINEL DEBUG foo 1"),
+	dc(exact, "SENTINEL DEBUG ping-period x"), dc(exact, "SENTINEL DEBUG ping-period 0"), dc(exact, "SENTINEL DEBUG ping-period 1000"),
+	dc(exact, "SENTINEL CONFIG GET *"), dc(exact, "SENTINEL CONFIG GET resolve-hostnames"), dc(exact, "SENTINEL CONFIG GET loglevel"),
+	dc(exact, "SENTINEL CONFIG GET nosuch"), dc(exact, "SENTINEL CONFIG GET a*"), dc(exact, "SENTINEL CONFIG GET"),
+	dc(exact, "SENTINEL CONFIG GET a b"), dc(exact, "SENTINEL CONFIG foo"), dc(exact, "SENTINEL CONFIG SET"),
+	dc(exact, "SENTINEL CONFIG SET resolve-hostnames no"), dc(exact, "SENTINEL CONFIG SET resolve-hostnames maybe"),
+	dc(exact, "SENTINEL CONFIG SET loglevel debug"), dc(exact, "SENTINEL CONFIG SET nosuch 1"),
+	dc(exact, "SENTINEL CONFIG SET announce-port x"), dc(exact, "SENTINEL CONFIG SET announce-port"),
+	dc(exact, "SENTINEL CONFIG SET announce-hostnames no resolve-hostnames no"),
+	dc(exact, "SENTINEL SIMULATE-FAILURE HELP"), dc(exact, "SENTINEL SIMULATE-FAILURE foo"), dc(exact, "SENTINEL SIMULATE-FAILURE"),
+	dc(exact, "SENTINEL FLUSHCONFIG"), dc(exact, "SENTINEL FLUSHCONFIG x"),
+	// SENTINEL: changing (a second name for the same master, removed again)
+	dc(exact, "SENTINEL MONITOR other 127.0.0.1 $MPORT 2", "SENTINEL SET other quorum 3", "SENTINEL SET other down-after-milliseconds 5000 parallel-syncs 2",
+		"SENTINEL SET other foo 1", "SENTINEL SET other quorum x", "SENTINEL SET other quorum 0", "SENTINEL SET other quorum",
+		"SENTINEL SET other notification-script /nonexistent", "SENTINEL SET other down-after-milliseconds -1",
+		"SENTINEL SET other auth-pass", "SENTINEL RESET other", "SENTINEL REMOVE other"),
+	dc(exact, "SENTINEL MONITOR mymaster 127.0.0.1 $MPORT 2"), dc(exact, "SENTINEL MONITOR x 127.0.0.1 $MPORT 0"),
+	dc(exact, "SENTINEL MONITOR x 127.0.0.1 $MPORT q"), dc(exact, "SENTINEL MONITOR x 127.0.0.1 p 2"),
+	dc(exact, "SENTINEL MONITOR x 127.0.0.1 70000 2"), dc(exact, "SENTINEL MONITOR x no.such.host.invalid 6379 2"),
+	dc(exact, "SENTINEL MONITOR x 127.0.0.1 6379"), dc(exact, "SENTINEL MONITOR a-b.c 127.0.0.1 $MPORT 2", "SENTINEL REMOVE a-b.c"),
+	dc(exact, "SENTINEL REMOVE nosuch"), dc(exact, "SENTINEL REMOVE"), dc(exact, "SENTINEL SET nosuch quorum 1"),
+	dc(exact, "SENTINEL SET mymaster"), dc(exact, "SENTINEL RESET nosuch*"), dc(exact, "SENTINEL RESET"),
+	dc(exact, "SENTINEL FAILOVER nosuch"), dc(exact, "SENTINEL FAILOVER"), dc(exact, "SENTINEL FAILOVER mymaster x y"),
+	dc(exact, "SENTINEL FAILOVER mymaster now"),
+	// unknown commands
+	dc(exact, "NOSUCH"), dc(exact, "GET foo"), dc(exact, "QUIT2 a b"), dc(exact, "RESET"), dc(exact, "CONFIG GET *"),
+}
+
+// TestE2E_CommandsDifferential sends every case to Debian's redis-sentinel
+// and to ours, both monitoring one master with a replica and knowing each
+// other, in RESP2 and in RESP3, and compares the replies.
+func TestE2E_CommandsDifferential(t *testing.T) {
+	requireRedis(t)
+	datanodetest.RequireBinary(t, "redis-sentinel")
+	topo := datanodetest.StartTopology(t, 1)
+	ref := datanodetest.StartRedisSentinel(t, datanodetest.SentinelOptions{
+		MasterName: "mymaster", MasterAddr: topo.Master.Addr(), Quorum: 2, DownAfter: 5 * time.Second,
+	})
+	ours := startOurs(t, addrOf(topo.Master), 2, 5*time.Second, "")
+	servers := []string{ref.Addr(), ours.addr()}
+	// Both see the replica and each other before anything is compared.
+	for _, addr := range servers {
+		datanodetest.Eventually(t, 30*time.Second, 50*time.Millisecond, func() bool {
+			v, err := resp.NewValueReader(bytes.NewReader(rawDo(t, addr, 2, "SENTINEL MASTER mymaster")[0]), resp.DefaultLimits()).ReadValue()
+			if err != nil {
+				return false
+			}
+			f := map[string]string{}
+			for i := 0; i+1 < len(v.Elems); i += 2 {
+				f[v.Elems[i].Str] = v.Elems[i+1].Str
+			}
+			return f["num-slaves"] == "1" && f["num-other-sentinels"] == "1"
+		}, "%s should see the replica and the other sentinel", addr)
+	}
+	mport := strconv.Itoa(topo.Master.Port())
+	for _, proto := range []int{2, 3} {
+		for _, c := range commandCases {
+			cmds := make([]string, len(c.cmds))
+			for i, cmd := range c.cmds {
+				cmds[i] = strings.ReplaceAll(cmd, "$MPORT", mport)
+			}
+			want := rawDo(t, servers[0], proto, cmds...)
+			got := rawDo(t, servers[1], proto, cmds...)
+			for i := range cmds {
+				w, g := render(t, c.mode, proto, want[i]), render(t, c.mode, proto, got[i])
+				if !bytes.Equal(w, g) {
+					t.Errorf("RESP%d %q (after %q):\n redis-sentinel: %s\n ours:           %s", proto, cmds[i], cmds[:i], show(w), show(g))
+				}
+			}
+		}
+	}
+}
+
+// rawDo opens a connection (switching to proto with HELLO first when 3),
+// sends cmds one by one and returns the raw bytes of each reply; a
+// SUBSCRIBE-like command's extra confirmations are read as part of its
+// reply.
+func rawDo(t *testing.T, addr string, proto int, cmds ...string) [][]byte {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var raw bytes.Buffer
+	vr := resp.NewValueReader(io.TeeReader(conn, &raw), resp.DefaultLimits())
+	send := func(cmd string) int {
+		args := strings.Split(cmd, " ")
+		w := resp.NewWriter(conn)
+		w.ArrayLen(len(args))
+		for _, a := range args {
+			w.BulkString(a)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return replyCount(args)
+	}
+	if proto == 3 {
+		send("HELLO 3")
+		if _, err := vr.ReadValue(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out [][]byte
+	for _, cmd := range cmds {
+		raw.Reset()
+		for range send(cmd) {
+			v, err := vr.ReadValue()
+			if err != nil {
+				t.Fatalf("%s: %q: %v (read so far %q)", addr, cmd, err, raw.Bytes())
+			}
+			if v.Kind == resp.KindError {
+				break
+			}
+		}
+		out = append(out, bytes.Clone(raw.Bytes()))
+	}
+	return out
+}
+
+// replyCount is how many replies a command gets: one per channel for the
+// subscription commands (at least one for the argument-less unsubscribes;
+// more than one then depends on state, which the cases avoid).
+func replyCount(args []string) int {
+	switch strings.ToLower(args[0]) {
+	case "subscribe", "psubscribe", "unsubscribe", "punsubscribe":
+		return max(1, len(args)-1)
+	}
+	return 1
+}
+
+var (
+	maskID     = regexp.MustCompile(`\b[0-9a-f]{40}\b`)
+	maskAddr   = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	maskNumber = regexp.MustCompile(`-?\d+(\.\d+)?`)
+)
+
+func maskText(s string) string {
+	s = maskID.ReplaceAllString(s, "<id>")
+	s = maskAddr.ReplaceAllString(s, "<addr>")
+	return maskNumber.ReplaceAllString(s, "N")
+}
+
+// render turns one raw reply into the bytes compared under mode.
+func render(t *testing.T, mode, proto int, raw []byte) []byte {
+	t.Helper()
+	if mode == exact {
+		return raw
+	}
+	if mode == fields {
+		return fieldsOf(raw)
+	}
+	var all []resp.Value
+	vr := resp.NewValueReader(bytes.NewReader(raw), resp.DefaultLimits())
+	for {
+		v, err := vr.ReadValue()
+		if err != nil {
+			break
+		}
+		all = append(all, v)
+	}
+	var b bytes.Buffer
+	w := resp.NewWriter(&b)
+	w.SetProtocol(proto)
+	for _, v := range all {
+		if mode == sorted {
+			v = sortValue(v)
+		} else {
+			v = maskValue(v)
+		}
+		w.WriteValue(v)
+	}
+	_ = w.Flush()
+	return b.Bytes()
+}
+
+func maskValue(v resp.Value) resp.Value {
+	switch v.Kind {
+	case resp.KindBulk, resp.KindSimple, resp.KindVerbatim, resp.KindError:
+		v.Str = maskText(v.Str)
+	case resp.KindInteger:
+		v.Int = 0
+	}
+	if len(v.Elems) > 0 {
+		elems := make([]resp.Value, len(v.Elems))
+		for i, e := range v.Elems {
+			elems[i] = maskValue(e)
+		}
+		v.Elems = elems
+	}
+	return v
+}
+
+// sortValue orders arrays (and maps, by key) whose order is a hash table's
+// in redis-sentinel: lists of names, COMMAND entries, COMMAND DOCS maps.
+func sortValue(v resp.Value) resp.Value {
+	if len(v.Elems) == 0 {
+		return v
+	}
+	elems := make([]resp.Value, len(v.Elems))
+	for i, e := range v.Elems {
+		elems[i] = sortValue(e)
+	}
+	v.Elems = elems
+	key := func(e resp.Value) string {
+		if len(e.Elems) > 0 {
+			return e.Elems[0].Str
+		}
+		return e.Str
+	}
+	isMap := v.Kind == resp.KindMap
+	if !isMap && len(elems)%2 == 0 && len(elems) > 0 {
+		// A RESP2 map (COMMAND DOCS): pairs of name, docs.
+		isMap = elems[0].Kind == resp.KindBulk && len(elems) > 1 && elems[1].Kind == resp.KindArray && len(elems[1].Elems) > 0 && elems[1].Elems[0].Str == "summary"
+	}
+	if isMap {
+		type pair struct{ k, v resp.Value }
+		var ps []pair
+		for i := 0; i+1 < len(elems); i += 2 {
+			ps = append(ps, pair{elems[i], elems[i+1]})
+		}
+		if len(ps) > 0 && ps[0].k.Str == "summary" {
+			return v // a docs map keeps Redis's field order
+		}
+		slices.SortStableFunc(ps, func(a, b pair) int { return strings.Compare(a.k.Str, b.k.Str) })
+		for i, p := range ps {
+			elems[2*i], elems[2*i+1] = p.k, p.v
+		}
+		return v
+	}
+	allNames, allEntries := true, true
+	for _, e := range elems {
+		allNames = allNames && e.Kind == resp.KindBulk
+		allEntries = allEntries && e.Kind == resp.KindArray && len(e.Elems) == 10
+	}
+	if v.Kind == resp.KindArray && (allNames || allEntries) {
+		slices.SortStableFunc(elems, func(a, b resp.Value) int { return strings.Compare(key(a), key(b)) })
+	}
+	return v
+}
+
+// ourInfoFields are the INFO fields we add (docs/compatibility.md).
+var ourInfoFields = map[string]bool{
+	"sentinelgo_version": true, "go_version": true,
+	"sentinelgo_slow_subscribers_disconnected": true, "sentinel_total_tilt": true,
+}
+
+// fieldsOf reduces a reply to field names: "name:value" lines of INFO
+// texts (also inside SENTINEL INFO-CACHE), and the keys of flat
+// [k, v, ...] arrays.
+func fieldsOf(raw []byte) []byte {
+	v, err := resp.NewValueReader(bytes.NewReader(raw), resp.DefaultLimits()).ReadValue()
+	if err != nil {
+		return raw
+	}
+	var out []string
+	var walk func(resp.Value)
+	walk = func(v resp.Value) {
+		switch v.Kind {
+		case resp.KindBulk, resp.KindVerbatim:
+			for _, line := range strings.Split(v.Str, "\n") {
+				line = strings.TrimSpace(line)
+				if k, _, ok := strings.Cut(line, ":"); ok {
+					if !ourInfoFields[k] {
+						out = append(out, k)
+					}
+				} else if line != "" {
+					out = append(out, line)
+				}
+			}
+		case resp.KindInteger:
+		case resp.KindError:
+			out = append(out, "-"+v.Str)
+		default:
+			for i, e := range v.Elems {
+				if e.Kind == resp.KindBulk && !strings.Contains(e.Str, "\n") && i%2 == 0 {
+					out = append(out, e.Str)
+					continue
+				}
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return []byte(strings.Join(out, "\n"))
+}
+
+func show(b []byte) string {
+	s := fmt.Sprintf("%q", b)
+	if len(s) > 1500 {
+		s = s[:1500] + "…"
+	}
+	return s
+}
