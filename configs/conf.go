@@ -316,6 +316,14 @@ var sentinelDirectives = map[string]confDirective{
 	"known-slave":    {nargs: []int{3}, master: true, apply: confKnownReplica},
 	"known-sentinel": {nargs: []int{3, 4}, master: true, apply: confKnownSentinel},
 	"rename-command": {nargs: []int{3}, master: true, apply: confRenameCommand},
+	"fencing": {nargs: two, master: true, apply: func(l *confLine) {
+		v, ok := parseYesNo(l.args[1])
+		if !ok {
+			l.failf(sentinelYesNo, l.args[1])
+			return
+		}
+		l.m.Fencing = v
+	}},
 	"myid": {nargs: one, preMonitor: true, apply: func(l *confLine) {
 		if len(l.args[0]) != 40 {
 			l.failf("malformed sentinel id %q (want 40 characters)", l.args[0])

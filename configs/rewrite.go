@@ -152,6 +152,8 @@ func rewriteConf(old []byte, st State, dir string) []byte {
 		if m.AuthUser != "" {
 			rw.set("auth-user", n, true, "sentinel", "auth-user", n, m.AuthUser)
 		}
+		// Our own directive: written only once fencing was turned on.
+		rw.set("fencing", n, m.Fencing, "sentinel", "fencing", n, yesNo(m.Fencing))
 		rw.set("master-reboot-down-after-period", n, m.RebootDownAfter != 0, "sentinel", "master-reboot-down-after-period", n, millisText(m.RebootDownAfter))
 		rw.set("config-epoch", n, true, "sentinel", "config-epoch", n, strconv.FormatUint(m.ConfigEpoch, 10))
 		rw.set("leader-epoch", n, true, "sentinel", "leader-epoch", n, strconv.FormatUint(m.LeaderEpoch, 10))

@@ -98,7 +98,9 @@ type setOption struct {
 	min    int64
 	// secret values are masked in the +set event.
 	secret bool
-	apply  func(c *Core, m *master, value string, n int64)
+	// yesNo: the value is yes or no (any case).
+	yesNo bool
+	apply func(c *Core, m *master, value string, n int64)
 }
 
 // maxSetting bounds every number SENTINEL SET and DEBUG take (2^40 ms is
@@ -122,6 +124,9 @@ var setOptions = map[string]setOption{
 	"auth-user": {words: 1, apply: func(c *Core, m *master, v string, _ int64) {
 		m.AuthUser = v
 		c.dropConnections(m)
+	}},
+	"fencing": {words: 1, yesNo: true, apply: func(_ *Core, m *master, v string, _ int64) {
+		m.Fencing = strings.EqualFold(v, "yes")
 	}},
 	"rename-command": {words: 2, apply: func(_ *Core, m *master, v string, _ int64) {
 		from, to, _ := strings.Cut(v, " ")
@@ -167,6 +172,9 @@ func checkSetting(name, value string) (setOption, int64, error) {
 			return opt, 0, bad(value)
 		}
 		return opt, n, nil
+	}
+	if opt.yesNo && !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
+		return opt, 0, bad(value)
 	}
 	if opt.words == 2 {
 		from, to, ok := strings.Cut(value, " ")

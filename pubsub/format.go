@@ -114,6 +114,11 @@ func MasterFields(m *monitor.MasterView, at time.Time) []Field {
 	if m.ClientReconfigScript != "" {
 		out = append(out, Field{"client-reconfig-script", m.ClientReconfigScript})
 	}
+	if m.Fencing {
+		// Ours, after Redis's fields, and only when on: a master without
+		// fencing replies field for field as redis-sentinel does.
+		out = append(out, Field{"fencing", "yes"})
+	}
 	return out
 }
 
@@ -210,7 +215,6 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 	b.WriteString("sentinel_masters:" + itoa(len(s.Masters)) + "\r\n")
 	b.WriteString("sentinel_tilt:" + tilt + "\r\n")
 	b.WriteString("sentinel_tilt_since_seconds:" + since + "\r\n")
-	b.WriteString("sentinel_total_tilt:" + strconv.FormatUint(s.TiltCount, 10) + "\r\n") // Valkey's
 	b.WriteString("sentinel_running_scripts:" + itoa(s.Scripts.Running) + "\r\n")
 	b.WriteString("sentinel_scripts_queue_length:" + itoa(s.Scripts.Queued) + "\r\n")
 	b.WriteString("sentinel_simulate_failure_flags:0\r\n")

@@ -35,6 +35,14 @@ type MasterSettings struct {
 	// RenameCommands maps a command name to its renamed form on the data
 	// nodes (sentinel rename-command).
 	RenameCommands map[string]string `yaml:"rename_commands,omitempty"`
+	// Fencing has the sentinels keep min-replicas-to-write and
+	// min-replicas-max-lag set on the master (and cleared on its
+	// replicas), so a master cut off from its replicas refuses writes
+	// before the majority can promote one; and a sentinel without a
+	// majority of its group stops naming the master to clients (sentinel
+	// fencing, our own directive; off by default). docs/operations.md
+	// has the trade-off.
+	Fencing bool `yaml:"fencing,omitempty"`
 }
 
 // Clone returns a deep copy; an empty RenameCommands becomes nil.

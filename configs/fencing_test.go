@@ -1,0 +1,55 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFencingDirective(t *testing.T) {
+	conf := "sentinel monitor m 127.0.0.1 6379 2\nsentinel fencing m yes\n"
+	cfg, err := ParseConf([]byte(conf), "f.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Masters[0].Fencing {
+		t.Fatal("sentinel fencing m yes did not turn fencing on")
+	}
+	out := RewriteConf([]byte(conf), StateOf(cfg))
+	if !strings.Contains(string(out), "\nsentinel fencing m yes\n") {
+		t.Fatalf("rewrite lost the fencing line:\n%s", out)
+	}
+	assertConfHolds(t, out, StateOf(cfg))
+
+	// Turned off: the line stays, saying no; never written for a master
+	// that never had it.
+	st := StateOf(cfg)
+	st.Masters[0].Fencing = false
+	out = RewriteConf(out, st)
+	if !strings.Contains(string(out), "\nsentinel fencing m no\n") {
+		t.Fatalf("rewrite should keep the line as no:\n%s", out)
+	}
+	plain := RewriteConf([]byte("sentinel monitor m 127.0.0.1 6379 2\n"), st)
+	if strings.Contains(string(plain), "fencing") {
+		t.Fatalf("a master without fencing got a fencing line:\n%s", plain)
+	}
+
+	for _, bad := range []string{"sentinel fencing m maybe\n", "sentinel fencing m\n", "sentinel fencing nosuch yes\n"} {
+		if _, err := ParseConf([]byte("sentinel monitor m 127.0.0.1 6379 2\n"+bad), "bad.conf"); err == nil {
+			t.Errorf("%q loaded", bad)
+		}
+	}
+}
+
+func TestFencingYAML(t *testing.T) {
+	cfg, err := Load([]byte("masters:\n  - name: m\n    address: 127.0.0.1:6379\n    quorum: 2\n    fencing: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Masters[0].Fencing {
+		t.Fatal("fencing: true not read")
+	}
+	assertYAMLRoundTrip(t, cfg)
+	if _, err := Load([]byte("masters:\n  - name: m\n    address: 127.0.0.1:6379\n    quorum: 2\n    fencing: maybe\n")); err == nil {
+		t.Error("fencing: maybe loaded")
+	}
+}
