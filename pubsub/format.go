@@ -215,6 +215,7 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 	b.WriteString("sentinel_masters:" + itoa(len(s.Masters)) + "\r\n")
 	b.WriteString("sentinel_tilt:" + tilt + "\r\n")
 	b.WriteString("sentinel_tilt_since_seconds:" + since + "\r\n")
+	b.WriteString("sentinel_total_tilt:" + strconv.FormatUint(s.TiltCount, 10) + "\r\n") // Valkey's
 	b.WriteString("sentinel_running_scripts:" + itoa(s.Scripts.Running) + "\r\n")
 	b.WriteString("sentinel_scripts_queue_length:" + itoa(s.Scripts.Queued) + "\r\n")
 	b.WriteString("sentinel_simulate_failure_flags:0\r\n")
