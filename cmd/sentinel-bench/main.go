@@ -133,7 +133,6 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 		return 1
 	}
 
-	type impl struct{ label, binary string }
 	var impls []impl
 	if opts.impl != "ours" {
 		impls = append(impls, impl{"redis-sentinel", opts.redisSentinel})
@@ -141,21 +140,7 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 	if opts.impl != "redis" {
 		impls = append(impls, impl{"ours", opts.ours})
 	}
-	fmt.Fprintf(out, "topology: 1 master, 2 replicas, 3 sentinels, quorum 2, down-after %v, failover-timeout %v; %d trials each\n",
-		opts.downAfter, opts.failoverTimeout, opts.trials)
-	anyMoment := opts.killWindow > 0
-	// One list for every implementation: trial i of each kills at the same
-	// moment after its sentinels settled.
-	var schedule []time.Duration
-	if anyMoment {
-		schedule = killSchedule(opts.trials, opts.buckets, opts.killWindow, opts.seed)
-		rejoin := "measured"
-		if !opts.rejoin {
-			rejoin = "skipped"
-		}
-		fmt.Fprintf(out, "kill moments: uniform over 0-%v after the sentinels settle, %d buckets, -seed %d; old-master rejoin %s\n",
-			opts.killWindow, opts.buckets, opts.seed, rejoin)
-	}
+	schedule := printPlan(out, opts)
 
 	code := 0
 	summaries := map[string]*summary{}
@@ -170,73 +155,118 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 			code = 1
 			continue
 		}
-		cfg := trialConfig{
-			impl:            im.label,
-			sentinelBinary:  im.binary,
-			masterName:      opts.masterName,
-			downAfter:       opts.downAfter,
-			failoverTimeout: opts.failoverTimeout,
-			settleTimeout:   opts.settleTimeout,
-			failoverBound:   opts.failoverBound,
-			rejoinBound:     opts.rejoinBound,
-			watchAfter:      opts.watchAfter,
-			warmup:          opts.warmup,
-			writePause:      opts.writePause,
-			anyMoment:       anyMoment,
-			skipRejoin:      !opts.rejoin,
-			keepDirs:        opts.keepDirs,
-			keepFailed:      opts.keepFailed,
-			logger:          logger,
-		}
-		withoutFailover := 0
-		for i := range opts.trials {
-			if ctx.Err() != nil {
-				break
-			}
-			if anyMoment {
-				cfg.killAt = schedule[i]
-			}
-			res, err := runTrial(ctx, cfg)
-			if ctx.Err() != nil {
-				fmt.Fprintf(out, "interrupted during %s trial %d\n", im.label, i+1)
-				break
-			}
-			sum.add(res, err)
-			if anyMoment && err == nil {
-				mr.recs = append(mr.recs, newMomentRecord(res, opts.downAfter, opts.stallAfter))
-			}
-			switch {
-			case err != nil:
-				fmt.Fprintf(out, "%s trial %d/%d: could not run: %v\n", im.label, i+1, opts.trials, err)
-			default:
-				fmt.Fprintf(out, "%s trial %d/%d: %s\n", im.label, i+1, opts.trials, trialLine(res, opts.downAfter))
-				// The report buckets the actual moment; say when it is not
-				// the planned one (the pre-kill WAIT can delay tiny moments).
-				if anyMoment && res.moment-schedule[i] > 100*time.Millisecond {
-					fmt.Fprintf(out, "    killed %s after the sentinels settled, planned %s\n", formatMillis(res.moment), formatMillis(schedule[i]))
-				}
-				for _, p := range res.problems {
-					fmt.Fprintf(out, "    problem: %s\n", p)
-				}
-				if len(res.switches) > 1 {
-					fmt.Fprintf(out, "    failovers seen: %s\n", strings.Join(res.switches, ", "))
-				}
-			}
-			if err != nil || res.newMaster == "" {
-				withoutFailover++
-			} else {
-				withoutFailover = 0
-			}
-			if opts.giveUpAfter > 0 && withoutFailover >= opts.giveUpAfter && i+1 < opts.trials {
-				fmt.Fprintf(out, "%s: giving up after %d consecutive trials without a failover\n", im.label, withoutFailover)
-				break
-			}
-		}
+		runTrials(ctx, opts, im, schedule, logger, out, sum, mr)
 		if sum.trials > 0 && sum.failovers == 0 {
 			code = 1
 		}
 	}
+	printReport(out, opts, impls, summaries, moments)
+	if ctx.Err() != nil {
+		fmt.Fprintln(out, "interrupted; all processes were stopped")
+		return 1
+	}
+	return code
+}
 
+// impl is one implementation under test: its label and sentinel binary.
+type impl struct{ label, binary string }
+
+// printPlan prints the topology and, in kill-at-any-moment mode, returns
+// the kill moments: one list for every implementation, so trial i of each
+// kills at the same moment after its sentinels settled.
+func printPlan(out io.Writer, opts options) []time.Duration {
+	fmt.Fprintf(out, "topology: 1 master, 2 replicas, 3 sentinels, quorum 2, down-after %v, failover-timeout %v; %d trials each\n",
+		opts.downAfter, opts.failoverTimeout, opts.trials)
+	if opts.killWindow <= 0 {
+		return nil
+	}
+	rejoin := "measured"
+	if !opts.rejoin {
+		rejoin = "skipped"
+	}
+	fmt.Fprintf(out, "kill moments: uniform over 0-%v after the sentinels settle, %d buckets, -seed %d; old-master rejoin %s\n",
+		opts.killWindow, opts.buckets, opts.seed, rejoin)
+	return killSchedule(opts.trials, opts.buckets, opts.killWindow, opts.seed)
+}
+
+// runTrials runs one implementation's trials into sum and mr, printing a
+// line per trial; it stops early when ctx ends or after -give-up-after
+// trials in a row without a failover.
+func runTrials(ctx context.Context, opts options, im impl, schedule []time.Duration, logger *slog.Logger, out io.Writer, sum *summary, mr *momentReport) {
+	anyMoment := opts.killWindow > 0
+	cfg := trialConfig{
+		impl:            im.label,
+		sentinelBinary:  im.binary,
+		masterName:      opts.masterName,
+		downAfter:       opts.downAfter,
+		failoverTimeout: opts.failoverTimeout,
+		settleTimeout:   opts.settleTimeout,
+		failoverBound:   opts.failoverBound,
+		rejoinBound:     opts.rejoinBound,
+		watchAfter:      opts.watchAfter,
+		warmup:          opts.warmup,
+		writePause:      opts.writePause,
+		anyMoment:       anyMoment,
+		skipRejoin:      !opts.rejoin,
+		keepDirs:        opts.keepDirs,
+		keepFailed:      opts.keepFailed,
+		logger:          logger,
+	}
+	withoutFailover := 0
+	for i := range opts.trials {
+		if ctx.Err() != nil {
+			return
+		}
+		var planned time.Duration
+		if anyMoment {
+			planned = schedule[i]
+			cfg.killAt = planned
+		}
+		res, err := runTrial(ctx, cfg)
+		if ctx.Err() != nil {
+			fmt.Fprintf(out, "interrupted during %s trial %d\n", im.label, i+1)
+			return
+		}
+		sum.add(res, err)
+		if anyMoment && err == nil {
+			mr.recs = append(mr.recs, newMomentRecord(res, opts.downAfter, opts.stallAfter))
+		}
+		printTrial(out, opts, im.label, i, res, err, anyMoment, planned)
+		if err != nil || res.newMaster == "" {
+			withoutFailover++
+		} else {
+			withoutFailover = 0
+		}
+		if opts.giveUpAfter > 0 && withoutFailover >= opts.giveUpAfter && i+1 < opts.trials {
+			fmt.Fprintf(out, "%s: giving up after %d consecutive trials without a failover\n", im.label, withoutFailover)
+			return
+		}
+	}
+}
+
+// printTrial prints trial i's line and what went wrong in it.
+func printTrial(out io.Writer, opts options, label string, i int, res trialResult, err error, anyMoment bool, planned time.Duration) {
+	if err != nil {
+		fmt.Fprintf(out, "%s trial %d/%d: could not run: %v\n", label, i+1, opts.trials, err)
+		return
+	}
+	fmt.Fprintf(out, "%s trial %d/%d: %s\n", label, i+1, opts.trials, trialLine(res, opts.downAfter))
+	// The report buckets the actual moment; say when it is not the
+	// planned one (the pre-kill WAIT can delay tiny moments).
+	if anyMoment && res.moment-planned > 100*time.Millisecond {
+		fmt.Fprintf(out, "    killed %s after the sentinels settled, planned %s\n", formatMillis(res.moment), formatMillis(planned))
+	}
+	for _, p := range res.problems {
+		fmt.Fprintf(out, "    problem: %s\n", p)
+	}
+	if len(res.switches) > 1 {
+		fmt.Fprintf(out, "    failovers seen: %s\n", strings.Join(res.switches, ", "))
+	}
+}
+
+// printReport prints the summaries, the ratios between the two
+// implementations and, in kill-at-any-moment mode, the per-moment tables.
+func printReport(out io.Writer, opts options, impls []impl, summaries map[string]*summary, moments map[string]*momentReport) {
 	for _, im := range impls {
 		if s := summaries[im.label]; s.trials > 0 {
 			s.print(out)
@@ -246,7 +276,7 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 	if ref != nil && ours != nil && ref.trials > 0 && ours.trials > 0 {
 		printRatios(out, ref, ours)
 	}
-	if anyMoment {
+	if opts.killWindow > 0 {
 		for _, im := range impls {
 			moments[im.label].print(out)
 		}
@@ -257,9 +287,4 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 	if ours != nil && ours.trials > 0 && ours.failovers == 0 {
 		fmt.Fprintf(out, "\nOUR SENTINEL DID NOT FAIL OVER in any trial (binary %s); see the problems and log tails above.\n", opts.ours)
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintln(out, "interrupted; all processes were stopped")
-		return 1
-	}
-	return code
 }

@@ -143,17 +143,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 			return res, err
 		}
 	}
-	// A Redis 7 master starts streaming to a replica that just did a
-	// diskless full sync only after the replica's first REPLCONF ACK, up to
-	// a second later; writes in that window are on no replica, whatever the
-	// sentinels do. WAIT until both replicas acknowledge, so "lost writes"
-	// measures the failover, not the warm-up of replication.
-	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-	acked, werr := cluster.Topology.Master.Client().Do(wctx, "WAIT", 2, 3000).Int()
-	wcancel()
-	if werr != nil || acked < 2 {
-		res.problems = append(res.problems, fmt.Sprintf("replication was not streaming to both replicas before the kill (WAIT: %d, %v)", acked, werr))
-	}
+	waitReplication(ctx, cluster, &res)
 
 	if cfg.anyMoment {
 		if err := sleepCtx(ctx, time.Until(settledAt.Add(cfg.killAt))); err != nil {
@@ -192,25 +182,52 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		res.problem("%s", sv)
 	}
 
+	checkFinalMaster(ctx, cluster, acks, killedAt, &res)
+	return res, ctx.Err()
+}
+
+// waitReplication WAITs until both replicas acknowledge the master's
+// writes. A Redis 7 master starts streaming to a replica that just did a
+// diskless full sync only after the replica's first REPLCONF ACK, up to a
+// second later; writes in that window are on no replica, whatever the
+// sentinels do. Waiting makes "lost writes" measure the failover, not the
+// warm-up of replication.
+func waitReplication(ctx context.Context, cluster *datanodetest.Cluster, res *trialResult) {
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	acked, werr := cluster.Topology.Master.Client().Do(wctx, "WAIT", 2, 3000).Int()
+	wcancel()
+	if werr != nil || acked < 2 {
+		res.problem("replication was not streaming to both replicas before the kill (WAIT: %d, %v)", acked, werr)
+	}
+}
+
+// checkFinalMaster checks that the sentinels agree on a running master at
+// the end and that it holds every acknowledged write.
+func checkFinalMaster(ctx context.Context, cluster *datanodetest.Cluster, acks []ack, killedAt time.Time, res *trialResult) {
 	final := cluster.AgreedMaster(ctx)
 	if final == "" {
 		res.problem("sentinels disagree about the master at the end: %v", cluster.MasterAddrs(ctx))
-	} else if p := cluster.ProcessByAddr(final); p == nil || !p.Running() {
-		res.problem("final master %s is not a running server", final)
-	} else if lost, err := findLost(ctx, p.Client(), acks); err != nil {
-		res.problem("%v", err)
-	} else {
-		res.lost, res.lostChecked = len(lost), true
-		if len(lost) > 0 {
-			// When the lost writes were acknowledged tells which server took
-			// them: before the kill, the old master; after, a new one.
-			first, last := lost[0], lost[len(lost)-1]
-			res.problem("%d acknowledged writes lost (seq %d..%d, acknowledged %s..%s after the kill; final master %s)",
-				len(lost), first.seq, last.seq,
-				formatMillis(first.ackAt.Sub(killedAt)), formatMillis(last.ackAt.Sub(killedAt)), final)
-		}
+		return
 	}
-	return res, ctx.Err()
+	p := cluster.ProcessByAddr(final)
+	if p == nil || !p.Running() {
+		res.problem("final master %s is not a running server", final)
+		return
+	}
+	lost, err := findLost(ctx, p.Client(), acks)
+	if err != nil {
+		res.problem("%v", err)
+		return
+	}
+	res.lost, res.lostChecked = len(lost), true
+	if len(lost) > 0 {
+		// When the lost writes were acknowledged tells which server took
+		// them: before the kill, the old master; after, a new one.
+		first, last := lost[0], lost[len(lost)-1]
+		res.problem("%d acknowledged writes lost (seq %d..%d, acknowledged %s..%s after the kill; final master %s)",
+			len(lost), first.seq, last.seq,
+			formatMillis(first.ackAt.Sub(killedAt)), formatMillis(last.ackAt.Sub(killedAt)), final)
+	}
 }
 
 // measureFailover polls, every 10 ms, until all sentinels report the same
