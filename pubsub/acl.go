@@ -88,9 +88,9 @@ func (a *aclState) defaultOpen() (nopass, enabled bool) {
 	return d.NoPass(), d.Enabled()
 }
 
-// authenticate checks a user/password pair; a failure is logged in the
-// ACL LOG (reason auth).
-func (s *Server) authenticate(c *client, user, pass string) bool {
+// authenticate checks a user/password pair for AUTH or HELLO (object, as
+// the ACL LOG names it); a failure is logged in the ACL LOG (reason auth).
+func (s *Server) authenticate(c *client, object, user, pass string) bool {
 	a := s.acl
 	a.mu.Lock()
 	u := a.reg.User(user)
@@ -100,7 +100,7 @@ func (s *Server) authenticate(c *client, user, pass string) bool {
 			// Hash anyway, so an unknown user costs the same time.
 			_ = acl.HashPassword(pass)
 		}
-		a.reg.AddLog(acl.LogEntry{Reason: "auth", Context: "toplevel", Object: "AUTH", Username: user, ClientInfo: c.infoLine(time.Now())}, time.Now())
+		a.reg.AddLog(acl.LogEntry{Reason: "auth", Context: "toplevel", Object: object, Username: user, ClientInfo: c.infoLine(time.Now())}, time.Now())
 	}
 	a.mu.Unlock()
 	if !ok {

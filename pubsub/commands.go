@@ -186,7 +186,7 @@ func cmdAuth(_ context.Context, c *client, args [][]byte) {
 		c.err(errAuthNoPassword)
 		return
 	}
-	if !c.srv.authenticate(c, user, pass) {
+	if !c.srv.authenticate(c, "AUTH", user, pass) {
 		c.err(errWrongPass)
 		return
 	}
@@ -254,7 +254,7 @@ func helloOptions(c *client, args [][]byte) (int, bool) {
 		}
 	}
 	if withAuth {
-		if !c.srv.authenticate(c, user, pass) {
+		if !c.srv.authenticate(c, "HELLO", user, pass) {
 			c.err(errWrongPass)
 			return 0, false
 		}
