@@ -26,6 +26,8 @@ type controller struct {
 	// workDir is the sentinel's dir: a relative script path names a file
 	// there, as in Redis ("" is the process's working directory).
 	workDir string
+	// history answers SENTINEL HISTORY.
+	history *historyKeeper
 }
 
 func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }

@@ -168,7 +168,8 @@ func TestE2E_FailoverThreeOfOurs(t *testing.T) {
 	// Prometheus saw it too.
 	text := ours[0].scrape()
 	for _, want := range []string{
-		`sentinel_events_total{event="+switch-master"} 1`,
+		`sentinel_events_total{event="+switch-master",master="mymaster"} 1`,
+		`sentinel_master_outage_seconds_count{master="mymaster"} 1`,
 		`sentinel_master_config_epoch{master="mymaster"} 1`,
 		`sentinel_master_status{master="mymaster",state="ok"} 1`,
 		`sentinel_masters 1`,

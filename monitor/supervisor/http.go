@@ -13,53 +13,17 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/sentinelgo/sentinel/monitor"
 )
 
-// statusView is the JSON shape of /status: what an operator needs at a
-// glance, with secrets left out.
-type statusView struct {
-	MyID         string         `json:"myid"`
-	CurrentEpoch uint64         `json:"current_epoch"`
-	Tilt         bool           `json:"tilt"`
-	Masters      []statusMaster `json:"masters"`
-}
-
-type statusMaster struct {
-	Name          string   `json:"name"`
-	Address       string   `json:"address"`
-	Status        string   `json:"status"`
-	ConfigEpoch   uint64   `json:"config_epoch"`
-	FailoverState string   `json:"failover_state"`
-	Replicas      []string `json:"replicas"`
-	Sentinels     []string `json:"sentinels"`
-}
-
-func buildStatus(s *monitor.Snapshot) statusView {
-	v := statusView{MyID: s.MyID, CurrentEpoch: s.CurrentEpoch, Tilt: s.Tilt, Masters: []statusMaster{}}
-	for i := range s.Masters {
-		m := &s.Masters[i]
-		sm := statusMaster{
-			Name: m.Name, Address: m.CurrentAddr.String(), Status: masterStatus(m),
-			ConfigEpoch: m.ConfigEpoch, FailoverState: m.FailoverState.String(),
-			Replicas: []string{}, Sentinels: []string{},
-		}
-		for _, r := range m.Replicas {
-			sm.Replicas = append(sm.Replicas, r.Addr.String()+" "+r.Flags.String())
-		}
-		for _, p := range m.Sentinels {
-			sm.Sentinels = append(sm.Sentinels, p.Addr.String()+" "+p.RunID)
-		}
-		v.Masters = append(v.Masters, sm)
-	}
-	return v
-}
-
 // serveHTTP runs the observability listener until ctx ends.
-func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.Gatherer, loop *Loop) error {
+func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.Gatherer, status *statusSource) error {
+	loop := status.loop
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	// The status page: "/" and its files (statuspage.go).
+	page := statusPage()
+	mux.Handle("GET /{$}", page)
+	mux.Handle("GET /static/", page)
 	// Profiles, on the same (operator-only) listener as the metrics.
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -76,7 +40,7 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(buildStatus(loop.Snapshot()))
+		_ = enc.Encode(status.view())
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -13,12 +13,12 @@ import (
 )
 
 func masterEvent(typ, master string) monitor.Event {
-	return monitor.Event{Type: typ, Instance: &monitor.InstanceRef{Kind: monitor.KindMaster, Name: master,
+	return monitor.Event{Type: typ, Level: monitor.LevelWarning, Instance: &monitor.InstanceRef{Kind: monitor.KindMaster, Name: master,
 		Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}}}
 }
 
 func customEvent(typ, master string) monitor.Event {
-	return monitor.Event{Type: typ, Master: master, Extra: master + " 127.0.0.1 6379 127.0.0.1 6380"}
+	return monitor.Event{Type: typ, Level: monitor.LevelWarning, Master: master, Extra: master + " 127.0.0.1 6379 127.0.0.1 6380"}
 }
 
 type snapHolder struct{ s *monitor.Snapshot }

@@ -57,6 +57,8 @@ type Supervisor struct {
 	webhook *notify.Webhook // nil without webhooks
 	globals *globals
 	reg     *prometheus.Registry
+	history *historyKeeper
+	status  *statusSource
 
 	// runCtx is Run's context; set before any goroutine that reads it starts.
 	runCtx   context.Context
@@ -209,7 +211,8 @@ func New(o Options) (*Supervisor, error) {
 	}
 	s.scripts.SetTimers(coreCfg.Timers.ScriptMaxRuntime, coreCfg.Timers.ScriptRetryDelay)
 	ctrl.scriptTimers = s.scripts.SetTimers
-	snk := &sink{log: o.Logger, pub: s.server}
+	s.history = newHistoryKeeper(o.Logger, store.Path(), myID)
+	snk := &sink{log: o.Logger, pub: s.server, history: s.history}
 	if len(cfg.Sentinel.Webhooks) > 0 {
 		s.webhook, err = notify.NewWebhook(notify.WebhookOptions{
 			URLs:       cfg.Sentinel.Webhooks,
@@ -234,6 +237,9 @@ func New(o Options) (*Supervisor, error) {
 		return nil, err
 	}
 	ctrl.loop = s.loop
+	ctrl.history = s.history
+	s.history.keep(s.loop.Snapshot())
+	s.status = &statusSource{loop: s.loop, history: s.history, timers: coreCfg.Timers, version: o.Version}
 	snk.metrics = newMetrics(o.Registry, s.loop, o.Version, coreCfg.Timers)
 
 	s.pool = datanode.New(datanode.Options{
@@ -303,11 +309,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	start(rest, "datanode", s.pool.Run)
 	start(server, "server", s.server.Run)
 	start(rest, "notify", s.scripts.Run)
+	start(rest, "history", s.history.Run)
 	if s.webhook != nil {
 		start(rest, "webhooks", s.webhook.Run)
 	}
 	if addr := s.cfg.Sentinel.MetricsAddr; addr != "" {
-		start(rest, "metrics", func(ctx context.Context) error { return serveHTTP(ctx, s.log, addr, s.reg, s.loop) })
+		start(rest, "metrics", func(ctx context.Context) error { return serveHTTP(ctx, s.log, addr, s.reg, s.status) })
 	}
 	s.log.Info("sentinel started", "myid", s.loop.Snapshot().MyID, "addr", s.server.Addr().String(), "masters", len(s.cfg.Masters))
 	select {

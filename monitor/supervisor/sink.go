@@ -27,6 +27,7 @@ type sink struct {
 	pub     Publisher
 	notify  Notifier
 	metrics *metrics
+	history *historyKeeper
 }
 
 func (s *sink) Event(at time.Time, e monitor.Event) {
@@ -42,6 +43,9 @@ func (s *sink) Event(at time.Time, e monitor.Event) {
 	s.log.Log(context.Background(), lvl, e.Type+" "+payload, "event", e.Type)
 	if s.metrics != nil {
 		s.metrics.event(at, e)
+	}
+	if s.history != nil {
+		s.history.Event(at, e)
 	}
 	if e.Level == monitor.LevelDebug {
 		return
