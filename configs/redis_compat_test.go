@@ -19,6 +19,9 @@ import (
 // we rewrote, makes it rewrite the file itself (SENTINEL FLUSHCONFIG), and
 // checks that LoadConf reads Redis's version back into the same state.
 func TestRedisSentinelReadsOurRewrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts redis-sentinel; skipped with -short")
+	}
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") != "" {

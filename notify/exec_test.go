@@ -13,9 +13,13 @@ import (
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
-// writeScript writes an executable /bin/sh script into dir.
+// writeScript writes an executable /bin/sh script into dir. The tests
+// that run one start a process, so they skip with -short.
 func writeScript(t *testing.T, dir, name, body string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a real script process; skipped with -short")
+	}
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("no /bin/sh")
 	}

@@ -14,21 +14,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
-// requireBinary finds a Redis tool; tests skip without it, except under CI
-// where a missing binary is a failure.
+// requireBinary finds a Redis tool (datanodetest.RequireBinary): tests
+// skip without it, except under CI, and always with -short.
 func requireBinary(t *testing.T, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return path
+	return datanodetest.RequireBinary(t, name)
 }
 
 func runCLI(t *testing.T, cli string, port int, stdin string, args ...string) string {
