@@ -118,7 +118,15 @@ func cmdACLCat(_ context.Context, c *client, args [][]byte) {
 		c.err(fmt.Sprintf("ERR Unknown category '%s'", truncate(string(args[2]), 128)))
 		return
 	}
-	writeStrings(c.wr, names)
+	// Only what COMMAND lists (redis-sentinel 7.0's table): our additions
+	// (QUIT, CLIENT SETINFO, ...) are in categories but not shown.
+	listed := names[:0:0]
+	for _, n := range names {
+		if lookupMeta(n) != nil {
+			listed = append(listed, n)
+		}
+	}
+	writeStrings(c.wr, listed)
 }
 
 func cmdACLGenPass(_ context.Context, c *client, args [][]byte) {
@@ -228,7 +236,10 @@ func cmdACLGetUser(_ context.Context, c *client, args [][]byte) {
 	w := c.wr
 	w.MapLen(6)
 	w.BulkString("flags")
-	writeStrings(w, flags)
+	w.SetLen(len(flags)) // a set in RESP3, as Redis
+	for _, f := range flags {
+		w.BulkString(f)
+	}
 	w.BulkString("passwords")
 	writeStrings(w, passwords)
 	writeSelector(w, sels[0])

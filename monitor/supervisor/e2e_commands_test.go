@@ -37,7 +37,7 @@ func dc(mode int, cmds ...string) diffCase { return diffCase{mode, cmds} }
 // with valid, wrong-arity and bad-argument forms. Left out, because they
 // differ on purpose (docs/compatibility.md): our additions (QUIT, CLIENT
 // SETINFO, the PRIMARY aliases, FAILOVER ... COORDINATED), the commands
-// we list but do not run (ACL, CLIENT PAUSE/UNPAUSE/REPLY/TRACKING), the
+// we list but do not run (CLIENT PAUSE/UNPAUSE/REPLY/TRACKING), the
 // crash simulations, and forms that end or fail over the server.
 var commandCases = []diffCase{
 	// PING
@@ -132,6 +132,17 @@ var commandCases = []diffCase{
 	dc(exact, "SENTINEL SET mymaster"), dc(exact, "SENTINEL RESET nosuch*"), dc(exact, "SENTINEL RESET"),
 	dc(exact, "SENTINEL FAILOVER nosuch"), dc(exact, "SENTINEL FAILOVER"), dc(exact, "SENTINEL FAILOVER mymaster x y"),
 	dc(exact, "SENTINEL FAILOVER mymaster now"),
+	// ACL (no users configured but the default one)
+	dc(exact, "ACL"), dc(exact, "ACL foo"), dc(exact, "ACL HELP"), dc(exact, "ACL WHOAMI"), dc(exact, "ACL WHOAMI x"),
+	dc(exact, "ACL USERS"), dc(exact, "ACL LIST"), dc(sorted, "ACL CAT"), dc(sorted, "ACL CAT connection"), dc(exact, "ACL CAT nosuch"),
+	dc(exact, "ACL GETUSER default"), dc(exact, "ACL GETUSER nosuch"), dc(exact, "ACL GETUSER"),
+	dc(exact, "ACL DRYRUN default ping"), dc(exact, "ACL DRYRUN default nosuch"), dc(exact, "ACL DRYRUN nosuch ping"),
+	dc(exact, "ACL DRYRUN default"), dc(masked, "ACL GENPASS"), dc(masked, "ACL GENPASS 32"), dc(exact, "ACL GENPASS x"),
+	dc(exact, "ACL GENPASS 0"), dc(masked, "ACL LOG"), dc(exact, "ACL LOG RESET"), dc(exact, "ACL LOG x"),
+	dc(exact, "ACL SAVE"), dc(exact, "ACL LOAD"), dc(exact, "ACL SETUSER"), dc(exact, "ACL DELUSER"), dc(exact, "ACL DELUSER nosuch"),
+	dc(exact, "ACL SETUSER bob on >pw +@connection", "ACL GETUSER bob", "ACL LIST", "ACL DRYRUN bob ping",
+		"ACL DRYRUN bob sentinel masters", "ACL SETUSER bob badrule", "ACL DELUSER bob"),
+	dc(masked, "ACL LOG RESET", "AUTH nosuch pw", "ACL LOG"),
 	// unknown commands
 	dc(exact, "NOSUCH"), dc(exact, "GET foo"), dc(exact, "QUIT2 a b"), dc(exact, "RESET"), dc(exact, "CONFIG GET *"),
 }
@@ -245,12 +256,16 @@ func replyCount(args []string) int {
 
 var (
 	maskID     = regexp.MustCompile(`\b[0-9a-f]{40}\b`)
+	maskHex    = regexp.MustCompile(`\b[0-9a-f]{8,}\b`)
+	maskFloat  = regexp.MustCompile(`\b\d+\.\d+\b`)
 	maskAddr   = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	maskNumber = regexp.MustCompile(`-?\d+(\.\d+)?`)
 )
 
 func maskText(s string) string {
 	s = maskID.ReplaceAllString(s, "<id>")
+	s = maskFloat.ReplaceAllString(s, "N")
+	s = maskHex.ReplaceAllStringFunc(s, func(h string) string { return "<hex" + strconv.Itoa(len(h)) + ">" })
 	s = maskAddr.ReplaceAllString(s, "<addr>")
 	return maskNumber.ReplaceAllString(s, "N")
 }
@@ -294,6 +309,8 @@ func maskValue(v resp.Value) resp.Value {
 		v.Str = maskText(v.Str)
 	case resp.KindInteger:
 		v.Int = 0
+	case resp.KindDouble:
+		v.Float = 0
 	}
 	if len(v.Elems) > 0 {
 		elems := make([]resp.Value, len(v.Elems))
@@ -305,52 +322,61 @@ func maskValue(v resp.Value) resp.Value {
 	return v
 }
 
-// sortValue orders arrays (and maps, by key) whose order is a hash table's
-// in redis-sentinel: lists of names, COMMAND entries, COMMAND DOCS maps.
+// sortValue orders what redis-sentinel lists in hash-table order: a list
+// of names, COMMAND entries (and their subcommands), COMMAND DOCS maps
+// (and their subcommand maps). Nothing else is reordered.
 func sortValue(v resp.Value) resp.Value {
-	if len(v.Elems) == 0 {
-		return v
-	}
-	elems := make([]resp.Value, len(v.Elems))
-	for i, e := range v.Elems {
-		elems[i] = sortValue(e)
-	}
+	elems := slices.Clone(v.Elems)
 	v.Elems = elems
-	key := func(e resp.Value) string {
-		if len(e.Elems) > 0 {
-			return e.Elems[0].Str
+	allNames, allEntries := len(elems) > 0, len(elems) > 0
+	for _, e := range elems {
+		allNames = allNames && e.Kind == resp.KindBulk
+		allEntries = allEntries && e.Kind == resp.KindArray && len(e.Elems) == 10
+	}
+	switch {
+	case v.Kind == resp.KindArray && allEntries:
+		for i, e := range elems {
+			e.Elems = slices.Clone(e.Elems)
+			e.Elems[9] = sortValue(e.Elems[9])
+			elems[i] = e
 		}
-		return e.Str
-	}
-	isMap := v.Kind == resp.KindMap
-	if !isMap && len(elems)%2 == 0 && len(elems) > 0 {
-		// A RESP2 map (COMMAND DOCS): pairs of name, docs.
-		isMap = elems[0].Kind == resp.KindBulk && len(elems) > 1 && elems[1].Kind == resp.KindArray && len(elems[1].Elems) > 0 && elems[1].Elems[0].Str == "summary"
-	}
-	if isMap {
+		slices.SortStableFunc(elems, func(a, b resp.Value) int { return strings.Compare(a.Elems[0].Str, b.Elems[0].Str) })
+	case v.Kind == resp.KindArray && allNames:
+		slices.SortStableFunc(elems, func(a, b resp.Value) int { return strings.Compare(a.Str, b.Str) })
+	case isDocsMap(v):
 		type pair struct{ k, v resp.Value }
 		var ps []pair
 		for i := 0; i+1 < len(elems); i += 2 {
-			ps = append(ps, pair{elems[i], elems[i+1]})
-		}
-		if len(ps) > 0 && ps[0].k.Str == "summary" {
-			return v // a docs map keeps Redis's field order
+			doc := elems[i+1]
+			doc.Elems = slices.Clone(doc.Elems)
+			for j := 0; j+1 < len(doc.Elems); j += 2 {
+				if doc.Elems[j].Str == "subcommands" {
+					doc.Elems[j+1] = sortValue(doc.Elems[j+1])
+				}
+			}
+			ps = append(ps, pair{elems[i], doc})
 		}
 		slices.SortStableFunc(ps, func(a, b pair) int { return strings.Compare(a.k.Str, b.k.Str) })
 		for i, p := range ps {
 			elems[2*i], elems[2*i+1] = p.k, p.v
 		}
-		return v
-	}
-	allNames, allEntries := true, true
-	for _, e := range elems {
-		allNames = allNames && e.Kind == resp.KindBulk
-		allEntries = allEntries && e.Kind == resp.KindArray && len(e.Elems) == 10
-	}
-	if v.Kind == resp.KindArray && (allNames || allEntries) {
-		slices.SortStableFunc(elems, func(a, b resp.Value) int { return strings.Compare(key(a), key(b)) })
 	}
 	return v
+}
+
+// isDocsMap reports whether v is COMMAND DOCS's map of name to docs (a
+// flat array in RESP2).
+func isDocsMap(v resp.Value) bool {
+	if (v.Kind != resp.KindMap && v.Kind != resp.KindArray) || len(v.Elems)%2 != 0 || len(v.Elems) == 0 {
+		return false
+	}
+	for i := 1; i < len(v.Elems); i += 2 {
+		d := v.Elems[i]
+		if len(d.Elems) == 0 || d.Elems[0].Str != "summary" {
+			return false
+		}
+	}
+	return true
 }
 
 // ourInfoFields are the INFO fields we add (docs/compatibility.md).

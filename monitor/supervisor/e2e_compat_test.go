@@ -35,7 +35,9 @@ func infoKeys(text string) []string {
 			continue
 		}
 		k, _, _ := strings.Cut(line, ":")
-		keys = append(keys, k)
+		if !ourInfoFields[k] {
+			keys = append(keys, k)
+		}
 	}
 	return keys
 }

@@ -247,8 +247,8 @@ func (w *Writer) Double(f float64) {
 	w.line(',', text)
 }
 
-// FormatDouble renders f as RESP3 does: inf, -inf, nan, or the shortest
-// decimal form that parses back to f.
+// FormatDouble renders f as Redis 7.0's addReplyDouble does: inf, -inf,
+// nan, or printf's %.17g (0.164 is "0.16400000000000001", 0.5 is "0.5").
 func FormatDouble(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -258,7 +258,7 @@ func FormatDouble(f float64) string {
 	case math.IsNaN(f):
 		return "nan"
 	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return strconv.FormatFloat(f, 'g', 17, 64)
 }
 
 // Bool writes a RESP3 boolean; RESP2 gets the integer 1 or 0, as Redis does.

@@ -37,6 +37,7 @@ func TestWriterPerProtocol(t *testing.T) {
 		{"verbatim", func(w *Writer) { w.Verbatim("txt", "ab") }, "$2\r\nab\r\n", "=6\r\ntxt:ab\r\n"},
 		{"double", func(w *Writer) { w.Double(1.5) }, "$3\r\n1.5\r\n", ",1.5\r\n"},
 		{"double inf", func(w *Writer) { w.Double(math.Inf(-1)) }, "$4\r\n-inf\r\n", ",-inf\r\n"},
+		{"double %.17g", func(w *Writer) { w.Double(0.164) }, "$19\r\n0.16400000000000001\r\n", ",0.16400000000000001\r\n"},
 		{"bool", func(w *Writer) { w.Bool(true); w.Bool(false) }, ":1\r\n:0\r\n", "#t\r\n#f\r\n"},
 	}
 	for _, tt := range tests {
