@@ -32,6 +32,8 @@ var ourCommands = []*cmdMeta{
 	{Name: "sentinel|primary", Arity: 3, Flags: []string{"admin"}, ACL: sentinelACL},
 	{Name: "sentinel|get-primary-addr-by-name", Arity: 3, Flags: []string{"admin"}, ACL: sentinelACL},
 	{Name: "sentinel|is-primary-down-by-addr", Arity: 6, Flags: []string{"admin"}, ACL: sentinelACL},
+	// SENTINEL HISTORY <name>: the master's last failovers (issue 13).
+	{Name: "sentinel|history", Arity: 3, Flags: []string{"admin"}, ACL: sentinelACL},
 }
 
 // sentinelACL are the categories of every SENTINEL subcommand.
@@ -100,6 +102,7 @@ var commandHandlers = map[string]handler{
 	"sentinel|pending-scripts":          cmdSentinelPendingScripts,
 	"sentinel|simulate-failure":         cmdSentinelSimulateFailure,
 	"sentinel|help":                     cmdSentinelHelp,
+	"sentinel|history":                  cmdSentinelHistory,
 
 	"acl|cat":     cmdACLCat,
 	"acl|deluser": cmdACLDelUser,

@@ -57,7 +57,6 @@ type Supervisor struct {
 	webhook *notify.Webhook // nil without webhooks
 	globals *globals
 	reg     *prometheus.Registry
-	raft    *raftDriver // nil in vote mode (raft.go)
 	history *historyKeeper
 	status  *statusSource
 
@@ -259,9 +258,6 @@ func New(o Options) (*Supervisor, error) {
 		},
 	})
 	s.loop.exec = s.pool
-	if err := s.setupRaft(context.Background()); err != nil {
-		return nil, err
-	}
 	built = true
 	return s, nil
 }
@@ -313,9 +309,6 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	start(rest, "datanode", s.pool.Run)
 	start(server, "server", s.server.Run)
 	start(rest, "notify", s.scripts.Run)
-	if s.raft != nil {
-		start(rest, "raft", s.raft.Run)
-	}
 	start(rest, "history", s.history.Run)
 	if s.webhook != nil {
 		start(rest, "webhooks", s.webhook.Run)
