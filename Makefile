@@ -17,12 +17,12 @@ all: build
 build:
 	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
-## deps: install redis-server, redis-sentinel and redis-tools when missing (Debian/Ubuntu)
+## deps: install redis-server, redis-sentinel, redis-tools and chromium (the status page test) when missing (Debian/Ubuntu)
 deps:
-	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then \
-		echo "installing redis-server, redis-sentinel and redis-tools with apt-get"; \
+	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing redis-server, redis-sentinel, redis-tools and chromium with apt-get"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools chromium >/dev/null; \
 	fi
 	@redis-server --version
 
@@ -40,9 +40,10 @@ test-short:
 sim:
 	cd monitor && $(GO) test -count=1 -run '^TestSimLiveness$$' -timeout 60m -sim.schedules=$(SCHEDULES)
 
-## demo: three of our sentinels fail a real master over, live, then clean up
+## demo: three of our sentinels fail a real master over, live, then clean up; prints
+## each sentinel's status page URL and waits 5 s before the kill, 60 s after (Ctrl-C ends it)
 demo: deps build
-	$(BIN)/sentinel-demo -sentinel-binary $(BIN)/sentinel
+	$(BIN)/sentinel-demo -sentinel-binary $(BIN)/sentinel -page-wait 5s -linger 60s
 
 ## bench: our sentinel and Debian's redis-sentinel on the same topology, side by side, master killed at any moment 0-12 s after settling
 bench: deps build

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -30,6 +31,8 @@ type options struct {
 	failoverBound   time.Duration
 	rejoinBound     time.Duration
 	keepDir         bool
+	pageWait        time.Duration
+	linger          time.Duration
 	verbose         bool
 }
 
@@ -45,6 +48,8 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.DurationVar(&o.failoverBound, "failover-bound", 0, "how long to wait for the failover (0 = down-after + failover-timeout + 5s)")
 	fs.DurationVar(&o.rejoinBound, "rejoin-bound", 30*time.Second, "how long to wait for the restarted old master to become a replica")
 	fs.BoolVar(&o.keepDir, "keep", false, "keep the directory with configs and logs")
+	fs.DurationVar(&o.pageWait, "page-wait", 0, "with our binary: wait this long after printing the status pages' URLs, before the kill, so they can be opened")
+	fs.DurationVar(&o.linger, "linger", 0, "keep everything running this long after the summary (Ctrl-C ends it), to look at the status pages")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging of process starts and stops")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -52,8 +57,8 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("sentinel-demo: unexpected arguments %q", fs.Args())
 	}
-	if o.downAfter <= 0 || o.failoverTimeout <= 0 || o.rejoinBound <= 0 || o.failoverBound < 0 {
-		return o, errors.New("sentinel-demo: -down-after, -failover-timeout and -rejoin-bound must be positive")
+	if o.downAfter <= 0 || o.failoverTimeout <= 0 || o.rejoinBound <= 0 || o.failoverBound < 0 || o.pageWait < 0 || o.linger < 0 {
+		return o, errors.New("sentinel-demo: -down-after, -failover-timeout and -rejoin-bound must be positive, -page-wait and -linger not negative")
 	}
 	if o.masterName == "" || strings.ContainsAny(o.masterName, " \t\r\n") {
 		return o, fmt.Errorf("sentinel-demo: invalid master name %q", o.masterName)
@@ -171,7 +176,17 @@ func run(ctx context.Context, opts options, p *printer, logger *slog.Logger) err
 	}
 
 	p.plain("Starting 1 master, 2 replicas and 3 sentinels (%s) on 127.0.0.1 in %s ...", opts.sentinelBinary, dir)
+	pages, err := pageAddrs(opts)
+	if err != nil {
+		return err
+	}
 	cluster, err := datanodetest.LaunchCluster(ctx, datanodetest.ClusterOptions{
+		SentinelArgsEach: func(i int) []string {
+			if len(pages) == 0 {
+				return nil
+			}
+			return []string{"--metrics-addr", pages[i]}
+		},
 		Replicas:        2,
 		Sentinels:       3,
 		SentinelBinary:  opts.sentinelBinary,
@@ -198,6 +213,9 @@ func run(ctx context.Context, opts options, p *printer, logger *slog.Logger) err
 		return err
 	}
 	p.plain("Every sentinel sees 2 replicas and 2 other sentinels; they agree the master is %s.", cluster.AgreedMaster(ctx))
+	if err := printPages(ctx, p, pages, opts.pageWait); err != nil {
+		return err
+	}
 
 	names := map[string]string{}
 	for i, s := range cluster.Sentinels {
@@ -253,6 +271,7 @@ func run(ctx context.Context, opts options, p *printer, logger *slog.Logger) err
 		return err
 	}
 	printSummary(p, watcher, cluster.MasterName, killedAt, opts.downAfter, old.Addr(), newMaster)
+	lingerForPages(ctx, p, pages, opts.linger)
 	if !rejoined {
 		return errors.New("sentinel-demo: the old master did not rejoin as a replica")
 	}
@@ -347,4 +366,49 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// pageAddrs picks a free loopback port for each sentinel's HTTP listener
+// (the status page, /metrics, /status); none for Debian's redis-sentinel.
+func pageAddrs(opts options) ([]string, error) {
+	if opts.useRedis {
+		return nil, nil
+	}
+	var addrs []string
+	for range 3 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("sentinel-demo: %w", err)
+		}
+		addrs = append(addrs, ln.Addr().String())
+		_ = ln.Close()
+	}
+	return addrs, nil
+}
+
+// printPages prints the status pages' URLs and waits, if asked, so a
+// person can open one before the kill.
+func printPages(ctx context.Context, p *printer, pages []string, wait time.Duration) error {
+	if len(pages) == 0 {
+		return nil
+	}
+	p.plain("\nStatus pages (live, they update themselves):")
+	for i, a := range pages {
+		p.plain("  s%d  http://%s/", i+1, a)
+	}
+	if wait > 0 {
+		p.plain("Open one now: the master is killed in %v.", wait)
+		return sleepCtx(ctx, wait)
+	}
+	return nil
+}
+
+// lingerForPages keeps the group up after the summary so the pages can be
+// looked at; Ctrl-C ends it early.
+func lingerForPages(ctx context.Context, p *printer, pages []string, linger time.Duration) {
+	if len(pages) == 0 || linger <= 0 {
+		return
+	}
+	p.plain("\nThe status pages show the failover and its timeline: http://%s/ (Ctrl-C ends the demo; %v left).", pages[0], linger)
+	_ = sleepCtx(ctx, linger)
 }

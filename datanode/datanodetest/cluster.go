@@ -21,6 +21,9 @@ type ClusterOptions struct {
 	SentinelBinary string
 	// SentinelArgs are appended after the config path.
 	SentinelArgs []string
+	// SentinelArgsEach, when set, gives the i-th sentinel (from 0) more
+	// arguments after SentinelArgs (a listen address of its own).
+	SentinelArgsEach func(i int) []string
 	// MasterName defaults to "mymaster".
 	MasterName string
 	// Quorum, DownAfter, FailoverTimeout and ParallelSyncs: see SentinelOptions.
@@ -73,9 +76,13 @@ func LaunchCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	}
 	c := &Cluster{MasterName: name, Topology: topo}
 	for i := range opts.Sentinels {
+		args := opts.SentinelArgs
+		if opts.SentinelArgsEach != nil {
+			args = append(append([]string(nil), args...), opts.SentinelArgsEach(i)...)
+		}
 		s, err := LaunchRedisSentinel(ctx, SentinelOptions{
 			Binary:          opts.SentinelBinary,
-			Args:            opts.SentinelArgs,
+			Args:            args,
 			Dir:             subdir(fmt.Sprintf("sentinel%d", i+1)),
 			MasterName:      name,
 			MasterAddr:      topo.Master.Addr(),
