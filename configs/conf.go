@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // LineError is a problem on one sentinel.conf line.
@@ -323,6 +325,16 @@ var sentinelDirectives = map[string]confDirective{
 			return
 		}
 		l.m.Fencing = v
+	}},
+	// fencing-saved is state: the operator's own min-replicas-to-write
+	// and min-replicas-max-lag, kept while fencing manages them.
+	"fencing-saved": {nargs: []int{3}, master: true, apply: func(l *confLine) {
+		v, err := settings.ParseFencingValues(l.args[1] + " " + l.args[2])
+		if err != nil {
+			l.failf("%v", err)
+			return
+		}
+		l.m.FencingSaved = v.String()
 	}},
 	"myid": {nargs: one, preMonitor: true, apply: func(l *confLine) {
 		if len(l.args[0]) != 40 {

@@ -53,3 +53,28 @@ func TestFencingYAML(t *testing.T) {
 		t.Error("fencing: maybe loaded")
 	}
 }
+
+func TestFencingSavedDirective(t *testing.T) {
+	conf := "sentinel monitor m 127.0.0.1 6379 2\nsentinel fencing m yes\nsentinel fencing-saved m 1 10\n"
+	cfg, err := ParseConf([]byte(conf), "f.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Masters[0].FencingSaved != "1 10" {
+		t.Fatalf("FencingSaved = %q", cfg.Masters[0].FencingSaved)
+	}
+	st := StateOf(cfg)
+	assertConfHolds(t, RewriteConf([]byte(conf), st), st)
+	st.Masters[0].FencingSaved = ""
+	if out := RewriteConf([]byte(conf), st); strings.Contains(string(out), "fencing-saved") {
+		t.Fatalf("restored values still in the file:\n%s", out)
+	}
+	for _, bad := range []string{"sentinel fencing-saved m 1\n", "sentinel fencing-saved m -1 10\n", "sentinel fencing-saved m x 10\n"} {
+		if _, err := ParseConf([]byte("sentinel monitor m 127.0.0.1 6379 2\n"+bad), "bad.conf"); err == nil {
+			t.Errorf("%q loaded", bad)
+		}
+	}
+	if _, err := Load([]byte("masters:\n  - name: m\n    address: 127.0.0.1:6379\n    quorum: 2\n    fencing_saved: \"1\"\n")); err == nil {
+		t.Error("a bad fencing_saved loaded from YAML")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/configs/sdsargs"
+	"github.com/sentinelgo/sentinel/settings"
 )
 
 // rewriteSignature marks where CONFIG REWRITE appends new lines; it is
@@ -154,6 +155,11 @@ func rewriteConf(old []byte, st State, dir string) []byte {
 		}
 		// Our own directive: written only once fencing was turned on.
 		rw.set("fencing", n, m.Fencing, "sentinel", "fencing", n, yesNo(m.Fencing))
+		if saved, err := settings.ParseFencingValues(m.FencingSaved); err == nil {
+			rw.set("fencing-saved", n, true, "sentinel", "fencing-saved", n, strconv.Itoa(saved.MinReplicas), strconv.Itoa(saved.MaxLag))
+		} else {
+			rw.remove(confKey{directive: "fencing-saved", master: n})
+		}
 		rw.set("master-reboot-down-after-period", n, m.RebootDownAfter != 0, "sentinel", "master-reboot-down-after-period", n, millisText(m.RebootDownAfter))
 		rw.set("config-epoch", n, true, "sentinel", "config-epoch", n, strconv.FormatUint(m.ConfigEpoch, 10))
 		rw.set("leader-epoch", n, true, "sentinel", "leader-epoch", n, strconv.FormatUint(m.LeaderEpoch, 10))

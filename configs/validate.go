@@ -126,6 +126,11 @@ func (v *validator) master(i int, m *Master, seen map[string]int) {
 	if m.ParallelSyncs < 1 {
 		v.add(p+".parallel_syncs", "must be >= 1, got %d", m.ParallelSyncs)
 	}
+	if m.FencingSaved != "" {
+		if _, err := settings.ParseFencingValues(m.FencingSaved); err != nil {
+			v.add(p+".fencing_saved", "%q: %v", m.FencingSaved, err)
+		}
+	}
 	renamed := make(map[string]string)
 	for _, from := range sortedKeys(m.RenameCommands) {
 		to := m.RenameCommands[from]

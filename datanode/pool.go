@@ -208,6 +208,10 @@ func (p *Pool) Do(a monitor.Action) {
 		p.withTarget("script-kill", a.Target, func(t *target) { t.enqueue("script-kill", a) })
 	case monitor.FailoverTo:
 		p.withTarget("failover-to", a.Target, func(t *target) { t.enqueue("failover-to", a) })
+	case monitor.SetFencing:
+		p.withTarget("set-fencing", a.Target, func(t *target) { t.enqueue("set-fencing", a) })
+	case monitor.ReadFencing:
+		p.withTarget("read-fencing", a.Target, func(t *target) { t.enqueue("read-fencing", a) })
 	case monitor.Reconnect:
 		// Closing sockets does not block, but keep it outside p.mu anyway.
 		var t *target

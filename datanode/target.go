@@ -287,6 +287,8 @@ func (t *target) execute(ctx context.Context, a monitor.Action) {
 		}
 	case monitor.FailoverTo:
 		t.doFailoverTo(ctx, cctx, a)
+	case monitor.SetFencing, monitor.ReadFencing:
+		t.doFencing(ctx, cctx, a)
 	}
 }
 

@@ -334,6 +334,8 @@ func (c *Core) Step(in Input) error {
 		c.onLinkBroken(in)
 	case FailoverRefused:
 		c.onFailoverRefused(in)
+	case FencingResult:
+		c.onFencingResult(in)
 	default:
 		c.stepRaft(in)
 	}
@@ -343,7 +345,7 @@ func (c *Core) Step(in Input) error {
 // validateInput rejects malformed input before anything changes.
 func (c *Core) validateInput(in Input) error {
 	switch in := in.(type) {
-	case Tick, LinkBroken, FailoverRefused:
+	case Tick, LinkBroken, FailoverRefused, FencingResult:
 	case PingResult:
 		return checkReplyKind("ping", in.Kind)
 	case InfoResult:
@@ -426,6 +428,7 @@ func (c *Core) handleMaster(m *master, now time.Time) {
 		}
 		c.runFailover(m, now)
 		c.askPeers(m, now, false)
+		c.handleFencing(m, now)
 	}
 	// Nothing below switches the master, so m.replicas is stable here.
 	for _, r := range m.replicas {

@@ -127,6 +127,9 @@ type master struct {
 	// until our own verdict on the old one is in (deferSwitch).
 	deferredHello *HelloReceived
 
+	// fence is the fencing bookkeeping (monitor/fencing.go).
+	fence fenceState
+
 	// limitsWarned lists the discovery limits ("slaves", "sentinels")
 	// already reported by +discovery-limit.
 	limitsWarned []string

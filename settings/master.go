@@ -43,6 +43,13 @@ type MasterSettings struct {
 	// fencing, our own directive; off by default). docs/operations.md
 	// has the trade-off.
 	Fencing bool `yaml:"fencing,omitempty"`
+	// FencingSaved is state the sentinel keeps, not a setting to write by
+	// hand: the operator's own min-replicas-to-write and
+	// min-replicas-max-lag as the master had them before fencing first
+	// changed them ("<n> <lag>", FencingValues), put back on every data
+	// node when fencing is turned off; "" when nothing is saved (sentinel
+	// fencing-saved).
+	FencingSaved string `yaml:"fencing_saved,omitempty"`
 }
 
 // Clone returns a deep copy; an empty RenameCommands becomes nil.

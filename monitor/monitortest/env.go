@@ -114,6 +114,8 @@ func init() {
 		"set":              (*env).handleSet,
 		"is-master-down":   (*env).handleIsMasterDown,
 		"failover-refused": (*env).handleFailoverRefused,
+		"fenced":           (*env).handleFenced,
+		"fencing-read":     (*env).handleFencingRead,
 		"debug":            (*env).handleDebug,
 		"hide":             (*env).handleHide,
 		"show":             (*env).handleShow,
@@ -207,6 +209,9 @@ func RenderAction(a monitor.Action) (kind, text string) {
 		return "client-reconfig", fmt.Sprintf("client-reconfig %s %s %s %s %s", a.Master, a.Role, a.State, a.From, a.To)
 	}
 	if kind, text, ok := renderRaftAction(a); ok {
+		return kind, text
+	}
+	if kind, text, ok := renderFencingAction(a); ok {
 		return kind, text
 	}
 	return "unknown", fmt.Sprintf("unknown %T", a)

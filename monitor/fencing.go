@@ -1,0 +1,222 @@
+package monitor
+
+import (
+	"time"
+
+	"github.com/sentinelgo/sentinel/settings"
+)
+
+// Fencing (issue 11, the per-master fencing setting): with it on, the
+// sentinels keep min-replicas-to-write 1 and min-replicas-max-lag
+// settings.FencingLag(down-after) on every node that says it is a master
+// and has had a replica, and min-replicas-to-write 0 on the replicas, so a
+// master cut off from its replicas refuses writes about down-after/2 after
+// the cut: before the others can agree it is down and promote one. The
+// operator's own values are read once (ReadFencing) into FencingSaved and
+// put back on every node when fencing is turned off.
+
+// SetFencing asks the driver to CONFIG SET min-replicas-to-write and
+// min-replicas-max-lag on a data node (rename-command applies); the
+// outcome comes back as FencingResult.
+type SetFencing struct {
+	Target      Addr
+	Master      string
+	MinReplicas int
+	MaxLag      int
+}
+
+// ReadFencing asks the driver to CONFIG GET min-replicas-to-write and
+// min-replicas-max-lag on a data node (the operator's values, before
+// fencing first changes them); the outcome comes back as FencingResult
+// with Read set.
+type ReadFencing struct {
+	Target Addr
+	Master string
+}
+
+func (SetFencing) isAction()  {}
+func (ReadFencing) isAction() {}
+
+// FencingResult is the outcome of SetFencing or ReadFencing (Read). OK is
+// false when the command failed; a successful read carries the values.
+type FencingResult struct {
+	At     time.Time
+	Target Addr
+	Master string
+	Read   bool
+	OK     bool
+	Values settings.FencingValues
+}
+
+func (i FencingResult) at() time.Time { return i.At }
+func (FencingResult) isInput()        {}
+
+// fenceState is one master's fencing bookkeeping (not persisted: after a
+// restart every node is set again, which CONFIG SET makes harmless).
+type fenceState struct {
+	readSentAt time.Time // a ReadFencing in flight
+	nodes      map[Addr]*fenceNode
+}
+
+// fenceNode is what we last set on one data node.
+type fenceNode struct {
+	runID  string // the node's run id when set: a restart forgets CONFIG SET
+	set    bool   // values hold what the node acknowledged
+	values settings.FencingValues
+	okAt   time.Time // the acknowledgement
+
+	sentAt time.Time // a SetFencing in flight
+	sent   settings.FencingValues
+}
+
+// fenceRetry is how long a command in flight blocks another, and how
+// often a node's values are set again although it acknowledged them (an
+// operator or a restart we missed may have changed them).
+func (c *Core) fenceRetry() time.Duration { return c.timers.InfoPeriod }
+
+// handleFencing runs at every tick for one master, after the failover
+// state machine, outside TILT.
+func (c *Core) handleFencing(m *master, now time.Time) {
+	if !m.Fencing {
+		if m.FencingSaved != "" {
+			c.unfence(m, now)
+		}
+		return
+	}
+	saved, err := settings.ParseFencingValues(m.FencingSaved)
+	if err != nil {
+		// Nothing saved yet: read the operator's values from the master
+		// before changing anything.
+		if c.fenceReachable(m.inst) && m.inst.roleReported == RoleMaster && now.Sub(m.fence.readSentAt) >= c.fenceRetry() {
+			m.fence.readSentAt = now
+			c.act(ReadFencing{Target: m.inst.addr, Master: m.name})
+		}
+		return
+	}
+	fenced := settings.FencingValues{MinReplicas: 1, MaxLag: settings.FencingLag(m.DownAfter)}
+	cleared := settings.FencingValues{MinReplicas: 0, MaxLag: saved.MaxLag}
+	for _, i := range append([]*instance{m.inst}, m.replicas...) {
+		if !c.fenceReachable(i) {
+			continue
+		}
+		n := m.fence.node(i)
+		switch {
+		case i.roleReported == RoleReplica:
+			c.fenceNode(m, i, n, cleared, now)
+		case n.set && n.values == fenced:
+			c.fenceNode(m, i, n, fenced, now) // a master stays fenced
+		case i != m.inst && i != m.promoted:
+			// A node that says it is a master but is not ours (the old
+			// master back from a partition): fence it at once.
+			c.fenceNode(m, i, n, fenced, now)
+		case c.goodReplicas(m, i) > 0:
+			// Our master, or the one being promoted, once it has a replica
+			// to count: fencing a master without one would stop its writes.
+			c.fenceNode(m, i, n, fenced, now)
+		}
+	}
+}
+
+// fenceReachable: the node answers and its role is known.
+func (c *Core) fenceReachable(i *instance) bool {
+	return i.link != nil && !i.link.disconnected && i.flags&FlagSDown == 0 && !i.infoRefresh.IsZero() &&
+		(i.roleReported == RoleMaster || i.roleReported == RoleReplica)
+}
+
+// goodReplicas counts the replicas whose last INFO says they replicate
+// from i with the link up.
+func (c *Core) goodReplicas(m *master, i *instance) int {
+	n := 0
+	for _, r := range m.replicas {
+		if r != i && r.roleReported == RoleReplica && r.masterLinkUp && r.replMasterPort == i.addr.Port &&
+			c.hostIs(r.replMasterHost, i.addr) && c.fenceReachable(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fenceState) node(i *instance) *fenceNode {
+	if f.nodes == nil {
+		f.nodes = make(map[Addr]*fenceNode)
+	}
+	n := f.nodes[i.addr]
+	if n == nil {
+		n = &fenceNode{runID: i.runID}
+		f.nodes[i.addr] = n
+	}
+	if n.runID != i.runID {
+		// Restarted: whatever we set is gone.
+		*n = fenceNode{runID: i.runID}
+	}
+	return n
+}
+
+// fenceNode sends want to a node unless it holds it (acknowledged within
+// fenceRetry) or a command is in flight.
+func (c *Core) fenceNode(m *master, i *instance, n *fenceNode, want settings.FencingValues, now time.Time) {
+	if n.set && n.values == want && now.Sub(n.okAt) < c.fenceRetry() {
+		return
+	}
+	if !n.sentAt.IsZero() && now.Sub(n.sentAt) < c.fenceRetry() {
+		if n.sent == want {
+			return
+		}
+	}
+	n.sentAt, n.sent = now, want
+	c.act(SetFencing{Target: i.addr, Master: m.name, MinReplicas: want.MinReplicas, MaxLag: want.MaxLag})
+}
+
+// unfence puts the operator's values back on every reachable data node
+// after fencing was turned off, then forgets them.
+func (c *Core) unfence(m *master, now time.Time) {
+	saved, err := settings.ParseFencingValues(m.FencingSaved)
+	if err != nil {
+		m.FencingSaved = ""
+		c.flushConfig()
+		return
+	}
+	done := c.fenceReachable(m.inst) // never forget them unseen by the master
+	for _, i := range append([]*instance{m.inst}, m.replicas...) {
+		if !c.fenceReachable(i) {
+			continue
+		}
+		n := m.fence.node(i)
+		if n.set && n.values == saved {
+			continue
+		}
+		done = false
+		c.fenceNode(m, i, n, saved, now)
+	}
+	if done {
+		m.FencingSaved = ""
+		m.fence = fenceState{}
+		c.flushConfig()
+	}
+}
+
+// onFencingResult records what a node acknowledged, or the operator's
+// values read from the master.
+func (c *Core) onFencingResult(in FencingResult) {
+	m := c.masterByName(in.Master)
+	if m == nil {
+		return
+	}
+	if in.Read {
+		m.fence.readSentAt = time.Time{}
+		if in.OK && m.Fencing && m.FencingSaved == "" {
+			m.FencingSaved = in.Values.String()
+			c.flushConfig()
+			c.handleFencing(m, in.At)
+		}
+		return
+	}
+	n := m.fence.nodes[in.Target]
+	if n == nil || n.sentAt.IsZero() {
+		return
+	}
+	if in.OK {
+		n.set, n.values, n.okAt = true, n.sent, in.At
+	}
+	n.sentAt = time.Time{}
+}
