@@ -205,9 +205,11 @@ func isRunID(s string) bool {
 // resolve-hostnames says, as Redis's known-replica lines may).
 func knownAddrOK(a Addr) bool { return CheckHost(a.Host, true) == nil && CheckPort(a.Port) == nil }
 
-// validHost accepts an IP address or a DNS-style host name; anything else
-// (brackets, slashes, spaces) would not survive host:port formatting or
-// the hello message.
+// validHost accepts an IP address or a DNS host name: labels of 1..63
+// letters, digits, '-' (not at either end) and '_', at most 253 bytes, one
+// trailing dot allowed; anything else (brackets, slashes, spaces) would
+// not survive host:port formatting or the hello message. It is the rule
+// of CheckHost, which SENTINEL MONITOR applies too.
 func validHost(h string) bool {
 	if net.ParseIP(h) != nil {
 		return true
@@ -215,10 +217,15 @@ func validHost(h string) bool {
 	if h == "" || len(h) > 253 {
 		return false
 	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
 		}
 	}
 	return true

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 
@@ -127,7 +126,7 @@ func cmdSentinelMonitor(ctx context.Context, c *client, args [][]byte) {
 		return
 	}
 	host := string(args[3])
-	if net.ParseIP(host) == nil && !(c.srv.resolveHostnames(ctx) && validHostname(host)) {
+	if configs.CheckHost(host, c.srv.resolveHostnames(ctx)) != nil {
 		c.err(errInvalidAddress)
 		return
 	}
@@ -163,26 +162,6 @@ func (s *Server) resolveHostnames(ctx context.Context) bool {
 		}
 	}
 	return false
-}
-
-// validHostname is a syntactic check (RFC 1123 labels); resolution is the
-// controller's business.
-func validHostname(h string) bool {
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			ch := label[i]
-			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func cmdSentinelRemove(ctx context.Context, c *client, args [][]byte) {
