@@ -17,12 +17,13 @@ all: build
 build:
 	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
-## deps: install redis-server, redis-sentinel, redis-tools and chromium (the status page test) when missing (Debian/Ubuntu)
+## deps: install redis-server, redis-sentinel, redis-tools, chromium (the status page test) and prometheus (promtool, the scrape test) when missing (Debian/Ubuntu)
 deps:
-	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
-		echo "installing redis-server, redis-sentinel, redis-tools and chromium with apt-get"; \
+	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then \
+		echo "installing redis-server, redis-sentinel, redis-tools, chromium and prometheus with apt-get"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools chromium >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools chromium >/dev/null && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 	fi
 	@redis-server --version
 
