@@ -91,56 +91,18 @@ func New(o Options) (*Supervisor, error) {
 		// The runtime and process series every Go service exports.
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	cfg := o.Config
-	var err error
-	store := configs.NewStore(cfg)
-	if err := configs.CheckWritable(store.Path()); err != nil {
-		return nil, fmt.Errorf("supervisor: cannot persist state: %w", err)
-	}
-	// Temp files of writes cut short by an earlier crash: nothing else
-	// ever removes them.
-	stale, err := configs.RemoveStaleTemps(store.Path())
-	for _, f := range stale {
-		o.Logger.Info("removed a temp file left by an earlier crash", "file", f)
-	}
+	cfg, store, myID, err := loadState(o.Config, o.Logger)
 	if err != nil {
-		o.Logger.Warn("cannot remove stale temp files", "err", err)
+		return nil, err
 	}
-	if cfg.Source == configs.SourceYAML {
-		st, err := configs.LoadState(store.Path())
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			// First start: nothing learned yet.
-		case err != nil:
-			return nil, fmt.Errorf("supervisor: state: %w", err)
-		default:
-			cfg = configs.Merge(cfg, st)
-		}
-	}
-	myID := cfg.Sentinel.ID
-	if myID == "" {
-		if myID, err = configs.NewRunID(); err != nil {
-			return nil, fmt.Errorf("supervisor: %w", err)
-		}
-	}
-
 	s := &Supervisor{
-		opts: o,
-		log:  o.Logger,
-		cfg:  cfg,
-		reg:  o.Registry,
-		stop: make(chan struct{}),
-		globals: &globals{level: o.LogLevel, g: Globals{
-			AnnounceIP:          cfg.Sentinel.AnnounceIP,
-			AnnouncePort:        cfg.Sentinel.AnnouncePort,
-			AnnounceHostnames:   cfg.Sentinel.AnnounceHostnames,
-			ResolveHostnames:    cfg.Sentinel.ResolveHostnames,
-			SentinelUser:        cfg.Sentinel.SentinelUser,
-			SentinelPass:        cfg.Sentinel.SentinelPass.Reveal(),
-			DenyScriptsReconfig: cfg.Sentinel.DenyScriptsReconfig,
-		}},
+		opts:    o,
+		log:     o.Logger,
+		cfg:     cfg,
+		reg:     o.Registry,
+		stop:    make(chan struct{}),
+		globals: newGlobals(cfg, o.LogLevel),
 	}
-	s.globals.requirePass = cfg.Sentinel.RequirePass.Reveal()
 
 	// The listener comes first: with port 0 (tests) the core must announce
 	// the port actually bound.
@@ -148,6 +110,124 @@ func New(o Options) (*Supervisor, error) {
 	// the sentinel's dir, as in Redis (configs.Config.WorkDir).
 	workDir := cfg.WorkDir()
 	ctrl := &controller{globals: s.globals, shutdown: s.shutdown, workDir: workDir}
+	aclCfg, err := s.newServer(ctrl, myID)
+	if err != nil {
+		return nil, err
+	}
+	// undo releases, in reverse order, what was built so far when a later
+	// part fails; nothing will Run it.
+	var undo []func()
+	built := false
+	defer func() {
+		if !built {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
+	undo = append(undo, func() { _ = s.server.Close() })
+	port := cfg.Sentinel.Port
+	if tcp, ok := s.server.Addr().(*net.TCPAddr); ok {
+		port = tcp.Port
+	}
+	ctrl.selfAddr = monitor.Addr{Host: "127.0.0.1", Port: port}
+
+	s.scripts = s.newScripts(workDir)
+
+	coreCfg := coreConfig(cfg, myID, port)
+	if o.Timers != nil {
+		coreCfg.Timers = *o.Timers
+	}
+	s.scripts.SetTimers(coreCfg.Timers.ScriptMaxRuntime, coreCfg.Timers.ScriptRetryDelay)
+	ctrl.scriptTimers = s.scripts.SetTimers
+	s.history = newHistoryKeeper(o.Logger, store.Path(), myID)
+	snk := &sink{log: o.Logger, pub: s.server, history: s.history}
+	if s.webhook, err = newWebhook(cfg, o); err != nil {
+		return nil, err
+	}
+	snk.notify = notify.NewRouter(s.scripts, s.webhook)
+	s.loop, err = NewLoop(LoopOptions{
+		Logger:      o.Logger,
+		Core:        coreCfg,
+		Sink:        snk,
+		Scripts:     s.scripts,
+		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings, passFiles: passFilesOf(cfg), users: aclCfg.usersFunc(s.server)},
+		ScriptsView: func() monitor.ScriptsView { return scriptsView(s.scripts.Pending()) },
+		Seed:        o.Seed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctrl.loop = s.loop
+	ctrl.history = s.history
+	s.history.keep(s.loop.Snapshot())
+	s.status = &statusSource{loop: s.loop, history: s.history, timers: coreCfg.Timers, version: o.Version}
+	snk.metrics = newMetrics(o.Registry, s.loop, o.Version, coreCfg.Timers)
+
+	s.pool = s.newPool(myID)
+	s.loop.exec = s.pool
+	built = true
+	return s, nil
+}
+
+// loadState opens the state location (refusing one that cannot be
+// written, removing the temp files of a write a crash cut short), merges
+// a YAML configuration with its state file, and returns the run id,
+// generated when neither has one.
+func loadState(cfg *configs.Config, log *slog.Logger) (*configs.Config, configs.Store, string, error) {
+	store := configs.NewStore(cfg)
+	if err := configs.CheckWritable(store.Path()); err != nil {
+		return nil, nil, "", fmt.Errorf("supervisor: cannot persist state: %w", err)
+	}
+	// Temp files of writes cut short by an earlier crash: nothing else
+	// ever removes them.
+	stale, err := configs.RemoveStaleTemps(store.Path())
+	for _, f := range stale {
+		log.Info("removed a temp file left by an earlier crash", "file", f)
+	}
+	if err != nil {
+		log.Warn("cannot remove stale temp files", "err", err)
+	}
+	if cfg.Source == configs.SourceYAML {
+		st, err := configs.LoadState(store.Path())
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// First start: nothing learned yet.
+		case err != nil:
+			return nil, nil, "", fmt.Errorf("supervisor: state: %w", err)
+		default:
+			cfg = configs.Merge(cfg, st)
+		}
+	}
+	myID := cfg.Sentinel.ID
+	if myID == "" {
+		if myID, err = configs.NewRunID(); err != nil {
+			return nil, nil, "", fmt.Errorf("supervisor: %w", err)
+		}
+	}
+	return cfg, store, myID, nil
+}
+
+// newGlobals holds the process-wide settings as loaded.
+func newGlobals(cfg *configs.Config, level *slog.LevelVar) *globals {
+	g := &globals{level: level, g: Globals{
+		AnnounceIP:          cfg.Sentinel.AnnounceIP,
+		AnnouncePort:        cfg.Sentinel.AnnouncePort,
+		AnnounceHostnames:   cfg.Sentinel.AnnounceHostnames,
+		ResolveHostnames:    cfg.Sentinel.ResolveHostnames,
+		SentinelUser:        cfg.Sentinel.SentinelUser,
+		SentinelPass:        cfg.Sentinel.SentinelPass.Reveal(),
+		DenyScriptsReconfig: cfg.Sentinel.DenyScriptsReconfig,
+	}}
+	g.requirePass = cfg.Sentinel.RequirePass.Reveal()
+	return g
+}
+
+// newServer builds the client-facing server on the configured addresses,
+// with its users; the returned ACL setup also gives the state the user
+// lines to persist.
+func (s *Supervisor) newServer(ctrl *controller, myID string) (*aclSetup, error) {
+	o, cfg := s.opts, s.cfg
 	addrs, err := listenAddrs(cfg, o.Logger, probeListen)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
@@ -171,31 +251,18 @@ func New(o Options) (*Supervisor, error) {
 		OnUsersChanged: usersChangedFlush(o.Logger, ctrl.FlushConfig),
 	}
 	aclCfg.apply(&popts, cfg)
-	s.server, err = pubsub.New(popts)
-	if err != nil {
+	if s.server, err = pubsub.New(popts); err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	// undo releases, in reverse order, what was built so far when a later
-	// part fails; nothing will Run it.
-	var undo []func()
-	built := false
-	defer func() {
-		if !built {
-			for i := len(undo) - 1; i >= 0; i-- {
-				undo[i]()
-			}
-		}
-	}()
-	undo = append(undo, func() { _ = s.server.Close() })
-	port := cfg.Sentinel.Port
-	if tcp, ok := s.server.Addr().(*net.TCPAddr); ok {
-		port = tcp.Port
-	}
-	ctrl.selfAddr = monitor.Addr{Host: "127.0.0.1", Port: port}
+	return aclCfg, nil
+}
 
-	s.scripts = notify.NewScripts(notify.ScriptOptions{
-		Logger:     o.Logger.With("component", "notify"),
-		Registerer: o.Registry,
+// newScripts builds the script queue; it finds a master's scripts in the
+// latest snapshot, relative paths resolved against workDir.
+func (s *Supervisor) newScripts(workDir string) *notify.Scripts {
+	return notify.NewScripts(notify.ScriptOptions{
+		Logger:     s.opts.Logger.With("component", "notify"),
+		Registerer: s.opts.Registry,
 		Report:     func(e monitor.Event) { s.reportEvent(e) },
 		Lookup: func(master string) (string, string) {
 			if m := s.loop.Snapshot().Master(master); m != nil {
@@ -204,47 +271,30 @@ func New(o Options) (*Supervisor, error) {
 			return "", ""
 		},
 	})
+}
 
-	coreCfg := coreConfig(cfg, myID, port)
-	if o.Timers != nil {
-		coreCfg.Timers = *o.Timers
+// newWebhook builds the webhook notifier, or nil when none is configured.
+func newWebhook(cfg *configs.Config, o Options) (*notify.Webhook, error) {
+	if len(cfg.Sentinel.Webhooks) == 0 {
+		return nil, nil
 	}
-	s.scripts.SetTimers(coreCfg.Timers.ScriptMaxRuntime, coreCfg.Timers.ScriptRetryDelay)
-	ctrl.scriptTimers = s.scripts.SetTimers
-	s.history = newHistoryKeeper(o.Logger, store.Path(), myID)
-	snk := &sink{log: o.Logger, pub: s.server, history: s.history}
-	if len(cfg.Sentinel.Webhooks) > 0 {
-		s.webhook, err = notify.NewWebhook(notify.WebhookOptions{
-			URLs:       cfg.Sentinel.Webhooks,
-			Logger:     o.Logger.With("component", "webhook"),
-			Registerer: o.Registry,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("supervisor: %w", err)
-		}
-	}
-	snk.notify = notify.NewRouter(s.scripts, s.webhook)
-	s.loop, err = NewLoop(LoopOptions{
-		Logger:      o.Logger,
-		Core:        coreCfg,
-		Sink:        snk,
-		Scripts:     s.scripts,
-		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings, passFiles: passFilesOf(cfg), users: aclCfg.usersFunc(s.server)},
-		ScriptsView: func() monitor.ScriptsView { return scriptsView(s.scripts.Pending()) },
-		Seed:        o.Seed,
+	w, err := notify.NewWebhook(notify.WebhookOptions{
+		URLs:       cfg.Sentinel.Webhooks,
+		Logger:     o.Logger.With("component", "webhook"),
+		Registerer: o.Registry,
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	ctrl.loop = s.loop
-	ctrl.history = s.history
-	s.history.keep(s.loop.Snapshot())
-	s.status = &statusSource{loop: s.loop, history: s.history, timers: coreCfg.Timers, version: o.Version}
-	snk.metrics = newMetrics(o.Registry, s.loop, o.Version, coreCfg.Timers)
+	return w, nil
+}
 
-	s.pool = datanode.New(datanode.Options{
-		Logger:          o.Logger,
-		Registerer:      o.Registry,
+// newPool builds the links to data nodes and peers; what they see goes
+// into the owner loop's inbox.
+func (s *Supervisor) newPool(myID string) *datanode.Pool {
+	return datanode.New(datanode.Options{
+		Logger:          s.opts.Logger,
+		Registerer:      s.opts.Registry,
 		MyID:            myID,
 		DialTimeout:     time.Second,
 		CommandTimeout:  time.Second,
@@ -252,14 +302,11 @@ func New(o Options) (*Supervisor, error) {
 		PeerCredentials: s.globals.peerCredentials,
 		Renames:         s.renames,
 		DownAfter:       s.downAfter,
-		LookupHost:      o.LookupHost,
+		LookupHost:      s.opts.LookupHost,
 		Deliver: func(in monitor.Input) {
 			s.loop.Deliver(s.runCtx, in)
 		},
 	})
-	s.loop.exec = s.pool
-	built = true
-	return s, nil
 }
 
 // shutdownTimeout bounds each stage of Run's shutdown: a part that has not
