@@ -2,6 +2,7 @@ package pubsub
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -26,6 +27,10 @@ type Options struct {
 	// Addrs are the listen addresses ("127.0.0.1:26379", "[::1]:26379").
 	// New binds them all, so a port conflict is reported before Run.
 	Addrs []string
+	// TLSAddrs are listen addresses served with TLS (tls-port); they need
+	// TLSConfig. Addrs may then be empty (port 0 with a tls-port).
+	TLSAddrs  []string
+	TLSConfig *tls.Config
 	// Logger receives connection-level logs; nil discards them.
 	Logger *slog.Logger
 	// Controller is the running sentinel.
@@ -160,8 +165,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Controller == nil {
 		return nil, fmt.Errorf("%w: Options.Controller is required", ErrServer)
 	}
-	if len(opts.Addrs) == 0 {
+	if len(opts.Addrs) == 0 && len(opts.TLSAddrs) == 0 {
 		return nil, fmt.Errorf("%w: Options.Addrs is empty", ErrServer)
+	}
+	if len(opts.TLSAddrs) > 0 && opts.TLSConfig == nil {
+		return nil, fmt.Errorf("%w: Options.TLSAddrs needs TLSConfig", ErrServer)
 	}
 	if opts.MaxClients < 0 || opts.WriteTimeout < 0 {
 		return nil, fmt.Errorf("%w: MaxClients and WriteTimeout must not be negative", ErrServer)
@@ -222,6 +230,9 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("%w: listen %s: %w", ErrServer, addr, err)
 		}
 		s.listeners = append(s.listeners, ln)
+	}
+	if err := s.listenTLS(&lc); err != nil {
+		return nil, err
 	}
 	if s.opts.Port == 0 {
 		if ta, ok := s.listeners[0].Addr().(*net.TCPAddr); ok {
