@@ -227,7 +227,7 @@ func (p *confParser) apply(table map[string]confDirective, line int, directive, 
 
 // server handles one non-sentinel directive.
 func (p *confParser) server(line int, name string, args []string) {
-	if p.apply(serverDirectives, line, name, name, args) {
+	if p.apply(serverDirectives, line, name, name, args) || p.apply(tlsDirectives, line, name, name, args) {
 		return
 	}
 	if !redisServerDirectives[name] {

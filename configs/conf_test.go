@@ -107,7 +107,7 @@ func TestLoadConfEveryDirective(t *testing.T) {
 	for _, d := range cfg.Unsupported {
 		names = append(names, d.Name)
 	}
-	if want := []string{"tls-port", "supervised"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"supervised"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("Unsupported = %v, want %v", names, want)
 	}
 	// A user line is kept for the server, never ignored.

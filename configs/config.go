@@ -139,6 +139,8 @@ type Sentinel struct {
 	ACLFile string `yaml:"aclfile,omitempty"`
 	// ACLLogMaxLen bounds ACL LOG (acllog-max-len); 0 means 128.
 	ACLLogMaxLen int `yaml:"acllog_max_len,omitempty"`
+	// TLS is the TLS listener of the sentinel port (tls-*, configs/tls.go).
+	TLS TLS `yaml:"tls,omitempty"`
 	// SentinelUser and SentinelPass authenticate us to peer sentinels
 	// (sentinel sentinel-user / sentinel-pass); without SentinelPass the
 	// RequirePass is used, as Redis does.

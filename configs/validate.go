@@ -19,6 +19,7 @@ func (c *Config) Validate() error {
 	v := &validator{c: c}
 	v.sentinel(&c.Sentinel)
 	v.validateACL(&c.Sentinel)
+	v.validateTLS(&c.Sentinel)
 	seen := make(map[string]int)
 	for i := range c.Masters {
 		v.master(i, &c.Masters[i], seen)
@@ -44,7 +45,7 @@ func (v *validator) sentinel(s *Sentinel) {
 			v.add("sentinel.id", "%v", err)
 		}
 	}
-	if s.Port < 1 || s.Port > 65535 {
+	if (s.Port < 1 && !s.tlsPortOnly()) || s.Port > 65535 {
 		v.add("sentinel.port", "must be in 1..65535, got %d", s.Port)
 	}
 	if s.AnnouncePort < 0 || s.AnnouncePort > 65535 {

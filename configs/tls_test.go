@@ -1,0 +1,47 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConfTLS(t *testing.T) {
+	cfg, err := ParseConf([]byte("port 0\ntls-port 26380\ntls-cert-file s.crt\ntls-key-file s.key\ntls-ca-cert-file ca.crt\n"+
+		"tls-auth-clients optional\ntls-protocols \"TLSv1.2 TLSv1.3\"\ntls-session-caching no\ntls-cluster no\n"), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := cfg.Sentinel.TLS
+	if tl.Port != 26380 || tl.CertFile != "s.crt" || tl.AuthClients != "optional" || tl.Protocols != "TLSv1.2 TLSv1.3" || tl.SessionCaching == nil || *tl.SessionCaching || cfg.Sentinel.Port != 0 {
+		t.Fatalf("TLS = %+v", tl)
+	}
+	if len(cfg.Unsupported) != 1 || cfg.Unsupported[0].Name != "tls-cluster" {
+		t.Fatalf("Unsupported = %+v", cfg.Unsupported)
+	}
+}
+
+func TestConfTLSRefused(t *testing.T) {
+	for _, tc := range []struct{ conf, want string }{
+		{"tls-replication yes\n", "s.conf: sentinel.tls.replication: tls-replication yes is not supported yet"},
+		{"tls-port 26380\n", "a TLS port needs tls-cert-file and tls-key-file"},
+		{"port 0\n", "sentinel.port: must be in 1..65535"},
+		{"tls-port 26379\ntls-cert-file a\ntls-key-file b\n", "must differ from port 26379"},
+		{"tls-auth-clients maybe\n", "must be yes, no or optional"},
+		{"tls-session-caching perhaps\n", "argument must be 'yes' or 'no'"},
+	} {
+		_, err := ParseConf([]byte(tc.conf), "s.conf")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.conf, err, tc.want)
+		}
+	}
+}
+
+func TestYAMLTLS(t *testing.T) {
+	cfg, err := Load([]byte("sentinel:\n  tls:\n    port: 26380\n    cert_file: s.crt\n    key_file: s.key\n    auth_clients: \"no\"\nmasters: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sentinel.TLS.Port != 26380 || cfg.Sentinel.TLS.AuthClients != "no" {
+		t.Fatalf("TLS = %+v", cfg.Sentinel.TLS)
+	}
+}
