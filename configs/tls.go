@@ -115,4 +115,3 @@ func (v *validator) validateTLS(s *Sentinel) {
 // tlsPortOnly reports a configuration with only a TLS listener (port 0
 // and a tls-port), which Validate's port rule lets through.
 func (s *Sentinel) tlsPortOnly() bool { return s.Port == 0 && s.TLS.Enabled() }
-
