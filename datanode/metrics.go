@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/promdef"
 )
 
 // Command labels of sentinel_datanode_command_errors_total.
@@ -54,47 +55,17 @@ type metrics struct {
 func newMetrics(r prometheus.Registerer) *metrics {
 	f := promauto.With(r)
 	m := &metrics{
-		pingDuration: f.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "sentinel_datanode_ping_duration_seconds",
-			Help:    "Round-trip time of PING to data nodes and peer sentinels, by role (master, slave, sentinel).",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"role"}),
-		commandErrors: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_datanode_command_errors_total",
-			Help: "Commands to data nodes and peers that did not get a normal reply, by command and reply kind.",
-		}, []string{"command", "kind"}),
-		helloDropped: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_datanode_hello_dropped_total",
-			Help: "Messages on __sentinel__:hello that were not delivered, by reason.",
-		}, []string{"reason"}),
-		actionsDropped: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_datanode_actions_dropped_total",
-			Help: "Actions not executed, by action and reason (coalesced, queue_full, unwatched, stopped).",
-		}, []string{"action", "reason"}),
-		links: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "sentinel_datanode_links",
-			Help: "Connections open now to data nodes and peers, by link type (command, pubsub); a command link may hold two (the PING lane and the command lane).",
-		}, []string{"link"}),
-		targets: f.NewGauge(prometheus.GaugeOpts{
-			Name: "sentinel_datanode_targets",
-			Help: "Instances watched (data nodes and peers), whether their links are open or not.",
-		}),
-		dials: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_datanode_dials_total",
-			Help: "Connections opened (attempted) to data nodes and peers, by link type (command, pubsub).",
-		}, []string{"link"}),
-		dialsDeferred: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_datanode_dials_deferred_total",
-			Help: "Connection attempts refused by the reconnect backoff of a link that keeps failing, by link type.",
-		}, []string{"link"}),
-		repliesRejected: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_datanode_replies_rejected_total",
-			Help: "Replies from data nodes and peers refused for breaking RESP2 or a reply limit (the link is closed), by reason.",
-		}, []string{"reason"}),
-		panics: f.NewCounter(prometheus.CounterOpts{
-			Name: "sentinel_datanode_panics_recovered_total",
-			Help: "Panics recovered on link goroutines (the link is dropped; a bug or a hostile node).",
-		}),
+		pingDuration: promdef.HistogramVec(f, "sentinel_datanode_ping_duration_seconds", "Round-trip time of PING to data nodes and peer sentinels, by role (master, slave, sentinel).",
+			[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}, "role"),
+		commandErrors:   promdef.CounterVec(f, "sentinel_datanode_command_errors_total", "Commands to data nodes and peers that did not get a normal reply, by command and reply kind.", "command", "kind"),
+		helloDropped:    promdef.CounterVec(f, "sentinel_datanode_hello_dropped_total", "Messages on __sentinel__:hello that were not delivered, by reason.", "reason"),
+		actionsDropped:  promdef.CounterVec(f, "sentinel_datanode_actions_dropped_total", "Actions not executed, by action and reason (coalesced, queue_full, unwatched, stopped).", "action", "reason"),
+		links:           promdef.GaugeVec(f, "sentinel_datanode_links", "Connections open now to data nodes and peers, by link type (command, pubsub); a command link may hold two (the PING lane and the command lane).", "link"),
+		targets:         promdef.Gauge(f, "sentinel_datanode_targets", "Instances watched (data nodes and peers), whether their links are open or not."),
+		dials:           promdef.CounterVec(f, "sentinel_datanode_dials_total", "Connections opened (attempted) to data nodes and peers, by link type (command, pubsub).", "link"),
+		dialsDeferred:   promdef.CounterVec(f, "sentinel_datanode_dials_deferred_total", "Connection attempts refused by the reconnect backoff of a link that keeps failing, by link type.", "link"),
+		repliesRejected: promdef.CounterVec(f, "sentinel_datanode_replies_rejected_total", "Replies from data nodes and peers refused for breaking RESP2 or a reply limit (the link is closed), by reason.", "reason"),
+		panics:          promdef.Counter(f, "sentinel_datanode_panics_recovered_total", "Panics recovered on link goroutines (the link is dropped; a bug or a hostile node)."),
 	}
 	// Pre-initialise the series operators alert on, so they exist at zero.
 	for _, k := range []monitor.InstanceKind{monitor.KindMaster, monitor.KindReplica, monitor.KindSentinel} {

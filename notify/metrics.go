@@ -4,6 +4,9 @@ import (
 	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/sentinelgo/sentinel/promdef"
 )
 
 // Label values used by the metrics. They are pre-initialised so that every
@@ -35,27 +38,15 @@ type Metrics struct {
 // NewMetrics creates the counters and registers them with r (nil: not
 // registered, which suits tests and callers without metrics).
 //
-// It does not use promauto because promauto panics when a collector is
-// registered twice, and Scripts and Webhook are often built from the same
-// registerer independently.
+// It registers the counters itself, not through promauto, which panics
+// when a collector is registered twice: Scripts and Webhook are often
+// built from the same registerer independently.
 func NewMetrics(r prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		scriptsRun: counterVec(r, prometheus.CounterOpts{
-			Name: "sentinel_notify_scripts_run_total",
-			Help: "Script executions started, by kind (notification, client_reconfig).",
-		}, "kind"),
-		scriptFailures: counterVec(r, prometheus.CounterOpts{
-			Name: "sentinel_notify_script_failures_total",
-			Help: "Script executions that did not exit 0, by kind and reason (exit, signal, timeout, start).",
-		}, "kind", "reason"),
-		dropped: counterVec(r, prometheus.CounterOpts{
-			Name: "sentinel_notify_dropped_total",
-			Help: "Notifications dropped because a bounded queue was full, by integration (script, webhook).",
-		}, "integration"),
-		webhookRequests: counterVec(r, prometheus.CounterOpts{
-			Name: "sentinel_notify_webhook_requests_total",
-			Help: "Webhook HTTP attempts, by result (success, retry, failed).",
-		}, "result"),
+		scriptsRun:      counterVec(r, "sentinel_notify_scripts_run_total", "Script executions started, by kind (notification, client_reconfig).", "kind"),
+		scriptFailures:  counterVec(r, "sentinel_notify_script_failures_total", "Script executions that did not exit 0, by kind and reason (exit, signal, timeout, start).", "kind", "reason"),
+		dropped:         counterVec(r, "sentinel_notify_dropped_total", "Notifications dropped because a bounded queue was full, by integration (script, webhook).", "integration"),
+		webhookRequests: counterVec(r, "sentinel_notify_webhook_requests_total", "Webhook HTTP attempts, by result (success, retry, failed).", "result"),
 	}
 	for _, k := range []ScriptKind{KindNotification, KindClientReconfig} {
 		m.scriptsRun.WithLabelValues(k.String())
@@ -73,8 +64,8 @@ func NewMetrics(r prometheus.Registerer) *Metrics {
 
 // counterVec registers a new vector, or returns the one already registered
 // under the same description.
-func counterVec(r prometheus.Registerer, opts prometheus.CounterOpts, labels ...string) *prometheus.CounterVec {
-	v := prometheus.NewCounterVec(opts, labels)
+func counterVec(r prometheus.Registerer, name, help string, labels ...string) *prometheus.CounterVec {
+	v := promdef.CounterVec(promauto.With(nil), name, help, labels...)
 	if r == nil {
 		return v
 	}

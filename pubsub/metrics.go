@@ -3,6 +3,8 @@ package pubsub
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/sentinelgo/sentinel/promdef"
 )
 
 // metrics are the server's own series. Labels never carry client
@@ -27,38 +29,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	f := promauto.With(reg)
 	m := &metrics{
-		slowSubscribers: f.NewCounter(prometheus.CounterOpts{
-			Name: "sentinel_pubsub_slow_subscribers_disconnected_total",
-			Help: "Subscribers disconnected because their message queue was full.",
-		}),
-		connections: f.NewCounter(prometheus.CounterOpts{
-			Name: "sentinel_pubsub_connections_total",
-			Help: "Client connections accepted on the sentinel port.",
-		}),
-		rejected: f.NewCounter(prometheus.CounterOpts{
-			Name: "sentinel_pubsub_rejected_connections_total",
-			Help: "Client connections refused because maxclients was reached.",
-		}),
-		protocolErrors: f.NewCounter(prometheus.CounterOpts{
-			Name: "sentinel_pubsub_protocol_errors_total",
-			Help: "Connections closed because of malformed RESP input.",
-		}),
-		clients: f.NewGauge(prometheus.GaugeOpts{
-			Name: "sentinel_pubsub_clients",
-			Help: "Client connections currently open.",
-		}),
-		commands: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_pubsub_commands_total",
-			Help: "Commands received, by command name.",
-		}, []string{"command"}),
-		published: f.NewCounter(prometheus.CounterOpts{
-			Name: "sentinel_pubsub_published_events_total",
-			Help: "Events handed to Publish.",
-		}),
-		deliveredMessages: f.NewCounter(prometheus.CounterOpts{
-			Name: "sentinel_pubsub_queued_messages_total",
-			Help: "Messages queued to subscribers (one event can reach many).",
-		}),
+		slowSubscribers:   promdef.Counter(f, "sentinel_pubsub_slow_subscribers_disconnected_total", "Subscribers disconnected because their message queue was full."),
+		connections:       promdef.Counter(f, "sentinel_pubsub_connections_total", "Client connections accepted on the sentinel port."),
+		rejected:          promdef.Counter(f, "sentinel_pubsub_rejected_connections_total", "Client connections refused because maxclients was reached."),
+		protocolErrors:    promdef.Counter(f, "sentinel_pubsub_protocol_errors_total", "Connections closed because of malformed RESP input."),
+		clients:           promdef.Gauge(f, "sentinel_pubsub_clients", "Client connections currently open."),
+		commands:          promdef.CounterVec(f, "sentinel_pubsub_commands_total", "Commands received, by command name.", "command"),
+		published:         promdef.Counter(f, "sentinel_pubsub_published_events_total", "Events handed to Publish."),
+		deliveredMessages: promdef.Counter(f, "sentinel_pubsub_queued_messages_total", "Messages queued to subscribers (one event can reach many)."),
 	}
 	return m
 }

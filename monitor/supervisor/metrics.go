@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/promdef"
 )
 
 // metrics are the supervisor's own series. State gauges are not pushed from
@@ -86,42 +87,20 @@ func newMetrics(r prometheus.Registerer, loop *Loop, version string, t monitor.T
 
 // newMetricsFor registers the series; snap may be nil (no state series).
 func newMetricsFor(r prometheus.Registerer, snap func() *monitor.Snapshot, version string, t monitor.Timers) *metrics {
+	f := promauto.With(nil) // registered below, through masterSeries
 	m := &metrics{
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_events_total",
-			Help: "Sentinel events emitted, by master (empty for events of no master, such as +tilt) and event type (the pub/sub channel name).",
-		}, []string{"master", "event"}),
-		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_failover_attempts_total",
-			Help: "Failover attempts this sentinel started (+try-failover), by master.",
-		}, []string{"master"}),
-		failovers: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sentinel_failovers_total",
-			Help: "How the failover attempts this sentinel started ended, by master and result (succeeded, ended_for_timeout, aborted_not_elected, aborted_no_good_slave, aborted_slave_timeout, aborted_master_refused).",
-		}, []string{"master", "result"}),
-		failoverTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "sentinel_failover_duration_seconds",
-			Help:    "Time from this sentinel's +try-failover to the +switch-master that ended the failover it led.",
-			Buckets: durationBuckets,
-		}, []string{"master"}),
-		outage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "sentinel_master_outage_seconds",
-			Help:    "Time from this sentinel seeing the master down (its first +sdown) to this sentinel switching to the new master (+switch-master).",
-			Buckets: durationBuckets,
-		}, []string{"master"}),
-		lastFailover: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "sentinel_master_last_failover_timestamp_seconds",
-			Help: "Unix time of the last +switch-master this sentinel saw for the master (0: none since start).",
-		}, []string{"master"}),
-		lastResult: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "sentinel_master_last_failover_result",
-			Help: "1 for the result of the last failover attempt this sentinel started, 0 for the other results.",
-		}, []string{"master", "result"}),
-		snapshot:  snap,
-		known:     map[string]bool{},
-		starts:    map[string]time.Time{},
-		downSince: map[string]time.Time{},
-		timedOut:  map[string]bool{},
+		events:       promdef.CounterVec(f, "sentinel_events_total", "Sentinel events emitted, by master (empty for events of no master, such as +tilt) and event type (the pub/sub channel name).", "master", "event"),
+		attempts:     promdef.CounterVec(f, "sentinel_failover_attempts_total", "Failover attempts this sentinel started (+try-failover), by master.", "master"),
+		failovers:    promdef.CounterVec(f, "sentinel_failovers_total", "How the failover attempts this sentinel started ended, by master and result (succeeded, ended_for_timeout, aborted_not_elected, aborted_no_good_slave, aborted_slave_timeout, aborted_master_refused).", "master", "result"),
+		failoverTime: promdef.HistogramVec(f, "sentinel_failover_duration_seconds", "Time from this sentinel's +try-failover to the +switch-master that ended the failover it led.", durationBuckets, "master"),
+		outage:       promdef.HistogramVec(f, "sentinel_master_outage_seconds", "Time from this sentinel seeing the master down (its first +sdown) to this sentinel switching to the new master (+switch-master).", durationBuckets, "master"),
+		lastFailover: promdef.GaugeVec(f, "sentinel_master_last_failover_timestamp_seconds", "Unix time of the last +switch-master this sentinel saw for the master (0: none since start).", "master"),
+		lastResult:   promdef.GaugeVec(f, "sentinel_master_last_failover_result", "1 for the result of the last failover attempt this sentinel started, 0 for the other results.", "master", "result"),
+		snapshot:     snap,
+		known:        map[string]bool{},
+		starts:       map[string]time.Time{},
+		downSince:    map[string]time.Time{},
+		timedOut:     map[string]bool{},
 	}
 	r.MustRegister(&masterSeries{m: m})
 	r.MustRegister(newBuildInfo(version))
