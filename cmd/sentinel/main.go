@@ -140,14 +140,11 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	reload, stopHangups := hangups(ctx)
-	defer stopHangups()
 	err = supervisor.Run(ctx, supervisor.Options{
 		Config:   cfg,
 		Logger:   logger,
 		LogLevel: level,
 		Version:  version,
-		Reload:   reload,
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		logger.Error("sentinel stopped", "err", err)
