@@ -224,7 +224,13 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 		shown := replyAddr(&m.InstanceView)
 		b.WriteString("master" + itoa(i) + ":name=" + m.Name + ",status=" + MasterStatus(m) +
 			",address=" + shown.Host + ":" + itoa(shown.Port) + ",slaves=" + itoa(len(m.Replicas)) +
-			",sentinels=" + itoa(len(m.Sentinels)+1) + "\r\n")
+			",sentinels=" + itoa(len(m.Sentinels)+1))
+		if monitor.Withheld(m) {
+			// Ours, after Redis's fields: why GET-MASTER-ADDR-BY-NAME
+			// answers null (fencing, no majority reached).
+			b.WriteString(",authority=" + monitor.AuthorityOf(m).Reason())
+		}
+		b.WriteString("\r\n")
 	}
 	return b.String()
 }

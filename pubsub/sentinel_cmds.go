@@ -80,7 +80,10 @@ func cmdSentinelSentinels(_ context.Context, c *client, args [][]byte) {
 func cmdSentinelGetMasterAddr(_ context.Context, c *client, args [][]byte) {
 	snap := c.srv.snapshot()
 	m := snap.Master(string(args[2]))
-	if m == nil {
+	if m == nil || monitor.Withheld(m) {
+		// Withheld: with fencing on, a sentinel that reaches no majority
+		// of its group answers as for an unknown master, so clients ask
+		// the next sentinel (go-redis, redis-py and ioredis all do).
 		c.wr.NullArray()
 		return
 	}

@@ -2,6 +2,11 @@ package supervisor
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +80,71 @@ func TestE2E_Fencing(t *testing.T) {
 	if err := admin.Set(ctx, "k", "v", 0).Err(); err != nil {
 		t.Fatalf("write after fencing was turned off: %v", err)
 	}
+}
+
+// TestE2E_FencingWithheldAddress: a sentinel with fencing on that reaches
+// no majority of the sentinels it knows (two of its three peers are dead)
+// answers GET-MASTER-ADDR-BY-NAME with null and says why in INFO and
+// /status; go-redis's failover client, given it first, asks the next
+// sentinel and writes to the master.
+func TestE2E_FencingWithheldAddress(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 1)
+	other := startOurs(t, addrOf(topo.Master), 1, 2*time.Second, "")
+	dead := ""
+	for i, id := range []string{"1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"} {
+		dead += fmt.Sprintf("sentinel known-sentinel mymaster 127.0.0.1 %d %s\n", datanodetest.FreePort(t)+i, id)
+	}
+	cut := startOurs(t, addrOf(topo.Master), 1, 2*time.Second, "sentinel fencing mymaster yes\n"+dead)
+	sc := cut.client()
+	datanodetest.Eventually(t, 30*time.Second, 50*time.Millisecond, func() bool {
+		m, err := sc.Master(ctx, "mymaster").Result()
+		return err == nil && m["num-other-sentinels"] == "3" && m["fencing"] == "yes"
+	}, "the fenced sentinel to know the live peer and the two dead ones")
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		_, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+		return errors.Is(err, redis.Nil)
+	}, "GET-MASTER-ADDR-BY-NAME to answer null without a majority (2 of 4)")
+	plain := redis.NewClient(&redis.Options{Addr: cut.addr(), MaxRetries: -1})
+	defer plain.Close()
+	info, err := plain.Info(ctx, "sentinel").Result()
+	if err != nil || !strings.Contains(info, ",authority=no-majority(2/4)") {
+		t.Fatalf("INFO sentinel does not say why (%v):\n%s", err, info)
+	}
+	status := fetchText(t, "http://"+cut.metrics+"/status")
+	if !strings.Contains(status, `"withheld": "fencing: this sentinel reaches 2 of 4 sentinels`) {
+		t.Fatalf("/status does not say why:\n%s", status)
+	}
+	// go-redis moves on to the next sentinel on a null answer.
+	fc := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: "mymaster", SentinelAddrs: []string{cut.addr(), other.addr()},
+		MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second,
+	})
+	defer fc.Close()
+	if err := fc.Set(ctx, "fenced", "1", 0).Err(); err != nil {
+		t.Fatalf("the failover client did not find the master through the other sentinel: %v", err)
+	}
+	alone := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: "mymaster", SentinelAddrs: []string{cut.addr()},
+		MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second,
+	})
+	defer alone.Close()
+	if err := alone.Set(ctx, "fenced", "2", 0).Err(); err == nil {
+		t.Fatal("a client asking only the sentinel without a majority was given the master")
+	}
+}
+
+func fetchText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return string(b)
 }

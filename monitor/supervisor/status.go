@@ -47,6 +47,9 @@ type statusMaster struct {
 	FailoverSinceMs int64   `json:"failover_state_age_ms"`
 	FailoverEpoch   uint64  `json:"failover_epoch"`
 	Readiness       readyJS `json:"readiness"`
+	// Withheld says why GET-MASTER-ADDR-BY-NAME answers null (fencing on
+	// and no majority of the sentinels reached); empty when it answers.
+	Withheld string `json:"withheld,omitempty"`
 	// Blockers say why a failover could not happen now; empty when it could.
 	Blockers  []string         `json:"blockers"`
 	Replicas  []statusReplica  `json:"replicas"`
@@ -146,6 +149,10 @@ func (src *statusSource) master(s *monitor.Snapshot, m *monitor.MasterView) stat
 	}
 	if m.FailoverState != monitor.FailoverNone {
 		sm.FailoverSinceMs = ageMs(at, m.FailoverStateSince)
+	}
+	if monitor.Withheld(m) {
+		a := monitor.AuthorityOf(m)
+		sm.Withheld = fmt.Sprintf("fencing: this sentinel reaches %d of %d sentinels, no majority; clients are sent to the others", a.Reached, a.Known)
 	}
 	if !r.NextAttempt.IsZero() && r.NextAttempt.After(at) {
 		t := r.NextAttempt
