@@ -48,6 +48,9 @@ type simWorld struct {
 	queue      []func()
 	// cut[sentinel][node] means that sentinel cannot reach that data node.
 	cut map[string]map[monitor.Addr]bool
+	// other performs the actions this file does not (raft mode's, in
+	// raft_sim_test.go); nil drops them.
+	other func(s *simSentinel, a monitor.Action)
 }
 
 func (w *simWorld) reachable(s *simSentinel, a monitor.Addr) bool {
@@ -186,6 +189,10 @@ func (w *simWorld) drain(s *simSentinel) {
 			} else {
 				n.role = monitor.RoleReplica
 				n.masterOf = a.NewMaster
+			}
+		default:
+			if w.other != nil {
+				w.other(s, a)
 			}
 		}
 	}
