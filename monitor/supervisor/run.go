@@ -42,6 +42,9 @@ type Options struct {
 	// LookupHost, when set, resolves the host names of data nodes and
 	// peers instead of the system resolver (tests use private names).
 	LookupHost datanode.LookupHost
+	// Reload, when set, delivers SIGHUP: the TLS certificate files are
+	// read again (tls.go).
+	Reload <-chan struct{}
 }
 
 // Supervisor is one running sentinel: the owner loop, the links to data
@@ -57,6 +60,7 @@ type Supervisor struct {
 	webhook *notify.Webhook // nil without webhooks
 	globals *globals
 	reg     *prometheus.Registry
+	tls     *tlsSetup // nil without a tls-port
 	history *historyKeeper
 	status  *statusSource
 
@@ -236,6 +240,9 @@ func (s *Supervisor) newServer(ctrl *controller, myID string) (*aclSetup, error)
 	if err != nil {
 		return nil, err
 	}
+	if s.tls, err = newTLSSetup(cfg, o.Logger, probeListen); err != nil {
+		return nil, err
+	}
 	popts := pubsub.Options{
 		Addrs:       addrs,
 		Logger:      o.Logger.With("component", "pubsub"),
@@ -251,6 +258,7 @@ func (s *Supervisor) newServer(ctrl *controller, myID string) (*aclSetup, error)
 		OnUsersChanged: usersChangedFlush(o.Logger, ctrl.FlushConfig),
 	}
 	aclCfg.apply(&popts, cfg)
+	s.tls.apply(&popts, cfg)
 	if s.server, err = pubsub.New(popts); err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
@@ -355,6 +363,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	start(loop, "core loop", s.loop.Run)
 	start(rest, "datanode", s.pool.Run)
 	start(server, "server", s.server.Run)
+	if s.opts.Reload != nil {
+		start(rest, "reload", func(ctx context.Context) error { return watchReload(ctx, s.tls, s.opts.Reload, s.log) })
+	}
 	start(rest, "notify", s.scripts.Run)
 	start(rest, "history", s.history.Run)
 	if s.webhook != nil {

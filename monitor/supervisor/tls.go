@@ -1,0 +1,85 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/pubsub"
+	"github.com/sentinelgo/sentinel/tlsconf"
+)
+
+// tlsSetup is the TLS listener of the sentinel port (tls-port), with the
+// files it reloads on SIGHUP.
+type tlsSetup struct {
+	addrs  []string
+	config *tlsconf.Config
+	log    *slog.Logger
+}
+
+// newTLSSetup reads the certificate files and works out the TLS listen
+// addresses (the bind addresses on tls-port); nil without a tls-port.
+func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error) (*tlsSetup, error) {
+	t := cfg.Sentinel.TLS
+	if !t.Enabled() {
+		return nil, nil
+	}
+	dir := cfg.WorkDir()
+	path := func(p string) string {
+		if p == "" {
+			return ""
+		}
+		return configs.ResolvePath(dir, p)
+	}
+	log = log.With("component", "tls")
+	c, err := tlsconf.New(tlsconf.Options{
+		CertFile: path(t.CertFile), KeyFile: path(t.KeyFile), KeyFilePass: t.KeyFilePass.Reveal(),
+		CACertFile: path(t.CACertFile), CACertDir: path(t.CACertDir),
+		AuthClients: t.AuthClients, Protocols: t.Protocols, Ciphers: t.Ciphers, CipherSuites: t.CipherSuites,
+		SessionCaching: t.SessionCaching,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: %w", err)
+	}
+	onTLS := *cfg
+	onTLS.Sentinel.Port = t.Port
+	addrs, err := listenAddrs(&onTLS, log, probe)
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: tls-port: %w", err)
+	}
+	return &tlsSetup{addrs: addrs, config: c, log: log}, nil
+}
+
+// apply adds the TLS listener to the client port's options; with port 0
+// the port is TLS only.
+func (t *tlsSetup) apply(o *pubsub.Options, cfg *configs.Config) {
+	if t == nil {
+		return
+	}
+	o.TLSAddrs, o.TLSConfig = t.addrs, t.config.ServerConfig()
+	if cfg.Sentinel.Port == 0 {
+		o.Addrs = nil
+	}
+}
+
+// watchReload reloads the certificate files on every signal from reload
+// (SIGHUP) until ctx ends; open connections keep their session.
+func watchReload(ctx context.Context, t *tlsSetup, reload <-chan struct{}, log *slog.Logger) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-reload:
+			if t == nil {
+				log.Info("reload requested (SIGHUP): no TLS files to reload")
+				continue
+			}
+			if err := t.config.Reload(); err != nil {
+				t.log.Warn("TLS reload (SIGHUP) failed; the previous certificates stay in use", "err", err)
+				continue
+			}
+			t.log.Info("TLS certificates reloaded (SIGHUP)")
+		}
+	}
+}
