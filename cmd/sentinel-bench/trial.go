@@ -139,14 +139,14 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		return res, fmt.Errorf("sentinel-bench: the failover client never wrote before the kill: %w", err)
 	}
 	if !cfg.anyMoment {
-		if err := sleepCtx(ctx, cfg.warmup); err != nil {
+		if err := datanodetest.Sleep(ctx, cfg.warmup); err != nil {
 			return res, err
 		}
 	}
 	waitReplication(ctx, cluster, &res)
 
 	if cfg.anyMoment {
-		if err := sleepCtx(ctx, time.Until(settledAt.Add(cfg.killAt))); err != nil {
+		if err := datanodetest.Sleep(ctx, time.Until(settledAt.Add(cfg.killAt))); err != nil {
 			return res, err
 		}
 	}
@@ -163,7 +163,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 	if res.newMaster != "" && !cfg.skipRejoin {
 		measureRejoin(ctx, cfg, cluster, oldMaster, &res)
 	}
-	if err := sleepCtx(ctx, cfg.watchAfter); err != nil {
+	if err := datanodetest.Sleep(ctx, cfg.watchAfter); err != nil {
 		return res, err
 	}
 	w.stop()
@@ -364,19 +364,5 @@ func printLogTails(cluster *datanodetest.Cluster) {
 		for line := range strings.Lines(s.LogTail(12)) {
 			fmt.Printf("    | %s", strings.TrimRight(line, "\n")+"\n")
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -267,7 +267,7 @@ func run(ctx context.Context, opts options, p *printer, logger *slog.Logger) err
 	}
 	// A short quiet period lets the trailing events (+convert-to-slave,
 	// -sdown of the old master) arrive before the summary.
-	if err := sleepCtx(ctx, 1500*time.Millisecond); err != nil {
+	if err := datanodetest.Sleep(ctx, 1500*time.Millisecond); err != nil {
 		return err
 	}
 	printSummary(p, watcher, cluster.MasterName, killedAt, opts.downAfter, old.Addr(), newMaster)
@@ -357,17 +357,6 @@ func printLogTails(p *printer, c *datanodetest.Cluster) {
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // pageAddrs picks a free loopback port for each sentinel's HTTP listener
 // (the status page, /metrics, /status); none for Debian's redis-sentinel.
 func pageAddrs(opts options) ([]string, error) {
@@ -398,7 +387,7 @@ func printPages(ctx context.Context, p *printer, pages []string, wait time.Durat
 	}
 	if wait > 0 {
 		p.plain("Open one now: the master is killed in %v.", wait)
-		return sleepCtx(ctx, wait)
+		return datanodetest.Sleep(ctx, wait)
 	}
 	return nil
 }
@@ -410,5 +399,5 @@ func lingerForPages(ctx context.Context, p *printer, pages []string, linger time
 		return
 	}
 	p.plain("\nThe status pages show the failover and its timeline: http://%s/ (Ctrl-C ends the demo; %v left).", pages[0], linger)
-	_ = sleepCtx(ctx, linger)
+	_ = datanodetest.Sleep(ctx, linger)
 }
