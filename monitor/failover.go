@@ -258,9 +258,6 @@ func (c *Core) runFailover(m *master, now time.Time) {
 		case FailoverWaitPromotion:
 			c.failoverWaitPromotion(m, now)
 		case FailoverReconfReplicas:
-			if c.raft != nil {
-				c.raftProposeSwitch(m, now)
-			}
 			c.failoverReconfNextReplica(m, now)
 		case FailoverUpdateConfig:
 			if c.raft != nil {

@@ -136,9 +136,8 @@ type raftMaster struct {
 	leaseGranted bool
 	retryAt      time.Time // no new attempt before this
 
-	switchEpoch    uint64 // epoch of the switch proposal in flight (0: none)
-	switchAt       time.Time
-	committedEpoch uint64 // epoch of our own switch once raft applied it
+	switchEpoch uint64 // epoch of the switch proposal in flight (0: none)
+	switchAt    time.Time
 
 	// hellos ahead of raft: "runid epoch" -> first seen, and whether
 	// reported.
@@ -327,14 +326,16 @@ func (c *Core) onLeaseDenied(in LeaseDenied) {
 	st.retryAt = in.At.Add(raftLeaseRetry)
 }
 
-// raftProposeSwitch proposes the switch as soon as the promotion is seen
-// (RECONF_SLAVES), where vote mode's leader starts announcing the new
-// configuration in its hellos: the other nodes switch when it commits,
-// while the leader goes on repointing the replicas. It proposes again
-// after a failure, at most every raftSwitchRetry, while it leads.
-func (c *Core) raftProposeSwitch(m *master, now time.Time) {
+// raftUpdateConfig replaces the switch at UPDATE_CONFIG: the leader
+// proposes it and waits for ConfigCommitted, proposing again after a
+// failure while it leads.
+func (c *Core) raftUpdateConfig(m *master, now time.Time) {
+	if m.promoted == nil {
+		c.switchToPromoted(m, now)
+		return
+	}
 	st := c.raft.master(m.name)
-	if m.promoted == nil || st.committedEpoch == m.failoverEpoch || st.switchEpoch == m.failoverEpoch || !c.raft.leader {
+	if st.switchEpoch == m.failoverEpoch || !c.raft.leader {
 		return
 	}
 	if !st.switchAt.IsZero() && now.Sub(st.switchAt) < raftSwitchRetry {
@@ -345,23 +346,8 @@ func (c *Core) raftProposeSwitch(m *master, now time.Time) {
 	c.act(ProposeSwitch{Master: m.name, Addr: m.promoted.addr, Epoch: m.failoverEpoch})
 }
 
-// raftUpdateConfig replaces the switch at UPDATE_CONFIG: the leader
-// switches once its proposal has applied, and keeps proposing until then.
-func (c *Core) raftUpdateConfig(m *master, now time.Time) {
-	if m.promoted == nil {
-		c.switchToPromoted(m, now)
-		return
-	}
-	if c.raft.master(m.name).committedEpoch == m.failoverEpoch {
-		c.switchToPromoted(m, now)
-		return
-	}
-	c.raftProposeSwitch(m, now)
-}
-
 // onConfigCommitted applies raft's configuration of a master: the config
-// epoch follows raft, and a new address is +switch-master on every node
-// (on the leader once its failover reaches UPDATE_CONFIG).
+// epoch follows raft, and a new address is +switch-master on every node.
 func (c *Core) onConfigCommitted(in ConfigCommitted) {
 	m := c.masterByName(in.Master)
 	if m == nil {
@@ -376,15 +362,11 @@ func (c *Core) onConfigCommitted(in ConfigCommitted) {
 		}
 		return
 	}
-	if m.inst.flags&FlagFailoverInProgress != 0 && m.promoted != nil && m.failoverEpoch == in.Epoch &&
-		m.failoverState >= FailoverReconfReplicas && c.addrIs(in.Addr, m.promoted.addr) {
-		// Our own switch applied: finish as vote mode finishes, after the
-		// replicas are repointed.
+	if m.failoverState == FailoverUpdateConfig && m.promoted != nil && c.addrIs(in.Addr, m.promoted.addr) {
+		// Our own switch applied: finish as vote mode finishes.
 		st.switchEpoch = 0
-		st.committedEpoch = in.Epoch
 		m.configEpoch = in.Epoch
-		c.flushConfig()
-		c.runFailover(m, in.At)
+		c.switchToPromoted(m, in.At)
 		return
 	}
 	if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState <= FailoverWaitPromotion {
