@@ -45,18 +45,10 @@ type ReplyLimits struct {
 }
 
 func (l *ReplyLimits) setDefaults() {
-	if l.MaxReplyBytes <= 0 {
-		l.MaxReplyBytes = DefaultMaxReplyBytes
-	}
-	if l.MaxElements <= 0 {
-		l.MaxElements = DefaultMaxElements
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = DefaultMaxDepth
-	}
-	if l.MaxLineBytes <= 0 {
-		l.MaxLineBytes = DefaultMaxLineBytes
-	}
+	l.MaxReplyBytes = orDefault(l.MaxReplyBytes, DefaultMaxReplyBytes)
+	l.MaxElements = orDefault(l.MaxElements, DefaultMaxElements)
+	l.MaxDepth = orDefault(l.MaxDepth, DefaultMaxDepth)
+	l.MaxLineBytes = orDefault(l.MaxLineBytes, DefaultMaxLineBytes)
 }
 
 // ErrReplyRejected is wrapped by every error that refuses a reply for

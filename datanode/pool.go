@@ -89,28 +89,26 @@ func (o *Options) setDefaults() {
 	if o.Registerer == nil {
 		o.Registerer = prometheus.NewRegistry()
 	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = DefaultDialTimeout
-	}
-	if o.CommandTimeout <= 0 {
-		o.CommandTimeout = DefaultCommandTimeout
-	}
-	if o.QueueSize <= 0 {
-		o.QueueSize = DefaultQueueSize
-	}
-	if o.PubSubIdle <= 0 {
-		o.PubSubIdle = DefaultPubSubIdle
-	}
+	o.DialTimeout = orDefault(o.DialTimeout, DefaultDialTimeout)
+	o.CommandTimeout = orDefault(o.CommandTimeout, DefaultCommandTimeout)
+	o.QueueSize = orDefault(o.QueueSize, DefaultQueueSize)
+	o.PubSubIdle = orDefault(o.PubSubIdle, DefaultPubSubIdle)
 	o.Limits.setDefaults()
-	if o.ReconnectInitial <= 0 {
-		o.ReconnectInitial = DefaultReconnectInitial
-	}
+	o.ReconnectInitial = orDefault(o.ReconnectInitial, DefaultReconnectInitial)
 	if o.ReconnectMax == 0 {
 		o.ReconnectMax = DefaultReconnectMax
 	}
 	if o.Deliver == nil {
 		o.Deliver = func(monitor.Input) {}
 	}
+}
+
+// orDefault is v, or def when v is zero or negative (an unset option).
+func orDefault[T ~int | ~int64](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // Pool holds the links to every instance the core watches and executes the

@@ -150,25 +150,23 @@ func NewScripts(o ScriptOptions) *Scripts {
 	if s.runner == nil {
 		s.runner = ExecRunner{}
 	}
-	if s.maxRunning <= 0 {
-		s.maxRunning = DefaultScriptMaxRunning
-	}
-	if s.maxQueue <= 0 {
-		s.maxQueue = DefaultScriptMaxQueue
-	}
+	s.maxRunning = orDefault(s.maxRunning, DefaultScriptMaxRunning)
+	s.maxQueue = orDefault(s.maxQueue, DefaultScriptMaxQueue)
 	// The queue holds the running jobs too; it must have room for at least
 	// one waiting job beside them, or the eviction rule has nothing to drop.
 	s.maxQueue = max(s.maxQueue, s.maxRunning+1)
-	if s.maxRuns <= 0 {
-		s.maxRuns = DefaultScriptMaxRuns
-	}
-	if s.maxRuntime <= 0 {
-		s.maxRuntime = DefaultScriptMaxRuntime
-	}
-	if s.retryDelay <= 0 {
-		s.retryDelay = DefaultScriptRetryDelay
-	}
+	s.maxRuns = orDefault(s.maxRuns, DefaultScriptMaxRuns)
+	s.maxRuntime = orDefault(s.maxRuntime, DefaultScriptMaxRuntime)
+	s.retryDelay = orDefault(s.retryDelay, DefaultScriptRetryDelay)
 	return s
+}
+
+// orDefault is v, or def when v is zero or negative (an unset option).
+func orDefault[T ~int | ~int64](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // SetTimers changes the maximum run time and the retry delay at run time

@@ -99,23 +99,13 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	if w.client == nil {
 		w.client = &http.Client{}
 	}
-	if w.timeout <= 0 {
-		w.timeout = DefaultWebhookTimeout
-	}
-	if w.maxAttempts <= 0 {
-		w.maxAttempts = DefaultWebhookMaxAttempts
-	}
-	if w.backoff <= 0 {
-		w.backoff = DefaultWebhookBackoff
-	}
-	if w.maxBackoff <= 0 {
-		w.maxBackoff = DefaultWebhookMaxBackoff
-	}
+	w.timeout = orDefault(w.timeout, DefaultWebhookTimeout)
+	w.maxAttempts = orDefault(w.maxAttempts, DefaultWebhookMaxAttempts)
+	w.backoff = orDefault(w.backoff, DefaultWebhookBackoff)
+	w.maxBackoff = orDefault(w.maxBackoff, DefaultWebhookMaxBackoff)
 	w.maxBackoff = max(w.maxBackoff, w.backoff)
 	queueSize := o.QueueSize
-	if queueSize <= 0 {
-		queueSize = DefaultWebhookQueue
-	}
+	queueSize = orDefault(queueSize, DefaultWebhookQueue)
 	var errs []error
 	for i, raw := range o.URLs {
 		u, err := url.Parse(raw)
