@@ -78,6 +78,9 @@ type Core struct {
 
 	// raft is raft mode's state (monitor/raftseam.go); nil in vote mode.
 	raft *raftSeam
+
+	// paused maps a master to the end of its SENTINEL PAUSE (pause.go).
+	paused map[string]time.Time
 }
 
 // New builds a core from its configuration. rng supplies all randomness

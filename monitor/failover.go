@@ -46,6 +46,10 @@ func (c *Core) desync() time.Duration {
 // after an abort for want of a good replica we try again as soon as one
 // qualifies.
 func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
+	if c.pausedAt(m.name, now) {
+		m.candidateAt = time.Time{}
+		return false
+	}
 	if c.raft != nil {
 		return c.raftStartFailoverIfNeeded(m, now)
 	}

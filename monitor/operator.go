@@ -356,7 +356,8 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 			c.checkODown(m, at)
 		}
 	}
-	if req.RunID != "*" && req.RunID != "" && c.raft == nil { // raft mode never votes
+	// Raft mode never votes; a paused master gets no vote from us.
+	if req.RunID != "*" && req.RunID != "" && c.raft == nil && !c.pausedAt(m.name, at) {
 		c.voteLeader(m, req.CurrentEpoch, req.RunID, at)
 		if m.leader != "" {
 			reply.Leader = m.leader

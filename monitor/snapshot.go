@@ -192,6 +192,8 @@ type MasterView struct {
 	FailoverEpoch      uint64
 	FailoverStart      time.Time
 	PromotedReplica    Addr // zero unless a failover promoted one
+	// PausedUntil is the end of a SENTINEL PAUSE in force (zero: none).
+	PausedUntil time.Time
 
 	// CurrentAddr is the master's current identity: the promoted replica
 	// once the failover reached reconf_slaves, else Addr.

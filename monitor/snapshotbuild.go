@@ -17,6 +17,7 @@ func (c *Core) Snapshot(at time.Time) *Snapshot {
 	}
 	for k, m := range c.masters {
 		s.Masters[k] = c.masterView(m)
+		s.Masters[k].PausedUntil = c.pausedUntil(m.name, at)
 	}
 	return s
 }

@@ -34,6 +34,8 @@ var ourCommands = []*cmdMeta{
 	{Name: "sentinel|is-primary-down-by-addr", Arity: 6, Flags: []string{"admin"}, ACL: sentinelACL},
 	// SENTINEL HISTORY <name>: the master's last failovers (issue 13).
 	{Name: "sentinel|history", Arity: 3, Flags: []string{"admin"}, ACL: sentinelACL},
+	// SENTINEL PAUSE <name> <seconds>|OFF: no failover of the master for a while (issue 13).
+	{Name: "sentinel|pause", Arity: 4, Flags: []string{"admin"}, ACL: sentinelACL},
 }
 
 // sentinelACL are the categories of every SENTINEL subcommand.
@@ -103,6 +105,7 @@ var commandHandlers = map[string]handler{
 	"sentinel|simulate-failure":         cmdSentinelSimulateFailure,
 	"sentinel|help":                     cmdSentinelHelp,
 	"sentinel|history":                  cmdSentinelHistory,
+	"sentinel|pause":                    cmdSentinelPause,
 
 	"acl|cat":     cmdACLCat,
 	"acl|deluser": cmdACLDelUser,

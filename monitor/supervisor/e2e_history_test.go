@@ -36,12 +36,18 @@ func killAndSwitch(t *testing.T, ours []*ourSentinel, topo *datanodetest.Topolog
 	if err := topo.Master.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	return waitSwitch(t, ours, topo.Master.Addr())
+}
+
+// waitSwitch waits until every sentinel names a master other than old.
+func waitSwitch(t *testing.T, ours []*ourSentinel, old string) string {
+	t.Helper()
 	var newAddr string
 	for _, s := range ours {
 		sc := s.client()
 		datanodetest.Eventually(t, 30*time.Second, 20*time.Millisecond, func() bool {
 			a, err := sc.GetMasterAddrByName(t.Context(), "mymaster").Result()
-			if err != nil || a[0]+":"+a[1] == topo.Master.Addr() {
+			if err != nil || a[0]+":"+a[1] == old {
 				return false
 			}
 			newAddr = a[0] + ":" + a[1]

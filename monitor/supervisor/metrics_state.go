@@ -42,6 +42,8 @@ var (
 		"Replicas the replica selection would refuse now, by the first rule that refuses them.", "master", "reason")
 	descNextAttempt = desc("sentinel_master_next_failover_allowed_timestamp_seconds",
 		"Unix time from which this sentinel may start (or vote for) another failover of the master: the last attempt's start + 2 × failover-timeout. 0 when no attempt was made.", "master")
+	descPausedUntil = desc("sentinel_master_paused_until_timestamp_seconds",
+		"Unix time a SENTINEL PAUSE of the master ends (0: not paused): until then this sentinel starts no failover of it and votes for none.", "master")
 	descInstanceInfo = desc("sentinel_instance_info",
 		"1 for every instance known for a master: kind is what this sentinel takes it for (master, slave, sentinel), role what its last INFO said (master, slave, unknown; sentinel for peers).",
 		"master", "address", "kind", "role")
@@ -59,7 +61,7 @@ var (
 var allStateDescs = []*prometheus.Desc{descMasterStatus, descMasterReplicas, descMasterSentinels,
 	descConfigEpoch, descFailoverInProgress, descLastOKPing, descMasterInfo, descQuorum, descDownAfter,
 	descFOTimeout, descParallel, descReachable, descQuorumOK, descPromotable, descUnpromotable,
-	descNextAttempt, descInstanceInfo, descInstanceLink, descInstanceDown,
+	descNextAttempt, descPausedUntil, descInstanceInfo, descInstanceLink, descInstanceDown,
 	descEpoch, descTilt, descTiltSince, descTilts, descMasters}
 
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -121,6 +123,7 @@ func collectMaster(ch chan<- prometheus.Metric, m *monitor.MasterView, at time.T
 	gauge(ch, descReachable, float64(r.Usable), n)
 	gauge(ch, descQuorumOK, b2f(r.QuorumReachable && r.Authorized), n)
 	gauge(ch, descNextAttempt, unixSeconds(r.NextAttempt), n)
+	gauge(ch, descPausedUntil, unixSeconds(m.PausedUntil), n)
 	counts := map[election.Exclusion]int{}
 	for _, e := range r.Replicas {
 		counts[e]++

@@ -50,6 +50,8 @@ type statusMaster struct {
 	// Withheld says why GET-MASTER-ADDR-BY-NAME answers null (fencing on
 	// and no majority of the sentinels reached); empty when it answers.
 	Withheld string `json:"withheld,omitempty"`
+	// PausedUntil is the end of a SENTINEL PAUSE in force.
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	// Blockers say why a failover could not happen now; empty when it could.
 	Blockers  []string         `json:"blockers"`
 	Replicas  []statusReplica  `json:"replicas"`
@@ -174,6 +176,10 @@ func (src *statusSource) master(s *monitor.Snapshot, m *monitor.MasterView) stat
 			LastHelloMs:    ageMs(at, p.LastHello), VotedLeader: p.VotedLeader, VotedEpoch: p.VotedLeaderEpoch,
 		})
 	}
+	if !m.PausedUntil.IsZero() {
+		t := m.PausedUntil
+		sm.PausedUntil = &t
+	}
 	sm.Blockers = blockers(s, m, r)
 	if src.history != nil {
 		sm.History = src.history.Records(m.Name)
@@ -185,6 +191,10 @@ func (src *statusSource) master(s *monitor.Snapshot, m *monitor.MasterView) stat
 // of m if it started now.
 func blockers(s *monitor.Snapshot, m *monitor.MasterView, r monitor.Readiness) []string {
 	out := []string{}
+	if !m.PausedUntil.IsZero() {
+		out = append(out, fmt.Sprintf("paused by SENTINEL PAUSE until %s: no failover started or voted for by this sentinel",
+			m.PausedUntil.UTC().Format(time.RFC3339)))
+	}
 	if s.Tilt {
 		out = append(out, fmt.Sprintf("TILT since %s: this sentinel acts on nothing until the clock has been steady for the tilt period",
 			s.TiltSince.UTC().Format(time.RFC3339)))

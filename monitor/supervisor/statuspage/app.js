@@ -114,7 +114,8 @@ function masterCard(m) {
   const rd = m.readiness;
   return el("section", { class: "master", id: "master-" + m.name, "data-status": m.status },
     el("h2", {}, m.name, el("span", { class: "badge " + m.status }, m.status),
-      m.failover_state !== "none" ? el("span", { class: "badge neutral" }, "failover: " + m.failover_state + " " + age(m.failover_state_age_ms)) : null),
+      m.failover_state !== "none" ? el("span", { class: "badge neutral" }, "failover: " + m.failover_state + " " + age(m.failover_state_age_ms)) : null,
+      m.paused_until ? el("span", { class: "badge sdown paused", title: "SENTINEL PAUSE" }, "paused until " + time(m.paused_until)) : null),
     el("div", { class: "facts" },
       el("span", {}, "master ", el("b", { class: "current-address" }, m.current_address)),
       el("span", {}, "flags ", el("b", {}, m.flags)),
