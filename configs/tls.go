@@ -24,14 +24,23 @@ type TLS struct {
 	// PreferServerCiphers is accepted; Go always applies its own order.
 	PreferServerCiphers bool  `yaml:"prefer_server_ciphers,omitempty"`
 	SessionCaching      *bool `yaml:"session_caching,omitempty"`
-	// Replication is tls-replication: TLS towards data nodes and peers.
-	// Not implemented yet, so "yes" is refused rather than ignored (links
-	// would carry auth-pass in clear).
-	Replication bool `yaml:"replication,omitempty"`
+	// Replication is tls-replication: every link to data nodes and peer
+	// sentinels uses TLS, presenting ClientCertFile (else CertFile) and
+	// checking the server against the CAs; with a tls-port, hellos
+	// announce it, as Redis does.
+	Replication    bool   `yaml:"replication,omitempty"`
+	ClientCertFile string `yaml:"client_cert_file,omitempty"`
+	ClientKeyFile  string `yaml:"client_key_file,omitempty"`
+	// ClientKeyFilePass is tls-client-key-file-pass: refused (encrypted
+	// keys are not supported).
+	ClientKeyFilePass Secret `yaml:"client_key_file_pass,omitempty"`
 }
 
 // Enabled reports whether the sentinel port has a TLS listener.
 func (t TLS) Enabled() bool { return t.Port != 0 }
+
+// Used reports whether TLS is used at all: a listener or outgoing links.
+func (t TLS) Used() bool { return t.Enabled() || t.Replication }
 
 // tlsString sets a string field of Sentinel.TLS.
 func tlsString(dst func(*TLS) *string) func(*confLine) {
@@ -73,6 +82,11 @@ var tlsDirectives = map[string]confDirective{
 	"tls-key-file-pass": {nargs: one, apply: func(l *confLine) {
 		l.p.cfg.Sentinel.TLS.KeyFilePass = Secret(l.args[0])
 	}},
+	"tls-client-cert-file": {nargs: one, apply: tlsString(func(t *TLS) *string { return &t.ClientCertFile })},
+	"tls-client-key-file":  {nargs: one, apply: tlsString(func(t *TLS) *string { return &t.ClientKeyFile })},
+	"tls-client-key-file-pass": {nargs: one, apply: func(l *confLine) {
+		l.p.cfg.Sentinel.TLS.ClientKeyFilePass = Secret(l.args[0])
+	}},
 	"tls-prefer-server-ciphers": {nargs: one, apply: tlsYesNo(func(t *TLS) *bool { return &t.PreferServerCiphers })},
 	"tls-session-caching": {nargs: one, apply: func(l *confLine) {
 		v, ok := parseYesNo(l.args[0])
@@ -104,8 +118,18 @@ func (v *validator) validateTLS(s *Sentinel) {
 		v.add("sentinel.tls.auth_clients", "must be yes, no or optional, got %q", t.AuthClients)
 	}
 	if t.Replication {
-		v.add("sentinel.tls.replication", "tls-replication yes is not supported yet: links to data nodes and peer sentinels are plain TCP, "+
-			"and this sentinel refuses to start rather than send their passwords in clear")
+		if t.CACertFile == "" && t.CACertDir == "" {
+			v.add("sentinel.tls.replication", "tls-replication needs tls-ca-cert-file or tls-ca-cert-dir to check data nodes and peers")
+		}
+		if (t.CertFile == "" || t.KeyFile == "") && (t.ClientCertFile == "" || t.ClientKeyFile == "") {
+			v.add("sentinel.tls.replication", "tls-replication needs tls-cert-file and tls-key-file (or tls-client-cert-file and tls-client-key-file)")
+		}
+	}
+	if (t.ClientCertFile == "") != (t.ClientKeyFile == "") {
+		v.add("sentinel.tls.client_cert_file", "tls-client-cert-file and tls-client-key-file go together")
+	}
+	if t.KeyFilePass.IsSet() || t.ClientKeyFilePass.IsSet() {
+		v.add("sentinel.tls.key_file_pass", "encrypted keys are not supported; give an unencrypted key file readable by the sentinel only")
 	}
 	if t.Enabled() && t.Port == s.Port {
 		v.add("sentinel.tls.port", "must differ from port %d", s.Port)

@@ -22,7 +22,10 @@ func TestConfTLS(t *testing.T) {
 
 func TestConfTLSRefused(t *testing.T) {
 	for _, tc := range []struct{ conf, want string }{
-		{"tls-replication yes\n", "s.conf: sentinel.tls.replication: tls-replication yes is not supported yet"},
+		{"tls-replication yes\n", "s.conf: sentinel.tls.replication: tls-replication needs tls-ca-cert-file"},
+		{"tls-replication yes\ntls-ca-cert-file ca\n", "tls-replication needs tls-cert-file and tls-key-file"},
+		{"tls-client-cert-file a\n", "go together"},
+		{"tls-key-file-pass x\n", "encrypted keys are not supported"},
 		{"tls-port 26380\n", "a TLS port needs tls-cert-file and tls-key-file"},
 		{"port 0\n", "sentinel.port: must be in 1..65535"},
 		{"tls-port 26379\ntls-cert-file a\ntls-key-file b\n", "must differ from port 26379"},
@@ -43,5 +46,15 @@ func TestYAMLTLS(t *testing.T) {
 	}
 	if cfg.Sentinel.TLS.Port != 26380 || cfg.Sentinel.TLS.AuthClients != "no" {
 		t.Fatalf("TLS = %+v", cfg.Sentinel.TLS)
+	}
+}
+
+func TestConfTLSReplication(t *testing.T) {
+	cfg, err := ParseConf([]byte("tls-replication yes\ntls-ca-cert-file ca.crt\ntls-client-cert-file c.crt\ntls-client-key-file c.key\n"), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl := cfg.Sentinel.TLS; !tl.Replication || tl.ClientCertFile != "c.crt" || !tl.Used() || tl.Enabled() {
+		t.Fatalf("TLS = %+v", tl)
 	}
 }

@@ -40,6 +40,10 @@ type Options struct {
 	CipherSuites string
 	// SessionCaching is tls-session-caching (default yes).
 	SessionCaching *bool
+	// ClientCertFile and ClientKeyFile are tls-client-cert-file and
+	// tls-client-key-file: the certificate our outgoing links present;
+	// empty uses CertFile and KeyFile, as Redis does.
+	ClientCertFile, ClientKeyFile string
 }
 
 // Config keeps a TLS server configuration current with its files.
@@ -51,6 +55,8 @@ type Config struct {
 
 	mu        sync.Mutex
 	current   *tls.Config
+	client    *tls.Certificate     // for outgoing links
+	roots     *x509.CertPool       // CAs, for outgoing links too
 	stamps    map[string]time.Time // file -> modification time when loaded
 	lastCheck time.Time
 	lastErr   error
@@ -213,6 +219,14 @@ func (c *Config) Reload() error {
 		}
 		cfg.ClientCAs = pool
 	}
+	client := &cert
+	if c.opts.ClientCertFile != "" || c.opts.ClientKeyFile != "" {
+		cc, err := tls.LoadX509KeyPair(c.opts.ClientCertFile, c.opts.ClientKeyFile)
+		if err != nil {
+			return fmt.Errorf("%w: tls-client-cert-file/tls-client-key-file: %w", ErrTLS, err)
+		}
+		client = &cc
+	}
 	stamps := map[string]time.Time{}
 	for _, f := range c.files() {
 		if fi, err := os.Stat(f); err == nil {
@@ -221,6 +235,7 @@ func (c *Config) Reload() error {
 	}
 	c.mu.Lock()
 	c.current, c.stamps, c.lastErr = cfg, stamps, nil
+	c.client, c.roots = client, cfg.ClientCAs
 	c.mu.Unlock()
 	return nil
 }
@@ -232,6 +247,9 @@ func (c *Config) files() []string {
 	}
 	if c.opts.CACertDir != "" {
 		out = append(out, c.opts.CACertDir)
+	}
+	if c.opts.ClientCertFile != "" {
+		out = append(out, c.opts.ClientCertFile, c.opts.ClientKeyFile)
 	}
 	return out
 }
@@ -337,4 +355,53 @@ func (c *Config) LastError() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastErr
+}
+
+// ClientConfig returns the configuration of outgoing links
+// (tls-replication): our client certificate (tls-client-cert-file, else
+// tls-cert-file) and the server's chain verified against the CAs, without
+// a host name check, as Redis's links do (data nodes are reached by IP and
+// their certificates rarely name it). Reloads apply to new links.
+func (c *Config) ClientConfig() (*tls.Config, error) {
+	c.mu.Lock()
+	hasRoots := c.roots != nil
+	c.mu.Unlock()
+	if !hasRoots {
+		return nil, fmt.Errorf("%w: TLS links to data nodes and peers need tls-ca-cert-file or tls-ca-cert-dir", ErrTLS)
+	}
+	base := c.base
+	return &tls.Config{
+		MinVersion:   base.MinVersion,
+		MaxVersion:   base.MaxVersion,
+		CipherSuites: base.CipherSuites,
+		// The chain is verified in VerifyConnection, the host name not.
+		InsecureSkipVerify: true,
+		VerifyConnection:   c.verifyServer,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			c.Current() // reload changed files first
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return c.client, nil
+		},
+	}, nil
+}
+
+// verifyServer checks the server's certificate chain against the CAs.
+func (c *Config) verifyServer(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		return fmt.Errorf("%w: the server sent no certificate", ErrTLS)
+	}
+	c.Current()
+	c.mu.Lock()
+	roots := c.roots
+	c.mu.Unlock()
+	inter := x509.NewCertPool()
+	for _, cert := range cs.PeerCertificates[1:] {
+		inter.AddCert(cert)
+	}
+	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	if err != nil {
+		return fmt.Errorf("%w: server certificate: %w", ErrTLS, err)
+	}
+	return nil
 }

@@ -149,3 +149,49 @@ func TestClientAuthAndReload(t *testing.T) {
 		t.Fatal("the old CA is still trusted after the reload")
 	}
 }
+
+// TestClientConfig: outgoing links present the client certificate and
+// verify the server's chain, not its host name (a certificate for another
+// name is accepted, one from another CA is not).
+func TestClientConfig(t *testing.T) {
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, "ca")
+	f := tlstest.Write(t, dir, "server", ca, ca.Issue(t, "server", tlstest.IssueOptions{}))
+	srv, err := New(Options{CertFile: f.Cert, KeyFile: f.Key, CACertFile: f.CA}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serve(t, srv.ServerConfig())
+	cli, err := srv.ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := cli.Clone()
+	cfg.ServerName = "not-the-certificate-name"
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	buf := make([]byte, 2)
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(buf); err != nil || string(buf) != "ok" {
+		t.Fatalf("read %q, %v", buf, err)
+	}
+	c.Close()
+
+	// A server whose certificate comes from another CA is refused.
+	other := tlstest.NewCA(t, "other")
+	of := tlstest.Write(t, t.TempDir(), "o", other, other.Issue(t, "server", tlstest.IssueOptions{}))
+	osrv, err := New(Options{CertFile: of.Cert, KeyFile: of.Key, AuthClients: "no"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oaddr := serve(t, osrv.ServerConfig())
+	if c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", oaddr, cli.Clone()); err == nil {
+		c.Close()
+		t.Fatal("a server certificate from another CA was accepted")
+	}
+	if _, err := osrv.ClientConfig(); err == nil {
+		t.Fatal("ClientConfig without CAs")
+	}
+}

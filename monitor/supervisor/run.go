@@ -134,6 +134,7 @@ func New(o Options) (*Supervisor, error) {
 	if tcp, ok := s.server.Addr().(*net.TCPAddr); ok {
 		port = tcp.Port
 	}
+	port = s.tls.announcePort(port)
 	ctrl.selfAddr = monitor.Addr{Host: "127.0.0.1", Port: port}
 
 	s.scripts = s.newScripts(workDir)
@@ -311,6 +312,7 @@ func (s *Supervisor) newPool(myID string) *datanode.Pool {
 		Renames:         s.renames,
 		DownAfter:       s.downAfter,
 		LookupHost:      s.opts.LookupHost,
+		TLSConfig:       s.tls.clientConfig(),
 		Deliver: func(in monitor.Input) {
 			s.loop.Deliver(s.runCtx, in)
 		},

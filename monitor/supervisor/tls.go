@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 
@@ -10,19 +11,21 @@ import (
 	"github.com/sentinelgo/sentinel/tlsconf"
 )
 
-// tlsSetup is the TLS listener of the sentinel port (tls-port), with the
-// files it reloads on SIGHUP.
+// tlsSetup is the TLS of the sentinel: its listener (tls-port) and its
+// outgoing links (tls-replication), with the files it reloads on SIGHUP.
 type tlsSetup struct {
-	addrs  []string
+	addrs  []string // nil without a tls-port
+	client *tls.Config
+	port   int
 	config *tlsconf.Config
 	log    *slog.Logger
 }
 
 // newTLSSetup reads the certificate files and works out the TLS listen
-// addresses (the bind addresses on tls-port); nil without a tls-port.
+// addresses (the bind addresses on tls-port); nil when TLS is not used.
 func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error) (*tlsSetup, error) {
 	t := cfg.Sentinel.TLS
-	if !t.Enabled() {
+	if !t.Used() {
 		return nil, nil
 	}
 	dir := cfg.WorkDir()
@@ -38,23 +41,48 @@ func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error
 		CACertFile: path(t.CACertFile), CACertDir: path(t.CACertDir),
 		AuthClients: t.AuthClients, Protocols: t.Protocols, Ciphers: t.Ciphers, CipherSuites: t.CipherSuites,
 		SessionCaching: t.SessionCaching,
+		ClientCertFile: path(t.ClientCertFile), ClientKeyFile: path(t.ClientKeyFile),
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	onTLS := *cfg
-	onTLS.Sentinel.Port = t.Port
-	addrs, err := listenAddrs(&onTLS, log, probe)
-	if err != nil {
-		return nil, fmt.Errorf("supervisor: tls-port: %w", err)
+	ts := &tlsSetup{config: c, log: log, port: t.Port}
+	if t.Replication {
+		if ts.client, err = c.ClientConfig(); err != nil {
+			return nil, fmt.Errorf("supervisor: %w", err)
+		}
 	}
-	return &tlsSetup{addrs: addrs, config: c, log: log}, nil
+	if t.Enabled() {
+		onTLS := *cfg
+		onTLS.Sentinel.Port = t.Port
+		if ts.addrs, err = listenAddrs(&onTLS, log, probe); err != nil {
+			return nil, fmt.Errorf("supervisor: tls-port: %w", err)
+		}
+	}
+	return ts, nil
+}
+
+// clientConfig is the TLS of links to data nodes and peers; nil: plain.
+func (t *tlsSetup) clientConfig() *tls.Config {
+	if t == nil {
+		return nil
+	}
+	return t.client
+}
+
+// announcePort is the port our hellos carry: with tls-replication and a
+// tls-port, the TLS port (peers connect with TLS), as Redis does.
+func (t *tlsSetup) announcePort(port int) int {
+	if t == nil || t.client == nil || t.addrs == nil {
+		return port
+	}
+	return t.port
 }
 
 // apply adds the TLS listener to the client port's options; with port 0
 // the port is TLS only.
 func (t *tlsSetup) apply(o *pubsub.Options, cfg *configs.Config) {
-	if t == nil {
+	if t == nil || t.addrs == nil {
 		return
 	}
 	o.TLSAddrs, o.TLSConfig = t.addrs, t.config.ServerConfig()

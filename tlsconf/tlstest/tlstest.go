@@ -61,8 +61,8 @@ type Leaf struct {
 type IssueOptions struct {
 	// Expired makes a certificate whose validity ended an hour ago.
 	Expired bool
-	// Client marks it for client authentication (else server, for
-	// 127.0.0.1, ::1 and localhost).
+	// Client makes a client-only certificate (else one for both server and
+	// client authentication, for 127.0.0.1, ::1 and localhost).
 	Client bool
 }
 
@@ -80,9 +80,11 @@ func (ca *CA) Issue(t testing.TB, name string, o IssueOptions) Leaf {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		// Server and client, as redis.crt of Redis's test certificates: a
+		// sentinel presents its tls-cert-file on its own links too.
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
 	if o.Client {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
