@@ -262,6 +262,9 @@ func (c *Core) runFailover(m *master, now time.Time) {
 		case FailoverWaitPromotion:
 			c.failoverWaitPromotion(m, now)
 		case FailoverReconfReplicas:
+			if c.raft != nil {
+				c.raftProposeSwitch(m, now)
+			}
 			c.failoverReconfNextReplica(m, now)
 		case FailoverUpdateConfig:
 			if c.raft != nil {
@@ -343,6 +346,9 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 			c.abortFailover(m, now)
 		}
 		return
+	}
+	if c.fenceHoldsPromotion(m, now) {
+		return // the old master may still take writes (monitor/fencing.go)
 	}
 	if m.coordinated {
 		// The master pauses writes, waits until r has all of them, demotes
@@ -547,6 +553,9 @@ func (c *Core) freshInfoWait(m *master) time.Duration {
 
 // selectReplica is sentinelSelectSlave.
 func (c *Core) selectReplica(m *master, now time.Time) *instance {
+	if r := c.raftPromotedReplica(m); r != nil {
+		return r
+	}
 	cands := make([]election.Candidate, len(m.replicas))
 	for k, r := range m.replicas {
 		cands[k] = c.candidate(r, now)

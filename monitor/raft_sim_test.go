@@ -75,15 +75,18 @@ func (r *simRaft) perform(s *simSentinel, a monitor.Action) {
 			w.queue = append(w.queue, func() { w.step(s, monitor.LeaseGranted{At: now, Master: a.Master, Epoch: a.Epoch}) })
 			return
 		}
-		highest := r.highest
-		w.queue = append(w.queue, func() {
-			w.step(s, monitor.LeaseDenied{At: now, Master: a.Master, Epoch: a.Epoch, HighestEpoch: highest, Reason: "refused"})
-		})
+		in := monitor.LeaseDenied{At: now, Master: a.Master, Epoch: a.Epoch, HighestEpoch: r.highest, Reason: "refused"}
+		if r.leaseHolder != "" && r.leaseHolder != s.id && now.Before(r.leaseUntil) {
+			in.HeldUntil = r.leaseUntil
+		}
+		w.queue = append(w.queue, func() { w.step(s, in) })
 	case monitor.ProposeSwitch:
 		if r.loseOnSwitch {
 			r.loseOnSwitch = false
 			w.queue = append(w.queue, func() { r.elect(nil) },
-				func() { w.step(s, monitor.SwitchFailed{At: now, Master: a.Master, Epoch: a.Epoch, Reason: "leadership lost"}) })
+				func() {
+					w.step(s, monitor.SwitchFailed{At: now, Master: a.Master, Epoch: a.Epoch, Reason: "leadership lost"})
+				})
 			return
 		}
 		if r.leader != s || r.leaseHolder != s.id || r.leaseEpoch != a.Epoch || a.Epoch <= r.configEpoch {
@@ -209,6 +212,47 @@ func TestRaftSimLeadershipLostAfterPromotion(t *testing.T) {
 			w.run(10 * time.Second)
 			if len(w.promotions) != 1 || r.addr == old {
 				t.Fatalf("promotions %v, raft master %s", w.promotions, r.addr)
+			}
+			r.agreed(t)
+		})
+	}
+}
+
+// The leader loses leadership right after promoting and another node
+// leads: it waits for the old lease to expire, then finishes the
+// predecessor's promotion instead of promoting a second replica.
+func TestRaftSimNewLeaderFinishesPromotion(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			w, r := newRaftSimWorld(t, seed)
+			w.run(10 * time.Second)
+			first := r.leader
+			old := r.addr
+			r.loseOnSwitch = true
+			w.nodes[old].alive = false
+			w.run(3 * time.Second)
+			if len(w.promotions) != 1 || r.leader != nil {
+				t.Fatalf("promotions %v, leader %v", w.promotions, r.leader)
+			}
+			next := w.sentinels[(seed+1)%3]
+			if next == first {
+				next = w.sentinels[(seed+2)%3]
+			}
+			r.elect(next)
+			w.run(30 * time.Second)
+			// The new leader sends REPLICAOF NO ONE again to the replica
+			// already promoted (a no-op on a master), never to another.
+			promoted := strings.Fields(w.promotions[0])[2]
+			for _, p := range w.promotions {
+				if strings.Fields(p)[2] != promoted {
+					t.Fatalf("promotions = %v: two replicas promoted", w.promotions)
+				}
+			}
+			if r.addr.String() != promoted {
+				t.Fatalf("raft master %s, the promoted replica was %s", r.addr, promoted)
+			}
+			if len(r.holders) < 2 {
+				t.Fatalf("leases %v: the new leader should have held one", r.holders)
 			}
 			r.agreed(t)
 		})

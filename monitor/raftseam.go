@@ -61,12 +61,14 @@ type LeaseGranted struct {
 
 // LeaseDenied says the lease for (Master, Epoch) was refused or its
 // proposal failed. HighestEpoch is the highest epoch raft has seen, so the
-// next attempt can go above it.
+// next attempt can go above it; HeldUntil, when set, is when another
+// holder's lease expires, so the next attempt waits for it.
 type LeaseDenied struct {
 	At           time.Time
 	Master       string
 	Epoch        uint64
 	HighestEpoch uint64
+	HeldUntil    time.Time
 	Reason       string
 }
 
@@ -136,8 +138,9 @@ type raftMaster struct {
 	leaseGranted bool
 	retryAt      time.Time // no new attempt before this
 
-	switchEpoch uint64 // epoch of the switch proposal in flight (0: none)
-	switchAt    time.Time
+	switchEpoch    uint64 // epoch of the switch proposal in flight (0: none)
+	switchAt       time.Time
+	committedEpoch uint64 // epoch of our own switch once raft applied it
 
 	// hellos ahead of raft: "runid epoch" -> first seen, and whether
 	// reported.
@@ -324,18 +327,42 @@ func (c *Core) onLeaseDenied(in LeaseDenied) {
 	c.abortFailover(m, in.At)
 	m.failoverStart = time.Time{}
 	st.retryAt = in.At.Add(raftLeaseRetry)
+	if in.HeldUntil.After(st.retryAt) {
+		// Another holder (a predecessor that may still be promoting) has
+		// the lease: asking again before it expires only burns epochs.
+		st.retryAt = in.HeldUntil
+	}
 }
 
-// raftUpdateConfig replaces the switch at UPDATE_CONFIG: the leader
-// proposes it and waits for ConfigCommitted, proposing again after a
-// failure while it leads.
-func (c *Core) raftUpdateConfig(m *master, now time.Time) {
-	if m.promoted == nil {
-		c.switchToPromoted(m, now)
-		return
+// raftPromotedReplica is the replica a predecessor already promoted, in
+// raft mode: one that reports role:master while its master is ODOWN. A
+// leader that lost its leadership (or died) after REPLICAOF NO ONE but
+// before its switch committed leaves one behind; the next leader must
+// finish that promotion, never start a second one. Nil in vote mode.
+func (c *Core) raftPromotedReplica(m *master) *instance {
+	if c.raft == nil || m.inst.flags&FlagODown == 0 {
+		return nil
 	}
+	var best *instance
+	for _, r := range m.replicas {
+		if r.roleReported != RoleMaster || r.flags&(FlagSDown|FlagODown) != 0 || r.link.disconnected {
+			continue
+		}
+		if best == nil || r.offset > best.offset || (r.offset == best.offset && r.addr.String() < best.addr.String()) {
+			best = r
+		}
+	}
+	return best
+}
+
+// raftProposeSwitch proposes the switch as soon as the promotion is seen
+// (RECONF_SLAVES), where vote mode's leader starts announcing the new
+// configuration in its hellos: the other nodes switch when it commits,
+// while the leader goes on repointing the replicas. It proposes again
+// after a failure, at most every raftSwitchRetry, while it leads.
+func (c *Core) raftProposeSwitch(m *master, now time.Time) {
 	st := c.raft.master(m.name)
-	if st.switchEpoch == m.failoverEpoch || !c.raft.leader {
+	if m.promoted == nil || st.committedEpoch == m.failoverEpoch || st.switchEpoch == m.failoverEpoch || !c.raft.leader {
 		return
 	}
 	if !st.switchAt.IsZero() && now.Sub(st.switchAt) < raftSwitchRetry {
@@ -346,8 +373,23 @@ func (c *Core) raftUpdateConfig(m *master, now time.Time) {
 	c.act(ProposeSwitch{Master: m.name, Addr: m.promoted.addr, Epoch: m.failoverEpoch})
 }
 
+// raftUpdateConfig replaces the switch at UPDATE_CONFIG: the leader
+// switches once its proposal has applied, and keeps proposing until then.
+func (c *Core) raftUpdateConfig(m *master, now time.Time) {
+	if m.promoted == nil {
+		c.switchToPromoted(m, now)
+		return
+	}
+	if c.raft.master(m.name).committedEpoch == m.failoverEpoch {
+		c.switchToPromoted(m, now)
+		return
+	}
+	c.raftProposeSwitch(m, now)
+}
+
 // onConfigCommitted applies raft's configuration of a master: the config
-// epoch follows raft, and a new address is +switch-master on every node.
+// epoch follows raft, and a new address is +switch-master on every node
+// (on the leader once its failover reaches UPDATE_CONFIG).
 func (c *Core) onConfigCommitted(in ConfigCommitted) {
 	m := c.masterByName(in.Master)
 	if m == nil {
@@ -362,11 +404,15 @@ func (c *Core) onConfigCommitted(in ConfigCommitted) {
 		}
 		return
 	}
-	if m.failoverState == FailoverUpdateConfig && m.promoted != nil && c.addrIs(in.Addr, m.promoted.addr) {
-		// Our own switch applied: finish as vote mode finishes.
+	if m.inst.flags&FlagFailoverInProgress != 0 && m.promoted != nil && m.failoverEpoch == in.Epoch &&
+		m.failoverState >= FailoverReconfReplicas && c.addrIs(in.Addr, m.promoted.addr) {
+		// Our own switch applied: finish as vote mode finishes, after the
+		// replicas are repointed.
 		st.switchEpoch = 0
+		st.committedEpoch = in.Epoch
 		m.configEpoch = in.Epoch
-		c.switchToPromoted(m, in.At)
+		c.flushConfig()
+		c.runFailover(m, in.At)
 		return
 	}
 	if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState <= FailoverWaitPromotion {

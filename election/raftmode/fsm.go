@@ -14,11 +14,22 @@ import (
 type fsm struct {
 	mu    sync.Mutex
 	state *state
+	// applied gets a value (without blocking) after every command or
+	// restore that may have changed the state; see Node.Applied.
+	applied chan struct{}
 }
 
 var _ raft.FSM = (*fsm)(nil)
 
-func newFSM() *fsm { return &fsm{state: newState()} }
+func newFSM() *fsm { return &fsm{state: newState(), applied: make(chan struct{}, 1)} }
+
+// signal tells Node.Applied's reader that the state may have changed.
+func (f *fsm) signal() {
+	select {
+	case f.applied <- struct{}{}:
+	default: // a signal is already pending; the reader reads the latest state
+	}
+}
 
 // Apply applies one committed entry. Raft's own entries (configuration,
 // barriers, no-ops) never reach here with LogCommand, so they are skipped.
@@ -26,6 +37,7 @@ func (f *fsm) Apply(entry *raft.Log) any {
 	if entry.Type != raft.LogCommand {
 		return nil
 	}
+	defer f.signal()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.state.applyBytes(entry.Data)
@@ -57,8 +69,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("raftmode: restore: %w", err)
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.state = st
+	f.mu.Unlock()
+	f.signal()
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 //	init ... raft=1                       start the core in raft mode
 //	raft-leader <true|false> [term=N]     RaftLeadership
 //	lease <master> <epoch> granted        LeaseGranted
-//	lease <master> <epoch> denied [highest=N] [reason=R]   LeaseDenied
+//	lease <master> <epoch> denied [highest=N] [held-until=T] [reason=R]   LeaseDenied
 //	committed <master> <h:p> epoch=N      ConfigCommitted
 //	switch-failed <master> <epoch>        SwitchFailed
 
@@ -48,6 +48,13 @@ func (e *env) handleLease(a args) error {
 		in := monitor.LeaseDenied{At: e.now, Master: a.pos[0], Epoch: epoch, Reason: a.opts["reason"]}
 		if err := optUint(a, "highest", &in.HighestEpoch); err != nil {
 			return err
+		}
+		if v, ok := a.opts["held-until"]; ok {
+			t, err := parseOffset(v)
+			if err != nil {
+				return fmt.Errorf("held-until: %w", err)
+			}
+			in.HeldUntil = t
 		}
 		e.step(in)
 	default:

@@ -1,0 +1,403 @@
+package supervisor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// raftSentinel is one of our sentinels in raft mode, run in this test
+// process from a YAML file as the binary would run it.
+type raftSentinel struct {
+	t      testing.TB
+	id     string
+	yaml   string
+	port   int
+	cancel context.CancelFunc
+	done   chan error
+	sup    *Supervisor
+}
+
+// startRaftGroup writes three YAML files (one raft group on loopback, each
+// node with its own data directory) and starts the three sentinels.
+func startRaftGroup(t *testing.T, master monitor.Addr, downAfter time.Duration, quorum int) []*raftSentinel {
+	t.Helper()
+	const n = 3
+	ids := make([]string, n)
+	ports := make([]int, n)
+	raftAddrs := make([]string, n)
+	var peers strings.Builder
+	for i := range n {
+		ids[i] = fmt.Sprintf("s%d", i+1)
+		ports[i] = datanodetest.FreePort(t)
+		raftAddrs[i] = fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(t))
+		fmt.Fprintf(&peers, "    - {id: %s, address: %q}\n", ids[i], raftAddrs[i])
+	}
+	var out []*raftSentinel
+	for i := range n {
+		dir := t.TempDir()
+		text := fmt.Sprintf(`sentinel:
+  bind: [127.0.0.1]
+  port: %d
+  metrics_addr: 127.0.0.1:%d
+election:
+  mode: raft
+  node_id: %s
+  bind: %q
+  peers:
+%s  data_dir: raft
+  bootstrap: true
+masters:
+  - name: mymaster
+    address: %s
+    quorum: %d
+    down_after: %s
+    failover_timeout: 10s
+`, ports[i], datanodetest.FreePort(t), ids[i], raftAddrs[i], peers.String(), master, quorum, downAfter)
+		path := filepath.Join(dir, "sentinel.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := &raftSentinel{t: t, id: ids[i], yaml: path, port: ports[i]}
+		s.start()
+		t.Cleanup(s.stop)
+		out = append(out, s)
+	}
+	return out
+}
+
+func (s *raftSentinel) start() {
+	s.t.Helper()
+	cfg, err := configs.LoadFile(s.yaml)
+	if err != nil {
+		s.t.Fatalf("LoadFile: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(testWriter{s.t, "[" + s.id + "] "}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test"})
+	if err != nil {
+		s.t.Fatalf("supervisor.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.sup, s.cancel, s.done = sup, cancel, make(chan error, 1)
+	go func() { s.done <- sup.Run(ctx) }()
+}
+
+func (s *raftSentinel) stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Errorf("sentinel %s: %v", s.id, err)
+		}
+	case <-time.After(15 * time.Second):
+		s.t.Errorf("sentinel %s did not stop within 15s", s.id)
+	}
+	s.cancel = nil
+}
+
+func (s *raftSentinel) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+// TestRaftFailoverThreeOfOurs: three of our sentinels in raft mode, a real
+// master with two replicas, the master SIGKILLed. Exactly one promotion,
+// every sentinel publishes +switch-master once and answers the new master,
+// and a go-redis failover client keeps writing.
+func TestRaftFailoverThreeOfOurs(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	group := startRaftGroup(t, addrOf(topo.Master), time.Second, 2)
+
+	var addrs []string
+	var recs []*eventRecorder
+	for _, s := range group {
+		waitSettled(t, s.addr(), 2, 2)
+		addrs = append(addrs, s.addr())
+		recs = append(recs, recordEvents(t, s.addr()))
+	}
+	// One leader, and the master is raft state on every node.
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+		leaders := 0
+		for _, s := range group {
+			if s.sup.raft.node.IsLeader() {
+				leaders++
+			}
+			if _, ok := s.sup.raft.node.State().Masters["mymaster"]; !ok {
+				return false
+			}
+		}
+		return leaders == 1
+	}, "one raft leader, mymaster applied on every node")
+
+	w := startWriter(t, addrs)
+	datanodetest.Eventually(t, 5*time.Second, 10*time.Millisecond, func() bool { return w.ackedCount() > 10 }, "writer should be writing")
+
+	old := topo.Master
+	killed := time.Now()
+	if err := old.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	oldPrefix := "mymaster " + strings.Replace(old.Addr(), ":", " ", 1) + " "
+	var first time.Time
+	datanodetest.Eventually(t, 30*time.Second, 10*time.Millisecond, func() bool {
+		for _, r := range recs {
+			e, ok := r.first("+switch-master", oldPrefix)
+			if !ok {
+				return false
+			}
+			if first.IsZero() || e.at.Before(first) {
+				first = e.at
+			}
+		}
+		return true
+	}, "+switch-master on every sentinel")
+	t.Logf("raft mode: first +switch-master %v after the kill (down-after 1s)", first.Sub(killed).Round(time.Millisecond))
+
+	sw, _ := recs[0].first("+switch-master", oldPrefix)
+	parts := strings.Fields(sw.payload)
+	if len(parts) != 5 {
+		t.Fatalf("+switch-master payload %q", sw.payload)
+	}
+	newAddr := parts[3] + ":" + parts[4]
+	if newAddr != topo.Replicas[0].Addr() && newAddr != topo.Replicas[1].Addr() {
+		t.Fatalf("new master %s is not one of the replicas", newAddr)
+	}
+	for _, s := range group {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+		t.Cleanup(func() { sc.Close() })
+		datanodetest.Eventually(t, 10*time.Second, 20*time.Millisecond, func() bool {
+			a, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+			return err == nil && a[0]+":"+a[1] == newAddr
+		}, "sentinel %s should answer the new master", s.id)
+		st := s.sup.RaftStatus()
+		if st == nil || st.Masters["mymaster"] != newAddr+" epoch 1" || st.LeaderID == "" || st.AppliedIndex == 0 || st.Voters != 3 {
+			t.Errorf("raft status on %s: %+v, want mymaster at %s epoch 1", s.id, st, newAddr)
+		}
+	}
+	before := w.ackedCount()
+	datanodetest.Eventually(t, 10*time.Second, 10*time.Millisecond, func() bool { return w.ackedCount() > before+10 }, "writer should write again")
+	for _, r := range topo.Replicas {
+		if r.Addr() != newAddr {
+			if err := datanodetest.WaitReplicaOf(ctx, r, newAddr, 15*time.Second); err != nil {
+				t.Fatalf("replica %s: %v", r.Addr(), err)
+			}
+		}
+	}
+
+	// Exactly one promotion: one leader elected, one replica promoted, one
+	// switch per sentinel, and no vote ever asked for or cast.
+	promoted, elected := 0, 0
+	for i, r := range recs {
+		promoted += r.count("+promoted-slave")
+		elected += r.count("+elected-leader")
+		if n := r.count("+switch-master"); n != 1 {
+			t.Errorf("%s published %d +switch-master, want 1", group[i].id, n)
+		}
+		if n := r.count("+vote-for-leader"); n != 0 {
+			t.Errorf("%s published %d +vote-for-leader in raft mode", group[i].id, n)
+		}
+	}
+	if promoted != 1 || elected != 1 {
+		t.Fatalf("+promoted-slave %d, +elected-leader %d across the group, want 1 and 1", promoted, elected)
+	}
+	masters := 0
+	for _, r := range topo.Replicas {
+		info, err := r.Client().Info(ctx, "replication").Result()
+		if err == nil && datanodetest.InfoValue(info, "role") == "master" {
+			masters++
+		}
+	}
+	if masters != 1 {
+		t.Fatalf("%d replicas report role:master, want 1", masters)
+	}
+	t.Logf("acked writes %d, write errors %d", w.ackedCount(), w.errs.Load())
+
+	// The raft counters are on /metrics, the raft view on /status.
+	text := scrapeRaft(t, group[0], "/metrics")
+	for _, want := range []string{`sentinel_raft_voters 3`, `sentinel_raft_state{state="Leader"}`, `sentinel_raft_commit_index`, `sentinel_raft_last_contact_seconds`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	var status struct{ Raft *RaftStatus }
+	if err := json.Unmarshal([]byte(scrapeRaft(t, group[1], "/status")), &status); err != nil {
+		t.Fatalf("/status: %v", err)
+	}
+	if r := status.Raft; r == nil || r.NodeID != "s2" || r.Masters["mymaster"] != newAddr+" epoch 1" || r.Term == 0 {
+		t.Errorf("/status raft view: %+v", r)
+	}
+}
+
+// scrapeRaft reads path from the sentinel's metrics listener.
+func scrapeRaft(t *testing.T, s *raftSentinel, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + s.sup.cfg.Sentinel.MetricsAddr + path)
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	return string(b)
+}
+
+// TestRaftRestartOneByOne restarts each sentinel of a raft-mode group in
+// turn, the leader among them: the agreed master survives every restart
+// (replayed from the node's data directory), a leader is always found
+// again, and nobody fails the healthy master over.
+func TestRaftRestartOneByOne(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	group := startRaftGroup(t, addrOf(topo.Master), time.Second, 2)
+	var recs []*eventRecorder
+	for _, s := range group {
+		waitSettled(t, s.addr(), 2, 2)
+		recs = append(recs, recordEvents(t, s.addr()))
+	}
+	oneLeader := func() bool {
+		leaders := 0
+		for _, s := range group {
+			if s.sup.raft.node.IsLeader() {
+				leaders++
+			}
+			if _, ok := s.sup.raft.node.State().Masters["mymaster"]; !ok {
+				return false
+			}
+		}
+		return leaders == 1
+	}
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, oneLeader, "one raft leader, mymaster applied on every node")
+	masterAddr := topo.Master.Addr()
+
+	for _, s := range group {
+		term := s.sup.RaftStatus().Term
+		s.stop()
+		s.start()
+		// The log comes back from the data directory; hashicorp/raft applies
+		// it once a leader confirms the commit index.
+		datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+			return s.sup.raft.node.State().Masters["mymaster"].Addr == masterAddr
+		}, "%s should apply mymaster again after its restart", s.id)
+		datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, oneLeader, "a raft leader after restarting %s", s.id)
+		if st := s.sup.RaftStatus(); st.Term < term {
+			t.Fatalf("%s: term went back from %d to %d", s.id, term, st.Term)
+		}
+		sc := redis.NewSentinelClient(&redis.Options{Addr: s.addr(), MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+		datanodetest.Eventually(t, 10*time.Second, 20*time.Millisecond, func() bool {
+			a, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+			return err == nil && a[0]+":"+a[1] == masterAddr
+		}, "%s should answer the master after its restart", s.id)
+		sc.Close()
+		waitSettled(t, s.addr(), 2, 2)
+	}
+	for i, r := range recs {
+		for _, ch := range []string{"+try-failover", "+switch-master", "+odown", "-raft-hello-ignored"} {
+			if n := r.count(ch); n != 0 {
+				t.Errorf("%s published %s %d times during the restarts", group[i].id, ch, n)
+			}
+		}
+	}
+	info, err := topo.Master.Client().Info(ctx, "replication").Result()
+	if err != nil || datanodetest.InfoValue(info, "role") != "master" {
+		t.Fatalf("the master is no longer master: %v %q", err, datanodetest.InfoValue(info, "role"))
+	}
+}
+
+// TestRaftMinorityNeverPromotes: with quorum 1 a lone sentinel holds a dead
+// master ODOWN by itself, but cut off from the raft majority it gets no
+// lease, so it promotes nothing and keeps answering the old master. When
+// the majority comes back, the group fails over exactly once.
+func TestRaftMinorityNeverPromotes(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	group := startRaftGroup(t, addrOf(topo.Master), time.Second, 1)
+	for _, s := range group {
+		waitSettled(t, s.addr(), 2, 2)
+	}
+	lone := group[0]
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+		_, ok := lone.sup.raft.node.State().Masters["mymaster"]
+		return ok
+	}, "mymaster applied on %s", lone.id)
+	group[1].stop()
+	group[2].stop()
+	datanodetest.Eventually(t, 10*time.Second, 20*time.Millisecond, func() bool {
+		return !lone.sup.raft.node.IsLeader()
+	}, "%s should not lead without a majority", lone.id)
+	rec := recordEvents(t, lone.addr())
+
+	old := topo.Master
+	if err := old.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	oldPrefix := "master mymaster " + strings.Replace(old.Addr(), ":", " ", 1)
+	datanodetest.Eventually(t, 15*time.Second, 10*time.Millisecond, func() bool {
+		_, ok := rec.firstPrefix("+odown", oldPrefix)
+		return ok
+	}, "%s should hold the master ODOWN alone (quorum 1)", lone.id)
+	// ODOWN is where vote mode would start at once; watch a while longer
+	// than its whole failover takes.
+	sc := redis.NewSentinelClient(&redis.Options{Addr: lone.addr(), MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+	t.Cleanup(func() { sc.Close() })
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, ch := range []string{"+try-failover", "+promoted-slave", "+switch-master"} {
+			if n := rec.count(ch); n != 0 {
+				t.Fatalf("the minority published %s", ch)
+			}
+		}
+		a, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+		if err != nil || a[0]+":"+a[1] != old.Addr() {
+			t.Fatalf("the minority answers %v (%v), want the old master %s", a, err, old.Addr())
+		}
+		for _, r := range topo.Replicas {
+			info, err := r.Client().Info(ctx, "replication").Result()
+			if err == nil && datanodetest.InfoValue(info, "role") == "master" {
+				t.Fatalf("replica %s was promoted by a minority", r.Addr())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+
+	// The majority is back: one failover.
+	group[1].start()
+	group[2].start()
+	datanodetest.Eventually(t, 30*time.Second, 20*time.Millisecond, func() bool {
+		_, ok := rec.first("+switch-master", "mymaster "+strings.Replace(old.Addr(), ":", " ", 1)+" ")
+		return ok
+	}, "the group should fail over once a majority is back")
+	masters := 0
+	for _, r := range topo.Replicas {
+		info, err := r.Client().Info(ctx, "replication").Result()
+		if err == nil && datanodetest.InfoValue(info, "role") == "master" {
+			masters++
+		}
+	}
+	if masters != 1 {
+		t.Fatalf("%d replicas report role:master, want 1", masters)
+	}
+}

@@ -1,0 +1,401 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/election/raftmode"
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// Raft mode's driver (docs/decisions/0003-raft-mode-ownership.md): it runs
+// the raftmode node, turns its leadership and applied state into the
+// core's inputs, and performs the core's raft actions. It decides nothing.
+
+// raftTiming is tuned for sentinels on one LAN: a lease is one commit round
+// trip, and followers learn a commit within CommitTimeout when idle.
+var raftTiming = raftmode.Timing{
+	HeartbeatTimeout:   500 * time.Millisecond,
+	ElectionTimeout:    500 * time.Millisecond,
+	LeaderLeaseTimeout: 250 * time.Millisecond,
+	CommitTimeout:      20 * time.Millisecond,
+	BarrierTimeout:     5 * time.Second,
+	ApplyTimeout:       5 * time.Second,
+}
+
+const (
+	// raftJobs bounds the queue of lease and switch proposals; the core
+	// asks for at most one of each per master at a time.
+	raftJobs = 256
+	// raftOpTimeout bounds one proposal (Apply plus Barrier).
+	raftOpTimeout = 5 * time.Second
+	// raftReconcileEvery is how often the leader adds masters that raft
+	// does not know yet (SENTINEL MONITOR while running).
+	raftReconcileEvery = time.Second
+)
+
+// raftDriver is the Executor in raft mode: raft actions go to the node,
+// everything else to next (the datanode pool).
+type raftDriver struct {
+	log  *slog.Logger
+	node *raftmode.Node
+	loop *Loop
+	next Executor
+	jobs chan monitor.Action
+
+	// committed is what ConfigCommitted last reported per master (owned
+	// by the applied goroutine).
+	committed map[string]raftmode.MasterState
+}
+
+// newRaftDriver starts the raft node of cfg.Election. The node runs (it
+// may win an election) from here on; Run feeds its results to the loop.
+func newRaftDriver(ctx context.Context, log *slog.Logger, e configs.Election, loop *Loop, next Executor) (*raftDriver, error) {
+	peers := make([]raftmode.Peer, len(e.Peers))
+	for i, p := range e.Peers {
+		peers[i] = raftmode.Peer{ID: p.ID, Addr: p.Address}
+	}
+	node, err := raftmode.NewNode(ctx, raftmode.Options{
+		ID:        e.NodeID,
+		BindAddr:  e.Bind,
+		Advertise: e.Advertise,
+		Peers:     peers,
+		Dir:       e.DataDir,
+		Logger:    log.With("component", "raft"),
+		Bootstrap: e.Bootstrap,
+		Timing:    raftTiming,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: raft mode: %w", err)
+	}
+	return &raftDriver{
+		log:       log.With("component", "raft"),
+		node:      node,
+		loop:      loop,
+		next:      next,
+		jobs:      make(chan monitor.Action, raftJobs),
+		committed: make(map[string]raftmode.MasterState),
+	}, nil
+}
+
+// Do routes an action without blocking. A raft action that finds the
+// queue full fails at once, so the core tries again.
+func (d *raftDriver) Do(a monitor.Action) {
+	switch a := a.(type) {
+	case monitor.RequestLease, monitor.ProposeSwitch:
+		select {
+		case d.jobs <- a:
+		default:
+			d.log.Warn("raft proposal queue full", "action", fmt.Sprintf("%T", a))
+			d.fail(context.Background(), a, "proposal queue full")
+		}
+	default:
+		d.next.Do(a)
+	}
+}
+
+// fail reports a raft action that did not happen, as an input.
+func (d *raftDriver) fail(ctx context.Context, a monitor.Action, reason string) {
+	now := time.Now()
+	switch a := a.(type) {
+	case monitor.RequestLease:
+		st := d.node.State()
+		in := monitor.LeaseDenied{At: now, Master: a.Master, Epoch: a.Epoch, HighestEpoch: st.HighestEpoch, Reason: reason}
+		if l := st.Masters[a.Master].Lease; l.Holder != "" && l.Holder != d.node.ID() && l.Expires.After(now) {
+			in.HeldUntil = l.Expires
+		}
+		d.deliver(ctx, in)
+	case monitor.ProposeSwitch:
+		d.deliver(ctx, monitor.SwitchFailed{At: now, Master: a.Master, Epoch: a.Epoch, Reason: reason})
+	}
+}
+
+// deliver hands an input to the loop without ever blocking past ctx.
+func (d *raftDriver) deliver(ctx context.Context, in monitor.Input) {
+	if ctx.Err() == nil {
+		d.loop.Deliver(ctx, in)
+	}
+}
+
+// Run feeds leadership and applied state to the loop and performs the
+// proposals until ctx ends, then closes the node.
+func (d *raftDriver) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { d.watchLeadership(ctx) })
+	wg.Go(func() { d.watchApplied(ctx) })
+	wg.Go(func() { d.work(ctx) })
+	wg.Wait()
+	if err := d.node.Close(); err != nil {
+		return fmt.Errorf("raft: %w", err)
+	}
+	return nil
+}
+
+// Close releases the node when Run never ran (New failed later on).
+func (d *raftDriver) Close() { _ = d.node.Close() }
+
+func (d *raftDriver) watchLeadership(ctx context.Context) {
+	ticker := time.NewTicker(raftReconcileEvery)
+	defer ticker.Stop()
+	leader := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case l, ok := <-d.node.Leadership():
+			if !ok {
+				return
+			}
+			leader = l
+			if leader {
+				d.reconcileMasters(ctx)
+			}
+			term := d.node.Stats().Term
+			d.log.Info("raft leadership", "leader", leader, "term", term)
+			d.deliver(ctx, monitor.RaftLeadership{At: time.Now(), Leader: leader, Term: term})
+		case <-ticker.C:
+			if leader {
+				d.reconcileMasters(ctx)
+			}
+		}
+	}
+}
+
+// reconcileMasters adds to raft every master the core watches that raft
+// does not know, with the address and config epoch the core has.
+func (d *raftDriver) reconcileMasters(ctx context.Context) {
+	known := d.node.State().Masters
+	for _, m := range d.loop.Snapshot().Masters {
+		if _, ok := known[m.Name]; ok {
+			continue
+		}
+		opCtx, cancel := context.WithTimeout(ctx, raftOpTimeout)
+		err := d.node.AddMaster(opCtx, m.Name, m.Addr.String(), m.ConfigEpoch)
+		cancel()
+		if err != nil && !errors.Is(err, raftmode.ErrRejected) {
+			d.log.Warn("raft: cannot add master", "master", m.Name, "err", err)
+			return
+		}
+	}
+}
+
+// watchApplied reports every master whose applied configuration changed
+// (all of them once at start) as ConfigCommitted.
+func (d *raftDriver) watchApplied(ctx context.Context) {
+	d.reportApplied(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.node.Applied():
+			d.reportApplied(ctx)
+		}
+	}
+}
+
+func (d *raftDriver) reportApplied(ctx context.Context) {
+	for name, m := range d.node.State().Masters {
+		last, seen := d.committed[name]
+		if seen && last.Addr == m.Addr && last.ConfigEpoch == m.ConfigEpoch {
+			continue
+		}
+		addr, err := configs.ParseAddr(m.Addr)
+		if err != nil {
+			d.log.Error("raft: applied master address unreadable", "master", name, "addr", m.Addr, "err", err)
+			continue
+		}
+		d.committed[name] = m
+		d.deliver(ctx, monitor.ConfigCommitted{At: time.Now(), Master: name,
+			Addr: monitor.Addr{Host: addr.Host, Port: addr.Port}, Epoch: m.ConfigEpoch})
+	}
+}
+
+// work performs the proposals one at a time, in the order the core asked.
+func (d *raftDriver) work(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-d.jobs:
+			d.perform(ctx, a)
+		}
+	}
+}
+
+func (d *raftDriver) perform(ctx context.Context, a monitor.Action) {
+	opCtx, cancel := context.WithTimeout(ctx, raftOpTimeout)
+	defer cancel()
+	switch a := a.(type) {
+	case monitor.RequestLease:
+		ttl := configs.DefaultFailoverTimeout
+		if m := d.loop.Snapshot().Master(a.Master); m != nil && m.FailoverTimeout > 0 {
+			ttl = m.FailoverTimeout
+		}
+		granted, err := d.node.RequestLease(opCtx, a.Master, a.Epoch, ttl)
+		if err == nil && granted {
+			// The lease is committed; the barrier makes sure this leader
+			// has applied everything before it acts on it.
+			err = d.node.Barrier(opCtx)
+		}
+		switch {
+		case err != nil:
+			d.log.Warn("raft: lease failed", "master", a.Master, "epoch", a.Epoch, "err", err)
+			d.fail(ctx, a, err.Error())
+		case !granted:
+			d.log.Info("raft: lease refused", "master", a.Master, "epoch", a.Epoch)
+			d.fail(ctx, a, "refused")
+		default:
+			d.log.Info("raft: lease granted", "master", a.Master, "epoch", a.Epoch, "ttl", ttl)
+			d.deliver(ctx, monitor.LeaseGranted{At: time.Now(), Master: a.Master, Epoch: a.Epoch})
+		}
+	case monitor.ProposeSwitch:
+		if err := d.node.CommitSwitch(opCtx, a.Master, a.Addr.String(), a.Epoch); err != nil {
+			d.log.Warn("raft: switch not committed", "master", a.Master, "addr", a.Addr.String(), "epoch", a.Epoch, "err", err)
+			d.fail(ctx, a, err.Error())
+			return
+		}
+		d.log.Info("raft: switch committed", "master", a.Master, "addr", a.Addr.String(), "epoch", a.Epoch)
+		// A barrier is a new entry: replicating it carries the switch's
+		// commit index to the followers at once, instead of with the next
+		// heartbeat, so they apply (and publish) the switch sooner.
+		if err := d.node.Barrier(opCtx); err != nil {
+			d.log.Debug("raft: barrier after switch", "err", err)
+		}
+	}
+}
+
+// raftCollector exports the node's raft counters on /metrics.
+type raftCollector struct {
+	node        *raftmode.Node
+	state       *prometheus.Desc
+	term        *prometheus.Desc
+	commit      *prometheus.Desc
+	applied     *prometheus.Desc
+	lastIndex   *prometheus.Desc
+	lastContact *prometheus.Desc
+	leader      *prometheus.Desc
+	voters      *prometheus.Desc
+}
+
+func newRaftCollector(node *raftmode.Node) *raftCollector {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc("sentinel_raft_"+name, help, labels, nil)
+	}
+	return &raftCollector{
+		node:        node,
+		state:       d("state", "1 for this node's raft state (Follower, Candidate, Leader, Shutdown).", "state"),
+		term:        d("term", "Current raft term."),
+		commit:      d("commit_index", "Highest raft log index known committed."),
+		applied:     d("applied_index", "Highest raft log index applied to the state machine."),
+		lastIndex:   d("last_log_index", "Last index in this node's raft log."),
+		lastContact: d("last_contact_seconds", "Time since the raft leader was last heard from (0 on the leader, -1 never)."),
+		leader:      d("leader", "1 with the current raft leader's id (empty when unknown).", "leader_id"),
+		voters:      d("voters", "Voters in the raft configuration."),
+	}
+}
+
+func (c *raftCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.state, c.term, c.commit, c.applied, c.lastIndex, c.lastContact, c.leader, c.voters} {
+		ch <- d
+	}
+}
+
+func (c *raftCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.node.Stats()
+	for _, s := range []string{"Follower", "Candidate", "Leader", "Shutdown"} {
+		v := 0.0
+		if st.State == s {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, s)
+	}
+	g := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	g(c.term, float64(st.Term))
+	g(c.commit, float64(st.CommitIndex))
+	g(c.applied, float64(st.AppliedIndex))
+	g(c.lastIndex, float64(st.LastLogIndex))
+	lc := -1.0
+	if st.LastContact >= 0 {
+		lc = st.LastContact.Seconds()
+	}
+	g(c.lastContact, lc)
+	ch <- prometheus.MustNewConstMetric(c.leader, prometheus.GaugeValue, 1, st.LeaderID)
+	g(c.voters, float64(st.Voters))
+}
+
+// RaftStatus is this node's view of raft mode (for /status).
+type RaftStatus struct {
+	NodeID        string `json:"node_id"`
+	State         string `json:"state"`
+	Term          uint64 `json:"term"`
+	LeaderID      string `json:"leader_id"`
+	LeaderAddr    string `json:"leader_addr"`
+	CommitIndex   uint64 `json:"commit_index"`
+	AppliedIndex  uint64 `json:"applied_index"`
+	LastLogIndex  uint64 `json:"last_log_index"`
+	LastContactMs int64  `json:"last_contact_ms"` // 0 on the leader, -1 never
+	Voters        int    `json:"voters"`
+	// Masters is the applied configuration: address and config epoch per
+	// master, as every node reports it.
+	Masters map[string]string `json:"masters"`
+}
+
+func (d *raftDriver) status() *RaftStatus {
+	st := d.node.Stats()
+	out := &RaftStatus{
+		NodeID: d.node.ID(), State: st.State, Term: st.Term, LeaderID: st.LeaderID, LeaderAddr: st.LeaderAddr,
+		CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex, LastLogIndex: st.LastLogIndex,
+		LastContactMs: -1, Voters: st.Voters, Masters: make(map[string]string),
+	}
+	if st.LastContact >= 0 {
+		out.LastContactMs = st.LastContact.Milliseconds()
+	}
+	for name, m := range d.node.State().Masters {
+		out.Masters[name] = m.Addr + " epoch " + strconv.FormatUint(m.ConfigEpoch, 10)
+	}
+	return out
+}
+
+// RaftStatus reports raft mode's state; nil in vote mode.
+func (s *Supervisor) RaftStatus() *RaftStatus {
+	if s.raft == nil {
+		return nil
+	}
+	return s.raft.status()
+}
+
+// setupRaft starts raft mode when the configuration asks for it: the node,
+// the executor in front of the pool, the core's mode, and the metrics.
+func (s *Supervisor) setupRaft(ctx context.Context) error {
+	e := s.cfg.Election
+	if !e.Raft() {
+		return nil
+	}
+	if s.cfg.Source != configs.SourceYAML {
+		return errors.New("supervisor: raft mode needs a YAML configuration (election: {mode: raft}); sentinel.conf cannot select it")
+	}
+	d, err := newRaftDriver(ctx, s.log, e, s.loop, s.loop.exec)
+	if err != nil {
+		return err
+	}
+	if err := s.reg.Register(newRaftCollector(d.node)); err != nil {
+		d.Close()
+		return fmt.Errorf("supervisor: raft metrics: %w", err)
+	}
+	s.loop.core.EnableRaftMode()
+	s.loop.exec = d
+	s.raft = d
+	if s.status != nil {
+		s.status.raft = s.RaftStatus
+	}
+	s.log.Info("raft mode", "node_id", e.NodeID, "bind", e.Bind, "advertise", e.AdvertiseAddr(), "peers", len(e.Peers), "data_dir", e.DataDir)
+	return nil
+}
