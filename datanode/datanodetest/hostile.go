@@ -34,6 +34,30 @@ type HostileCase struct {
 	StreamBytes int64
 }
 
+// CheckCounters fails t when the case must make the links recover a
+// go-redis panic or refuse a reply and they did not; rejected and panics
+// are the sums of sentinel_datanode_replies_rejected_total and
+// sentinel_datanode_panics_recovered_total over the case.
+func (hc HostileCase) CheckCounters(t testing.TB, rejected, panics float64) {
+	t.Helper()
+	switch hc.Name {
+	case "nested-array-pong", "short-subscribe-reply":
+		if panics < 1 {
+			t.Errorf("no panic recovered: the case did not reach go-redis's PubSub")
+		}
+	case "huge-array", "huge-bulk-then-silence", "huge-array-everywhere", "huge-info", "garbage", "deep-nesting", "endless-status-line":
+		if rejected < 1 {
+			t.Errorf("no reply rejected")
+		}
+	}
+}
+
+// PingAnswered reports whether the case answers PING itself properly, so
+// that the node is not judged down.
+func (hc HostileCase) PingAnswered() bool {
+	return hc.Name == "huge-info" || hc.Name == "short-subscribe-reply"
+}
+
 // HostileCases are the misbehaviours every link must survive (issue 7):
 // each row is a reply a real redis-sentinel 7.0.15 survives with bounded
 // memory and a bounded reconnect rate.
