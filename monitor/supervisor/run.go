@@ -60,6 +60,7 @@ type Supervisor struct {
 	webhook *notify.Webhook // nil without webhooks
 	globals *globals
 	reg     *prometheus.Registry
+	raft    *raftDriver // nil in vote mode (raft.go)
 	tls     *tlsSetup // nil without a tls-port
 	history *historyKeeper
 	status  *statusSource
@@ -171,6 +172,9 @@ func New(o Options) (*Supervisor, error) {
 
 	s.pool = s.newPool(myID)
 	s.loop.exec = s.pool
+	if err := s.setupRaft(context.Background()); err != nil {
+		return nil, err
+	}
 	built = true
 	return s, nil
 }
@@ -369,6 +373,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		start(rest, "reload", func(ctx context.Context) error { return watchReload(ctx, s.tls, s.opts.Reload, s.log) })
 	}
 	start(rest, "notify", s.scripts.Run)
+	if s.raft != nil {
+		start(rest, "raft", s.raft.Run)
+	}
 	start(rest, "history", s.history.Run)
 	if s.webhook != nil {
 		start(rest, "webhooks", s.webhook.Run)

@@ -16,6 +16,8 @@ type statusSource struct {
 	history *historyKeeper // nil: no history
 	timers  monitor.Timers // for the replica selection rules
 	version string
+	// raft reports raft mode's state (raft.go); nil in vote mode.
+	raft func() *RaftStatus
 }
 
 // statusView is the JSON shape of /status: what an operator needs at a
@@ -30,6 +32,7 @@ type statusView struct {
 	TiltSince    *time.Time     `json:"tilt_since,omitempty"`
 	TiltCount    uint64         `json:"tilt_count"`
 	Masters      []statusMaster `json:"masters"`
+	Raft         *RaftStatus    `json:"raft,omitempty"`
 }
 
 type statusMaster struct {
@@ -132,6 +135,9 @@ func (src *statusSource) view() statusView {
 	}
 	for i := range s.Masters {
 		v.Masters = append(v.Masters, src.master(s, &s.Masters[i]))
+	}
+	if src.raft != nil {
+		v.Raft = src.raft()
 	}
 	return v
 }
