@@ -81,6 +81,9 @@ type Core struct {
 
 	// paused maps a master to the end of its SENTINEL PAUSE (pause.go).
 	paused map[string]time.Time
+	// tiltDelta is the gap between ticks that caused the last TILT:
+	// negative when the clock went back.
+	tiltDelta time.Duration
 }
 
 // New builds a core from its configuration. rng supplies all randomness
@@ -413,7 +416,9 @@ func (c *Core) checkTilt(now time.Time) {
 			c.tilt = true
 			c.tiltSince = now
 			c.tiltCount++
-			c.rawEvent(EventTilt, LevelWarning, "#tilt mode entered")
+			c.tiltDelta = delta
+			c.events = append(c.events, Event{Type: EventTilt, Level: LevelWarning, Extra: "#tilt mode entered",
+				Detail: TiltCause(delta, c.timers.TiltTrigger)})
 		}
 	}
 	c.prevTick = now

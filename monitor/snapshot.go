@@ -20,6 +20,10 @@ type Snapshot struct {
 	TiltCount    uint64       // times TILT was entered since start
 	Masters      []MasterView // sorted by name
 
+	// TiltDelta is the gap between two ticks that caused the last TILT
+	// (negative: the clock went back); TiltCause says it in words.
+	TiltDelta time.Duration
+
 	// Scripts is filled by the driver from notify, not by the core: the
 	// queue of notification and client-reconfig scripts.
 	Scripts ScriptsView

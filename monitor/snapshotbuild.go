@@ -12,6 +12,7 @@ func (c *Core) Snapshot(at time.Time) *Snapshot {
 		CurrentEpoch: c.currentEpoch,
 		Tilt:         c.tilt,
 		TiltSince:    c.tiltSince,
+		TiltDelta:    c.tiltDelta,
 		TiltCount:    c.tiltCount,
 		Masters:      make([]MasterView, len(c.masters)),
 	}

@@ -184,6 +184,9 @@ type Event struct {
 	// +vote-for-leader, +switch-master), so its notification-script runs
 	// as in Redis; empty for events about no master (+tilt).
 	Master string
+	// Detail explains the event in the log only; it is never published
+	// (the payload stays Redis's). +tilt carries its cause here.
+	Detail string
 }
 
 // MasterName returns the master the event concerns, or "".

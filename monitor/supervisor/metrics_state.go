@@ -54,6 +54,7 @@ var (
 	descEpoch        = desc("sentinel_current_epoch", "The sentinel's current epoch.")
 	descTilt         = desc("sentinel_tilt", "1 while in TILT mode.")
 	descTiltSince    = desc("sentinel_tilt_since_timestamp_seconds", "Unix time TILT was last entered (0: never).")
+	descTiltDelta    = desc("sentinel_tilt_last_delta_seconds", "The gap between two ticks that caused the last TILT (negative: the clock went back; 0: never in TILT).")
 	descTilts        = desc("sentinel_tilt_entered_total", "Times TILT mode was entered.")
 	descMasters      = desc("sentinel_masters", "Masters monitored.")
 )
@@ -62,7 +63,7 @@ var allStateDescs = []*prometheus.Desc{descMasterStatus, descMasterReplicas, des
 	descConfigEpoch, descFailoverInProgress, descLastOKPing, descMasterInfo, descQuorum, descDownAfter,
 	descFOTimeout, descParallel, descReachable, descQuorumOK, descPromotable, descUnpromotable,
 	descNextAttempt, descPausedUntil, descInstanceInfo, descInstanceLink, descInstanceDown,
-	descEpoch, descTilt, descTiltSince, descTilts, descMasters}
+	descEpoch, descTilt, descTiltSince, descTiltDelta, descTilts, descMasters}
 
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range allStateDescs {
@@ -89,6 +90,7 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, descEpoch, float64(s.CurrentEpoch))
 	gauge(ch, descTilt, b2f(s.Tilt))
 	gauge(ch, descTiltSince, unixSeconds(s.TiltSince))
+	gauge(ch, descTiltDelta, s.TiltDelta.Seconds())
 	ch <- prometheus.MustNewConstMetric(descTilts, prometheus.CounterValue, float64(s.TiltCount))
 	gauge(ch, descMasters, float64(len(s.Masters)))
 	for i := range s.Masters {

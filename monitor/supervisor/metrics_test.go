@@ -232,3 +232,28 @@ sentinel_master_unpromotable_replicas{master="m1",reason="stale-ping"} 0
 		t.Fatal(err)
 	}
 }
+
+func TestStatus_TiltCause(t *testing.T) {
+	s := &monitor.Snapshot{At: time.Unix(3000, 0), Tilt: true, TiltSince: time.Unix(2990, 0), TiltCount: 1, TiltDelta: -4 * time.Second}
+	mv := monitor.MasterView{}
+	mv.Name = "m1"
+	s.Masters = []monitor.MasterView{mv}
+	loop := &Loop{}
+	loop.snap.Store(s)
+	v := (&statusSource{loop: loop, timers: monitor.DefaultTimers()}).view()
+	if !strings.Contains(v.TiltCause, "clock went back 4s") || v.TiltDeltaMs != -4000 {
+		t.Errorf("tilt cause %q delta %d", v.TiltCause, v.TiltDeltaMs)
+	}
+	if b := v.Masters[0].Blockers; len(b) == 0 || !strings.Contains(b[0], "TILT since") || !strings.Contains(b[0], "clock went back") {
+		t.Errorf("blockers %q", b)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	newMetricsFor(reg, func() *monitor.Snapshot { return s }, "", monitor.DefaultTimers())
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP sentinel_tilt_last_delta_seconds The gap between two ticks that caused the last TILT (negative: the clock went back; 0: never in TILT).
+# TYPE sentinel_tilt_last_delta_seconds gauge
+sentinel_tilt_last_delta_seconds -4
+`), "sentinel_tilt_last_delta_seconds"); err != nil {
+		t.Error(err)
+	}
+}

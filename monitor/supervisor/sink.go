@@ -40,7 +40,11 @@ func (s *sink) Event(at time.Time, e monitor.Event) {
 		lvl = slog.LevelWarn
 	}
 	// Events are the sentinel's log lines, as in Redis's log ("+sdown master mymaster ...").
-	s.log.Log(context.Background(), lvl, e.Type+" "+payload, "event", e.Type)
+	if e.Detail != "" { // the cause, for the log only (+tilt)
+		s.log.Log(context.Background(), lvl, e.Type+" "+payload, "event", e.Type, "detail", e.Detail)
+	} else {
+		s.log.Log(context.Background(), lvl, e.Type+" "+payload, "event", e.Type)
+	}
 	if s.metrics != nil {
 		s.metrics.event(at, e)
 	}

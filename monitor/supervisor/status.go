@@ -33,6 +33,10 @@ type statusView struct {
 	TiltCount    uint64         `json:"tilt_count"`
 	Masters      []statusMaster `json:"masters"`
 	Raft         *RaftStatus    `json:"raft,omitempty"`
+
+	// TiltCause is why the last TILT was entered, with the tick gap.
+	TiltCause   string `json:"tilt_cause,omitempty"`
+	TiltDeltaMs int64  `json:"tilt_delta_ms,omitempty"`
 }
 
 type statusMaster struct {
@@ -129,6 +133,10 @@ func (src *statusSource) view() statusView {
 	s := src.loop.Snapshot()
 	v := statusView{At: s.At, Version: src.version, MyID: s.MyID, CurrentEpoch: s.CurrentEpoch,
 		Tilt: s.Tilt, TiltCount: s.TiltCount, Masters: []statusMaster{}}
+	if s.TiltCount > 0 {
+		v.TiltCause = monitor.TiltCause(s.TiltDelta, src.timers.TiltTrigger)
+		v.TiltDeltaMs = s.TiltDelta.Milliseconds()
+	}
 	if !s.TiltSince.IsZero() {
 		t := s.TiltSince
 		v.TiltSince = &t
@@ -186,7 +194,7 @@ func (src *statusSource) master(s *monitor.Snapshot, m *monitor.MasterView) stat
 		t := m.PausedUntil
 		sm.PausedUntil = &t
 	}
-	sm.Blockers = blockers(s, m, r)
+	sm.Blockers = blockers(s, m, r, src.timers.TiltTrigger)
 	if src.history != nil {
 		sm.History = src.history.Records(m.Name)
 	}
@@ -195,15 +203,15 @@ func (src *statusSource) master(s *monitor.Snapshot, m *monitor.MasterView) stat
 
 // blockers explains, in an operator's words, what would stop a failover
 // of m if it started now.
-func blockers(s *monitor.Snapshot, m *monitor.MasterView, r monitor.Readiness) []string {
+func blockers(s *monitor.Snapshot, m *monitor.MasterView, r monitor.Readiness, tiltTrigger time.Duration) []string {
 	out := []string{}
 	if !m.PausedUntil.IsZero() {
 		out = append(out, fmt.Sprintf("paused by SENTINEL PAUSE until %s: no failover started or voted for by this sentinel",
 			m.PausedUntil.UTC().Format(time.RFC3339)))
 	}
 	if s.Tilt {
-		out = append(out, fmt.Sprintf("TILT since %s: this sentinel acts on nothing until the clock has been steady for the tilt period",
-			s.TiltSince.UTC().Format(time.RFC3339)))
+		out = append(out, fmt.Sprintf("TILT since %s (%s): this sentinel acts on nothing until the clock has been steady for the tilt period",
+			s.TiltSince.UTC().Format(time.RFC3339), monitor.TiltCause(s.TiltDelta, tiltTrigger)))
 	}
 	if !r.QuorumReachable {
 		out = append(out, fmt.Sprintf("no quorum: %d sentinel(s) reachable, quorum is %d", r.Usable, m.Quorum))

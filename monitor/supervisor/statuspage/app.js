@@ -176,7 +176,8 @@ function render(st) {
   sum.replaceChildren(
     "myid ", el("code", {}, (st.myid || "").slice(0, 12)), "  ·  epoch ", String(st.current_epoch),
     "  ·  ", String(st.masters.length), " master(s)  ·  ", st.version || "",
-    st.tilt ? el("span", { class: "badge tilt", title: "since " + time(st.tilt_since) }, " TILT ") : "");
+    st.tilt ? el("span", { class: "badge tilt", title: "since " + time(st.tilt_since) + ": " + (st.tilt_cause || "") }, " TILT ") : "",
+    st.tilt ? el("span", { class: "tilt-cause" }, " " + (st.tilt_cause || "")) : "");
   document.getElementById("masters").replaceChildren(...st.masters.map(masterCard));
   observe(previous, st);
   previous = st;
