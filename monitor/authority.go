@@ -1,6 +1,9 @@
 package monitor
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Authority is whether this sentinel may name a master to clients
 // (SENTINEL GET-MASTER-ADDR-BY-NAME). A sentinel cut off from most of its
@@ -9,21 +12,40 @@ import "strconv"
 // sentinel of the majority (issue 11). Without fencing it always answers,
 // as Redis does.
 type Authority struct {
-	// Reached counts the sentinels reached: this one, and the peers not
-	// SDOWN or ODOWN (a valid reply within down-after, as SENTINEL
-	// CKQUORUM counts them). Known counts them all.
+	// Reached counts the sentinels reached: this one, and the peers
+	// that answered lately (AuthorityOf). Known counts them all.
 	Reached, Known int
 }
 
-// AuthorityOf computes m's authority from a snapshot's view.
-func AuthorityOf(m *MasterView) Authority {
+// AuthorityOf computes m's authority from a snapshot's view at time at
+// (the snapshot's). A peer counts as reached when it is not SDOWN or
+// ODOWN and its last valid reply is at most authorityWindow old, or its
+// last hello is that fresh: the
+// window is shorter than down-after, so a sentinel cut off from the
+// others stops naming the master before they can agree it is down and
+// switch.
+func AuthorityOf(m *MasterView, at time.Time) Authority {
 	a := Authority{Reached: 1, Known: len(m.Sentinels) + 1}
+	window := authorityWindow(m.DownAfter)
 	for k := range m.Sentinels {
-		if m.Sentinels[k].Flags&(FlagSDown|FlagODown) == 0 {
+		p := &m.Sentinels[k]
+		replied := p.Flags&(FlagSDown|FlagODown) == 0 && !p.LastOKPing.IsZero() && at.Sub(p.LastOKPing) <= window
+		// A fresh hello counts too: after a partition heals, hellos come
+		// back through the data nodes before the link to the peer itself
+		// is reopened.
+		heard := !p.LastHello.IsZero() && at.Sub(p.LastHello) <= window
+		if replied || heard {
 			a.Reached++
 		}
 	}
 	return a
+}
+
+// authorityWindow is 3/4 of down-after, at least 1.5 s: one and a half
+// PING periods (1 s), so a healthy peer is never missed between two
+// replies.
+func authorityWindow(downAfter time.Duration) time.Duration {
+	return max(downAfter/4*3, 1500*time.Millisecond)
 }
 
 // Majority reports whether the sentinels reached are a majority of those
@@ -32,7 +54,7 @@ func (a Authority) Majority() bool { return a.Reached >= a.Known/2+1 }
 
 // Withheld reports whether m's address is withheld from clients: fencing
 // is on and this sentinel reaches no majority.
-func Withheld(m *MasterView) bool { return m.Fencing && !AuthorityOf(m).Majority() }
+func Withheld(m *MasterView, at time.Time) bool { return m.Fencing && !AuthorityOf(m, at).Majority() }
 
 // Reason is a one-word account for INFO: "no-majority(<reached>/<known>)".
 func (a Authority) Reason() string {

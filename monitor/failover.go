@@ -347,6 +347,9 @@ func (c *Core) failoverSendReplicaOfNoOne(m *master, now time.Time) {
 		}
 		return
 	}
+	if c.fenceHoldsPromotion(m, now) {
+		return // the old master may still take writes (monitor/fencing.go)
+	}
 	if m.coordinated {
 		// The master pauses writes, waits until r has all of them, demotes
 		// itself and has r take over; r's INFO (polled every 100 ms while

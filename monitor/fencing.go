@@ -67,6 +67,9 @@ type fenceNode struct {
 
 	sentAt time.Time // a SetFencing in flight
 	sent   settings.FencingValues
+	// failedAt: the last SetFencing failed then; retried a PING period
+	// later, not at every tick.
+	failedAt time.Time
 }
 
 // fenceRetry is how long a command in flight blocks another, and how
@@ -158,10 +161,11 @@ func (c *Core) fenceNode(m *master, i *instance, n *fenceNode, want settings.Fen
 	if n.set && n.values == want && now.Sub(n.okAt) < c.fenceRetry() {
 		return
 	}
-	if !n.sentAt.IsZero() && now.Sub(n.sentAt) < c.fenceRetry() {
-		if n.sent == want {
-			return
-		}
+	if !n.sentAt.IsZero() && now.Sub(n.sentAt) < c.fenceRetry() && n.sent == want {
+		return
+	}
+	if !n.failedAt.IsZero() && now.Sub(n.failedAt) < c.timers.PingPeriod && n.sent == want {
+		return
 	}
 	n.sentAt, n.sent = now, want
 	c.act(SetFencing{Target: i.addr, Master: m.name, MinReplicas: want.MinReplicas, MaxLag: want.MaxLag})
@@ -216,7 +220,42 @@ func (c *Core) onFencingResult(in FencingResult) {
 		return
 	}
 	if in.OK {
-		n.set, n.values, n.okAt = true, n.sent, in.At
+		n.set, n.values, n.okAt, n.failedAt = true, n.sent, in.At, time.Time{}
+	} else {
+		n.failedAt = in.At
 	}
 	n.sentAt = time.Time{}
+}
+
+// fenceMargin covers Redis's cron jitter and the cached clock it stamps
+// acknowledgements with.
+const fenceMargin = 250 * time.Millisecond
+
+// fenceHoldsPromotion reports whether the promotion of a replica must wait
+// because the master we fenced may still take writes. Redis stamps a
+// replica's acknowledgement in whole seconds and recounts the good
+// replicas once a second, so a master whose replicas' last
+// acknowledgement came at T refuses writes by T + lag + 2 s. The cut
+// cannot be later than the oldest PING the master left unanswered, so
+// from that PING's send time (or the last valid reply, if later) + lag +
+// 2 s no write can be taken there, and promoting then never leaves two
+// masters that take writes. With down-after 30 s the bound (17 s) has long
+// passed at SDOWN; with 2 s it adds up to 1 s. Forced and coordinated
+// failovers (the master is healthy and hands over, or the operator
+// decided) are not held.
+func (c *Core) fenceHoldsPromotion(m *master, now time.Time) bool {
+	if !m.Fencing || m.coordinated || m.inst.flags&FlagForceFailover != 0 || m.inst.link == nil {
+		return false
+	}
+	n := m.fence.nodes[m.inst.addr]
+	if n == nil || !n.set || n.values.MinReplicas == 0 {
+		return false // never fenced: waiting would not help
+	}
+	l := m.inst.link
+	base := l.lastAvail
+	if l.actPing.After(base) {
+		base = l.actPing
+	}
+	bound := base.Add(time.Duration(n.values.MaxLag)*time.Second + 2*time.Second + fenceMargin)
+	return now.Before(bound)
 }

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"testing"
+	"time"
 
 	"github.com/sentinelgo/sentinel/settings"
 )
@@ -31,8 +32,9 @@ func TestSetFencing(t *testing.T) {
 }
 
 func TestAuthority(t *testing.T) {
+	now := at(time.Minute)
 	peer := func(down bool) SentinelView {
-		v := SentinelView{InstanceView: InstanceView{Flags: FlagSentinel}}
+		v := SentinelView{InstanceView: InstanceView{Flags: FlagSentinel, LastOKPing: now.Add(-time.Second)}}
 		if down {
 			v.Flags |= FlagSDown
 		}
@@ -53,10 +55,25 @@ func TestAuthority(t *testing.T) {
 		{[]SentinelView{peer(false), peer(true), peer(true), peer(true)}, true, true},   // 2 of 5
 	} {
 		m := &MasterView{Sentinels: tc.peers}
-		m.Fencing = tc.fencing
-		if got := Withheld(m); got != tc.withheld {
-			t.Errorf("%d peers (%+v), fencing %v: Withheld = %v", len(tc.peers), AuthorityOf(m), tc.fencing, got)
+		m.Fencing, m.DownAfter = tc.fencing, 2*time.Second
+		if got := Withheld(m, now); got != tc.withheld {
+			t.Errorf("%d peers (%+v), fencing %v: Withheld = %v", len(tc.peers), AuthorityOf(m, now), tc.fencing, got)
 		}
+	}
+	// A peer not SDOWN yet, but silent for more than 3/4 of down-after
+	// (at least 1.5 s), is not counted: the cut sentinel stops naming the
+	// master before the others can switch.
+	m := &MasterView{Sentinels: []SentinelView{peer(false), peer(false)}}
+	m.Fencing, m.DownAfter = true, 2*time.Second
+	if Withheld(m, now.Add(400*time.Millisecond)) {
+		t.Error("withheld with replies 1.4 s old (window 1.5 s)")
+	}
+	if !Withheld(m, now.Add(600*time.Millisecond)) {
+		t.Error("not withheld with replies 1.6 s old (window 1.5 s)")
+	}
+	m.DownAfter = 30 * time.Second
+	if Withheld(m, now.Add(21*time.Second)) || !Withheld(m, now.Add(22*time.Second)) {
+		t.Error("down-after 30 s: the window should be 22.5 s")
 	}
 	if r := (Authority{Reached: 1, Known: 3}).Reason(); r != "no-majority(1/3)" {
 		t.Errorf("Reason = %q", r)

@@ -225,10 +225,10 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 		b.WriteString("master" + itoa(i) + ":name=" + m.Name + ",status=" + MasterStatus(m) +
 			",address=" + shown.Host + ":" + itoa(shown.Port) + ",slaves=" + itoa(len(m.Replicas)) +
 			",sentinels=" + itoa(len(m.Sentinels)+1))
-		if monitor.Withheld(m) {
+		if monitor.Withheld(m, s.At) {
 			// Ours, after Redis's fields: why GET-MASTER-ADDR-BY-NAME
 			// answers null (fencing, no majority reached).
-			b.WriteString(",authority=" + monitor.AuthorityOf(m).Reason())
+			b.WriteString(",authority=" + monitor.AuthorityOf(m, s.At).Reason())
 		}
 		b.WriteString("\r\n")
 	}

@@ -3,6 +3,7 @@ package pubsub
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
@@ -30,6 +31,7 @@ func TestGetMasterAddrWithheldWithoutMajority(t *testing.T) {
 	serve := func(fencing, peerDown bool) { // a fresh snapshot each time: the server reads them concurrently
 		snap := fixtureSnapshot()
 		snap.Masters[0].Fencing = fencing
+		snap.Masters[0].Sentinels[0].LastOKPing = snap.At.Add(-time.Second)
 		if peerDown {
 			snap.Masters[0].Sentinels[0].Flags |= monitor.FlagSDown // 1 of 2 reached: no majority
 		}

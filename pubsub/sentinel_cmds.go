@@ -80,7 +80,7 @@ func cmdSentinelSentinels(_ context.Context, c *client, args [][]byte) {
 func cmdSentinelGetMasterAddr(_ context.Context, c *client, args [][]byte) {
 	snap := c.srv.snapshot()
 	m := snap.Master(string(args[2]))
-	if m == nil || monitor.Withheld(m) {
+	if m == nil || monitor.Withheld(m, snap.At) {
 		// Withheld: with fencing on, a sentinel that reaches no majority
 		// of its group answers as for an unknown master, so clients ask
 		// the next sentinel (go-redis, redis-py and ioredis all do).

@@ -166,8 +166,8 @@ func (src *statusSource) master(s *monitor.Snapshot, m *monitor.MasterView) stat
 	if m.FailoverState != monitor.FailoverNone {
 		sm.FailoverSinceMs = ageMs(at, m.FailoverStateSince)
 	}
-	if monitor.Withheld(m) {
-		a := monitor.AuthorityOf(m)
+	if monitor.Withheld(m, at) {
+		a := monitor.AuthorityOf(m, at)
 		sm.Withheld = fmt.Sprintf("fencing: this sentinel reaches %d of %d sentinels, no majority; clients are sent to the others", a.Reached, a.Known)
 	}
 	if !r.NextAttempt.IsZero() && r.NextAttempt.After(at) {

@@ -1,0 +1,11 @@
+// Package partition holds the network-partition tests of issue 11 (split
+// brain): hosts in Linux network namespaces, each with a redis-server and
+// one of our sentinels (the built binary, run with ip netns exec), a client
+// namespace whose writer records every acknowledged write, and the old
+// master's host cut from the other hosts but not from the clients.
+//
+// The tests need root and the ip command (iproute2); they skip otherwise
+// and under -short. Every namespace, link and process they create is
+// removed when the test ends, also on failure. The package has no
+// non-test code.
+package partition
