@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sentinelgo/sentinel/pubsub/resp"
@@ -56,6 +57,8 @@ type client struct {
 	waitingIdle  bool         // the read under way waits for a new command
 	idleDeadline time.Time    // read deadline armed for the hand-off; zero when none
 	handOffs     atomic.Int64 // for tests
+	parkable     bool         // the socket can wait in the server's parker (park.go)
+	inEpoll      bool         // registered with the parker's epoll set; under its mu
 }
 
 func newClient(s *Server, nc net.Conn) *client {
@@ -72,17 +75,33 @@ func newClient(s *Server, nc net.Conn) *client {
 		authenticated: !s.authRequired(),
 	}
 	c.counted.client = c
-	c.rd = resp.NewReader(&c.counted, s.opts.Limits)
-	c.rd.BeforeRead = c.flushBeforeRead
+	_, sys := nc.(syscall.Conn)
+	c.parkable = sys && s.parker != nil
+	c.rd = c.newReader()
 	c.wr = resp.NewWriter(&c.counted)
-	c.rd.SetAuthenticated(c.authenticated)
 	return c
+}
+
+// newReader makes the connection's command reader; a parked connection
+// has none (park.go).
+func (c *client) newReader() *resp.Reader {
+	rd := resp.NewReader(&c.counted, c.srv.opts.Limits)
+	rd.BeforeRead = c.flushBeforeRead
+	rd.SetAuthenticated(c.authenticated)
+	return rd
 }
 
 // close closes the connection; the serve goroutine then exits. Safe to
 // call from any goroutine, any number of times.
 func (c *client) close() {
-	c.closeOnce.Do(func() { _ = c.conn.Close() })
+	c.closeOnce.Do(func() {
+		_ = c.conn.Close()
+		// A parked connection has no goroutine to notice: give it one,
+		// whose read fails at once and which tears it down.
+		if p := c.srv.parker; p != nil && p.unpark(c) {
+			p.resume(c)
+		}
+	})
 }
 
 // serve runs the read–dispatch–flush loop until the peer leaves, a
@@ -94,8 +113,10 @@ func (c *client) close() {
 // Read, so this loop keeps that path shallow: the reply work is in handle
 // and the error work in readFailed, whose frames exist only while they
 // run. Commands still grow the stack (to 4 KB or more), and Go never
-// shrinks a 4 KB stack back, so a connection idle for idleHandOff moves to
-// a fresh goroutine, which starts at the 2 KB minimum, and this one ends.
+// shrinks a 4 KB stack back, so a connection idle for idlePark is parked
+// without a goroutine (park.go) and resumed on a fresh one when the client
+// speaks; where it cannot be parked, a connection idle for idleHandOff
+// moves to a fresh goroutine, which starts at the 2 KB minimum.
 func (c *client) serve(ctx context.Context) {
 	handedOff := false
 	defer func() {
@@ -104,13 +125,18 @@ func (c *client) serve(ctx context.Context) {
 		}
 	}()
 	c.ranCommands = false
+	if c.rd == nil {
+		c.rd = c.newReader()
+	}
 	for {
 		c.prepareRead()
 		args, err := c.rd.ReadCommand()
 		if err != nil {
 			if c.waitingIdle && errors.Is(err, os.ErrDeadlineExceeded) {
 				handedOff = true
-				c.handOff(ctx)
+				if !c.park() {
+					c.handOff(ctx)
+				}
 				return
 			}
 			c.readFailed(ctx, err)
@@ -132,12 +158,16 @@ const idleHandOff = 5 * time.Second
 // rather than on every command. Called by serve only.
 func (c *client) prepareRead() {
 	c.waitingIdle = c.rd.Buffered() == 0
-	if !c.waitingIdle || !c.ranCommands {
+	if !c.waitingIdle || !c.ranCommands && !c.parkable {
 		return
 	}
 	now := time.Now()
-	if c.idleDeadline.Sub(now) < idleHandOff/2 {
-		c.idleDeadline = now.Add(idleHandOff)
+	wait := idleHandOff
+	if c.parkable {
+		wait = idlePark
+	}
+	if c.idleDeadline.Sub(now) < wait/2 {
+		c.idleDeadline = now.Add(wait)
 		_ = c.conn.SetReadDeadline(c.idleDeadline)
 	}
 }
@@ -204,8 +234,18 @@ func (c *client) finish() {
 func (c *client) flushBeforeRead() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	return c.flush()
+	if err := c.flush(); err != nil {
+		return flushError{err}
+	}
+	return nil
 }
+
+// flushError is a write that failed before a read: it ends the connection
+// like a read error. It hides the cause from errors.Is, so a write timeout
+// is never taken for the idle read deadline.
+type flushError struct{ err error }
+
+func (e flushError) Error() string { return "writing replies: " + e.err.Error() }
 
 // flush writes buffered replies with a fresh deadline, so a client that
 // never reads cannot hold a goroutine forever. It returns the writer's

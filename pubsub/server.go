@@ -120,6 +120,9 @@ type Server struct {
 	// connection moves to a new goroutine after being idle); Run waits
 	// for it.
 	conns sync.WaitGroup
+	// parker holds idle connections without a goroutine (park.go); nil
+	// where it cannot run. Set by Run before any connection is accepted.
+	parker *parker
 
 	mu      sync.Mutex
 	clients map[uint64]*client
@@ -301,6 +304,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	s.startParker(ctx)
 	for _, ln := range s.listeners {
 		s.conns.Go(func() { s.acceptLoop(ctx, ln) })
 	}
@@ -314,6 +318,9 @@ func (s *Server) Run(ctx context.Context) error {
 		c.close()
 	}
 	s.mu.Unlock()
+	if s.parker != nil {
+		s.parker.stop()
+	}
 	s.conns.Wait()
 	return nil
 }
