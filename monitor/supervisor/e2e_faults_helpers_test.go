@@ -240,6 +240,28 @@ func (g *faultGroup) fail(format string, args ...any) {
 	g.t.Fatalf("%s\nevents (seconds from the fault):\n%sdata nodes: %s", fmt.Sprintf(format, args...), g.timeline(), g.layout())
 }
 
+// faultOnFirst injects a fault at the first event published on channel:
+// inject runs on the event watcher's goroutine, at once. It then kills the
+// master and returns inject's result, failing the group when no sentinel
+// publishes channel within fmSwitchDeadline.
+func faultOnFirst[T any](g *faultGroup, channel string, inject func(datanodetest.SentinelEvent) T) T {
+	ch := make(chan T, 1)
+	var once sync.Once
+	g.onEvent(func(ev datanodetest.SentinelEvent) {
+		if ev.Channel == channel {
+			once.Do(func() { ch <- inject(ev) })
+		}
+	})
+	killMaster(g)
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(fmSwitchDeadline):
+		g.fail("no sentinel published %s", channel)
+		panic("unreachable") // fail stops the test
+	}
+}
+
 // waitFor polls cond (every 20 ms, at most timeout) and fails with the
 // timeline and cond's last status when it never holds.
 func (g *faultGroup) waitFor(timeout time.Duration, what string, cond func() (bool, string)) {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -126,32 +125,18 @@ func fmLeaderKilledAfterPromotion(t *testing.T) {
 		leader, replica string
 		err             error
 	}
-	frozenCh := make(chan frozen, 1)
-	var once sync.Once
-	g.onEvent(func(ev datanodetest.SentinelEvent) {
-		if ev.Channel != "+failover-state-wait-promotion" {
-			return
+	f := faultOnFirst(g, "+failover-state-wait-promotion", func(ev datanodetest.SentinelEvent) frozen {
+		// Fault injection: freeze the leader the moment it says it sent
+		// REPLICAOF NO ONE. The command is already on its way (the event
+		// is published as the action is dispatched); what the leader must
+		// not get to do is see the promotion and announce it. The SIGKILL
+		// follows below.
+		f := frozen{leader: ev.Sentinel, replica: instanceAddr(ev.Payload)}
+		if p := g.procs[ev.Sentinel]; p != nil {
+			f.err = signalPID(p, syscall.SIGSTOP)
 		}
-		once.Do(func() {
-			// Fault injection: freeze the leader the moment it says it sent
-			// REPLICAOF NO ONE. The command is already on its way (the
-			// event is published as the action is dispatched); what the
-			// leader must not get to do is see the promotion and announce
-			// it. The SIGKILL follows below.
-			f := frozen{leader: ev.Sentinel, replica: instanceAddr(ev.Payload)}
-			if p := g.procs[ev.Sentinel]; p != nil {
-				f.err = signalPID(p, syscall.SIGSTOP)
-			}
-			frozenCh <- f
-		})
+		return f
 	})
-	killMaster(g)
-	var f frozen
-	select {
-	case f = <-frozenCh:
-	case <-time.After(fmSwitchDeadline):
-		g.fail("no sentinel reached +failover-state-wait-promotion")
-	}
 	if f.err != nil {
 		t.Fatalf("SIGSTOP the leader %s: %v", f.leader, f.err)
 	}
@@ -214,31 +199,17 @@ func fmReplicaKilledMidReconf(t *testing.T) {
 		addr string
 		err  error
 	}
-	victimCh := make(chan victim, 1)
-	var once sync.Once
-	g.onEvent(func(ev datanodetest.SentinelEvent) {
-		if ev.Channel != "+slave-reconf-sent" {
-			return
+	v := faultOnFirst(g, "+slave-reconf-sent", func(ev datanodetest.SentinelEvent) victim {
+		// Fault injection: SIGKILL from the watcher's goroutine, so the
+		// replica dies before it can finish its resync to the new master.
+		v := victim{addr: instanceAddr(ev.Payload)}
+		if p := d.byAddr(v.addr); p != nil {
+			v.err = signalPID(p, syscall.SIGKILL)
+		} else {
+			v.err = fmt.Errorf("%s is not a replica", v.addr)
 		}
-		once.Do(func() {
-			// Fault injection: SIGKILL from the watcher's goroutine, so the
-			// replica dies before it can finish its resync to the new master.
-			v := victim{addr: instanceAddr(ev.Payload)}
-			if p := d.byAddr(v.addr); p != nil {
-				v.err = signalPID(p, syscall.SIGKILL)
-			} else {
-				v.err = fmt.Errorf("%s is not a replica", v.addr)
-			}
-			victimCh <- v
-		})
+		return v
 	})
-	killMaster(g)
-	var v victim
-	select {
-	case v = <-victimCh:
-	case <-time.After(fmSwitchDeadline):
-		g.fail("no sentinel published +slave-reconf-sent")
-	}
 	if v.err != nil {
 		g.fail("kill the replica under reconfiguration: %v", v.err)
 	}
