@@ -1,11 +1,15 @@
 package supervisor
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/tlsconf/tlstest"
@@ -38,9 +42,10 @@ func TestE2E_TLSMixedGroupFailover(t *testing.T) {
 		return fmt.Sprintf("tls-port %d\ntls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\ntls-replication yes\ntls-auth-clients yes\n",
 			tlsPort, f.Cert, f.Key, f.CA)
 	}
-	var sentinels []string
+	var sentinels, sentinelsTLS []string
 	for _, binary := range []string{bin, bin, "redis-sentinel"} {
 		tlsPort := datanodetest.FreePort(t)
+		sentinelsTLS = append(sentinelsTLS, "127.0.0.1:"+strconv.Itoa(tlsPort))
 		p := datanodetest.StartRedisSentinel(t, datanodetest.SentinelOptions{
 			Binary: binary, MasterName: "mymaster", MasterAddr: "127.0.0.1:" + strconv.Itoa(masterTLS),
 			Quorum: 2, DownAfter: time.Second, FailoverTimeout: 10 * time.Second, ConfText: conf(tlsPort),
@@ -63,6 +68,23 @@ func TestE2E_TLSMixedGroupFailover(t *testing.T) {
 			return field(s, "num-slaves") == "2" && field(s, "num-other-sentinels") == "2" && !strings.Contains(field(s, "flags"), "disconnected")
 		}, "%s should see both replicas and both peers over TLS", s)
 	}
+	// go-redis's failover client reaches the sentinels and the master over
+	// TLS with a client certificate.
+	clientCert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	client := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: "mymaster", SentinelAddrs: sentinelsTLS, DisableIdentity: true, MaxRetries: -1,
+		TLSConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{clientCert}},
+	})
+	t.Cleanup(func() { client.Close() })
+	ctx := t.Context()
+	if err := client.Set(ctx, "k", "before", 0).Err(); err != nil {
+		t.Fatalf("SET through the failover client over TLS: %v", err)
+	}
 	if err := master.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -77,4 +99,7 @@ func TestE2E_TLSMixedGroupFailover(t *testing.T) {
 			return false
 		}, "%s should report a promoted replica's TLS port", s)
 	}
+	datanodetest.Eventually(t, 30*time.Second, 100*time.Millisecond, func() bool {
+		return client.Set(ctx, "k", "after", 0).Err() == nil
+	}, "the failover client should write to the new master over TLS")
 }
