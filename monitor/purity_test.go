@@ -15,6 +15,7 @@ func TestPurity(t *testing.T) {
 		AllowedImports: []string{
 			"github.com/sentinelgo/sentinel/election", // pure rules, with the same test
 			"github.com/sentinelgo/sentinel/settings", // plain data, standard library only
+			"github.com/sentinelgo/sentinel/glob",     // Redis's glob matching, standard library only
 		},
 		InjectedRandom: true,
 		PureNetHelpers: []string{"JoinHostPort"}, // types.go renders Addr with it

@@ -1,11 +1,11 @@
-package monitor
+package glob
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestMatchGlob(t *testing.T) {
+func TestMatch(t *testing.T) {
 	tests := []struct {
 		pattern, name string
 		want          bool
@@ -47,14 +47,14 @@ func TestMatchGlob(t *testing.T) {
 		{"exact", "exactly", false},
 	}
 	for _, tt := range tests {
-		if got := MatchGlob(tt.pattern, tt.name); got != tt.want {
-			t.Errorf("MatchGlob(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		if got := Match(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
 		}
 	}
 }
 
 // refMatch is a direct recursive transcription of the glob rules, used as
-// the oracle for FuzzMatchGlob (exponential, so inputs are kept short).
+// the oracle for FuzzMatch (exponential, so inputs are kept short).
 func refMatch(p, s string) bool {
 	if p == "" {
 		return s == ""
@@ -85,7 +85,7 @@ func refMatch(p, s string) bool {
 	}
 }
 
-func FuzzMatchGlob(f *testing.F) {
+func FuzzMatch(f *testing.F) {
 	for _, seed := range [][2]string{{"*", "x"}, {"+s*", "+sdown"}, {"[^a-c]?\\*", "d-*"}, {"*a*b", "aab"}, {"[", "["}} {
 		f.Add(seed[0], seed[1])
 	}
@@ -93,8 +93,8 @@ func FuzzMatchGlob(f *testing.F) {
 		if len(pattern) > 12 || len(name) > 16 {
 			return
 		}
-		if got, want := MatchGlob(pattern, name), refMatch(pattern, name); got != want {
-			t.Fatalf("MatchGlob(%q, %q) = %v, reference says %v", pattern, name, got, want)
+		if got, want := Match(pattern, name), refMatch(pattern, name); got != want {
+			t.Fatalf("Match(%q, %q) = %v, reference says %v", pattern, name, got, want)
 		}
 	})
 }
