@@ -151,6 +151,22 @@ func (v *validator) electionPeers(e *Election) {
 	}
 }
 
+// CheckRaftMember is the rule for a voter added at run time: the same as
+// for election.peers in the file.
+func CheckRaftMember(id, address string) error {
+	if !raftNodeID.MatchString(id) {
+		return fmt.Errorf("id must be 1-64 letters, digits, '.', '_' or '-' (not starting with a sign), got %q", id)
+	}
+	ip, err := checkRaftAddr(address, false)
+	if err != nil {
+		return fmt.Errorf("address: %w", err)
+	}
+	if ip.IsUnspecified() {
+		return fmt.Errorf("address must be one peers can dial, got %q", address)
+	}
+	return nil
+}
+
 // electionUnusedInVote refuses raft settings in vote mode: a forgotten
 // "mode: raft" would otherwise silently run the other protocol.
 func (v *validator) electionUnusedInVote(e *Election) {

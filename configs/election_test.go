@@ -138,3 +138,23 @@ func TestRaftExampleLoads(t *testing.T) {
 		t.Errorf("unexpected raft example election: %+v", cfg.Election)
 	}
 }
+
+func TestRaftCheckMember(t *testing.T) {
+	for _, tc := range []struct {
+		id, addr string
+		ok       bool
+	}{
+		{"s4", "127.0.0.1:7004", true},
+		{"s4", "[::1]:7004", true},
+		{"", "127.0.0.1:7004", false},
+		{"-s4", "127.0.0.1:7004", false},
+		{"s4", "db4:7004", false},
+		{"s4", "0.0.0.0:7004", false},
+		{"s4", "127.0.0.1", false},
+		{"s4", "127.0.0.1:0", false},
+	} {
+		if err := CheckRaftMember(tc.id, tc.addr); (err == nil) != tc.ok {
+			t.Errorf("CheckRaftMember(%q, %q) = %v, want ok=%v", tc.id, tc.addr, err, tc.ok)
+		}
+	}
+}

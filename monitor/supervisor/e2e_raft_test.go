@@ -32,6 +32,34 @@ type raftSentinel struct {
 	sup    *Supervisor
 }
 
+// raftYAML is one raft-mode sentinel's configuration file.
+func raftYAML(t *testing.T, id string, port int, raftAddr, peers string, bootstrap bool, master monitor.Addr, quorum int, downAfter time.Duration) string {
+	t.Helper()
+	text := fmt.Sprintf(`sentinel:
+  bind: [127.0.0.1]
+  port: %d
+  metrics_addr: 127.0.0.1:%d
+election:
+  mode: raft
+  node_id: %s
+  bind: %q
+  peers:
+%s  data_dir: raft
+  bootstrap: %t
+masters:
+  - name: mymaster
+    address: %s
+    quorum: %d
+    down_after: %s
+    failover_timeout: 10s
+`, port, datanodetest.FreePort(t), id, raftAddr, peers, bootstrap, master, quorum, downAfter)
+	path := filepath.Join(t.TempDir(), "sentinel.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // startRaftGroup writes three YAML files (one raft group on loopback, each
 // node with its own data directory) and starts the three sentinels.
 func startRaftGroup(t *testing.T, master monitor.Addr, downAfter time.Duration, quorum int) []*raftSentinel {
@@ -49,29 +77,7 @@ func startRaftGroup(t *testing.T, master monitor.Addr, downAfter time.Duration, 
 	}
 	var out []*raftSentinel
 	for i := range n {
-		dir := t.TempDir()
-		text := fmt.Sprintf(`sentinel:
-  bind: [127.0.0.1]
-  port: %d
-  metrics_addr: 127.0.0.1:%d
-election:
-  mode: raft
-  node_id: %s
-  bind: %q
-  peers:
-%s  data_dir: raft
-  bootstrap: true
-masters:
-  - name: mymaster
-    address: %s
-    quorum: %d
-    down_after: %s
-    failover_timeout: 10s
-`, ports[i], datanodetest.FreePort(t), ids[i], raftAddrs[i], peers.String(), master, quorum, downAfter)
-		path := filepath.Join(dir, "sentinel.yaml")
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := raftYAML(t, ids[i], ports[i], raftAddrs[i], peers.String(), true, master, quorum, downAfter)
 		s := &raftSentinel{t: t, id: ids[i], yaml: path, port: ports[i]}
 		s.start()
 		t.Cleanup(s.stop)
@@ -400,4 +406,101 @@ func TestRaftMinorityNeverPromotes(t *testing.T) {
 	if masters != 1 {
 		t.Fatalf("%d replicas report role:master, want 1", masters)
 	}
+}
+
+// TestRaftMembershipOverHTTP adds a fourth sentinel to a running raft
+// group through the leader's /raft/members, then removes one of the
+// originals: the newcomer applies the agreed master, followers refuse
+// changes with the leader's name, and the healthy master is never failed
+// over.
+func TestRaftMembershipOverHTTP(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 1)
+	group := startRaftGroup(t, addrOf(topo.Master), time.Second, 2)
+	var leader *raftSentinel
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+		leader = nil
+		for _, s := range group {
+			if s.sup.raft.node.IsLeader() {
+				leader = s
+			}
+		}
+		return leader != nil && leader.sup.raft.node.State().Masters["mymaster"].Addr != ""
+	}, "a raft leader that knows mymaster")
+	var follower *raftSentinel
+	for _, s := range group {
+		if s != leader {
+			follower = s
+			break
+		}
+	}
+
+	raftAddr := fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(t))
+	var peers strings.Builder
+	for _, s := range group {
+		fmt.Fprintf(&peers, "    - {id: %s, address: %q}\n", s.id, s.sup.cfg.Election.AdvertiseAddr())
+	}
+	fmt.Fprintf(&peers, "    - {id: s4, address: %q}\n", raftAddr)
+	s4 := &raftSentinel{t: t, id: "s4", port: datanodetest.FreePort(t)}
+	s4.yaml = raftYAML(t, "s4", s4.port, raftAddr, peers.String(), false, addrOf(topo.Master), 2, time.Second)
+	s4.start()
+	t.Cleanup(s4.stop)
+	rec := recordEvents(t, s4.addr())
+
+	body := fmt.Sprintf(`{"id": "s4", "address": %q}`, raftAddr)
+	if code, text := raftHTTP(t, follower, http.MethodPost, "/raft/members", body); code != http.StatusConflict || !strings.Contains(text, leader.id) {
+		t.Fatalf("POST to a follower: %d %s", code, text)
+	}
+	if code, text := raftHTTP(t, leader, http.MethodPost, "/raft/members", `{"id": "s4", "address": "db:1"}`); code != http.StatusBadRequest {
+		t.Fatalf("POST with a host name: %d %s", code, text)
+	}
+	if code, text := raftHTTP(t, leader, http.MethodPost, "/raft/members", body); code != http.StatusNoContent {
+		t.Fatalf("POST to the leader: %d %s", code, text)
+	}
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+		return s4.sup.raft.node.State().Masters["mymaster"].Addr == topo.Master.Addr() && s4.sup.RaftStatus().Voters == 4
+	}, "s4 should apply the agreed master as a fourth voter")
+
+	if code, text := raftHTTP(t, leader, http.MethodDelete, "/raft/members/"+follower.id, ""); code != http.StatusNoContent {
+		t.Fatalf("DELETE %s: %d %s", follower.id, code, text)
+	}
+	follower.stop()
+	var members raftMembersReply
+	datanodetest.Eventually(t, 10*time.Second, 20*time.Millisecond, func() bool {
+		code, text := raftHTTP(t, s4, http.MethodGet, "/raft/members", "")
+		return code == http.StatusOK && json.Unmarshal([]byte(text), &members) == nil && len(members.Members) == 3
+	}, "three voters after the removal")
+	for _, m := range members.Members {
+		if m.ID == follower.id {
+			t.Fatalf("removed %s still listed: %+v", follower.id, members)
+		}
+	}
+	sc := redis.NewSentinelClient(&redis.Options{Addr: s4.addr(), MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+	t.Cleanup(func() { sc.Close() })
+	a, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+	if err != nil || a[0]+":"+a[1] != topo.Master.Addr() {
+		t.Fatalf("s4 answers %v (%v)", a, err)
+	}
+	for _, ch := range []string{"+try-failover", "+switch-master", "+odown"} {
+		if n := rec.count(ch); n != 0 {
+			t.Errorf("s4 published %s %d times", ch, n)
+		}
+	}
+}
+
+// raftHTTP sends one request to a sentinel's metrics listener.
+func raftHTTP(t *testing.T, s *raftSentinel, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, "http://"+s.sup.cfg.Sentinel.MetricsAddr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

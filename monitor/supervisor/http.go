@@ -36,6 +36,9 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	if status.raftRoutes != nil {
+		status.raftRoutes(mux) // raft mode's membership (raft.go)
+	}
 	mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)

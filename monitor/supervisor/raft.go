@@ -2,9 +2,11 @@ package supervisor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -395,7 +397,85 @@ func (s *Supervisor) setupRaft(ctx context.Context) error {
 	s.raft = d
 	if s.status != nil {
 		s.status.raft = s.RaftStatus
+		s.status.raftRoutes = d.routes
 	}
 	s.log.Info("raft mode", "node_id", e.NodeID, "bind", e.Bind, "advertise", e.AdvertiseAddr(), "peers", len(e.Peers), "data_dir", e.DataDir)
 	return nil
+}
+
+// Membership over HTTP, on the metrics listener (operator-only, as
+// /debug/pprof): GET lists the voters, POST adds one, DELETE removes one.
+// Changes go to the leader; a follower answers 409 with the leader.
+const raftMemberBody = 1 << 10
+
+type raftMember struct {
+	ID      string `json:"id"`
+	Address string `json:"address"`
+}
+
+type raftMembersReply struct {
+	Leader  string       `json:"leader"`
+	Members []raftMember `json:"members"`
+}
+
+func (d *raftDriver) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /raft/members", d.listMembers)
+	mux.HandleFunc("POST /raft/members", d.addMember)
+	mux.HandleFunc("DELETE /raft/members/{id}", d.removeMember)
+}
+
+func (d *raftDriver) listMembers(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), raftOpTimeout)
+	defer cancel()
+	peers, err := d.node.Members(ctx)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	reply := raftMembersReply{Members: []raftMember{}}
+	reply.Leader, _ = d.node.Leader()
+	for _, p := range peers {
+		reply.Members = append(reply.Members, raftMember{ID: p.ID, Address: p.Addr})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(reply)
+}
+
+func (d *raftDriver) addMember(w http.ResponseWriter, r *http.Request) {
+	var m raftMember
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, raftMemberBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		http.Error(w, "want {\"id\": ..., \"address\": \"ip:port\"}: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := configs.CheckRaftMember(m.ID, m.Address); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), raftOpTimeout)
+	defer cancel()
+	d.answerChange(w, "add", m.ID, d.node.AddVoter(ctx, m.ID, m.Address))
+}
+
+func (d *raftDriver) removeMember(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ctx, cancel := context.WithTimeout(r.Context(), raftOpTimeout)
+	defer cancel()
+	d.answerChange(w, "remove", id, d.node.RemoveServer(ctx, id))
+}
+
+func (d *raftDriver) answerChange(w http.ResponseWriter, op, id string, err error) {
+	switch {
+	case err == nil:
+		d.log.Warn("raft membership changed", "op", op, "id", id)
+		w.WriteHeader(http.StatusNoContent)
+	case errors.Is(err, raftmode.ErrNotLeader):
+		leaderID, leaderAddr := d.node.Leader()
+		http.Error(w, fmt.Sprintf("not the raft leader; the leader is %q (raft address %q): send it there", leaderID, leaderAddr), http.StatusConflict)
+	case errors.Is(err, raftmode.ErrRejected):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default:
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	}
 }

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/sentinelgo/sentinel/election"
@@ -18,6 +19,8 @@ type statusSource struct {
 	version string
 	// raft reports raft mode's state (raft.go); nil in vote mode.
 	raft func() *RaftStatus
+	// raftRoutes adds raft mode's membership endpoints; nil in vote mode.
+	raftRoutes func(*http.ServeMux)
 }
 
 // statusView is the JSON shape of /status: what an operator needs at a
