@@ -479,23 +479,39 @@ func (c *Core) failoverDetectEnd(m *master, now time.Time) {
 
 // selectionRules are sentinelSelectSlave's thresholds at time now.
 func (c *Core) selectionRules(m *master, now time.Time) election.SelectionRules {
-	r := election.SelectionRules{
-		MaxPingAge:        5 * c.timers.PingPeriod,
-		MaxInfoAge:        3 * c.timers.InfoPeriod,
-		MaxMasterLinkDown: 10 * m.DownAfter,
-	}
+	var sdownSince time.Time
 	if m.inst.flags&FlagSDown != 0 {
-		r.MaxInfoAge = 5 * c.timers.PingPeriod
-		r.MaxMasterLinkDown += now.Sub(m.inst.sdownSince)
+		sdownSince = m.inst.sdownSince
+	}
+	return selectionRulesAt(c.timers, m.DownAfter, sdownSince, now)
+}
+
+// selectionRulesAt are sentinelSelectSlave's thresholds at time now for a
+// master with the given down-after, SDOWN since sdownSince (zero: not
+// SDOWN). The failover and ReadinessOf both use them.
+func selectionRulesAt(t Timers, downAfter time.Duration, sdownSince, now time.Time) election.SelectionRules {
+	r := election.SelectionRules{
+		MaxPingAge:        5 * t.PingPeriod,
+		MaxInfoAge:        3 * t.InfoPeriod,
+		MaxMasterLinkDown: 10 * downAfter,
+	}
+	if !sdownSince.IsZero() {
+		r.MaxInfoAge = 5 * t.PingPeriod
+		r.MaxMasterLinkDown += now.Sub(sdownSince)
 	}
 	return r
 }
 
-func (c *Core) candidate(r *instance, now time.Time) election.Candidate {
-	infoAge := now.Sub(r.infoRefresh)
-	if r.infoRefresh.IsZero() {
-		infoAge = 1<<63 - 1
+// infoAge is how old INFO taken at refresh is at now; never taken is as
+// old as can be.
+func infoAge(refresh, now time.Time) time.Duration {
+	if refresh.IsZero() {
+		return 1<<63 - 1
 	}
+	return now.Sub(refresh)
+}
+
+func (c *Core) candidate(r *instance, now time.Time) election.Candidate {
 	return election.Candidate{
 		ID:                 r.addr.String(),
 		RunID:              r.runID,
@@ -505,7 +521,7 @@ func (c *Core) candidate(r *instance, now time.Time) election.Candidate {
 		ODown:              r.flags&FlagODown != 0,
 		Disconnected:       r.link.disconnected,
 		LastOKPingAge:      now.Sub(r.link.lastAvail),
-		InfoAge:            infoAge,
+		InfoAge:            infoAge(r.infoRefresh, now),
 		MasterLinkDownTime: r.masterLinkDownTime,
 		ReportsMaster:      r.roleReported == RoleMaster,
 	}

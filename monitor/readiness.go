@@ -46,22 +46,14 @@ func ReadinessOf(m *MasterView, at time.Time, t Timers) Readiness {
 	if !m.FailoverStart.IsZero() {
 		r.NextAttempt = m.FailoverStart.Add(2 * m.FailoverTimeout)
 	}
-	rules := election.SelectionRules{
-		MaxPingAge:        5 * t.PingPeriod,
-		MaxInfoAge:        3 * t.InfoPeriod,
-		MaxMasterLinkDown: 10 * m.DownAfter,
-	}
+	var sdownSince time.Time
 	if m.Flags&FlagSDown != 0 {
-		rules.MaxInfoAge = 5 * t.PingPeriod
-		rules.MaxMasterLinkDown += at.Sub(m.SDownSince)
+		sdownSince = m.SDownSince
 	}
+	rules := selectionRulesAt(t, m.DownAfter, sdownSince, at)
 	r.Replicas = make([]election.Exclusion, len(m.Replicas))
 	for k := range m.Replicas {
 		v := &m.Replicas[k]
-		infoAge := at.Sub(v.InfoRefresh)
-		if v.InfoRefresh.IsZero() {
-			infoAge = 1<<63 - 1
-		}
 		r.Replicas[k] = election.Exclude(election.Candidate{
 			ID:                 v.Addr.String(),
 			RunID:              v.RunID,
@@ -71,7 +63,7 @@ func ReadinessOf(m *MasterView, at time.Time, t Timers) Readiness {
 			ODown:              v.Flags&FlagODown != 0,
 			Disconnected:       v.Flags&FlagDisconnected != 0,
 			LastOKPingAge:      at.Sub(v.LastOKPing),
-			InfoAge:            infoAge,
+			InfoAge:            infoAge(v.InfoRefresh, at),
 			MasterLinkDownTime: v.MasterLinkDownTime,
 			ReportsMaster:      v.RoleReported == RoleMaster,
 		}, rules)
