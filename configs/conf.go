@@ -318,6 +318,7 @@ var sentinelDirectives = map[string]confDirective{
 	"known-slave":    {nargs: []int{3}, master: true, apply: confKnownReplica},
 	"known-sentinel": {nargs: []int{3, 4}, master: true, apply: confKnownSentinel},
 	"rename-command": {nargs: []int{3}, master: true, apply: confRenameCommand},
+	"forget-after":   {nargs: two, master: true, apply: masterTimer("forget_after", func(m *Master) *time.Duration { return &m.ForgetAfter })},
 	"fencing": {nargs: two, master: true, apply: func(l *confLine) {
 		v, ok := parseYesNo(l.args[1])
 		if !ok {

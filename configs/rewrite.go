@@ -160,6 +160,8 @@ func rewriteConf(old []byte, st State, dir string) []byte {
 		} else {
 			rw.remove(confKey{directive: "fencing-saved", master: n})
 		}
+		// Our own directive: written only when set.
+		rw.set("forget-after", n, m.ForgetAfter != 0, "sentinel", "forget-after", n, millisText(m.ForgetAfter))
 		rw.set("master-reboot-down-after-period", n, m.RebootDownAfter != 0, "sentinel", "master-reboot-down-after-period", n, millisText(m.RebootDownAfter))
 		rw.set("config-epoch", n, true, "sentinel", "config-epoch", n, strconv.FormatUint(m.ConfigEpoch, 10))
 		rw.set("leader-epoch", n, true, "sentinel", "leader-epoch", n, strconv.FormatUint(m.LeaderEpoch, 10))

@@ -451,4 +451,7 @@ func (c *Core) handleMaster(m *master, now time.Time) {
 			c.checkSDown(s, now)
 		}
 	}
+	if !c.tilt {
+		c.forgetGone(m, now)
+	}
 }

@@ -19,6 +19,8 @@ const (
 	EventFailoverStateSendSlaveOfNoOne = "+failover-state-send-slaveof-noone"
 	EventFailoverStateWaitPromotion    = "+failover-state-wait-promotion"
 	EventFixSlaveConfig                = "+fix-slave-config"
+	EventForgetReplica                 = "+forget-slave"    // ours: a replica down longer than forget-after was forgotten
+	EventForgetSentinel                = "+forget-sentinel" // ours: the same for a sentinel
 	EventMonitor                       = "+monitor"
 	EventMonitorRemoved                = "-monitor"
 	EventNewEpoch                      = "+new-epoch"

@@ -125,6 +125,7 @@ var setOptions = map[string]setOption{
 		m.AuthUser = v
 		c.dropConnections(m)
 	}},
+	"forget-after": {words: 1, number: true, min: 0, apply: func(_ *Core, m *master, _ string, n int64) { m.ForgetAfter = millis(n) }},
 	"fencing": {words: 1, yesNo: true, apply: func(_ *Core, m *master, v string, _ int64) {
 		m.Fencing = strings.EqualFold(v, "yes")
 	}},
@@ -277,9 +278,6 @@ func (c *Core) Failover(at time.Time, name string, coordinated bool) error {
 	}
 	if m.inst.flags&FlagFailoverInProgress != 0 {
 		return &CommandError{Code: "INPROG", Msg: "Failover already in progress"}
-	}
-	if err := c.raftMayFailover(); err != nil {
-		return err
 	}
 	if c.selectReplica(m, at) == nil {
 		return &CommandError{Code: "NOGOODSLAVE", Msg: "No suitable replica to promote"}

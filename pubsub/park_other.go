@@ -17,6 +17,5 @@ func newParker(func(*client), *slog.Logger) (*parker, error) {
 
 func (*parker) park(*client) bool   { return false }
 func (*parker) unpark(*client) bool { return false }
-func (*parker) resume(*client)      {}
 func (*parker) run()                {}
 func (*parker) stop()               {}

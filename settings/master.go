@@ -32,6 +32,14 @@ type MasterSettings struct {
 	ClientReconfigScript string `yaml:"client_reconfig_script,omitempty"`
 	// RebootDownAfter is master-reboot-down-after-period (0: off).
 	RebootDownAfter time.Duration `yaml:"master_reboot_down_after,omitempty"`
+	// ForgetAfter forgets a replica or a sentinel of the master that has
+	// been down (SDOWN, no valid PING reply) this long, under the rule in
+	// docs/operations.md ("Forgetting"): never during a failover or TILT,
+	// and a sentinel only while this one reaches a majority of all it
+	// knows and the group stays at least the quorum (sentinel
+	// forget-after, our own directive; 0, the default, never forgets, as
+	// Redis).
+	ForgetAfter time.Duration `yaml:"forget_after,omitempty"`
 	// RenameCommands maps a command name to its renamed form on the data
 	// nodes (sentinel rename-command).
 	RenameCommands map[string]string `yaml:"rename_commands,omitempty"`
