@@ -87,7 +87,8 @@ const linkBufferSize = 4 << 10
 // newClient sets every go-redis option that matters explicitly (style §3.6):
 // no retries (they would hide failures from the detector), one dial attempt,
 // RESP2 (data nodes may be Redis 6, peers may be anything), no CLIENT
-// SETINFO (not in the ACL Redis documents for sentinels), a small pool, and
+// SETINFO (not in the ACL Redis documents for sentinels), a small pool
+// (poolSize: one connection to a peer sentinel, as Redis), and
 // our own AUTH and CLIENT SETNAME so rename-command applies to them. Reads
 // wait up to the pending limit (lane.go), not the command timeout: a reply
 // that is only late must not cost the connection.
@@ -104,9 +105,9 @@ func (c *redisConn) newClient(linkType string) *redis.Client {
 		ReadTimeout:           c.pendingLimit(),
 		WriteTimeout:          o.CommandTimeout,
 		ContextTimeoutEnabled: true,
-		PoolSize:              2,
-		MaxIdleConns:          2,
-		MaxActiveConns:        2,
+		PoolSize:              c.t.poolSize(),
+		MaxIdleConns:          c.t.poolSize(),
+		MaxActiveConns:        c.t.poolSize(),
 		PoolTimeout:           o.CommandTimeout,
 		ConnMaxIdleTime:       -1,
 		PipelinePoolSize:      -1,
@@ -314,7 +315,10 @@ func (c *redisConn) recovered(op string, r any) error {
 // failed dials go-redis answers with the cached dial error and probes the
 // server only once a second, which would delay noticing a restarted master.
 func (c *redisConn) dropIfBroken(cl *redis.Client, err error) {
-	if err == nil || Classify(err).Connected() {
+	// A pool timeout means the connection is busy (the other lane's
+	// command is pending on a peer's single connection), not broken; that
+	// command ends at its own pending limit.
+	if err == nil || Classify(err).Connected() || errors.Is(err, redis.ErrPoolTimeout) {
 		return
 	}
 	c.mu.Lock()

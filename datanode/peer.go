@@ -37,3 +37,17 @@ func parseIsMasterDownReply(reply any) (monitor.IsMasterDownReply, error) {
 	}
 	return monitor.IsMasterDownReply{Down: down == 1, Leader: leader, LeaderEpoch: uint64(epoch)}, nil
 }
+
+// poolSize is the number of connections go-redis may open for the command
+// link of t. A peer sentinel gets one, as redis-sentinel keeps one link
+// per peer: its PING, PUBLISH hello and IS-MASTER-DOWN-BY-ADDR take turns
+// on it (each waits for the previous reply, where Redis pipelines them; on
+// a healthy peer that is one round trip, and a silent peer delays them
+// all in Redis too, its replies being in order). A data node keeps two,
+// one per lane (lane.go), so a slow INFO never holds a PING back.
+func (t *target) poolSize() int {
+	if t.dataNode {
+		return 2
+	}
+	return 1
+}

@@ -279,6 +279,9 @@ func (c *Core) Failover(at time.Time, name string, coordinated bool) error {
 	if m.inst.flags&FlagFailoverInProgress != 0 {
 		return &CommandError{Code: "INPROG", Msg: "Failover already in progress"}
 	}
+	if err := c.raftMayFailover(); err != nil {
+		return err
+	}
 	if c.selectReplica(m, at) == nil {
 		return &CommandError{Code: "NOGOODSLAVE", Msg: "No suitable replica to promote"}
 	}

@@ -250,6 +250,15 @@ func (c *Core) onRaftLeadership(in RaftLeadership) {
 	}
 }
 
+// raftMayFailover refuses SENTINEL FAILOVER on a raft follower: only the
+// leader can get a lease, so the attempt could only abort.
+func (c *Core) raftMayFailover() error {
+	if c.raft == nil || c.raft.leader {
+		return nil
+	}
+	return &CommandError{Code: "NOTLEADER", Msg: "raft mode: this sentinel is not the raft leader; send SENTINEL FAILOVER to the leader (/status: raft.leader_id)"}
+}
+
 // raftStartFailoverIfNeeded replaces startFailoverIfNeeded in raft mode:
 // the leader starts at once when the master is ODOWN, with no candidacy
 // turns (nobody else is a candidate) and no 2 × failover-timeout wait (the

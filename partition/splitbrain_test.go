@@ -46,10 +46,11 @@ func buildSentinel(t *testing.T) string {
 // scenario is the running lab: three hosts of redis-server + sentinel and
 // the clients' host.
 type scenario struct {
-	t    *testing.T
-	lab  *netLab
-	dial *nsDialer
-	dir  string
+	t       *testing.T
+	lab     *netLab
+	dial    *nsDialer
+	dir     string
+	fencing bool
 }
 
 func (s *scenario) redisAddr(n int) string { return s.lab.addr(n) + ":" + strconv.Itoa(redisPort) }
@@ -75,8 +76,11 @@ func (s *scenario) startSentinel(bin string, n int) {
 	}
 	conf := filepath.Join(dir, "sentinel.conf")
 	text := fmt.Sprintf("port %d\nbind %s\nprotected-mode no\ndir %s\nsentinel monitor mymaster %s %d 2\n"+
-		"sentinel down-after-milliseconds mymaster %d\nsentinel failover-timeout mymaster 10000\nsentinel fencing mymaster yes\n",
+		"sentinel down-after-milliseconds mymaster %d\nsentinel failover-timeout mymaster 10000\n",
 		sentPort, s.lab.addr(n), dir, s.lab.addr(1), redisPort, downAfter.Milliseconds())
+	if s.fencing {
+		text += "sentinel fencing mymaster yes\n"
+	}
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		s.t.Fatal(err)
 	}
@@ -241,12 +245,39 @@ func (s *scenario) run(rec *record) (stop func()) {
 // majority switched, and after the heal every sentinel agrees.
 func TestSplitBrainFenced(t *testing.T) {
 	requireLab(t)
+	res := runSplitBrain(t, true)
+	if res.dualRounds > 0 {
+		t.Errorf("two nodes took writes at the same time in %d probe rounds (%v)", res.dualRounds, res.dualWindow)
+	}
+	if res.lost > res.ackedBeforeFence {
+		t.Errorf("lost %d acknowledged writes, more than the %d acknowledged before the old master fenced itself", res.lost, res.ackedBeforeFence)
+	}
+	if res.cutNamedOld > 0 {
+		t.Errorf("the cut sentinel named the old master %d times after the majority switched", res.cutNamedOld)
+	}
+	if res.healthyRefused > 0 {
+		t.Errorf("%d writes refused while the network was healthy", res.healthyRefused)
+	}
+}
+
+// TestSplitBrainUnfencedBaseline is the same scenario without fencing, for
+// comparison (PARTITION_BASELINE=1; it asserts nothing).
+func TestSplitBrainUnfencedBaseline(t *testing.T) {
+	if os.Getenv("PARTITION_BASELINE") == "" {
+		t.Skip("set PARTITION_BASELINE=1 to measure the scenario without fencing")
+	}
+	requireLab(t)
+	runSplitBrain(t, false)
+}
+
+// runSplitBrain runs the scenario and logs its numbers.
+func runSplitBrain(t *testing.T, fencing bool) result {
 	bin := buildSentinel(t)
 	lab := newLab(t)
 	for _, n := range []int{1, 2, 3, clientHost} {
 		lab.addHost(n)
 	}
-	s := &scenario{t: t, lab: lab, dir: t.TempDir()}
+	s := &scenario{t: t, lab: lab, dir: t.TempDir(), fencing: fencing}
 	s.dial = newDialer(t, lab.host(clientHost), 4)
 	s.startRedis(1, "")
 	s.startRedis(2, "1")
@@ -260,12 +291,12 @@ func TestSplitBrainFenced(t *testing.T) {
 		sc := s.sentinel(n)
 		eventually(t, 30*time.Second, func() bool {
 			m, err := sc.Master(ctx, "mymaster").Result()
-			return err == nil && m["num-slaves"] == "2" && m["num-other-sentinels"] == "2" && m["fencing"] == "yes"
+			return err == nil && m["num-slaves"] == "2" && m["num-other-sentinels"] == "2" && (m["fencing"] == "yes") == fencing
 		}, fmt.Sprintf("sentinel %d to see 2 replicas, 2 peers and fencing", n))
 	}
 	eventually(t, 30*time.Second, func() bool {
 		v, err := master.ConfigGet(ctx, "min-replicas-to-write").Result()
-		return err == nil && v["min-replicas-to-write"] == "1"
+		return !fencing || (err == nil && v["min-replicas-to-write"] == "1")
 	}, "the master to be fenced (min-replicas-to-write 1)")
 
 	t.Cleanup(func() {
@@ -316,25 +347,16 @@ func TestSplitBrainFenced(t *testing.T) {
 
 	res := analyse(t, s, rec, cutAt, healAt)
 	t.Logf("healthy: %d writes acknowledged, %d refused", healthyAcked, healthyRefused)
-	t.Logf("cut at 0: old master refused writes from +%v; cut sentinel withheld the address from +%v; majority named the new master at +%v",
+	t.Logf("cut at 0: old master refused writes from +%v; cut sentinel withheld the address from +%v; majority named the new master at +%v (-1ns: never)",
 		res.fencedAfter, res.withheldAfter, res.switchedAfter)
 	t.Logf("acknowledged %d, lost %d (acknowledged by the old master after the cut before it fenced itself: %d); dual-writable rounds %d (window %v); heal to converged %v",
 		res.acked, res.lost, res.ackedBeforeFence, res.dualRounds, res.dualWindow, converged)
-	if res.dualRounds > 0 {
-		t.Errorf("two nodes took writes at the same time in %d probe rounds (%v)", res.dualRounds, res.dualWindow)
-	}
-	if res.lost > res.ackedBeforeFence {
-		t.Errorf("lost %d acknowledged writes, more than the %d acknowledged before the old master fenced itself", res.lost, res.ackedBeforeFence)
-	}
-	if res.cutNamedOld > 0 {
-		t.Errorf("the cut sentinel named the old master %d times after the majority switched", res.cutNamedOld)
-	}
-	if healthyRefused > 0 {
-		t.Errorf("%d writes refused while the network was healthy", healthyRefused)
-	}
+	res.healthyRefused = healthyRefused
+	return res
 }
 
 type result struct {
+	healthyRefused                                         int
 	acked, lost, ackedBeforeFence, dualRounds, cutNamedOld int
 	dualWindow                                             time.Duration
 	fencedAfter, withheldAfter, switchedAfter              time.Duration
@@ -382,7 +404,13 @@ func analyse(t *testing.T, s *scenario, rec *record, cutAt, healAt time.Time) re
 			res.cutNamedOld++
 		}
 	}
-	res.withheldAfter, res.switchedAfter = withheldAt.Sub(cutAt), switchedAt.Sub(cutAt)
+	res.withheldAfter, res.switchedAfter = -1, -1 // never
+	if !withheldAt.IsZero() {
+		res.withheldAfter = withheldAt.Sub(cutAt)
+	}
+	if !switchedAt.IsZero() {
+		res.switchedAfter = switchedAt.Sub(cutAt)
+	}
 	// Writes acknowledged after the cut and before the probe after the
 	// one that first saw the old master refuse.
 	limit := fencedAt.Add(probeEvery + 100*time.Millisecond)

@@ -17,5 +17,6 @@ func newParker(func(*client), *slog.Logger) (*parker, error) {
 
 func (*parker) park(*client) bool   { return false }
 func (*parker) unpark(*client) bool { return false }
+func (*parker) resume(*client)      {}
 func (*parker) run()                {}
 func (*parker) stop()               {}
