@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -131,4 +132,29 @@ func SaveACLFile(path string, lines []string) error {
 		return fmt.Errorf("configs: aclfile: %w", err)
 	}
 	return nil
+}
+
+// mergeUsers applies the ACL users a YAML sentinel saved in its state:
+// they win while the YAML's users are still those they were saved against
+// (an edit of sentinel.users wins over runtime changes, as for settings).
+func mergeUsers(out, cfg *Config, st *State) {
+	if st.Users == nil || !slices.Equal(cfg.Sentinel.Users, st.BaseUsers) {
+		return
+	}
+	users := make([]string, 0, len(st.Users))
+	for _, line := range st.Users {
+		users = append(users, strings.TrimPrefix(line, "user "))
+	}
+	out.Sentinel.Users = users
+}
+
+func quotedAll(in []string) []quoted {
+	if in == nil {
+		return []quoted{}
+	}
+	out := make([]quoted, len(in))
+	for i, s := range in {
+		out[i] = quoted(s)
+	}
+	return out
 }

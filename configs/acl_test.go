@@ -90,3 +90,36 @@ func TestSaveACLFileRoundTrip(t *testing.T) {
 		t.Fatalf("lines = %+v, err = %v", lines, err)
 	}
 }
+
+// TestStateFileUsers: a YAML sentinel's runtime ACL users are saved in the
+// state file (hashes) and come back on the next start, unless the YAML's
+// users were edited since.
+func TestStateFileUsers(t *testing.T) {
+	dir := t.TempDir()
+	yamlText := "sentinel:\n  users:\n    - default on >pw ~* &* +@all\nmasters: []\n"
+	cfg, err := Load([]byte(yamlText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf := NewStateFile(dir+"/state.yaml", cfg)
+	st := StateOf(cfg)
+	st.Users = []string{"user default on sanitize-payload #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 ~* &* +@all", "user app on nopass resetchannels -@all +ping"}
+	if err := sf.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadState(dir + "/state.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := Merge(cfg, loaded)
+	if len(merged.Sentinel.Users) != 2 || merged.Sentinel.Users[1] != "app on nopass resetchannels -@all +ping" {
+		t.Fatalf("merged users = %q", merged.Sentinel.Users)
+	}
+	edited, err := Load([]byte("sentinel:\n  users:\n    - default on >other ~* &* +@all\nmasters: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Merge(edited, loaded).Sentinel.Users; len(got) != 1 || got[0] != "default on >other ~* &* +@all" {
+		t.Fatalf("an edited YAML must win: %q", got)
+	}
+}

@@ -43,6 +43,8 @@ type State struct {
 	Base         []Master
 	BaseSettings *RuntimeSettings
 	Removed      []string
+	// BaseUsers are the YAML users when the state's Users were saved.
+	BaseUsers []string
 }
 
 // RuntimeSettings are the sentinel-wide settings that SENTINEL CONFIG SET
@@ -86,6 +88,7 @@ type StateFile struct {
 	path     string
 	base     []Master
 	baseSets RuntimeSettings
+	baseUsrs []string
 
 	mu sync.Mutex
 	// beforeRename is a test hook run between the temp write and the
@@ -100,6 +103,7 @@ func NewStateFile(path string, base *Config) *StateFile {
 	if base != nil {
 		sf.base = cloneMasters(base.Masters)
 		sf.baseSets = SettingsOf(base.Sentinel)
+		sf.baseUsrs = append([]string(nil), base.Sentinel.Users...)
 	}
 	return sf
 }
@@ -135,6 +139,9 @@ func (sf *StateFile) encode(st State) ([]byte, error) {
 	}
 	baseSets := toStateSettings(sf.baseSets)
 	doc.BaseSettings = baseSets
+	if st.Users != nil {
+		doc.Users, doc.BaseUsers = quotedAll(st.Users), quotedAll(sf.baseUsrs)
+	}
 	live := make(map[string]bool, len(st.Masters))
 	for _, m := range st.Masters {
 		live[m.Name] = true
@@ -244,6 +251,9 @@ func parseState(data []byte) (*State, error) {
 		s := fromStateSettings(*doc.BaseSettings)
 		st.BaseSettings = &s
 	}
+	if doc.Users != nil {
+		st.Users, st.BaseUsers = stringNames(doc.Users), stringNames(doc.BaseUsers)
+	}
 	// Check the masters with the configuration's own rules.
 	check := &Config{Sentinel: Default().Sentinel, Masters: st.Masters}
 	check.Sentinel.ResolveHostnames = true // the state may hold names announced by replicas
@@ -295,6 +305,7 @@ func Merge(cfg *Config, st *State) *Config {
 		o.SentinelUser = pick(y.SentinelUser, base.SentinelUser, s.SentinelUser)
 		o.SentinelPass = pick(y.SentinelPass, base.SentinelPass, s.SentinelPass)
 	}
+	mergeUsers(out, cfg, st)
 
 	byName := func(ms []Master) map[string]Master {
 		out := make(map[string]Master, len(ms))
@@ -416,6 +427,10 @@ type stateDoc struct {
 	Removed      []quoted       `yaml:"removed,omitempty"`
 	BaseSettings *stateSettings `yaml:"base_settings,omitempty"`
 	Base         stateMasters   `yaml:"base,omitempty"`
+	// Users are the ACL users after ACL SETUSER/DELUSER ("user <name>
+	// <rules>", passwords as hashes); BaseUsers the YAML's when saved.
+	Users     []quoted `yaml:"users,omitempty"`
+	BaseUsers []quoted `yaml:"base_users,omitempty"`
 }
 
 type stateSettings struct {

@@ -14,13 +14,13 @@ import (
 // aclSetup is how the client port gets its users: from the user lines of
 // the configuration, or from the aclfile (which ACL SAVE and LOAD then
 // use). Users changed at run time are written back as user lines of
-// sentinel.conf, as Redis does; in YAML mode they last until a restart.
+// sentinel.conf, as Redis does, or into the state file in YAML mode.
 type aclSetup struct {
 	users []acl.UserLine
 	load  func() ([]acl.UserLine, error)
 	save  func([]string) error
-	// persistUsers: the state store writes the users (sentinel.conf
-	// without an aclfile).
+	// persistUsers: the state store writes the users (without an
+	// aclfile).
 	persistUsers bool
 }
 
@@ -41,7 +41,7 @@ func newACLSetup(cfg *configs.Config) (*aclSetup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	return &aclSetup{users: users, persistUsers: cfg.Source == configs.SourceConf}, nil
+	return &aclSetup{users: users, persistUsers: true}, nil
 }
 
 // apply sets the ACL fields of the client port's options.
