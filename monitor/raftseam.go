@@ -124,6 +124,17 @@ type ProposeSwitch struct {
 func (RequestLease) isAction()  {}
 func (ProposeSwitch) isAction() {}
 
+// RaftView is a node's view of its raft group, as INFO shows it.
+type RaftView struct {
+	NodeID       string
+	State        string // Follower, Candidate, Leader, Shutdown
+	Term         uint64
+	LeaderID     string // empty when unknown
+	CommitIndex  uint64
+	AppliedIndex uint64
+	Voters       int
+}
+
 // raftSeam is the core's raft-mode state; nil in vote mode.
 type raftSeam struct {
 	leader  bool

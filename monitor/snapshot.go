@@ -27,6 +27,10 @@ type Snapshot struct {
 	// Scripts is filled by the driver from notify, not by the core: the
 	// queue of notification and client-reconfig scripts.
 	Scripts ScriptsView
+
+	// Raft is filled by the driver in raft mode (nil in vote mode): this
+	// node's view of the raft group, for INFO (raftseam.go).
+	Raft *RaftView
 }
 
 // ScriptsView is the script queue, for INFO sentinel and

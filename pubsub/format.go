@@ -219,6 +219,17 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 	b.WriteString("sentinel_running_scripts:" + itoa(s.Scripts.Running) + "\r\n")
 	b.WriteString("sentinel_scripts_queue_length:" + itoa(s.Scripts.Queued) + "\r\n")
 	b.WriteString("sentinel_simulate_failure_flags:0\r\n")
+	if r := s.Raft; r != nil {
+		// Ours, raft mode only, before the masters as Redis's own fields.
+		b.WriteString("sentinel_election_mode:raft\r\n")
+		b.WriteString("sentinel_raft_node_id:" + r.NodeID + "\r\n")
+		b.WriteString("sentinel_raft_state:" + strings.ToLower(r.State) + "\r\n")
+		b.WriteString("sentinel_raft_term:" + strconv.FormatUint(r.Term, 10) + "\r\n")
+		b.WriteString("sentinel_raft_leader:" + r.LeaderID + "\r\n")
+		b.WriteString("sentinel_raft_commit_index:" + strconv.FormatUint(r.CommitIndex, 10) + "\r\n")
+		b.WriteString("sentinel_raft_applied_index:" + strconv.FormatUint(r.AppliedIndex, 10) + "\r\n")
+		b.WriteString("sentinel_raft_voters:" + itoa(r.Voters) + "\r\n")
+	}
 	for i := range s.Masters {
 		m := &s.Masters[i]
 		shown := replyAddr(&m.InstanceView)

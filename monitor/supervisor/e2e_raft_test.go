@@ -248,6 +248,15 @@ func TestRaftFailoverThreeOfOurs(t *testing.T) {
 	if r := status.Raft; r == nil || r.NodeID != "s2" || r.Masters["mymaster"] != newAddr+" epoch 1" || r.Term == 0 {
 		t.Errorf("/status raft view: %+v", r)
 	}
+	// And INFO shows the raft view.
+	ic := redis.NewClient(&redis.Options{Addr: group[2].addr(), MaxRetries: -1})
+	t.Cleanup(func() { ic.Close() })
+	datanodetest.Eventually(t, 5*time.Second, 20*time.Millisecond, func() bool {
+		info, err := ic.Info(ctx, "sentinel").Result()
+		return err == nil && strings.Contains(info, "sentinel_election_mode:raft\r\n") &&
+			strings.Contains(info, "sentinel_raft_node_id:s3\r\n") && strings.Contains(info, "sentinel_raft_voters:3\r\n") &&
+			!strings.Contains(info, "sentinel_raft_leader:\r\n")
+	}, "INFO sentinel should show the raft view")
 }
 
 // scrapeRaft reads path from the sentinel's metrics listener.

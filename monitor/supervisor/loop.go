@@ -64,6 +64,8 @@ type Loop struct {
 	persist     Persister
 	rng         *rand.Rand
 	scriptsView func() monitor.ScriptsView
+	// raftView fills the snapshot's raft view in raft mode (raft.go).
+	raftView func() *monitor.RaftView
 
 	inbox chan monitor.Input
 	calls chan call
@@ -275,6 +277,9 @@ func (l *Loop) publish(now time.Time) {
 	s := l.core.Snapshot(now)
 	if l.scriptsView != nil {
 		s.Scripts = l.scriptsView()
+	}
+	if l.raftView != nil {
+		s.Raft = l.raftView()
 	}
 	l.snap.Store(s)
 	l.lastSnap = now

@@ -366,6 +366,13 @@ func (d *raftDriver) status() *RaftStatus {
 	return out
 }
 
+// view is the snapshot's raft view (INFO).
+func (d *raftDriver) view() *monitor.RaftView {
+	st := d.node.Stats()
+	return &monitor.RaftView{NodeID: d.node.ID(), State: st.State, Term: st.Term, LeaderID: st.LeaderID,
+		CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex, Voters: st.Voters}
+}
+
 // RaftStatus reports raft mode's state; nil in vote mode.
 func (s *Supervisor) RaftStatus() *RaftStatus {
 	if s.raft == nil {
@@ -393,6 +400,7 @@ func (s *Supervisor) setupRaft(ctx context.Context) error {
 		return fmt.Errorf("supervisor: raft metrics: %w", err)
 	}
 	s.loop.core.EnableRaftMode()
+	s.loop.raftView = d.view
 	s.loop.exec = d
 	s.raft = d
 	if s.status != nil {
