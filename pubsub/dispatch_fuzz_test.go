@@ -43,6 +43,10 @@ func FuzzDispatch(f *testing.F) {
 		"CLIENT\x00SETINFO\x00LIB-NAME\x00a b", "COMMAND\x00INFO\x00sentinel|nosuch\x00|", "COMMAND\x00DOCS",
 		"INFO\x00all", "SUBSCRIBE\x00a\x00a", "UNSUBSCRIBE\x00b", "PUNSUBSCRIBE", "PUBLISH\x00__sentinel__:hello\x00x",
 		"SHUTDOWN\x00abort", "AUTH\x00a\x00b", "ROLE", "QUIT",
+		"COMMAND\x00LIST\x00FILTERBY\x00PATTERN\x00[a-", "COMMAND\x00LIST\x00FILTERBY\x00ACLCAT\x00connection",
+		"COMMAND\x00GETKEYS\x00client\x00kill", "COMMAND\x00GETKEYSANDFLAGS\x00client|kill\x00x", "COMMAND",
+		"CLIENT\x00UNBLOCK\x001\x00x", "CLIENT\x00NO-EVICT\x00on", "CLIENT\x00TRACKINGINFO", "CLIENT\x00PAUSE\x0010",
+		"SENTINEL\x00config\x00set\x00resolve-hostnames\x00maybe", "SENTINEL\x00debug\x00ping-period\x001000",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
