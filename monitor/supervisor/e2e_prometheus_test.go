@@ -123,11 +123,11 @@ func TestE2E_PrometheusAnswers(t *testing.T) {
 		"led failovers in the hour":  `sum(increase(sentinel_failovers_total{master="mymaster",result="succeeded"}[1h]))`,
 		// The same without increase()'s extrapolation over few samples.
 		"switches seen, exactly": `max(max_over_time(sentinel_events_total{master="mymaster",event="+switch-master"}[1h]) - min_over_time(sentinel_events_total{master="mymaster",event="+switch-master"}[1h]))`,
-		"outage p99":                 `histogram_quantile(0.99, sum by (le) (increase(sentinel_master_outage_seconds_bucket{master="mymaster"}[1h])))`,
-		"master ODOWN now":           `max(sentinel_master_status{master="mymaster",state="odown"})`,
-		"quorum reachable":           `min(sentinel_master_quorum_ok{master="mymaster"})`,
-		"in TILT":                    `max(sentinel_tilt)`,
-		"current master":             `count(sentinel_master_info{master="mymaster",address="` + newAddr + `"})`,
+		"outage p99":             `histogram_quantile(0.99, sum by (le) (increase(sentinel_master_outage_seconds_bucket{master="mymaster"}[1h])))`,
+		"master ODOWN now":       `max(sentinel_master_status{master="mymaster",state="odown"})`,
+		"quorum reachable":       `min(sentinel_master_quorum_ok{master="mymaster"})`,
+		"in TILT":                `max(sentinel_tilt)`,
+		"current master":         `count(sentinel_master_info{master="mymaster",address="` + newAddr + `"})`,
 	}
 	got := map[string]float64{}
 	datanodetest.Eventually(t, 30*time.Second, 200*time.Millisecond, func() bool {
