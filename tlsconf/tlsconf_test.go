@@ -3,6 +3,7 @@ package tlsconf
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net"
 	"os"
 	"strings"
@@ -194,4 +195,27 @@ func TestClientConfig(t *testing.T) {
 	if _, err := osrv.ClientConfig(); err == nil {
 		t.Fatal("ClientConfig without CAs")
 	}
+}
+
+// FuzzOptions: the protocol, cipher and auth-clients texts are accepted
+// or refused with an error, never a panic, and an accepted protocol set is
+// a valid range.
+func FuzzOptions(f *testing.F) {
+	for _, s := range []string{"TLSv1.2 TLSv1.3", "TLSv1.3", "tlsv1.2", "TLSv1.1", "", "  "} {
+		f.Add(s, "ECDHE-RSA-AES128-GCM-SHA256", "yes")
+	}
+	f.Add("TLSv1.2", "HIGH:!aNULL", "optional")
+	f.Add("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256::", "no")
+	f.Fuzz(func(t *testing.T, protocols, ciphers, auth string) {
+		cfg, err := baseConfig(Options{CertFile: "c", KeyFile: "k", CACertFile: "ca", Protocols: protocols, Ciphers: ciphers, AuthClients: auth})
+		if err != nil {
+			if !errors.Is(err, ErrTLS) {
+				t.Fatalf("error not wrapping ErrTLS: %v", err)
+			}
+			return
+		}
+		if cfg.MinVersion < tls.VersionTLS12 || cfg.MinVersion > cfg.MaxVersion {
+			t.Fatalf("versions %x..%x from %q", cfg.MinVersion, cfg.MaxVersion, protocols)
+		}
+	})
 }
