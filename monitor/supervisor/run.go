@@ -29,7 +29,8 @@ type Options struct {
 	Config *configs.Config
 	// Logger receives everything; required.
 	Logger *slog.Logger
-	// LogLevel, when set, is changed by SENTINEL CONFIG SET loglevel.
+	// LogLevel, when set, is the level the loggers read (sentinel.conf's
+	// loglevel; SENTINEL CONFIG does not change it, as in Redis 7.0).
 	LogLevel *slog.LevelVar
 	// Registry receives the metrics and serves /metrics; nil makes a new one.
 	Registry *prometheus.Registry
