@@ -98,3 +98,11 @@ func (n *Node) await(ctx context.Context, op string, f raft.Future) error {
 		return fmt.Errorf("raftmode: %s: %w", op, err)
 	}
 }
+
+// Snapshot makes raft take a snapshot now (raft also takes them by itself,
+// every SnapshotThreshold entries); the log before it is compacted down to
+// TrailingLogs entries. A restarted node restores the latest snapshot
+// before it replays the rest of its log.
+func (n *Node) Snapshot(ctx context.Context) error {
+	return n.await(ctx, "snapshot", n.raft.Snapshot())
+}

@@ -464,6 +464,10 @@ func TestRaftMembershipOverHTTP(t *testing.T) {
 	if code, text := raftHTTP(t, leader, http.MethodPost, "/raft/members", `{"id": "s4", "address": "db:1"}`); code != http.StatusBadRequest {
 		t.Fatalf("POST with a host name: %d %s", code, text)
 	}
+	if code, text := raftHTTP(t, leader, http.MethodPost, "/raft/snapshot", ""); code != http.StatusNoContent {
+		t.Fatalf("POST /raft/snapshot: %d %s", code, text)
+	}
+	// The newcomer may get the snapshot instead of the log.
 	if code, text := raftHTTP(t, leader, http.MethodPost, "/raft/members", body); code != http.StatusNoContent {
 		t.Fatalf("POST to the leader: %d %s", code, text)
 	}

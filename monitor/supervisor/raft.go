@@ -430,6 +430,19 @@ func (d *raftDriver) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /raft/members", d.listMembers)
 	mux.HandleFunc("POST /raft/members", d.addMember)
 	mux.HandleFunc("DELETE /raft/members/{id}", d.removeMember)
+	mux.HandleFunc("POST /raft/snapshot", d.snapshot)
+}
+
+// snapshot takes a raft snapshot on this node now (any node may).
+func (d *raftDriver) snapshot(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), raftOpTimeout)
+	defer cancel()
+	if err := d.node.Snapshot(ctx); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	d.log.Info("raft snapshot taken")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (d *raftDriver) listMembers(w http.ResponseWriter, r *http.Request) {
