@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+	"github.com/sentinelgo/sentinel/monitor/history"
 )
 
 // TestStatusPage_Served: the page and its files come from the binary, with
@@ -94,6 +95,18 @@ func TestE2E_StatusPage(t *testing.T) {
 	shot := filepath.Join(t.TempDir(), "status-page.png")
 	if p := os.Getenv("SENTINEL_STATUS_SCREENSHOT"); p != "" {
 		shot = filepath.Join("..", "..", p) // tests run in monitor/supervisor
+	}
+	// The picture is of the leader's page, whose timeline has every phase:
+	// a second tab on it (the first one's checks are done).
+	for _, o := range ours {
+		st := statusOf(t, o)
+		if len(st.Masters) == 1 && len(st.Masters[0].History) > 0 && !st.Masters[0].History[0].PhaseAt(history.PhaseElected).IsZero() {
+			if o != s {
+				br.open("http://"+o.metrics+"/", 1280, 900)
+				pageTrue("the leader's page", `document.querySelectorAll('tr.failover rect.phase').length >= 4`)
+			}
+			break
+		}
 	}
 	// Let the page settle on the switched master before the picture.
 	pageTrue("master ok again", `document.querySelector('section.master[data-status="ok"]') !== null`)
