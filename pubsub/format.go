@@ -219,6 +219,17 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 	b.WriteString("sentinel_running_scripts:" + itoa(s.Scripts.Running) + "\r\n")
 	b.WriteString("sentinel_scripts_queue_length:" + itoa(s.Scripts.Queued) + "\r\n")
 	b.WriteString("sentinel_simulate_failure_flags:0\r\n")
+	if s.TiltCount > 0 {
+		// Ours, once a TILT happened: its cause (clock_back: the clock
+		// went back; stall: no tick for longer than tilt-trigger) and the
+		// tick gap in milliseconds.
+		cause := "stall"
+		if s.TiltDelta < 0 {
+			cause = "clock_back"
+		}
+		b.WriteString("sentinel_tilt_last_cause:" + cause + "\r\n")
+		b.WriteString("sentinel_tilt_last_delta_ms:" + strconv.FormatInt(s.TiltDelta.Milliseconds(), 10) + "\r\n")
+	}
 	if r := s.Raft; r != nil {
 		// Ours, raft mode only, before the masters as Redis's own fields.
 		b.WriteString("sentinel_election_mode:raft\r\n")
@@ -240,6 +251,10 @@ func InfoSentinelSection(s *monitor.Snapshot) string {
 			// Ours, after Redis's fields: why GET-MASTER-ADDR-BY-NAME
 			// answers null (fencing, no majority reached).
 			b.WriteString(",authority=" + monitor.AuthorityOf(m, s.At).Reason())
+		}
+		if !m.PausedUntil.IsZero() && m.PausedUntil.After(s.At) {
+			// Ours: seconds left of a SENTINEL PAUSE.
+			b.WriteString(",paused=" + strconv.FormatInt(int64(m.PausedUntil.Sub(s.At).Round(time.Second)/time.Second), 10))
 		}
 		b.WriteString("\r\n")
 	}
