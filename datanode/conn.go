@@ -61,6 +61,11 @@ type redisConn struct {
 	sub         *redis.Client // data nodes only
 	ps          *redis.PubSub // the live subscription, if any
 	proven      *redis.Client // cmd, once it had a reply (onCmdLane)
+	// subNet is the latest pub/sub connection dialled. go-redis does not
+	// close one that is still being set up (HELLO, AUTH, CLIENT SETNAME
+	// pending on a silent node, for up to the pending limit) when the
+	// client closes, so close and reconnect close it themselves.
+	subNet net.Conn
 	lastLocalIP string        // local address of the latest command connection
 }
 
@@ -184,6 +189,11 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 			c.p.metrics.repliesRejected.WithLabelValues(rej.Reason).Inc()
 			c.p.log.Warn("reply rejected, closing link", "target", c.t.addr.String(), "link", linkType, "reason", rej.Reason, "err", rej)
 		})
+		if !recordLocal {
+			c.mu.Lock()
+			c.subNet = conn
+			c.mu.Unlock()
+		}
 		if !recordLocal && c.hasRenames() {
 			// The pub/sub link: go-redis names SUBSCRIBE and PING itself.
 			conn = &renamingConn{Conn: conn, rename: c.rename}
@@ -592,7 +602,7 @@ func (c *redisConn) reconnect(pubSubOnly bool) {
 		c.mu.Unlock()
 		return
 	}
-	ps := c.ps
+	ps, subNet := c.ps, c.subNet
 	var old *redis.Client
 	if !pubSubOnly {
 		old = c.cmd
@@ -603,6 +613,9 @@ func (c *redisConn) reconnect(pubSubOnly bool) {
 	// Closing the subscription makes pump return; receiveHellos reopens it.
 	if ps != nil {
 		_ = ps.Close()
+	}
+	if subNet != nil {
+		_ = subNet.Close()
 	}
 	if old != nil {
 		_ = old.Close()
@@ -616,9 +629,12 @@ func (c *redisConn) close() error {
 		return nil
 	}
 	c.closed = true
-	ps, cmd, sub := c.ps, c.cmd, c.sub
+	ps, cmd, sub, subNet := c.ps, c.cmd, c.sub, c.subNet
 	c.ps = nil
 	c.mu.Unlock()
+	if subNet != nil {
+		_ = subNet.Close()
+	}
 	// Pending commands end with their context or their closed connection.
 	defer c.calls.Wait()
 	c.endLife()

@@ -147,7 +147,11 @@ func TestPool_SilentNodeIsNotRedialledPerCommand(t *testing.T) {
 				p, inputs, stop := runPipePool(t, node, tc.downAfter)
 				const window = 60 * time.Second
 				results := driveLikeTheCore(t, p, inputs, window)
+				stopAt := time.Now()
 				stop()
+				if d := time.Since(stopAt); d > time.Second {
+					t.Errorf("links with commands pending took %v to close", d)
+				}
 				for _, r := range results {
 					if r.Kind != monitor.ReplyTimeout {
 						t.Fatalf("a silent node's PING got %v", r.Kind)
