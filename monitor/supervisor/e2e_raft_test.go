@@ -517,3 +517,86 @@ func raftHTTP(t *testing.T, s *raftSentinel, method, path, body string) (int, st
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestRaftLeaderStoppedMidFailover stops the raft leader the moment it has
+// chosen the replica to promote (REPLICAOF NO ONE on its way, its switch
+// not committed yet, or just committed). Whichever it was, the two others
+// end on one new master: the old leader's switch if it committed, else the
+// next leader's, which waits for the old lease and then finishes the same
+// promotion. Never two promoted replicas.
+func TestRaftLeaderStoppedMidFailover(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 2)
+	group := startRaftGroup(t, addrOf(topo.Master), time.Second, 2)
+	recs := map[*raftSentinel]*eventRecorder{}
+	for _, s := range group {
+		waitSettled(t, s.addr(), 2, 2)
+		recs[s] = recordEvents(t, s.addr())
+	}
+	var leader *raftSentinel
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+		leader = nil
+		n := 0
+		for _, s := range group {
+			if _, ok := s.sup.raft.node.State().Masters["mymaster"]; !ok {
+				return false
+			}
+			if s.sup.raft.node.IsLeader() {
+				leader, n = s, n+1
+			}
+		}
+		return n == 1
+	}, "one raft leader that knows mymaster")
+
+	old := topo.Master
+	if err := old.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	datanodetest.Eventually(t, 15*time.Second, 2*time.Millisecond, func() bool {
+		_, ok := recs[leader].first("+selected-slave", "")
+		return ok
+	}, "the leader %s should select a replica", leader.id)
+	leader.stop()
+	t.Logf("stopped the leader %s after +selected-slave", leader.id)
+
+	var rest []*raftSentinel
+	for _, s := range group {
+		if s != leader {
+			rest = append(rest, s)
+		}
+	}
+	var agreed string
+	datanodetest.Eventually(t, 40*time.Second, 50*time.Millisecond, func() bool {
+		agreed = ""
+		for _, s := range rest {
+			m := s.sup.Snapshot().Master("mymaster")
+			if m == nil || m.Addr.String() == old.Addr() || m.FailoverState != monitor.FailoverNone {
+				return false
+			}
+			if agreed != "" && agreed != m.Addr.String() {
+				return false
+			}
+			agreed = m.Addr.String()
+		}
+		return true
+	}, "the two remaining sentinels should agree on a new master")
+	masters := 0
+	for _, r := range topo.Replicas {
+		info, err := r.Client().Info(ctx, "replication").Result()
+		if err == nil && datanodetest.InfoValue(info, "role") == "master" {
+			masters++
+			if r.Addr() != agreed {
+				t.Fatalf("replica %s is a master, but the group agreed on %s", r.Addr(), agreed)
+			}
+		}
+	}
+	if masters != 1 {
+		t.Fatalf("%d replicas report role:master, want 1", masters)
+	}
+	for _, s := range rest {
+		if got := s.sup.raft.node.State().Masters["mymaster"].Addr; got != agreed {
+			t.Fatalf("raft state on %s: %s, want %s", s.id, got, agreed)
+		}
+	}
+}
