@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinelgo/sentinel/datanode"
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 )
 
 // options are the command-line flags.
@@ -101,14 +102,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 }
 
 func main() {
-	opts, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	opts := datanodetest.ParseFlagsOrExit(parseFlags)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code := run(ctx, opts, os.Stdout)

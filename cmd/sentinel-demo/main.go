@@ -73,14 +73,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 }
 
 func main() {
-	opts, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	opts := datanodetest.ParseFlagsOrExit(parseFlags)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	level := slog.LevelWarn
@@ -89,7 +82,7 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	redis.SetLogger(datanode.GoRedisLogger(logger))
-	err = run(ctx, opts, newPrinter(os.Stdout), logger)
+	err := run(ctx, opts, newPrinter(os.Stdout), logger)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
