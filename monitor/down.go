@@ -21,7 +21,9 @@ func (c *Core) checkSDown(i *instance, now time.Time) {
 		(i.kind == KindMaster && i.roleReported == RoleReplica &&
 			now.Sub(i.roleReportedTime) > m.DownAfter+2*c.timers.InfoPeriod) ||
 		// A rebooted master that keeps answering -LOADING.
-		(i.flags&FlagMasterReboot != 0 && now.Sub(i.rebootSince) > m.RebootDownAfter)
+		(i.flags&FlagMasterReboot != 0 && now.Sub(i.rebootSince) > m.RebootDownAfter) ||
+		// A fenced master back from a restart without its data.
+		c.emptyRestartDown(i)
 	if down {
 		if i.flags&FlagSDown == 0 {
 			i.flags |= FlagSDown

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/sentinelgo/sentinel/settings"
@@ -56,6 +57,9 @@ func (FencingResult) isInput()        {}
 type fenceState struct {
 	readSentAt time.Time // a ReadFencing in flight
 	nodes      map[Addr]*fenceNode
+	// emptyAt: the master at emptyAddr restarted empty then (noteRestart).
+	emptyAt   time.Time
+	emptyAddr Addr
 }
 
 // fenceNode is what we last set on one data node.
@@ -80,6 +84,9 @@ func (c *Core) fenceRetry() time.Duration { return c.timers.InfoPeriod }
 // handleFencing runs at every tick for one master, after the failover
 // state machine, outside TILT.
 func (c *Core) handleFencing(m *master, now time.Time) {
+	if !m.fence.emptyAt.IsZero() && (m.fence.emptyAddr != m.inst.addr || !m.Fencing) {
+		m.fence.emptyAt = time.Time{} // replaced by a failover, or fencing turned off
+	}
 	if !m.Fencing {
 		if m.FencingSaved != "" {
 			c.unfence(m, now)
@@ -96,6 +103,7 @@ func (c *Core) handleFencing(m *master, now time.Time) {
 		}
 		return
 	}
+	c.pollFencedMaster(m, now)
 	fenced := settings.FencingValues{MinReplicas: 1, MaxLag: settings.FencingLag(m.DownAfter)}
 	cleared := settings.FencingValues{MinReplicas: 0, MaxLag: saved.MaxLag}
 	for _, i := range append([]*instance{m.inst}, m.replicas...) {
@@ -104,6 +112,9 @@ func (c *Core) handleFencing(m *master, now time.Time) {
 		}
 		n := m.fence.node(i)
 		switch {
+		case c.emptyRestartDown(i):
+			// Back empty: no write it takes would survive the failover.
+			c.fenceNode(m, i, n, settings.FencingValues{MinReplicas: refuseAll, MaxLag: fenced.MaxLag}, now)
 		case i.roleReported == RoleReplica:
 			c.fenceNode(m, i, n, cleared, now)
 		case n.set && n.values == fenced:
@@ -122,7 +133,7 @@ func (c *Core) handleFencing(m *master, now time.Time) {
 
 // fenceReachable: the node answers and its role is known.
 func (c *Core) fenceReachable(i *instance) bool {
-	return i.link != nil && !i.link.disconnected && i.flags&FlagSDown == 0 && !i.infoRefresh.IsZero() &&
+	return i.link != nil && !i.link.disconnected && (i.flags&FlagSDown == 0 || c.emptyRestartDown(i)) && !i.infoRefresh.IsZero() &&
 		(i.roleReported == RoleMaster || i.roleReported == RoleReplica)
 }
 
@@ -244,7 +255,7 @@ const fenceMargin = 250 * time.Millisecond
 // failovers (the master is healthy and hands over, or the operator
 // decided) are not held.
 func (c *Core) fenceHoldsPromotion(m *master, now time.Time) bool {
-	if !m.Fencing || m.coordinated || m.inst.flags&FlagForceFailover != 0 || m.inst.link == nil {
+	if !m.Fencing || m.coordinated || m.inst.flags&FlagForceFailover != 0 || m.inst.link == nil || c.emptyRestartDown(m.inst) {
 		return false
 	}
 	n := m.fence.nodes[m.inst.addr]
@@ -258,4 +269,59 @@ func (c *Core) fenceHoldsPromotion(m *master, now time.Time) bool {
 	}
 	bound := base.Add(time.Duration(n.values.MaxLag)*time.Second + 2*time.Second + fenceMargin)
 	return now.Before(bound)
+}
+
+// refuseAll is the min-replicas-to-write that makes a master refuse every
+// write (more replicas than any master has).
+const refuseAll = 1_000_000
+
+// EventEmptyRestart says a fenced master came back from a restart empty
+// (ours): a new run id, less data than its replicas had and a small
+// uptime. It is then SDOWN until a failover replaces it.
+const EventEmptyRestart = "+empty-restart"
+
+// emptyRestartUptime bounds the uptime of a master that restarted empty:
+// a restart older than this was seen long ago, or not by us.
+const emptyRestartUptime = time.Minute
+
+// noteRestart runs when a data node's INFO shows a new run id, before the
+// replicas' offsets are refreshed. A master without persistence that
+// restarted before anyone noticed is empty; its replicas would resync from
+// it and be wiped (after repl-diskless-sync-delay, 5 s by default). With
+// fencing on that is a failure: the master is held SDOWN, so the
+// sentinels agree and promote the best replica, which still has the data
+// if it has not loaded the empty copy yet.
+func (c *Core) noteRestart(i *instance, info NodeInfo, now time.Time) {
+	m := i.m
+	if !m.Fencing || i != m.inst || info.Role != RoleMaster || info.Uptime > emptyRestartUptime {
+		return
+	}
+	best := int64(0)
+	for _, r := range m.replicas {
+		best = max(best, r.offset)
+	}
+	if best == 0 || info.MasterReplOffset >= best {
+		return // its replicas had nothing more than it has now
+	}
+	m.fence.emptyAt, m.fence.emptyAddr = now, i.addr
+	c.event(EventEmptyRestart, LevelWarning, i, "offset "+strconv.FormatInt(info.MasterReplOffset, 10)+" replicas had "+strconv.FormatInt(best, 10))
+}
+
+// emptyRestartDown holds a master that restarted empty SDOWN until a
+// failover replaced it (or fencing is turned off).
+func (c *Core) emptyRestartDown(i *instance) bool {
+	m := i.m
+	return i.kind == KindMaster && m.Fencing && !m.fence.emptyAt.IsZero() && m.fence.emptyAddr == i.addr
+}
+
+// pollFencedMaster asks a fenced master for INFO every PING period rather
+// than every info period (10 s): a restart without its data must be seen
+// before its replicas load the empty copy (noteRestart).
+func (c *Core) pollFencedMaster(m *master, now time.Time) {
+	l := m.inst.link
+	if l == nil || l.disconnected || l.infoPending || now.Sub(m.inst.infoRefresh) < c.timers.PingPeriod {
+		return
+	}
+	l.infoPending, l.infoSentAt = true, now
+	c.act(Info{Target: m.inst.addr, Master: m.name})
 }

@@ -44,6 +44,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 	if info.RunID != "" {
 		if i.runID != "" && i.runID != info.RunID {
 			c.event(EventReboot, LevelNotice, i, "")
+			c.noteRestart(i, info, now)
 			if i.kind == KindMaster && m.RebootDownAfter != 0 {
 				i.flags |= FlagMasterReboot
 				i.rebootSince = now

@@ -271,6 +271,16 @@ func (e *env) handleInfo(a args) error {
 		}
 		ni.ReplicaReplOffset = n
 	}
+	if v, ok := a.opts["master-offset"]; ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return err
+		}
+		ni.MasterReplOffset = n
+	}
+	if err := optDuration(a, "uptime", &ni.Uptime); err != nil {
+		return err
+	}
 	if a.opts["announced"] == "0" {
 		ni.ReplicaAnnounced = false
 	}

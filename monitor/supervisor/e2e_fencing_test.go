@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +148,54 @@ func fetchText(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return string(b)
+}
+
+// TestE2E_FencingEmptyRestart: a fenced master restarted without
+// persistence (--save '' --appendonly no) before down-after passes comes
+// back empty. The sentinel sees the new run id, offset 0 and uptime 0,
+// publishes +empty-restart and fails over to the replica, which still has
+// the data (it was waiting out repl-diskless-sync-delay, Redis's default
+// 5 s, before loading the empty copy).
+func TestE2E_FencingEmptyRestart(t *testing.T) {
+	requireRedis(t)
+	ctx := t.Context()
+	topo := datanodetest.StartTopology(t, 1)
+	old, replica := topo.Master, topo.Replicas[0]
+	s := startOurs(t, addrOf(old), 1, 5*time.Second, "sentinel fencing mymaster yes\n")
+	waitSettled(t, s.addr(), 1, 0)
+	rec := recordEvents(t, s.addr())
+	admin := redis.NewClient(&redis.Options{Addr: old.Addr(), MaxRetries: -1})
+	defer admin.Close()
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		return configGet(ctx, old.Addr(), "min-replicas-to-write") == "1"
+	}, "the master to be fenced")
+	if err := admin.Set(ctx, "precious", "data", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := admin.Wait(ctx, 1, 5000).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT = %d, %v", n, err)
+	}
+	// The replica's INFO must show the offset it reached.
+	datanodetest.Eventually(t, 15*time.Second, 100*time.Millisecond, func() bool {
+		reps, err := s.client().Replicas(ctx, "mymaster").Result()
+		return err == nil && len(reps) == 1 && reps[0]["slave-repl-offset"] != "0"
+	}, "the sentinel to know the replica's offset")
+
+	port := old.Port()
+	if err := old.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	datanodetest.StartRedis(t, datanodetest.RedisOptions{Port: port, Args: []string{"--repl-diskless-sync-delay", "5"}})
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+		_, ok := rec.first("+switch-master", "mymaster 127.0.0.1 "+strconv.Itoa(port)+" ")
+		return ok
+	}, "+switch-master away from the master that restarted empty")
+	if _, ok := rec.first("+empty-restart", "master mymaster"); !ok {
+		t.Fatal("no +empty-restart event")
+	}
+	rc := redis.NewClient(&redis.Options{Addr: replica.Addr(), MaxRetries: -1})
+	defer rc.Close()
+	if v, err := rc.Get(ctx, "precious").Result(); err != nil || v != "data" {
+		t.Fatalf("the promoted replica lost the data: %q, %v", v, err)
+	}
 }
