@@ -151,7 +151,7 @@ func fetchText(t *testing.T, url string) string {
 }
 
 // TestE2E_FencingEmptyRestart: a fenced master restarted without
-// persistence (--save ” --appendonly no) before down-after passes comes
+// persistence (no RDB, no AOF) before down-after passes comes
 // back empty. The sentinel sees the new run id, offset 0 and uptime 0,
 // publishes +empty-restart and fails over to the replica, which still has
 // the data (it was waiting out repl-diskless-sync-delay, Redis's default
