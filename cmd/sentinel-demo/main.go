@@ -244,19 +244,9 @@ func run(ctx context.Context, opts options, p *printer, logger *slog.Logger) err
 		p.say("go-redis NewFailoverClient found the new master and wrote to it")
 	}
 
-	p.say("restarting the old master %s (empty, no persistence: a standalone master for now)", old.Addr())
-	restartedAt := time.Now()
-	if err := old.Restart(ctx); err != nil {
+	rejoined, err := restartOldMaster(ctx, p, old, newMaster, opts.rejoinBound)
+	if err != nil {
 		return err
-	}
-	rejoined := datanodetest.Poll(ctx, opts.rejoinBound, 20*time.Millisecond, func() bool {
-		ok, _ := isReplicaRole(ctx, old, newMaster)
-		return ok
-	}) == nil
-	if rejoined {
-		p.say("old master %s is now a replica of %s (%.2fs after the restart)", old.Addr(), newMaster, time.Since(restartedAt).Seconds())
-	} else {
-		p.say("old master %s did NOT become a replica of %s within %v", old.Addr(), newMaster, opts.rejoinBound)
 	}
 	// A short quiet period lets the trailing events (+convert-to-slave,
 	// -sdown of the old master) arrive before the summary.
@@ -269,6 +259,26 @@ func run(ctx context.Context, opts options, p *printer, logger *slog.Logger) err
 		return errors.New("sentinel-demo: the old master did not rejoin as a replica")
 	}
 	return nil
+}
+
+// restartOldMaster restarts the killed master and reports whether it
+// became a replica of newMaster within bound.
+func restartOldMaster(ctx context.Context, p *printer, old *datanodetest.Process, newMaster string, bound time.Duration) (bool, error) {
+	p.say("restarting the old master %s (empty, no persistence: a standalone master for now)", old.Addr())
+	restartedAt := time.Now()
+	if err := old.Restart(ctx); err != nil {
+		return false, err
+	}
+	rejoined := datanodetest.Poll(ctx, bound, 20*time.Millisecond, func() bool {
+		ok, _ := isReplicaRole(ctx, old, newMaster)
+		return ok
+	}) == nil
+	if rejoined {
+		p.say("old master %s is now a replica of %s (%.2fs after the restart)", old.Addr(), newMaster, time.Since(restartedAt).Seconds())
+	} else {
+		p.say("old master %s did NOT become a replica of %s within %v", old.Addr(), newMaster, bound)
+	}
+	return rejoined, nil
 }
 
 func printTopology(p *printer, c *datanodetest.Cluster) {
