@@ -285,27 +285,6 @@ func cmdClientUnblock(_ context.Context, c *client, args [][]byte) {
 	c.wr.Integer(0)
 }
 
-// Client-side caching (CLIENT TRACKING) is not supported, so a connection
-// is never in tracking mode: GETREDIR, TRACKINGINFO and CACHING answer
-// what redis-sentinel answers for such a connection.
-
-func cmdClientGetRedir(_ context.Context, c *client, _ [][]byte) { c.wr.Integer(-1) }
-
-func cmdClientTrackingInfo(_ context.Context, c *client, _ [][]byte) {
-	c.wr.MapLen(3)
-	c.wr.BulkString("flags")
-	c.wr.SetLen(1)
-	c.wr.BulkString("off")
-	c.wr.BulkString("redirect")
-	c.wr.Integer(-1)
-	c.wr.BulkString("prefixes")
-	c.wr.ArrayLen(0)
-}
-
-func cmdClientCaching(_ context.Context, c *client, _ [][]byte) {
-	c.err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
-}
-
 func writeHelp(c *client, container string, lines []string) {
 	c.wr.ArrayLen(len(lines) + 3)
 	c.wr.SimpleString(container + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")

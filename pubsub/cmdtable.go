@@ -69,6 +69,7 @@ var commandHandlers = map[string]handler{
 	"client|getredir":     cmdClientGetRedir,
 	"client|trackinginfo": cmdClientTrackingInfo,
 	"client|caching":      cmdClientCaching,
+	"client|tracking":     cmdClientTracking,
 
 	"command":                 cmdCommandAll,
 	"command|count":           cmdCommandCount,

@@ -25,6 +25,7 @@ type handler func(ctx context.Context, c *client, args [][]byte)
 func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 	if cmd := s.resolve(c, args); cmd != nil {
 		cmd.run(ctx, c, args)
+		c.endCaching(cmd)
 	}
 }
 

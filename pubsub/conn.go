@@ -38,6 +38,7 @@ type client struct {
 	lastCmd  string
 	lastSeen time.Time
 	proto    int
+	tracking *trackingState // CLIENT TRACKING; nil when off (tracking.go)
 
 	authenticated bool
 	quitAfter     bool                // close once the current reply is flushed
@@ -442,14 +443,28 @@ func validClientName(name string) bool {
 func (c *client) infoLine(now time.Time) string {
 	c.mu.Lock()
 	name, libName, libVer, user, cmd, seen, proto, sub := c.name, c.libName, c.libVer, c.user, c.lastCmd, c.lastSeen, c.proto, c.sub
+	tracking := c.tracking
 	c.mu.Unlock()
 	omem := 0
 	if sub != nil {
 		omem = sub.pendingBytes()
 	}
-	flags := "N"
+	redir, broken := c.srv.trackingView(tracking)
+	flags := ""
 	if c.nChannels.Load()+c.nPatterns.Load() > 0 {
 		flags = "P"
+	}
+	if tracking != nil {
+		flags += "t" // Redis's order: t, R (broken redirect), B (BCAST)
+		if broken {
+			flags += "R"
+		}
+		if tracking.bcast {
+			flags += "B"
+		}
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	var b strings.Builder
 	b.WriteString("id=" + utoa(c.id))
@@ -461,7 +476,7 @@ func (c *client) infoLine(now time.Time) string {
 	b.WriteString(" flags=" + flags + " db=0")
 	b.WriteString(" sub=" + itoa(int(c.nChannels.Load())) + " psub=" + itoa(int(c.nPatterns.Load())) + " ssub=0")
 	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=" + itoa(omem) + " tot-mem=0 events=r")
-	b.WriteString(" cmd=" + cmd + " user=" + user + " redir=-1 resp=" + itoa(proto))
+	b.WriteString(" cmd=" + cmd + " user=" + user + " redir=" + itoa64(redir) + " resp=" + itoa(proto))
 	// Redis 7.2's fields, after CLIENT SETINFO (which 7.0 does not have):
 	// a client that never sent it sees 7.0's line.
 	if libName != "" || libVer != "" {

@@ -47,6 +47,7 @@ func FuzzDispatch(f *testing.F) {
 		"COMMAND\x00GETKEYS\x00client\x00kill", "COMMAND\x00GETKEYSANDFLAGS\x00client|kill\x00x", "COMMAND",
 		"CLIENT\x00UNBLOCK\x001\x00x", "CLIENT\x00NO-EVICT\x00on", "CLIENT\x00TRACKINGINFO", "CLIENT\x00PAUSE\x0010",
 		"SENTINEL\x00config\x00set\x00resolve-hostnames\x00maybe", "SENTINEL\x00debug\x00ping-period\x001000",
+		"CLIENT\x00TRACKING\x00on\x00bcast\x00prefix\x00a\x00prefix\x00b\x00noloop", "CLIENT\x00TRACKING\x00on\x00redirect\x001\x00optin",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

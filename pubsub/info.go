@@ -133,7 +133,7 @@ func (s *Server) infoClients() string {
 	b.field("client_recent_max_input_buffer", "0")
 	b.field("client_recent_max_output_buffer", "0")
 	b.field("blocked_clients", "0")
-	b.field("tracking_clients", "0")
+	b.field("tracking_clients", strconv.Itoa(s.trackingClients()))
 	b.field("clients_in_timeout_table", "0")
 	return b.String()
 }

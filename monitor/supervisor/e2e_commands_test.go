@@ -37,7 +37,7 @@ func dc(mode int, cmds ...string) diffCase { return diffCase{mode, cmds} }
 // with valid, wrong-arity and bad-argument forms. Left out, because they
 // differ on purpose (docs/compatibility.md): our additions (QUIT, CLIENT
 // SETINFO, the PRIMARY aliases, FAILOVER ... COORDINATED), the commands
-// we list but do not run (CLIENT PAUSE/UNPAUSE/REPLY/TRACKING), the
+// we list but do not run (CLIENT PAUSE/UNPAUSE/REPLY), the
 // crash simulations, and forms that end or fail over the server.
 var commandCases = []diffCase{
 	// PING
@@ -77,6 +77,19 @@ var commandCases = []diffCase{
 	dc(exact, "CLIENT UNBLOCK 1 error"), dc(exact, "CLIENT UNBLOCK 1 foo"), dc(exact, "CLIENT UNBLOCK"),
 	dc(exact, "CLIENT GETREDIR"), dc(exact, "CLIENT GETREDIR x"), dc(exact, "CLIENT TRACKINGINFO"),
 	dc(exact, "CLIENT TRACKINGINFO x"), dc(exact, "CLIENT CACHING yes"), dc(exact, "CLIENT CACHING"),
+	// CLIENT TRACKING: no keys, so no invalidation; the modes and their errors
+	dc(exact, "CLIENT TRACKING"), dc(exact, "CLIENT TRACKING x"), dc(exact, "CLIENT TRACKING on foo"),
+	dc(exact, "CLIENT TRACKING on redirect"), dc(exact, "CLIENT TRACKING on redirect x"), dc(exact, "CLIENT TRACKING on redirect 999999"),
+	dc(exact, "CLIENT TRACKING on prefix a"), dc(exact, "CLIENT TRACKING on bcast optin"), dc(exact, "CLIENT TRACKING on optin optout"),
+	dc(masked, "CLIENT TRACKING on", "CLIENT TRACKINGINFO", "CLIENT GETREDIR", "CLIENT CACHING yes", "CLIENT INFO",
+		"CLIENT TRACKING on bcast", "CLIENT TRACKING off", "CLIENT TRACKINGINFO", "CLIENT GETREDIR"),
+	dc(exact, "CLIENT TRACKING on optin", "CLIENT CACHING yes", "CLIENT TRACKINGINFO", "PING", "CLIENT TRACKINGINFO",
+		"CLIENT CACHING no", "CLIENT CACHING maybe", "CLIENT TRACKING on optout", "CLIENT TRACKING on optin noloop", "CLIENT TRACKINGINFO"),
+	dc(exact, "CLIENT TRACKING on optout", "CLIENT CACHING no", "CLIENT TRACKINGINFO", "PING", "CLIENT TRACKINGINFO"),
+	dc(exact, "CLIENT TRACKING on bcast", "CLIENT TRACKINGINFO", "CLIENT TRACKING on bcast prefix a", "CLIENT TRACKING on",
+		"CLIENT TRACKING off", "CLIENT TRACKING on bcast prefix b prefix a", "CLIENT TRACKINGINFO", "CLIENT TRACKING on bcast prefix ab",
+		"CLIENT TRACKING on bcast prefix c prefix cd", "CLIENT TRACKING on bcast prefix c", "CLIENT TRACKINGINFO", "CLIENT CACHING yes"),
+	dc(fields, "CLIENT TRACKING on", "INFO clients"),
 	// COMMAND
 	dc(sorted, "COMMAND"), dc(exact, "COMMAND COUNT"), dc(exact, "COMMAND COUNT x"), dc(sorted, "COMMAND LIST"),
 	dc(sorted, "COMMAND LIST FILTERBY ACLCAT connection"), dc(sorted, "COMMAND LIST FILTERBY aclcat ADMIN"),
