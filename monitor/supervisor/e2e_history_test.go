@@ -126,6 +126,18 @@ func TestE2E_FailoverHistory(t *testing.T) {
 			t.Errorf("%s: SENTINEL HISTORY record %s", s.addr(), got)
 		}
 	}
+	// What the page polls: phases without the events.
+	resp, err := http.Get("http://" + ours[0].metrics + "/status?events=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lean statusView
+	err = json.NewDecoder(resp.Body).Decode(&lean)
+	resp.Body.Close()
+	if err != nil || len(lean.Masters) != 1 || len(lean.Masters[0].History) != 1 ||
+		len(lean.Masters[0].History[0].Events) != 0 || len(lean.Masters[0].History[0].Phases) < 2 {
+		t.Errorf("/status?events=0: %v %+v", err, lean.Masters)
+	}
 	if leaders != 1 {
 		t.Errorf("%d sentinels recorded being elected, want 1", leaders)
 	}

@@ -18,7 +18,7 @@ import (
 // a CSP that allows nothing from elsewhere; other paths are 404.
 func TestStatusPage_Served(t *testing.T) {
 	h := statusPage()
-	for path, want := range map[string]string{"/": "static/app.js", "/static/app.js": `fetch("status"`, "/static/style.css": ".master"} {
+	for path, want := range map[string]string{"/": "static/app.js", "/static/app.js": `fetch("status?events=0"`, "/static/style.css": ".master"} {
 		rec := httpGet(t, h, path)
 		if rec.code != http.StatusOK || !strings.Contains(rec.body, want) {
 			t.Errorf("GET %s: %d, body lacks %q", path, rec.code, want)

@@ -42,8 +42,15 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.
 	mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(status.view())
+		v := status.view()
+		if r.URL.Query().Get("events") == "0" {
+			// The page's poll: phases and results, not every event
+			// (up to 16 × 64 per master), and no indentation.
+			v.dropEvents()
+		} else {
+			enc.SetIndent("", "  ")
+		}
+		_ = enc.Encode(v)
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -235,3 +235,14 @@ func blockers(s *monitor.Snapshot, m *monitor.MasterView, r monitor.Readiness, t
 	}
 	return out
 }
+
+// dropEvents empties the event lists of the history records, keeping
+// their phases and results (/status?events=0, what the page polls).
+func (v *statusView) dropEvents() {
+	for i := range v.Masters {
+		h := v.Masters[i].History
+		for k := range h {
+			h[k].Events = nil
+		}
+	}
+}

@@ -7,6 +7,7 @@ const POLL_MS = 1000;
 const SVGNS = "http://www.w3.org/2000/svg";
 let previous = null;
 let renders = 0;
+let lastPoll = 0;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -186,7 +187,10 @@ function render(st) {
 async function poll() {
   const live = document.getElementById("live");
   try {
-    const r = await fetch("status", { cache: "no-store" });
+    // A hidden tab polls every 10 s only.
+    if (document.hidden && Date.now() - lastPoll < 10 * POLL_MS) { setTimeout(poll, POLL_MS); return; }
+    lastPoll = Date.now();
+    const r = await fetch("status?events=0", { cache: "no-store" });
     if (!r.ok) throw new Error(r.status);
     render(await r.json());
     live.classList.remove("stale");
