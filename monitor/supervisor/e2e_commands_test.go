@@ -38,7 +38,8 @@ func dc(mode int, cmds ...string) diffCase { return diffCase{mode, cmds} }
 // differ on purpose (docs/compatibility.md): our additions (QUIT, CLIENT
 // SETINFO, the PRIMARY aliases, FAILOVER ... COORDINATED), the commands
 // we list but do not run (CLIENT PAUSE/UNPAUSE/REPLY), the
-// crash simulations, and forms that end or fail over the server.
+// crash simulations, and forms that end the server or fail the master over
+// (SHUTDOWN, SENTINEL FAILOVER mymaster: e2e_mixed_test.go's).
 var commandCases = []diffCase{
 	// PING
 	dc(exact, "PING"), dc(exact, "PING hello"), dc(exact, "PING a b"), dc(exact, "ping"),
@@ -158,6 +159,8 @@ var commandCases = []diffCase{
 	dc(masked, "ACL LOG RESET", "AUTH nosuch pw", "ACL LOG"),
 	// unknown commands
 	dc(exact, "NOSUCH"), dc(exact, "GET foo"), dc(exact, "QUIT2 a b"), dc(exact, "RESET"), dc(exact, "CONFIG GET *"),
+	// last: it forgets the replica and the peer until they are found again
+	dc(exact, "SENTINEL RESET mymaster"),
 }
 
 // TestE2E_CommandsDifferential sends every case to Debian's redis-sentinel
