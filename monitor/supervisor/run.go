@@ -61,8 +61,8 @@ type Supervisor struct {
 	webhook *notify.Webhook // nil without webhooks
 	globals *globals
 	reg     *prometheus.Registry
+	tls     *tlsSetup   // nil without a tls-port
 	raft    *raftDriver // nil in vote mode (raft.go)
-	tls     *tlsSetup // nil without a tls-port
 	history *historyKeeper
 	status  *statusSource
 
