@@ -28,7 +28,14 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
-func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+func main() {
+	if len(os.Args) > 1 {
+		if tool, ok := tools[os.Args[1]]; ok {
+			os.Exit(tool(os.Args[2:], os.Stdout, os.Stderr))
+		}
+	}
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
 
 func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sentinel", flag.ContinueOnError)
@@ -36,10 +43,12 @@ func run(args []string, stderr io.Writer) int {
 	yamlPath := fs.String("config", "", "YAML configuration file")
 	logFormat := fs.String("log-format", "", "log format: text or json (overrides the config)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (overrides the config)")
-	metricsAddr := fs.String("metrics-addr", "", "listen address for /metrics, /healthz and /status (overrides the config)")
+	metricsAddr := fs.String("metrics-addr", "", "listen address for the status page, /metrics, /healthz and /status (overrides the config)")
+	port := fs.Int("port", 0, "client port (overrides the config's port, as redis-sentinel's --port)")
+	redisLogLevel := fs.String("loglevel", "", "Redis log level: debug, verbose, notice, warning, nothing (as redis-sentinel's --loglevel)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sentinel /path/to/sentinel.conf [flags]\n       sentinel --config /path/to/sentinel.yaml [flags]\n")
+		fmt.Fprintf(stderr, "usage: sentinel /path/to/sentinel.conf [flags]\n       sentinel --config /path/to/sentinel.yaml [flags]\n       sentinel check-config FILE\n       sentinel convert-config sentinel.conf > sentinel.yaml\n")
 		fs.PrintDefaults()
 	}
 	// redis-sentinel takes the config file first; accept it before or after flags.
@@ -77,14 +86,10 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sentinel: %v\n", err)
 		return 1
 	}
-	if *logFormat != "" {
-		cfg.Sentinel.LogFormat = *logFormat
-	}
-	if *logLevel != "" {
-		cfg.Sentinel.LogLevel = *logLevel
-	}
-	if *metricsAddr != "" {
-		cfg.Sentinel.MetricsAddr = *metricsAddr
+	ov := overrides{logFormat: *logFormat, logLevel: *logLevel, metricsAddr: *metricsAddr, redisLogLevel: *redisLogLevel, port: *port}
+	if err := ov.apply(cfg); err != nil {
+		fmt.Fprintf(stderr, "sentinel: %v\n", err)
+		return 2
 	}
 
 	// redis-sentinel chdirs into dir: scripts run there and any relative
