@@ -56,7 +56,7 @@ type RuntimeSettings struct {
 	AnnounceHostnames   bool   `yaml:"announce_hostnames"`
 	DenyScriptsReconfig bool   `yaml:"deny_scripts_reconfig"`
 	SentinelUser        string `yaml:"sentinel_user,omitempty"`
-	SentinelPass        Secret `yaml:"-"`
+	SentinelPass        Secret `yaml:"sentinel_pass,omitempty"`
 }
 
 // SettingsOf returns the runtime settings of a Sentinel block.
@@ -135,10 +135,10 @@ func (sf *StateFile) encode(st State) ([]byte, error) {
 		Base:    sf.base,
 	}
 	if st.Settings != nil {
-		doc.Settings = toStateSettings(*st.Settings)
+		doc.Settings = (*stateSettings)(st.Settings)
 	}
-	baseSets := toStateSettings(sf.baseSets)
-	doc.BaseSettings = baseSets
+	baseSets := stateSettings(sf.baseSets)
+	doc.BaseSettings = &baseSets
 	if st.Users != nil {
 		doc.Users, doc.BaseUsers = quotedAll(st.Users), quotedAll(sf.baseUsrs)
 	}
@@ -244,11 +244,11 @@ func parseState(data []byte) (*State, error) {
 		Removed:      stringNames(doc.Removed),
 	}
 	if doc.Settings != nil {
-		s := fromStateSettings(*doc.Settings)
+		s := RuntimeSettings(*doc.Settings)
 		st.Settings = &s
 	}
 	if doc.BaseSettings != nil {
-		s := fromStateSettings(*doc.BaseSettings)
+		s := RuntimeSettings(*doc.BaseSettings)
 		st.BaseSettings = &s
 	}
 	if doc.Users != nil {
@@ -433,14 +433,18 @@ type stateDoc struct {
 	BaseUsers []quoted `yaml:"base_users,omitempty"`
 }
 
-type stateSettings struct {
-	AnnounceIP          quoted `yaml:"announce_ip,omitempty"`
-	AnnouncePort        int    `yaml:"announce_port,omitempty"`
-	ResolveHostnames    bool   `yaml:"resolve_hostnames"`
-	AnnounceHostnames   bool   `yaml:"announce_hostnames"`
-	DenyScriptsReconfig bool   `yaml:"deny_scripts_reconfig"`
-	SentinelUser        quoted `yaml:"sentinel_user,omitempty"`
-	SentinelPass        quoted `yaml:"sentinel_pass,omitempty"`
+// stateSettings are RuntimeSettings as the state file writes them (see
+// stateMasters): the same fields and names, strings quoted, the password
+// in full.
+type stateSettings RuntimeSettings
+
+// MarshalYAML implements yaml.Marshaler.
+func (s stateSettings) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	if err := addStateFields(n, reflect.ValueOf(s)); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // quoted is a string the state file always writes double-quoted.
@@ -463,24 +467,6 @@ func scalarNode(s string) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!binary", Value: base64.StdEncoding.EncodeToString([]byte(s))}
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: s}
-}
-
-func toStateSettings(s RuntimeSettings) *stateSettings {
-	return &stateSettings{
-		AnnounceIP: quoted(s.AnnounceIP), AnnouncePort: s.AnnouncePort,
-		ResolveHostnames: s.ResolveHostnames, AnnounceHostnames: s.AnnounceHostnames,
-		DenyScriptsReconfig: s.DenyScriptsReconfig,
-		SentinelUser:        quoted(s.SentinelUser), SentinelPass: quoted(s.SentinelPass.Reveal()),
-	}
-}
-
-func fromStateSettings(s stateSettings) RuntimeSettings {
-	return RuntimeSettings{
-		AnnounceIP: string(s.AnnounceIP), AnnouncePort: s.AnnouncePort,
-		ResolveHostnames: s.ResolveHostnames, AnnounceHostnames: s.AnnounceHostnames,
-		DenyScriptsReconfig: s.DenyScriptsReconfig,
-		SentinelUser:        string(s.SentinelUser), SentinelPass: Secret(s.SentinelPass),
-	}
 }
 
 // stateMasters are masters as the state file writes them: Master's own
