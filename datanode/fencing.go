@@ -16,6 +16,7 @@ import (
 const (
 	cmdSetFencing  = "config-set-fencing"
 	cmdReadFencing = "config-get-fencing"
+	cmdDropClients = "client-kill-normal"
 )
 
 // fencingConn is the I/O of fencing's actions; redisConn has it, and a
@@ -23,6 +24,7 @@ const (
 type fencingConn interface {
 	setFencing(ctx context.Context, v settings.FencingValues) error
 	readFencing(ctx context.Context) (settings.FencingValues, error)
+	dropClients(ctx context.Context) error
 }
 
 var errNoFencing = errors.New("datanode: this link cannot run CONFIG")
@@ -53,6 +55,13 @@ func (t *target) doFencing(ctx, cctx context.Context, a monitor.Action) {
 		if err != nil {
 			t.commandFailed(cmdReadFencing, err)
 		}
+	case monitor.DropClients:
+		if fc != nil {
+			if err := fc.dropClients(cctx); err != nil {
+				t.commandFailed(cmdDropClients, err)
+			}
+		}
+		return
 	default:
 		return
 	}
@@ -137,4 +146,12 @@ func configInt(reply any, name string) (int, error) {
 		return 0, fmt.Errorf("datanode: CONFIG GET %s: %q is not a count", name, s)
 	}
 	return n, nil
+}
+
+// dropClients closes the node's normal client connections but ours
+// (CLIENT KILL skips the calling connection).
+func (c *redisConn) dropClients(ctx context.Context) error {
+	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
+		return c.do(ctx, c.rename("CLIENT"), "KILL", "TYPE", "normal").Err()
+	})
 }

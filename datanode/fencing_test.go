@@ -1,7 +1,11 @@
 package datanode
 
 import (
+	"errors"
+	"net"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/settings"
@@ -10,8 +14,10 @@ import (
 // SetFencing and ReadFencing go through a renamed CONFIG, and what one
 // sets the other reads back.
 func TestPool_Fencing_RealRedis(t *testing.T) {
-	r := startRedis(t, "", "rename-command CONFIG RN_CONFIG")
-	h := startPool(t, Options{Renames: func(string) map[string]string { return map[string]string{"config": "RN_CONFIG"} }})
+	r := startRedis(t, "", "rename-command CONFIG RN_CONFIG", "rename-command CLIENT RN_CLIENT")
+	h := startPool(t, Options{Renames: func(string) map[string]string {
+		return map[string]string{"config": "RN_CONFIG", "client": "RN_CLIENT"}
+	}})
 	h.pool.Do(monitor.Watch{Target: r.addr, Kind: monitor.KindMaster, Master: "m"})
 
 	isFencing := func(read bool) func(monitor.FencingResult) bool {
@@ -28,6 +34,32 @@ func TestPool_Fencing_RealRedis(t *testing.T) {
 	h.pool.Do(monitor.ReadFencing{Target: r.addr, Master: "m"})
 	if got := next(t, h, isFencing(true)); !got.OK || got.Values != (settings.FencingValues{MinReplicas: 1, MaxLag: 3}) {
 		t.Fatalf("read after set = %+v, want 1 3", got)
+	}
+
+	// DropClients closes the other normal connections (through the
+	// renamed CLIENT), not ours.
+	app, err := net.Dial("tcp", r.addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	buf := make([]byte, 64)
+	if _, err := app.Write([]byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := app.Read(buf); err != nil || string(buf[:n]) != "+PONG\r\n" {
+		t.Fatalf("PING = %q, %v", buf[:n], err)
+	}
+	h.pool.Do(monitor.DropClients{Target: r.addr, Master: "m"})
+	if err := app.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := app.Read(buf); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the client's connection is still open: read %q, %v", buf[:n], err)
+	}
+	h.pool.Do(monitor.ReadFencing{Target: r.addr, Master: "m"})
+	if got := next(t, h, isFencing(true)); !got.OK {
+		t.Fatalf("our link was dropped too: %+v", got)
 	}
 }
 

@@ -210,6 +210,8 @@ func (p *Pool) Do(a monitor.Action) {
 		p.withTarget("set-fencing", a.Target, func(t *target) { t.enqueue("set-fencing", a) })
 	case monitor.ReadFencing:
 		p.withTarget("read-fencing", a.Target, func(t *target) { t.enqueue("read-fencing", a) })
+	case monitor.DropClients:
+		p.withTarget("drop-clients", a.Target, func(t *target) { t.enqueue("drop-clients", a) })
 	case monitor.Reconnect:
 		// Closing sockets does not block, but keep it outside p.mu anyway.
 		var t *target

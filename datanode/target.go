@@ -287,7 +287,7 @@ func (t *target) execute(ctx context.Context, a monitor.Action) {
 		}
 	case monitor.FailoverTo:
 		t.doFailoverTo(ctx, cctx, a)
-	case monitor.SetFencing, monitor.ReadFencing:
+	case monitor.SetFencing, monitor.ReadFencing, monitor.DropClients:
 		t.doFencing(ctx, cctx, a)
 	}
 }

@@ -35,8 +35,18 @@ type ReadFencing struct {
 	Master string
 }
 
+// DropClients asks the driver to close a master's normal client
+// connections (CLIENT KILL TYPE normal; rename-command applies): they are
+// stuck on a master cut off with us, which refuses their writes, and
+// reconnecting makes their libraries ask the sentinels again.
+type DropClients struct {
+	Target Addr
+	Master string
+}
+
 func (SetFencing) isAction()  {}
 func (ReadFencing) isAction() {}
+func (DropClients) isAction() {}
 
 // FencingResult is the outcome of SetFencing or ReadFencing (Read). OK is
 // false when the command failed; a successful read carries the values.
@@ -60,6 +70,8 @@ type fenceState struct {
 	// emptyAt: the master at emptyAddr restarted empty then (noteRestart).
 	emptyAt   time.Time
 	emptyAddr Addr
+	// droppedAt: the last DropClients (at most one per PING period).
+	droppedAt time.Time
 }
 
 // fenceNode is what we last set on one data node.
@@ -104,6 +116,7 @@ func (c *Core) handleFencing(m *master, now time.Time) {
 		return
 	}
 	c.pollFencedMaster(m, now)
+	c.dropStuckClients(m, now)
 	fenced := settings.FencingValues{MinReplicas: 1, MaxLag: settings.FencingLag(m.DownAfter)}
 	cleared := settings.FencingValues{MinReplicas: 0, MaxLag: saved.MaxLag}
 	for _, i := range append([]*instance{m.inst}, m.replicas...) {
@@ -324,4 +337,39 @@ func (c *Core) pollFencedMaster(m *master, now time.Time) {
 	}
 	l.infoPending, l.infoSentAt = true, now
 	c.act(Info{Target: m.inst.addr, Master: m.name})
+}
+
+// dropStuckClients closes the client connections of a fenced master that
+// is cut off with us: we reach it but no majority of the sentinels and
+// none of its replicas. It refuses their writes (NOREPLICAS), and a client
+// library only asks the sentinels again when it reconnects; then this
+// sentinel answers null and the majority names the new master once it
+// switched. At most once per PING period.
+func (c *Core) dropStuckClients(m *master, now time.Time) {
+	n := m.fence.nodes[m.inst.addr]
+	if n == nil || !n.set || n.values.MinReplicas == 0 || !c.fenceReachable(m.inst) || m.inst.roleReported != RoleMaster ||
+		c.reachesMajority(m, now) || now.Sub(m.fence.droppedAt) < c.timers.PingPeriod {
+		return
+	}
+	for _, r := range m.replicas {
+		if r.link != nil && now.Sub(r.link.lastAvail) <= authorityWindow(m.DownAfter) {
+			return // we still reach a replica: not cut off with the master
+		}
+	}
+	m.fence.droppedAt = now
+	c.act(DropClients{Target: m.inst.addr, Master: m.name})
+}
+
+// reachesMajority is AuthorityOf's rule on the live core.
+func (c *Core) reachesMajority(m *master, now time.Time) bool {
+	window := authorityWindow(m.DownAfter)
+	reached := 1
+	for _, s := range m.sentinels {
+		replied := s.flags&(FlagSDown|FlagODown) == 0 && s.link != nil && !s.link.lastAvail.IsZero() && now.Sub(s.link.lastAvail) <= window
+		heard := !s.lastHello.IsZero() && now.Sub(s.lastHello) <= window
+		if replied || heard {
+			reached++
+		}
+	}
+	return reached >= (len(m.sentinels)+1)/2+1
 }

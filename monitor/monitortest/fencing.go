@@ -16,6 +16,8 @@ func renderFencingAction(a monitor.Action) (kind, text string, ok bool) {
 		return "fencing", fmt.Sprintf("set-fencing %s %s min-replicas=%d max-lag=%d", a.Target, a.Master, a.MinReplicas, a.MaxLag), true
 	case monitor.ReadFencing:
 		return "fencing", fmt.Sprintf("read-fencing %s %s", a.Target, a.Master), true
+	case monitor.DropClients:
+		return "fencing", fmt.Sprintf("drop-clients %s %s", a.Target, a.Master), true
 	}
 	return "", "", false
 }
