@@ -7,6 +7,11 @@
 //     owned and waited for by Run), pipelining, AUTH/HELLO/CLIENT/COMMAND/INFO/
 //     ROLE/SHUTDOWN/PUBLISH/QUIT, every SENTINEL subcommand with Redis's
 //     argument checks and error texts, and RESP2/RESP3 rendering;
+//   - the command table (cmdtable.go): redis-sentinel 7.0.15's, generated
+//     once from its COMMAND / COMMAND DOCS replies (cmdtable_gen.go,
+//     internal/cmdgen, testdata/redis-7.0.15), which COMMAND shows byte for
+//     byte, plus our additions, which dispatch but COMMAND does not list;
+//     one handler per full name ("client|kill");
 //   - the reply formatters of SENTINEL MASTER(S)/REPLICAS/SENTINELS and
 //     INFO sentinel (format.go): pure functions of a monitor.Snapshot,
 //     golden-tested against captures of Debian's redis-sentinel 7.0.15;
