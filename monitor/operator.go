@@ -361,7 +361,7 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 		}
 	}
 	// Raft mode never votes; a paused master gets no vote from us.
-	if req.RunID != "*" && req.RunID != "" && c.raft == nil && !c.pausedAt(m.name, at) {
+	if req.RunID != "*" && req.RunID != "" && !c.raftRefusesVote(m, req) && !c.pausedAt(m.name, at) {
 		c.voteLeader(m, req.CurrentEpoch, req.RunID, at)
 		if m.leader != "" {
 			reply.Leader = m.leader

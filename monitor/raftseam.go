@@ -23,6 +23,12 @@ import (
 //     waits for it to apply; every node switches only when ConfigCommitted
 //     arrives, never on a hello.
 
+// EventRaftVoteRefused is raised (once per candidate and epoch) when a
+// peer asks a raft-mode sentinel for a vote: raft-mode sentinels never ask,
+// so the candidate is a stock or vote-mode sentinel trying to fail a
+// master over outside raft.
+const EventRaftVoteRefused = "-raft-vote-refused"
+
 // EventRaftHelloIgnored is raised (once per peer, master and epoch) when a
 // peer's hello announces a config epoch above the applied raft
 // configuration and raft does not catch up within raftHelloGrace: a stock
@@ -157,6 +163,8 @@ type raftMaster struct {
 	// reported.
 	aheadSeen map[string]time.Time
 	aheadSaid map[string]bool
+	// voteAsked: "runid epoch" of vote requests already reported.
+	voteAsked map[string]bool
 }
 
 // EnableRaftMode switches the core to raft mode. Call it once, before the
@@ -173,7 +181,7 @@ func (c *Core) RaftMode() bool { return c.raft != nil }
 func (r *raftSeam) master(name string) *raftMaster {
 	st := r.masters[name]
 	if st == nil {
-		st = &raftMaster{aheadSeen: make(map[string]time.Time), aheadSaid: make(map[string]bool)}
+		st = &raftMaster{aheadSeen: make(map[string]time.Time), aheadSaid: make(map[string]bool), voteAsked: make(map[string]bool)}
 		r.masters[name] = st
 	}
 	return st
@@ -444,6 +452,28 @@ func (c *Core) onConfigCommitted(in ConfigCommitted) {
 	c.flushConfig()
 	c.switchMaster(m, in.Addr, in.At)
 	c.act(RunClientReconfigScript{Master: m.name, Role: "observer", State: "start", From: from, To: c.announced(m.inst.addr)})
+}
+
+// raftRefusesVote is called for an is-master-down-by-addr request that
+// asks for a vote. In vote mode it returns false (the vote may be cast).
+// In raft mode nobody votes: it returns true and reports the candidate
+// once per epoch.
+func (c *Core) raftRefusesVote(m *master, req IsMasterDownRequest) bool {
+	if c.raft == nil {
+		return false
+	}
+	st := c.raft.master(m.name)
+	key := req.RunID + " " + strconv.FormatUint(req.CurrentEpoch, 10)
+	if !st.voteAsked[key] {
+		if len(st.voteAsked) >= c.limits.MaxSentinels {
+			clear(st.voteAsked)
+		}
+		st.voteAsked[key] = true
+		c.masterEvent(EventRaftVoteRefused, LevelWarning, m, fmt.Sprintf(
+			"%s %s epoch %d: raft mode never votes; a stock or vote-mode sentinel in a raft group?",
+			m.name, req.RunID, req.CurrentEpoch))
+	}
+	return true
 }
 
 // raftIgnoresHello is called for a hello whose config epoch is above
