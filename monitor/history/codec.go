@@ -74,6 +74,11 @@ func Decode(data []byte) (map[string][]Record, error) {
 			if len(r.Phases) > len(PhaseOrder) {
 				r.Phases = r.Phases[:len(PhaseOrder)]
 			}
+			for _, p := range r.Phases {
+				if !slices.Contains(PhaseOrder, p.Name) {
+					return nil, fmt.Errorf("%w: record %d of %q: phase %q", ErrBadFile, i, name, p.Name)
+				}
+			}
 		}
 		out[name] = rs
 	}

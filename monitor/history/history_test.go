@@ -151,6 +151,7 @@ func TestDecode_Refuses(t *testing.T) {
 		"unknown field": `{"version":1,"masters":{},"x":1}`,
 		"wrong master":  `{"version":1,"masters":{"a":[{"master":"b","result":"switched"}]}}`,
 		"bad result":    `{"version":1,"masters":{"a":[{"master":"a","result":"??"}]}}`,
+		"bad phase":     `{"version":1,"masters":{"a":[{"master":"a","result":"switched","phases":[{"name":"x"}]}]}}`,
 		"empty name":    `{"version":1,"masters":{"":[]}}`,
 		"trailing":      `{"version":1,"masters":{}} {}`,
 	} {

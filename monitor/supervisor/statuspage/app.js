@@ -64,7 +64,8 @@ function sentinelRows(m) {
 function timelineBar(r) {
   const W = 420, H = 34;
   const start = Date.parse(r.start);
-  const phases = (r.phases || []).map(p => ({ name: p.name, t: Date.parse(p.at) })).sort((a, b) => a.t - b.t);
+  const phases = (r.phases || []).filter(p => PHASES.includes(p.name))
+    .map(p => ({ name: p.name, t: Date.parse(p.at) })).sort((a, b) => a.t - b.t);
   let end = r.end ? Date.parse(r.end) : Date.now();
   if (phases.length) end = Math.max(end, phases[phases.length - 1].t);
   const span = Math.max(end - start, 1);
