@@ -11,7 +11,7 @@ import (
 // any non-test file of package monitor (sub-packages such as supervisor
 // and monitortest are exempt).
 func TestPurity(t *testing.T) {
-	checked, problems, err := purity.CheckDir(".", purity.Rules{
+	purity.Require(t, ".", purity.Rules{
 		AllowedImports: []string{
 			"github.com/sentinelgo/sentinel/election", // pure rules, with the same test
 			"github.com/sentinelgo/sentinel/settings", // plain data, standard library only
@@ -19,14 +19,5 @@ func TestPurity(t *testing.T) {
 		},
 		InjectedRandom: true,
 		PureNetHelpers: []string{"JoinHostPort"}, // types.go renders Addr with it
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
-	if checked < 5 {
-		t.Fatalf("checked only %d files; is the test running in the package directory?", checked)
-	}
+	}, 5)
 }

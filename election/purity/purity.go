@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 )
 
 // Rules says what a checked package may use beyond the fixed prohibitions.
@@ -153,4 +154,21 @@ func isStandardLibrary(path string) bool {
 	}
 	pkg, err := build.Default.Import(path, "", build.FindOnly)
 	return err == nil && pkg.Goroot
+}
+
+// Require fails t for every violation in the non-test files of dir, and
+// when fewer than minFiles were checked (the test is not running in the
+// package directory). Each purity test is one call.
+func Require(t testing.TB, dir string, r Rules, minFiles int) {
+	t.Helper()
+	checked, problems, err := CheckDir(dir, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if checked < minFiles {
+		t.Fatalf("checked only %d files; is the test running in the package directory?", checked)
+	}
 }
