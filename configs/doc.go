@@ -22,10 +22,12 @@
 // CheckRuntimeSetting), so whatever is accepted while running loads back;
 // every file read is bounded (MaxFileSize, MaxAliasNodes).
 //
-// What it must never do: import other project packages (the supervisor
-// converts these types into the core's), start goroutines, touch the
-// network, or print a Secret: Secret values render as "<secret>" in
-// String, YAML and slog output.
+// What it must never do: import other project packages but the leaf
+// settings (MasterSettings and Secret, shared with the core) and
+// configs/sdsargs (the supervisor converts the rest), start goroutines,
+// touch the network, or print a Secret: Secret values render as
+// "<secret>" in String, YAML and slog output (the state file alone writes
+// them, see stateMasters).
 //
 // Usage sketch (the supervisor's start-up):
 //
