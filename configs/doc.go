@@ -26,8 +26,8 @@
 // settings (MasterSettings and Secret, shared with the core) and
 // configs/sdsargs (the supervisor converts the rest), start goroutines,
 // touch the network, or print a Secret: Secret values render as
-// "<secret>" in String, YAML and slog output (the state file alone writes
-// them, see stateMasters).
+// "<secret>" in String, YAML and slog output (only the state file and
+// the sentinel.conf rewrite write them in full).
 //
 // Usage sketch (the supervisor's start-up):
 //
