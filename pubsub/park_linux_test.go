@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -46,6 +47,10 @@ func TestIdleConnectionsAreParked(t *testing.T) {
 	// client. No goroutine may be left per connection: their stacks are
 	// what the goroutine count bounds.
 	const heapBound = 2048
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2*n+256 {
+		t.Skipf("needs %d open files (both ends of %d sockets), have %d", 2*n+256, n, lim.Cur)
+	}
 	ts := startServer(t, nil)
 	var p *parker
 	eventually(t, "the parker to start", func() bool {
