@@ -204,3 +204,20 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestAllChannelsDefault(t *testing.T) {
+	cat := testCatalog(t)
+	r := NewRegistry(cat)
+	r.AllChannelsDefault = true
+	_, u, err := r.SetUser("app", []string{"on", "nopass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := u.Describe(cat); got != "on nopass &* -@all" {
+		t.Fatalf("new user = %q", got)
+	}
+	_, u, _ = r.SetUser("app", []string{"resetchannels", "reset"})
+	if got := u.Describe(cat); got != "off sanitize-payload &* -@all" {
+		t.Fatalf("after reset = %q", got)
+	}
+}

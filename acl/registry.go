@@ -13,6 +13,20 @@ type Registry struct {
 	users  map[string]*User
 	log    []*LogEntry // newest first
 	LogMax int         // acllog-max-len (default 128)
+	// AllChannelsDefault is acl-pubsub-default allchannels: new users,
+	// and users after "reset", may use every channel (Redis 7.0's default
+	// is resetchannels: none).
+	AllChannelsDefault bool
+}
+
+// newUser creates a user with the registry's channel default.
+func (r *Registry) newUser(name string) *User {
+	u := NewUser(r.cat, name)
+	u.allChannelsDefault = r.AllChannelsDefault
+	if r.AllChannelsDefault {
+		_ = u.Apply(r.cat, "allchannels")
+	}
+	return u
 }
 
 // NewRegistry returns a registry with Redis's initial default user.
@@ -49,7 +63,7 @@ func (r *Registry) SetUser(name string, rules []string) (before, after *User, er
 		return nil, nil, redisText("Usernames can't contain spaces or null characters")
 	}
 	before = r.users[name]
-	u := NewUser(r.cat, name)
+	u := r.newUser(name)
 	if before != nil {
 		u = before.Clone()
 	}
@@ -122,7 +136,7 @@ func (r *Registry) Load(lines []UserLine) error {
 		}
 		u := users[name]
 		if u == nil {
-			u = NewUser(r.cat, name)
+			u = r.newUser(name)
 		} else {
 			_ = u.Apply(r.cat, "reset")
 		}

@@ -16,6 +16,9 @@ type User struct {
 	skipSanitize bool
 	passwords    []string // SHA-256 hex, in the order added
 	selectors    []*selector
+	// allChannelsDefault is acl-pubsub-default allchannels: "reset" then
+	// allows every channel.
+	allChannelsDefault bool
 }
 
 // NewUser returns a user as ACL SETUSER creates it: off, no password, no
@@ -116,6 +119,9 @@ func (u *User) Apply(cat *Catalog, op string) error {
 	case lower == "reset":
 		for _, r := range []string{"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "clearselectors", "-@all"} {
 			_ = u.Apply(cat, r)
+		}
+		if u.allChannelsDefault {
+			_ = u.Apply(cat, "allchannels")
 		}
 	default:
 		return u.root().apply(cat, op)

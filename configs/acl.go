@@ -59,6 +59,11 @@ func (v *validator) validateACL(s *Sentinel) {
 		v.add("sentinel.aclfile", "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. "+
 			"This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.")
 	}
+	switch s.ACLPubsubDefault {
+	case "", "resetchannels", "allchannels":
+	default:
+		v.add("sentinel.acl_pubsub_default", "must be resetchannels or allchannels, got %q", s.ACLPubsubDefault)
+	}
 	if s.ACLLogMaxLen < 0 {
 		v.add("sentinel.acllog_max_len", "must not be negative, got %d", s.ACLLogMaxLen)
 	}

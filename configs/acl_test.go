@@ -28,6 +28,7 @@ func TestConfUserErrors(t *testing.T) {
 		{"user a (+ping\n", "Unmatched parenthesis"},
 		{"user\n", "wrong number of arguments"},
 		{"acllog-max-len x\n", "is not a number"},
+		{"acl-pubsub-default some\n", "must be resetchannels or allchannels"},
 	} {
 		_, err := ParseConf([]byte(tc.conf), "s.conf")
 		switch {

@@ -277,6 +277,10 @@ var serverDirectives = map[string]confDirective{
 	"user":           {minArgs: 1, apply: confUser},
 	"aclfile":        {nargs: one, apply: confACLFile},
 	"acllog-max-len": {nargs: one, apply: confACLLogMaxLen},
+	"acl-pubsub-default": {nargs: one, apply: func(l *confLine) {
+		l.p.cfg.Sentinel.ACLPubsubDefault = strings.ToLower(l.args[0])
+		l.p.cfg.lines["sentinel.acl_pubsub_default"] = l.line
+	}},
 	// Following includes would make the rewrite ambiguous (which file
 	// gets the state lines?), so we refuse them rather than ignore
 	// masters defined elsewhere.

@@ -139,6 +139,9 @@ type Sentinel struct {
 	ACLFile string `yaml:"aclfile,omitempty"`
 	// ACLLogMaxLen bounds ACL LOG (acllog-max-len); 0 means 128.
 	ACLLogMaxLen int `yaml:"acllog_max_len,omitempty"`
+	// ACLPubsubDefault is acl-pubsub-default: "resetchannels" (Redis
+	// 7.0's default: new users get no channel) or "allchannels".
+	ACLPubsubDefault string `yaml:"acl_pubsub_default,omitempty"`
 	// TLS is the TLS listener of the sentinel port (tls-*, configs/tls.go).
 	TLS TLS `yaml:"tls,omitempty"`
 	// SentinelUser and SentinelPass authenticate us to peer sentinels

@@ -64,6 +64,7 @@ func newACL(opts Options) (*aclState, error) {
 		return nil, err
 	}
 	reg := acl.NewRegistry(cat)
+	reg.AllChannelsDefault = opts.ACLAllChannelsDefault
 	reg.SetRequirePass(opts.RequirePass)
 	lines := append([]acl.UserLine(nil), opts.ACLUsers...)
 	for name, pass := range opts.Users {

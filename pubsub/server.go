@@ -2,8 +2,8 @@ package pubsub
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -48,6 +48,9 @@ type Options struct {
 	ACLUsers []acl.UserLine
 	// ACLLogMax bounds ACL LOG (acllog-max-len; 0 means Redis's 128).
 	ACLLogMax int
+	// ACLAllChannelsDefault is acl-pubsub-default allchannels: new users
+	// may use every channel (Redis 7.0's default gives them none).
+	ACLAllChannelsDefault bool
 	// OnUsersChanged, when set, receives the user lines after ACL SETUSER
 	// or DELUSER changed the users, to persist them (as Redis writes
 	// "user" lines into sentinel.conf).

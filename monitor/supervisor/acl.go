@@ -48,6 +48,7 @@ func newACLSetup(cfg *configs.Config) (*aclSetup, error) {
 func (a *aclSetup) apply(o *pubsub.Options, cfg *configs.Config) {
 	o.ACLUsers = a.users
 	o.ACLLogMax = cfg.Sentinel.ACLLogMaxLen
+	o.ACLAllChannelsDefault = cfg.Sentinel.ACLPubsubDefault == "allchannels"
 	o.LoadACLFile, o.SaveACLFile = a.load, a.save
 }
 
