@@ -1,0 +1,166 @@
+//go:build linux
+
+package partition
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const raftPort = 7001
+
+// startRaftSentinel starts our sentinel on host n in raft mode (YAML, the
+// three hosts as the raft group, bootstrap on every one).
+func (s *scenario) startRaftSentinel(bin string, n int) {
+	dir := filepath.Join(s.dir, fmt.Sprintf("sentinel%d", n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	var peers strings.Builder
+	for k := 1; k <= 3; k++ {
+		fmt.Fprintf(&peers, "    - {id: s%d, address: \"%s:%d\"}\n", k, s.lab.addr(k), raftPort)
+	}
+	text := fmt.Sprintf(`sentinel:
+  bind: [%s]
+  port: %d
+  protected_mode: false
+election:
+  mode: raft
+  node_id: s%d
+  bind: "%s:%d"
+  peers:
+%s  data_dir: raft
+  bootstrap: true
+masters:
+  - name: mymaster
+    address: %s
+    quorum: 2
+    down_after: %s
+    failover_timeout: 10s
+`, s.lab.addr(n), sentPort, n, s.lab.addr(n), raftPort, peers.String(), s.redisAddr(1), downAfter)
+	path := filepath.Join(dir, "sentinel.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	s.lab.start(s.lab.host(n), filepath.Join(dir, "sentinel.log"), bin, "--config", path)
+}
+
+// raftInfo reads one field of INFO sentinel from c (a sentinel's client).
+func raftInfo(c *redis.Client, field string) string {
+	info, err := c.Info(context.Background(), "sentinel").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestRaftPartitionMinorityNeverPromotes: three hosts, each a redis-server
+// and one of our sentinels in raft mode. The master's host is cut from the
+// two others (not from the clients) for longer than down-after: the
+// majority side fails over exactly once, the cut sentinel never starts a
+// failover; after the heal every sentinel names the new master and the old
+// master becomes its replica.
+func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
+	requireLab(t)
+	bin := buildSentinel(t)
+	lab := newLab(t)
+	for _, n := range []int{1, 2, 3, clientHost} {
+		lab.addHost(n)
+	}
+	s := &scenario{t: t, lab: lab, dir: t.TempDir()}
+	s.dial = newDialer(t, lab.host(clientHost), 4)
+	s.startRedis(1, "")
+	s.startRedis(2, "1")
+	s.startRedis(3, "1")
+	for n := 1; n <= 3; n++ {
+		s.startRaftSentinel(bin, n)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("PARTITION_LOGS") != "" {
+			s.dumpLogs()
+		}
+	})
+	ctx := context.Background()
+	var info [4]*redis.Client
+	for n := 1; n <= 3; n++ {
+		info[n] = s.client(s.sentAddr(n), 200*time.Millisecond)
+	}
+	for n := 1; n <= 3; n++ {
+		sc := s.sentinel(n)
+		eventually(t, 30*time.Second, func() bool {
+			m, err := sc.Master(ctx, "mymaster").Result()
+			return err == nil && m["num-slaves"] == "2" && m["num-other-sentinels"] == "2" && raftInfo(info[n], "sentinel_raft_leader") != ""
+		}, fmt.Sprintf("sentinel %d to see 2 replicas, 2 peers and a raft leader", n))
+	}
+
+	cutAt := time.Now()
+	lab.cut(1, 2, 3)
+	var newMaster string
+	eventually(t, 30*time.Second, func() bool {
+		a2, err2 := s.sentinel(2).GetMasterAddrByName(ctx, "mymaster").Result()
+		a3, err3 := s.sentinel(3).GetMasterAddrByName(ctx, "mymaster").Result()
+		if err2 != nil || err3 != nil || a2[0] != a3[0] || a2[0]+":"+a2[1] == s.redisAddr(1) {
+			return false
+		}
+		newMaster = a2[0] + ":" + a2[1]
+		return true
+	}, "the majority (sentinels 2 and 3) to name a new master")
+	t.Logf("majority switched to %s %v after the cut", newMaster, time.Since(cutAt).Round(time.Millisecond))
+	// The cut side holds its own view of a healthy master: it must neither
+	// lead nor start a failover, whatever it answers.
+	old, _ := s.sentinel(1).GetMasterAddrByName(ctx, "mymaster").Result()
+	t.Logf("cut sentinel names %v; its raft state %q", old, raftInfo(info[1], "sentinel_raft_state"))
+	if st := raftInfo(info[1], "sentinel_raft_state"); st == "leader" {
+		t.Fatalf("the cut sentinel is still the raft leader")
+	}
+
+	healAt := time.Now()
+	lab.heal(1, 2, 3)
+	eventually(t, 30*time.Second, func() bool {
+		for n := 1; n <= 3; n++ {
+			a, err := s.sentinel(n).GetMasterAddrByName(ctx, "mymaster").Result()
+			if err != nil || a[0]+":"+a[1] != newMaster {
+				return false
+			}
+		}
+		return true
+	}, "every sentinel to name the new master after the heal")
+	t.Logf("all three name %s %v after the heal", newMaster, time.Since(healAt).Round(time.Millisecond))
+	master := s.client(s.redisAddr(1), time.Second)
+	eventually(t, 30*time.Second, func() bool {
+		role, err := master.Do(ctx, "ROLE").Slice()
+		return err == nil && len(role) > 0 && role[0] == "slave"
+	}, "the old master to become a replica")
+
+	masters := 0
+	for n := 1; n <= 3; n++ {
+		role, err := s.client(s.redisAddr(n), time.Second).Do(ctx, "ROLE").Slice()
+		if err == nil && len(role) > 0 && role[0] == "master" {
+			masters++
+		}
+	}
+	if masters != 1 {
+		t.Fatalf("%d data nodes report role master, want 1", masters)
+	}
+	log1, err := os.ReadFile(filepath.Join(s.dir, "sentinel1", "sentinel.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []string{"+try-failover", "+elected-leader", "+promoted-slave"} {
+		if strings.Contains(string(log1), ev) {
+			t.Errorf("the cut sentinel logged %s", ev)
+		}
+	}
+}
