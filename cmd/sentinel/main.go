@@ -56,6 +56,7 @@ func run(args []string, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		confPath, args = args[0], args[1:]
 	}
+	args, directives := splitDirectives(args, fs) // "--sentinel announce-ip x" and the like
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -78,9 +79,9 @@ func run(args []string, stderr io.Writer) int {
 	var cfg *configs.Config
 	var err error
 	if *yamlPath != "" {
-		cfg, err = configs.LoadFile(*yamlPath)
+		cfg, err = loadYAML(*yamlPath, directives)
 	} else {
-		cfg, err = configs.LoadConf(confPath)
+		cfg, err = loadConf(confPath, directives)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sentinel: %v\n", err)

@@ -2,12 +2,16 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/configs/sdsargs"
 )
 
 // tools are the subcommands that work on a configuration file and exit:
@@ -145,4 +149,69 @@ func (o overrides) apply(cfg *configs.Config) error {
 		cfg.Sentinel.Port = o.port
 	}
 	return nil
+}
+
+// splitDirectives takes redis-sentinel's "--<directive> [args...]" options
+// out of args: sentinel.conf lines given on the command line, such as
+// "--sentinel announce-ip 10.0.0.5" or "--bind 127.0.0.1". Every "--name"
+// that fs does not define starts a line; the words after it, up to the
+// next one starting with "--", are its arguments. The flags fs defines
+// stay in rest, with their values.
+func splitDirectives(args []string, fs *flag.FlagSet) (rest, lines []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, hasValue := strings.CutPrefix(a, "--")
+		if !hasValue || name == "" {
+			rest = append(rest, a)
+			continue
+		}
+		name, _, inline := strings.Cut(name, "=")
+		if f := fs.Lookup(name); f != nil {
+			rest = append(rest, a)
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !inline && !(ok && b.IsBoolFlag()) && i+1 < len(args) {
+				i++
+				rest = append(rest, args[i])
+			}
+			continue
+		}
+		words := []string{name}
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
+			i++
+			words = append(words, args[i])
+		}
+		lines = append(lines, sdsargs.Join(words...))
+	}
+	return rest, lines
+}
+
+// loadConf loads a sentinel.conf with the command line's directive lines
+// after the file's, as redis-sentinel applies them.
+func loadConf(path string, lines []string) (*configs.Config, error) {
+	if len(lines) == 0 {
+		return configs.LoadConf(path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	data = append(data, []byte("\n"+strings.Join(lines, "\n")+"\n")...)
+	cfg, err := configs.ParseConf(data, path)
+	if err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	cfg.Path = abs
+	return cfg, nil
+}
+
+// loadYAML loads a YAML configuration; sentinel.conf lines on the command
+// line have no place there.
+func loadYAML(path string, lines []string) (*configs.Config, error) {
+	if len(lines) > 0 {
+		return nil, fmt.Errorf("%q: command-line directives apply to a sentinel.conf, not to YAML (use --port, --loglevel, --metrics-addr)", lines[0])
+	}
+	return configs.LoadFile(path)
 }

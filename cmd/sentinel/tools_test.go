@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +79,36 @@ func TestOverrides(t *testing.T) {
 		if err := o.apply(cfg); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
+	}
+}
+
+func TestSplitDirectives(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.String("metrics-addr", "", "")
+	fs.Bool("version", false, "")
+	rest, lines := splitDirectives([]string{"--metrics-addr", "127.0.0.1:9479", "--sentinel", "announce-ip", "10.0.0.5",
+		"--version", "--bind", "127.0.0.1", "::1", "--metrics-addr=x"}, fs)
+	if want := []string{"--metrics-addr", "127.0.0.1:9479", "--version", "--metrics-addr=x"}; strings.Join(rest, " ") != strings.Join(want, " ") {
+		t.Errorf("rest = %q, want %q", rest, want)
+	}
+	if want := []string{"sentinel announce-ip 10.0.0.5", "bind 127.0.0.1 ::1"}; strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Errorf("lines = %q, want %q", lines, want)
+	}
+}
+
+func TestLoadConf_CommandLineDirectives(t *testing.T) {
+	conf := writeFile(t, "sentinel.conf", "port 26379\nsentinel monitor m 127.0.0.1 6379 2\n")
+	cfg, err := loadConf(conf, []string{"sentinel announce-ip 10.0.0.5", "port 26390"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sentinel.AnnounceIP != "10.0.0.5" || cfg.Sentinel.Port != 26390 || cfg.Path != conf {
+		t.Errorf("announce-ip %q port %d path %q", cfg.Sentinel.AnnounceIP, cfg.Sentinel.Port, cfg.Path)
+	}
+	if _, err := loadConf(conf, []string{"bogus-directive 1"}); err == nil {
+		t.Error("a bad command-line directive was accepted")
+	}
+	if _, err := loadYAML("x.yaml", []string{"port 1"}); err == nil {
+		t.Error("directives accepted with YAML")
 	}
 }
