@@ -324,9 +324,7 @@ func (t *target) doInfo(ctx, cctx context.Context) {
 	if err != nil {
 		t.commandFailed(cmdInfo, err)
 	} else if info, perr := ParseInfo(raw); perr != nil {
-		res.Kind = monitor.ReplyOther
-		t.p.metrics.commandError(cmdInfo, monitor.ReplyOther)
-		t.p.log.Debug("INFO reply does not parse", "target", t.addr.String(), "err", perr)
+		res.Kind = t.unparsable(cmdInfo, "INFO reply does not parse", "target", perr)
 	} else {
 		res.Info = info
 		t.reportedRole.Store(uint32(info.Role))
@@ -362,9 +360,7 @@ func (t *target) doAskPeer(ctx, cctx context.Context, a monitor.AskPeer) {
 	if err != nil {
 		t.commandFailed(cmdAskPeer, err)
 	} else if r, perr := parseIsMasterDownReply(reply); perr != nil {
-		res.Kind = monitor.ReplyOther
-		t.p.metrics.commandError(cmdAskPeer, monitor.ReplyOther)
-		t.p.log.Debug("malformed is-master-down-by-addr reply", "peer", t.addr.String(), "err", perr)
+		res.Kind = t.unparsable(cmdAskPeer, "malformed is-master-down-by-addr reply", "peer", perr)
 	} else {
 		res.Down, res.LeaderRunID, res.LeaderEpoch = r.Down, r.Leader, r.LeaderEpoch
 	}
@@ -393,4 +389,12 @@ func (t *target) handleHello(ctx context.Context, payload string) {
 		return
 	}
 	t.deliver(ctx, monitor.HelloReceived{At: time.Now(), Via: t.addr, Hello: h})
+}
+
+// unparsable counts and logs (at debug, naming the instance under key) a
+// reply to cmd that does not parse; the core is told ReplyOther.
+func (t *target) unparsable(cmd, msg, key string, err error) monitor.ReplyKind {
+	t.p.metrics.commandError(cmd, monitor.ReplyOther)
+	t.p.log.Debug(msg, key, t.addr.String(), "err", err)
+	return monitor.ReplyOther
 }
