@@ -70,6 +70,7 @@ var commandHandlers = map[string]handler{
 	"client|trackinginfo": cmdClientTrackingInfo,
 	"client|caching":      cmdClientCaching,
 	"client|tracking":     cmdClientTracking,
+	"client|reply":        cmdClientReply,
 
 	"command":                 cmdCommandAll,
 	"command|count":           cmdCommandCount,

@@ -23,10 +23,12 @@ type handler func(ctx context.Context, c *client, args [][]byte)
 // formatted errors) are off the stack by the time the handler runs: an
 // idle connection's goroutine keeps the stack its deepest command needed.
 func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
+	mark := c.wr.Buffered()
 	if cmd := s.resolve(c, args); cmd != nil {
 		cmd.run(ctx, c, args)
 		c.endCaching(cmd)
 	}
+	c.applyReplyMode(mark)
 }
 
 // resolve finds the command for args and checks that c may run it; when

@@ -39,6 +39,7 @@ type client struct {
 	lastSeen time.Time
 	proto    int
 	tracking *trackingState // CLIENT TRACKING; nil when off (tracking.go)
+	reply    replyMode      // CLIENT REPLY (reply.go); serve goroutine only
 
 	authenticated bool
 	quitAfter     bool                // close once the current reply is flushed

@@ -37,7 +37,7 @@ func dc(mode int, cmds ...string) diffCase { return diffCase{mode, cmds} }
 // with valid, wrong-arity and bad-argument forms. Left out, because they
 // differ on purpose (docs/compatibility.md): our additions (QUIT, CLIENT
 // SETINFO, the PRIMARY aliases, FAILOVER ... COORDINATED), the commands
-// we list but do not run (CLIENT PAUSE/UNPAUSE/REPLY), the
+// we list but do not run (CLIENT PAUSE/UNPAUSE), the
 // crash simulations, and forms that end the server or fail the master over
 // (SHUTDOWN, SENTINEL FAILOVER mymaster: e2e_mixed_test.go's).
 var commandCases = []diffCase{
@@ -78,6 +78,11 @@ var commandCases = []diffCase{
 	dc(exact, "CLIENT UNBLOCK 1 error"), dc(exact, "CLIENT UNBLOCK 1 foo"), dc(exact, "CLIENT UNBLOCK"),
 	dc(exact, "CLIENT GETREDIR"), dc(exact, "CLIENT GETREDIR x"), dc(exact, "CLIENT TRACKINGINFO"),
 	dc(exact, "CLIENT TRACKINGINFO x"), dc(exact, "CLIENT CACHING yes"), dc(exact, "CLIENT CACHING"),
+	// CLIENT REPLY: nothing read where nothing is sent; the last PING
+	// shows the stream is in step
+	dc(exact, "CLIENT REPLY"), dc(exact, "CLIENT REPLY x"), dc(exact, "CLIENT REPLY ON", "PING"),
+	dc(exact, "CLIENT REPLY OFF", "PING", "NOSUCH", "CLIENT REPLY x", "CLIENT REPLY SKIP", "PING", "CLIENT REPLY ON", "PING"),
+	dc(exact, "CLIENT REPLY SKIP", "PING a", "PING b", "CLIENT REPLY SKIP", "NOSUCH", "SENTINEL MYID x", "PING c"),
 	// CLIENT TRACKING: no keys, so no invalidation; the modes and their errors
 	dc(exact, "CLIENT TRACKING"), dc(exact, "CLIENT TRACKING x"), dc(exact, "CLIENT TRACKING on foo"),
 	dc(exact, "CLIENT TRACKING on redirect"), dc(exact, "CLIENT TRACKING on redirect x"), dc(exact, "CLIENT TRACKING on redirect 999999"),
@@ -250,9 +255,11 @@ func rawDo(t *testing.T, addr string, proto int, cmds ...string) [][]byte {
 		}
 	}
 	var out [][]byte
+	var mode replyState
 	for _, cmd := range cmds {
 		raw.Reset()
-		for range send(cmd) {
+		n := mode.expect(cmd, send(cmd))
+		for range n {
 			v, err := vr.ReadValue()
 			if err != nil {
 				t.Fatalf("%s: %q: %v (read so far %q)", addr, cmd, err, raw.Bytes())
@@ -264,6 +271,31 @@ func rawDo(t *testing.T, addr string, proto int, cmds ...string) [][]byte {
 		out = append(out, bytes.Clone(raw.Bytes()))
 	}
 	return out
+}
+
+// replyState follows CLIENT REPLY ON|OFF|SKIP on a test connection, so
+// rawDo reads no reply where the server sends none.
+type replyState struct{ off, skipNext bool }
+
+// expect returns how many of a command's n replies are sent.
+func (r *replyState) expect(cmd string, n int) int {
+	skip := r.skipNext // the command after CLIENT REPLY SKIP
+	r.skipNext = false
+	switch strings.ToLower(cmd) {
+	case "client reply on":
+		r.off = false
+		return 1
+	case "client reply off":
+		r.off = true
+		return 0
+	case "client reply skip":
+		r.skipNext = !r.off
+		return 0
+	}
+	if r.off || skip {
+		return 0
+	}
+	return n
 }
 
 // replyCount is how many replies a command gets: one per channel for the

@@ -110,6 +110,14 @@ func (w *Writer) Err() error { return w.err }
 // Buffered returns the number of bytes waiting for Flush.
 func (w *Writer) Buffered() int { return len(w.buf) }
 
+// Truncate drops what was written after the first n buffered bytes
+// (CLIENT REPLY OFF/SKIP: a reply that must not be sent).
+func (w *Writer) Truncate(n int) {
+	if n >= 0 && n < len(w.buf) {
+		w.buf = w.buf[:n]
+	}
+}
+
 // Raw appends pre-rendered bytes (a message rendered once for many
 // subscribers).
 func (w *Writer) Raw(b []byte) {
