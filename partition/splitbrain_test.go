@@ -411,11 +411,12 @@ func analyse(t *testing.T, s *scenario, rec *record, cutAt, healAt time.Time) re
 	if !switchedAt.IsZero() {
 		res.switchedAfter = switchedAt.Sub(cutAt)
 	}
-	// Writes acknowledged after the cut and before the probe after the
-	// one that first saw the old master refuse.
-	limit := fencedAt.Add(probeEvery + 100*time.Millisecond)
+	// Writes acknowledged after the cut (less 100 ms: writes replicated
+	// while the cut was being made are lost with it) and before the probe
+	// after the one that first saw the old master refuse.
+	from, limit := cutAt.Add(-100*time.Millisecond), fencedAt.Add(probeEvery+100*time.Millisecond)
 	for _, a := range rec.acked {
-		if a.at.After(cutAt) && a.at.Before(limit) {
+		if a.at.After(from) && a.at.Before(limit) {
 			res.ackedBeforeFence++
 		}
 	}
