@@ -156,6 +156,9 @@ type Sentinel struct {
 	// MetricsAddr is the HTTP listener for /metrics (host:port); empty
 	// disables it.
 	MetricsAddr string `yaml:"metrics_addr,omitempty"`
+	// Pprof serves /debug/pprof on the metrics listener; off by default
+	// (profiles reveal memory contents). YAML only.
+	Pprof bool `yaml:"pprof,omitempty"`
 	// Webhooks are http(s) URLs that receive every warning-level event as
 	// JSON (POST, retried with backoff). YAML only.
 	Webhooks []string `yaml:"webhooks,omitempty"`

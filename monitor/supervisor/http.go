@@ -16,7 +16,7 @@ import (
 )
 
 // serveHTTP runs the observability listener until ctx ends.
-func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.Gatherer, status *statusSource) error {
+func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.Gatherer, status *statusSource, pprofOn bool) error {
 	loop := status.loop
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
@@ -24,10 +24,13 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.
 	page := statusPage()
 	mux.Handle("GET /{$}", page)
 	mux.Handle("GET /static/", page)
-	// Profiles, on the same (operator-only) listener as the metrics.
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	// Profiles, on the same (operator-only) listener as the metrics, only
+	// when sentinel.pprof is set: a heap profile shows memory contents.
+	if pprofOn {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		s := loop.Snapshot()
 		if time.Since(s.At) > 5*time.Second {

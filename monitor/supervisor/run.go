@@ -382,7 +382,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		start(rest, "webhooks", s.webhook.Run)
 	}
 	if addr := s.cfg.Sentinel.MetricsAddr; addr != "" {
-		start(rest, "metrics", func(ctx context.Context) error { return serveHTTP(ctx, s.log, addr, s.reg, s.status) })
+		start(rest, "metrics", func(ctx context.Context) error {
+			return serveHTTP(ctx, s.log, addr, s.reg, s.status, s.cfg.Sentinel.Pprof)
+		})
 	}
 	s.log.Info("sentinel started", "myid", s.loop.Snapshot().MyID, "addr", s.server.Addr().String(), "masters", len(s.cfg.Masters))
 	select {
