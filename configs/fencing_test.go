@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,23 @@ func TestFencingSavedDirective(t *testing.T) {
 	}
 	if _, err := Load([]byte("masters:\n  - name: m\n    address: 127.0.0.1:6379\n    quorum: 2\n    fencing_saved: \"1\"\n")); err == nil {
 		t.Error("a bad fencing_saved loaded from YAML")
+	}
+}
+
+// The YAML state file keeps the operator's saved values and the setting.
+func TestFencingStateFile(t *testing.T) {
+	m := DefaultMaster()
+	m.Name, m.Addr, m.Quorum = "m", Addr{Host: "127.0.0.1", Port: 6379}, 2
+	m.Fencing, m.FencingSaved = true, "1 10"
+	sf := NewStateFile(filepath.Join(t.TempDir(), "state.yaml"), nil)
+	if err := sf.Save(State{MyID: testID, Masters: []Master{m}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := LoadState(sf.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Masters) != 1 || !st.Masters[0].Fencing || st.Masters[0].FencingSaved != "1 10" {
+		t.Fatalf("state file gave back %+v", st.Masters)
 	}
 }
