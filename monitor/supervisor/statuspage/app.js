@@ -98,7 +98,7 @@ function historyRows(m) {
     return el("tr", { class: "failover", "data-master": m.name, "data-result": r.result },
       el("td", {}, time(r.start)),
       el("td", {}, r.result + (r.last_abort ? " (" + r.last_abort + ")" : ""),
-        el("div", { class: "phases" }, (r.leader ? "leader " + r.leader.slice(0, 8) : "leader ?") +
+        el("div", { class: "meta" }, (r.leader ? "leader " + r.leader.slice(0, 8) : "leader ?") +
           (r.epoch ? " · epoch " + r.epoch : "") + (r.attempts ? " · " + r.attempts + " attempt(s) here" : ""))),
       el("td", {}, (r.from || "?") + " → " + (r.to || "?")),
       el("td", {}, end ? dur(end - start) : "…"),
