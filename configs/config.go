@@ -159,6 +159,11 @@ type Sentinel struct {
 	// Pprof serves /debug/pprof on the metrics listener; off by default
 	// (profiles reveal memory contents). YAML only.
 	Pprof bool `yaml:"pprof,omitempty"`
+	// WebConfigFile is a web.config file in prometheus/exporter-toolkit's
+	// format (tls_server_config, basic_auth_users with bcrypt hashes) for
+	// the metrics listener; read again on every connection. YAML only (or
+	// --web.config.file).
+	WebConfigFile string `yaml:"web_config_file,omitempty"`
 	// Webhooks are http(s) URLs that receive every warning-level event as
 	// JSON (POST, retried with backoff). YAML only.
 	Webhooks []string `yaml:"webhooks,omitempty"`

@@ -13,10 +13,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
 )
 
 // serveHTTP runs the observability listener until ctx ends.
-func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.Gatherer, status *statusSource, pprofOn bool) error {
+func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.Gatherer, status *statusSource, pprofOn bool, webConfig string) error {
 	loop := status.loop
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
@@ -61,7 +62,11 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	// exporter-toolkit's web.config (TLS, basic auth), read again on
+	// every connection; without one, plain HTTP as before.
+	go func() {
+		done <- web.Serve(ln, srv, &web.FlagConfig{WebConfigFile: &webConfig}, log.With("component", "http"))
+	}()
 	log.Info("metrics listening", "addr", ln.Addr().String())
 	select {
 	case <-ctx.Done():

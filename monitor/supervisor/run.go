@@ -383,7 +383,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	if addr := s.cfg.Sentinel.MetricsAddr; addr != "" {
 		start(rest, "metrics", func(ctx context.Context) error {
-			return serveHTTP(ctx, s.log, addr, s.reg, s.status, s.cfg.Sentinel.Pprof)
+			return serveHTTP(ctx, s.log, addr, s.reg, s.status, s.cfg.Sentinel.Pprof, s.cfg.Sentinel.WebConfigFile)
 		})
 	}
 	s.log.Info("sentinel started", "myid", s.loop.Snapshot().MyID, "addr", s.server.Addr().String(), "masters", len(s.cfg.Masters))
