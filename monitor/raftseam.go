@@ -139,7 +139,17 @@ type RaftView struct {
 	CommitIndex  uint64
 	AppliedIndex uint64
 	Voters       int
+	// NoMajority: this node is not in touch with a raft leader (no leader
+	// known, a candidate, or no word from the leader for a while), so it
+	// cannot vouch for the configuration it last applied.
+	NoMajority bool
 }
+
+// Withholds reports whether GET-MASTER-ADDR-BY-NAME should answer null
+// (as for an unknown master, so clients ask the next sentinel): in raft
+// mode, while the node is cut off from the raft majority. False in vote
+// mode (nil view).
+func (r *RaftView) Withholds() bool { return r != nil && r.NoMajority }
 
 // raftSeam is the core's raft-mode state; nil in vote mode.
 type raftSeam struct {

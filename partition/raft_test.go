@@ -4,6 +4,7 @@ package partition
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,6 +108,16 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 
 	cutAt := time.Now()
 	lab.cut(1, 2, 3)
+	// The cut side holds its own view of a healthy master: it must neither
+	// lead nor start a failover, and it stops naming a master it cannot
+	// vouch for (null, so clients ask the next sentinel).
+	withheld := false
+	eventually(t, 10*time.Second, func() bool {
+		_, err := s.sentinel(1).GetMasterAddrByName(ctx, "mymaster").Result()
+		withheld = errors.Is(err, redis.Nil)
+		return withheld
+	}, "the cut sentinel to withhold the master's address")
+	t.Logf("cut sentinel answers null %v after the cut; its raft state %q", time.Since(cutAt).Round(time.Millisecond), raftInfo(info[1], "sentinel_raft_state"))
 	var newMaster string
 	eventually(t, 30*time.Second, func() bool {
 		a2, err2 := s.sentinel(2).GetMasterAddrByName(ctx, "mymaster").Result()
@@ -118,10 +129,6 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 		return true
 	}, "the majority (sentinels 2 and 3) to name a new master")
 	t.Logf("majority switched to %s %v after the cut", newMaster, time.Since(cutAt).Round(time.Millisecond))
-	// The cut side holds its own view of a healthy master: it must neither
-	// lead nor start a failover, whatever it answers.
-	old, _ := s.sentinel(1).GetMasterAddrByName(ctx, "mymaster").Result()
-	t.Logf("cut sentinel names %v; its raft state %q", old, raftInfo(info[1], "sentinel_raft_state"))
 	if st := raftInfo(info[1], "sentinel_raft_state"); st == "leader" {
 		t.Fatalf("the cut sentinel is still the raft leader")
 	}

@@ -22,3 +22,16 @@ func TestRaftInfoSentinelSection(t *testing.T) {
 		t.Fatalf("INFO sentinel section:\n%s\nwant it to contain:\n%s", got, want)
 	}
 }
+
+func TestRaftViewWithholds(t *testing.T) {
+	var vote *monitor.RaftView
+	if vote.Withholds() {
+		t.Fatal("vote mode (no raft view) withholds")
+	}
+	if (&monitor.RaftView{State: "Follower", LeaderID: "s1"}).Withholds() {
+		t.Fatal("a follower in touch with its leader withholds")
+	}
+	if !(&monitor.RaftView{State: "Candidate", NoMajority: true}).Withholds() {
+		t.Fatal("a node cut off from the majority does not withhold")
+	}
+}

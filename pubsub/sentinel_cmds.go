@@ -80,10 +80,11 @@ func cmdSentinelSentinels(_ context.Context, c *client, args [][]byte) {
 func cmdSentinelGetMasterAddr(_ context.Context, c *client, args [][]byte) {
 	snap := c.srv.snapshot()
 	m := snap.Master(string(args[2]))
-	if m == nil || monitor.Withheld(m, snap.At) {
+	if m == nil || monitor.Withheld(m, snap.At) || snap.Raft.Withholds() {
 		// Withheld: with fencing on, a sentinel that reaches no majority
 		// of its group answers as for an unknown master, so clients ask
-		// the next sentinel (go-redis, redis-py and ioredis all do).
+		// the next sentinel (go-redis, redis-py and ioredis all do). In
+		// raft mode, likewise while cut off from the raft majority.
 		c.wr.NullArray()
 		return
 	}

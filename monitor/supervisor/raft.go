@@ -34,6 +34,11 @@ var raftTiming = raftmode.Timing{
 }
 
 const (
+	// raftNoContact is how long a follower may go without hearing from
+	// the leader (it heartbeats every 50 ms) before it stops vouching for
+	// the agreed configuration; raft itself starts an election after the
+	// election timeout.
+	raftNoContact = time.Second
 	// raftJobs bounds the queue of lease and switch proposals; the core
 	// asks for at most one of each per master at a time.
 	raftJobs = 256
@@ -370,7 +375,8 @@ func (d *raftDriver) status() *RaftStatus {
 func (d *raftDriver) view() *monitor.RaftView {
 	st := d.node.Stats()
 	return &monitor.RaftView{NodeID: d.node.ID(), State: st.State, Term: st.Term, LeaderID: st.LeaderID,
-		CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex, Voters: st.Voters}
+		CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex, Voters: st.Voters,
+		NoMajority: st.State != "Leader" && (st.LeaderID == "" || st.LastContact < 0 || st.LastContact > raftNoContact)}
 }
 
 // RaftStatus reports raft mode's state; nil in vote mode.
