@@ -197,21 +197,21 @@ func (p *Pool) Do(a monitor.Action) {
 	case monitor.Info:
 		p.withTarget("info", a.Target, func(t *target) { t.enqueueInfo(a) })
 	case monitor.PublishHello:
-		p.withTarget("publish-hello", a.Target, func(t *target) { t.enqueue("publish-hello", a) })
+		p.enqueue("publish-hello", a.Target, a)
 	case monitor.AskPeer:
-		p.withTarget("ask-peer", a.Peer, func(t *target) { t.enqueue("ask-peer", a) })
+		p.enqueue("ask-peer", a.Peer, a)
 	case monitor.ReplicaOf:
-		p.withTarget("replicaof", a.Target, func(t *target) { t.enqueue("replicaof", a) })
+		p.enqueue("replicaof", a.Target, a)
 	case monitor.ScriptKill:
-		p.withTarget("script-kill", a.Target, func(t *target) { t.enqueue("script-kill", a) })
+		p.enqueue("script-kill", a.Target, a)
 	case monitor.FailoverTo:
-		p.withTarget("failover-to", a.Target, func(t *target) { t.enqueue("failover-to", a) })
+		p.enqueue("failover-to", a.Target, a)
 	case monitor.SetFencing:
-		p.withTarget("set-fencing", a.Target, func(t *target) { t.enqueue("set-fencing", a) })
+		p.enqueue("set-fencing", a.Target, a)
 	case monitor.ReadFencing:
-		p.withTarget("read-fencing", a.Target, func(t *target) { t.enqueue("read-fencing", a) })
+		p.enqueue("read-fencing", a.Target, a)
 	case monitor.DropClients:
-		p.withTarget("drop-clients", a.Target, func(t *target) { t.enqueue("drop-clients", a) })
+		p.enqueue("drop-clients", a.Target, a)
 	case monitor.Reconnect:
 		// Closing sockets does not block, but keep it outside p.mu anyway.
 		var t *target
@@ -222,6 +222,12 @@ func (p *Pool) Do(a monitor.Action) {
 	default:
 		p.log.Debug("action ignored: not a link action", "action", fmt.Sprintf("%T", a))
 	}
+}
+
+// enqueue queues a, named action in logs and the drop counter, on the
+// command goroutine of addr's target.
+func (p *Pool) enqueue(action string, addr monitor.Addr, a monitor.Action) {
+	p.withTarget(action, addr, func(t *target) { t.enqueue(action, a) })
 }
 
 // withTarget runs f on the target of addr while holding p.mu, or counts the
