@@ -18,8 +18,14 @@ import (
 const raftPort = 7001
 
 // startRaftSentinel starts our sentinel on host n in raft mode (YAML, the
-// three hosts as the raft group, bootstrap on every one).
+// three hosts as the raft group, bootstrap on every one), monitoring host
+// 1's redis-server.
 func (s *scenario) startRaftSentinel(bin string, n int) {
+	s.startRaftSentinelOf(bin, n, s.redisAddr(1))
+}
+
+// startRaftSentinelOf is startRaftSentinel for the master at masterAddr.
+func (s *scenario) startRaftSentinelOf(bin string, n int, masterAddr string) *proc {
 	dir := filepath.Join(s.dir, fmt.Sprintf("sentinel%d", n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		s.t.Fatal(err)
@@ -45,12 +51,12 @@ masters:
     quorum: 2
     down_after: %s
     failover_timeout: 10s
-`, s.lab.addr(n), sentPort, n, s.lab.addr(n), raftPort, peers.String(), s.redisAddr(1), downAfter)
+`, s.lab.addr(n), sentPort, n, s.lab.addr(n), raftPort, peers.String(), masterAddr, downAfter)
 	path := filepath.Join(dir, "sentinel.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		s.t.Fatal(err)
 	}
-	s.lab.start(s.lab.host(n), filepath.Join(dir, "sentinel.log"), bin, "--config", path)
+	return s.lab.start(s.lab.host(n), filepath.Join(dir, "sentinel.log"), bin, "--config", path)
 }
 
 // raftInfo reads one field of INFO sentinel from c (a sentinel's client).
@@ -170,4 +176,119 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 			t.Errorf("the cut sentinel logged %s", ev)
 		}
 	}
+}
+
+// TestRaftLeaderKilledMidFailover SIGKILLs the raft leader's sentinel the
+// moment its log shows the replica it chose (REPLICAOF NO ONE on its way or
+// sent; its switch maybe committed, maybe not). The two others end on one
+// new master: the committed switch, or the next leader finishing the same
+// promotion once the old lease (failover_timeout, 10 s) expired. Never two
+// promoted replicas.
+func TestRaftLeaderKilledMidFailover(t *testing.T) {
+	requireLab(t)
+	bin := buildSentinel(t)
+	lab := newLab(t)
+	for _, n := range []int{1, 2, 3, clientHost} {
+		lab.addHost(n)
+	}
+	s := &scenario{t: t, lab: lab, dir: t.TempDir()}
+	s.dial = newDialer(t, lab.host(clientHost), 4)
+	// The master on host 2, replicas on hosts 1 and 3; nothing is cut: the
+	// master is shut down and the leader's sentinel SIGKILLed.
+	s.startRedis(2, "")
+	master := s.lab.addr(2) + ":6379"
+	replicas := []int{1, 3}
+	for _, n := range replicas {
+		s.startRedisOf(n, 2)
+	}
+	procs := map[int]*proc{}
+	for n := 1; n <= 3; n++ {
+		procs[n] = s.startRaftSentinelOf(bin, n, master)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("PARTITION_LOGS") != "" {
+			s.dumpLogs()
+		}
+	})
+	ctx := context.Background()
+	var info [4]*redis.Client
+	for n := 1; n <= 3; n++ {
+		info[n] = s.client(s.sentAddr(n), 200*time.Millisecond)
+	}
+	leader := 0
+	eventually(t, 30*time.Second, func() bool {
+		leader = 0
+		for n := 1; n <= 3; n++ {
+			m, err := s.sentinel(n).Master(ctx, "mymaster").Result()
+			if err != nil || m["num-slaves"] != "2" || m["num-other-sentinels"] != "2" {
+				return false
+			}
+			if raftInfo(info[n], "sentinel_raft_state") == "leader" {
+				leader = n
+			}
+		}
+		return leader != 0
+	}, "three sentinels that see 2 replicas, 2 peers, and a raft leader")
+
+	// Kill the master's redis-server: SHUTDOWN NOSAVE through the clients'
+	// host (the process is the lab's, stopped by PID at cleanup anyway).
+	_ = s.client(master, time.Second).Do(ctx, "SHUTDOWN", "NOSAVE").Err()
+	logPath := filepath.Join(s.dir, fmt.Sprintf("sentinel%d", leader), "sentinel.log")
+	killedAt := time.Time{}
+	for i := 0; i < 15000 && killedAt.IsZero(); i++ { // at most 30 s
+		b, _ := os.ReadFile(logPath)
+		if strings.Contains(string(b), "+selected-slave") {
+			procs[leader].kill(t)
+			killedAt = time.Now()
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if killedAt.IsZero() {
+		t.Fatalf("the leader (sentinel %d) never selected a replica", leader)
+	}
+	t.Logf("SIGKILLed the raft leader, sentinel %d, after +selected-slave", leader)
+
+	var rest []int
+	for n := 1; n <= 3; n++ {
+		if n != leader {
+			rest = append(rest, n)
+		}
+	}
+	var agreed string
+	eventually(t, 40*time.Second, func() bool {
+		agreed = ""
+		for _, n := range rest {
+			a, err := s.sentinel(n).GetMasterAddrByName(ctx, "mymaster").Result()
+			if err != nil || a[0]+":"+a[1] == master || (agreed != "" && agreed != a[0]+":"+a[1]) {
+				return false
+			}
+			agreed = a[0] + ":" + a[1]
+		}
+		return true
+	}, "the two remaining sentinels to name the same new master")
+	t.Logf("the others name %s %v after the kill", agreed, time.Since(killedAt).Round(time.Millisecond))
+	promoted := 0
+	for _, n := range replicas {
+		role, err := s.client(s.redisAddr(n), time.Second).Do(ctx, "ROLE").Slice()
+		if err == nil && len(role) > 0 && role[0] == "master" {
+			promoted++
+			if s.redisAddr(n) != agreed {
+				t.Fatalf("%s is a master, the sentinels name %s", s.redisAddr(n), agreed)
+			}
+		}
+	}
+	if promoted != 1 {
+		t.Fatalf("%d replicas promoted, want 1", promoted)
+	}
+}
+
+// startRedisOf starts redis-server on host n as a replica of host m's.
+func (s *scenario) startRedisOf(n, m int) {
+	dir := filepath.Join(s.dir, fmt.Sprintf("redis%d", n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	s.lab.start(s.lab.host(n), filepath.Join(dir, "redis.log"), "redis-server", "--port", "6379", "--bind", s.lab.addr(n),
+		"--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", dir, "--replicaof", s.lab.addr(m), "6379")
 }
