@@ -358,6 +358,7 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 		peerSaysDown(s, at)
 		if !c.tilt {
 			c.checkODown(m, at)
+			c.raftStartOnODown(m, at)
 		}
 	}
 	// Raft mode never votes; a paused master gets no vote from us.
