@@ -252,12 +252,9 @@ func cmdACLGetUser(_ context.Context, c *client, args [][]byte) {
 }
 
 func writeSelector(w *resp.Writer, s acl.SelectorInfo) {
-	w.BulkString("commands")
-	w.BulkString(s.Commands)
-	w.BulkString("keys")
-	w.BulkString(s.Keys)
-	w.BulkString("channels")
-	w.BulkString(s.Channels)
+	bulkField(w, "commands", s.Commands)
+	bulkField(w, "keys", s.Keys)
+	bulkField(w, "channels", s.Channels)
 }
 
 func cmdACLDryRun(_ context.Context, c *client, args [][]byte) {
@@ -331,18 +328,13 @@ func cmdACLLog(_ context.Context, c *client, args [][]byte) {
 		w.MapLen(7)
 		w.BulkString("count")
 		w.Integer(int64(e.Count))
-		w.BulkString("reason")
-		w.BulkString(e.Reason)
-		w.BulkString("context")
-		w.BulkString(e.Context)
-		w.BulkString("object")
-		w.BulkString(e.Object)
-		w.BulkString("username")
-		w.BulkString(e.Username)
+		bulkField(w, "reason", e.Reason)
+		bulkField(w, "context", e.Context)
+		bulkField(w, "object", e.Object)
+		bulkField(w, "username", e.Username)
 		w.BulkString("age-seconds")
 		w.Double(float64(now.Sub(e.Created).Milliseconds()) / 1000)
-		w.BulkString("client-info")
-		w.BulkString(e.ClientInfo)
+		bulkField(w, "client-info", e.ClientInfo)
 	}
 }
 

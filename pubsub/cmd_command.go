@@ -2,6 +2,7 @@ package pubsub
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/sentinelgo/sentinel/monitor"
@@ -81,30 +82,8 @@ func cmdCommandDocs(_ context.Context, c *client, args [][]byte) {
 // cmdCommandNames answers COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN x]:
 // every name, subcommands as "container|sub", that passes the filter.
 func cmdCommandNames(_ context.Context, c *client, args [][]byte) {
-	match := func(*cmdMeta) bool { return true }
-	switch {
-	case len(args) == 2:
-	case len(args) == 5 && strings.EqualFold(string(args[2]), "filterby"):
-		arg := strings.ToLower(string(args[4]))
-		switch strings.ToLower(string(args[3])) {
-		case "module":
-			match = func(*cmdMeta) bool { return false } // no modules
-		case "aclcat":
-			match = func(m *cmdMeta) bool {
-				for _, cat := range m.ACL {
-					if cat == "@"+arg {
-						return true
-					}
-				}
-				return false
-			}
-		case "pattern":
-			match = func(m *cmdMeta) bool { return monitor.MatchGlob(arg, m.Name) }
-		default:
-			c.err(errSyntax)
-			return
-		}
-	default:
+	match, ok := commandListFilter(args)
+	if !ok {
 		c.err(errSyntax)
 		return
 	}
@@ -123,6 +102,27 @@ func cmdCommandNames(_ context.Context, c *client, args [][]byte) {
 	for _, n := range names {
 		c.wr.BulkString(n)
 	}
+}
+
+// commandListFilter parses what follows COMMAND LIST: nothing, or
+// FILTERBY MODULE|ACLCAT|PATTERN x. ok is false for anything else.
+func commandListFilter(args [][]byte) (match func(*cmdMeta) bool, ok bool) {
+	if len(args) == 2 {
+		return func(*cmdMeta) bool { return true }, true
+	}
+	if len(args) != 5 || !strings.EqualFold(string(args[2]), "filterby") {
+		return nil, false
+	}
+	arg := strings.ToLower(string(args[4]))
+	switch strings.ToLower(string(args[3])) {
+	case "module":
+		return func(*cmdMeta) bool { return false }, true // no modules
+	case "aclcat":
+		return func(m *cmdMeta) bool { return slices.Contains(m.ACL, "@"+arg) }, true
+	case "pattern":
+		return func(m *cmdMeta) bool { return monitor.MatchGlob(arg, m.Name) }, true
+	}
+	return nil, false
 }
 
 // cmdCommandGetKeys answers COMMAND GETKEYS / GETKEYSANDFLAGS: no

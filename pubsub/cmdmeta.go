@@ -52,6 +52,12 @@ func writeSimpleSet(w *resp.Writer, ss []string) {
 	}
 }
 
+// bulkField writes one map entry whose key and value are bulk strings.
+func bulkField(w *resp.Writer, k, v string) {
+	w.BulkString(k)
+	w.BulkString(v)
+}
+
 // writeInfo writes Redis 7's 10-element COMMAND INFO entry.
 func (m *cmdMeta) writeInfo(w *resp.Writer) {
 	w.ArrayLen(10)
@@ -80,91 +86,92 @@ func (m *cmdMeta) writeInfo(w *resp.Writer) {
 // writeDocs writes the COMMAND DOCS map of m, fields in Redis's order.
 func (m *cmdMeta) writeDocs(w *resp.Writer) {
 	d := &m.Docs
-	n := 3 // summary, since, group
-	for _, present := range []bool{d.Complexity != "", len(d.DocFlags) > 0, d.DeprecatedSince != "",
-		d.ReplacedBy != "", len(d.History) > 0, len(d.Args) > 0, len(m.Subs) > 0} {
-		if present {
-			n++
-		}
-	}
-	w.MapLen(n)
-	bulkField(w, "summary", d.Summary)
-	bulkField(w, "since", d.Since)
-	bulkField(w, "group", d.Group)
-	if d.Complexity != "" {
-		bulkField(w, "complexity", d.Complexity)
-	}
-	if len(d.DocFlags) > 0 {
-		w.BulkString("doc_flags")
-		writeSimpleSet(w, d.DocFlags)
-	}
-	if d.DeprecatedSince != "" {
-		bulkField(w, "deprecated_since", d.DeprecatedSince)
-	}
-	if d.ReplacedBy != "" {
-		bulkField(w, "replaced_by", d.ReplacedBy)
-	}
+	var f docFields
+	f.bulk("summary", d.Summary)
+	f.bulk("since", d.Since)
+	f.bulk("group", d.Group)
+	f.optBulk("complexity", d.Complexity)
+	f.optSet("doc_flags", d.DocFlags)
+	f.optBulk("deprecated_since", d.DeprecatedSince)
+	f.optBulk("replaced_by", d.ReplacedBy)
 	if len(d.History) > 0 {
-		w.BulkString("history")
-		w.SetLen(len(d.History))
-		for _, h := range d.History {
-			w.ArrayLen(2)
-			w.BulkString(h[0])
-			w.BulkString(h[1])
-		}
+		f.add("history", func(w *resp.Writer) {
+			w.SetLen(len(d.History))
+			for _, h := range d.History {
+				w.ArrayLen(2)
+				w.BulkString(h[0])
+				w.BulkString(h[1])
+			}
+		})
 	}
-	if len(d.Args) > 0 {
-		w.BulkString("arguments")
-		writeArgs(w, d.Args)
-	}
+	f.optArgs(d.Args)
 	if len(m.Subs) > 0 {
-		w.BulkString("subcommands")
-		w.MapLen(len(m.Subs))
-		for _, s := range m.Subs {
-			w.BulkString(s.Name)
-			s.writeDocs(w)
-		}
+		f.add("subcommands", func(w *resp.Writer) {
+			w.MapLen(len(m.Subs))
+			for _, s := range m.Subs {
+				w.BulkString(s.Name)
+				s.writeDocs(w)
+			}
+		})
 	}
-}
-
-func bulkField(w *resp.Writer, k, v string) {
-	w.BulkString(k)
-	w.BulkString(v)
+	f.write(w)
 }
 
 func writeArgs(w *resp.Writer, args []cmdArg) {
 	w.ArrayLen(len(args))
 	for i := range args {
 		a := &args[i]
-		n := 2
-		for _, present := range []bool{a.Token != "", a.Summary != "", a.Since != "",
-			len(a.Flags) > 0, a.DeprecatedSince != "", len(a.Args) > 0} {
-			if present {
-				n++
-			}
-		}
-		w.MapLen(n)
-		bulkField(w, "name", a.Name)
-		bulkField(w, "type", a.Type)
-		if a.Token != "" {
-			bulkField(w, "token", a.Token)
-		}
-		if a.Summary != "" {
-			bulkField(w, "summary", a.Summary)
-		}
-		if a.Since != "" {
-			bulkField(w, "since", a.Since)
-		}
-		if len(a.Flags) > 0 {
-			w.BulkString("flags")
-			writeSimpleSet(w, a.Flags)
-		}
-		if a.DeprecatedSince != "" {
-			bulkField(w, "deprecated_since", a.DeprecatedSince)
-		}
-		if len(a.Args) > 0 {
-			w.BulkString("arguments")
-			writeArgs(w, a.Args)
-		}
+		var f docFields
+		f.bulk("name", a.Name)
+		f.bulk("type", a.Type)
+		f.optBulk("token", a.Token)
+		f.optBulk("summary", a.Summary)
+		f.optBulk("since", a.Since)
+		f.optSet("flags", a.Flags)
+		f.optBulk("deprecated_since", a.DeprecatedSince)
+		f.optArgs(a.Args)
+		f.write(w)
+	}
+}
+
+// docFields collects the fields of one COMMAND DOCS map in order, so that
+// the map's length is the count of what is written. Optional fields are
+// left out when empty, as Redis does.
+type docFields []func(w *resp.Writer)
+
+// add appends field k whose value value writes.
+func (f *docFields) add(k string, value func(w *resp.Writer)) {
+	*f = append(*f, func(w *resp.Writer) {
+		w.BulkString(k)
+		value(w)
+	})
+}
+
+func (f *docFields) bulk(k, v string) {
+	*f = append(*f, func(w *resp.Writer) { bulkField(w, k, v) })
+}
+
+func (f *docFields) optBulk(k, v string) {
+	if v != "" {
+		f.bulk(k, v)
+	}
+}
+
+func (f *docFields) optSet(k string, ss []string) {
+	if len(ss) > 0 {
+		f.add(k, func(w *resp.Writer) { writeSimpleSet(w, ss) })
+	}
+}
+
+func (f *docFields) optArgs(args []cmdArg) {
+	if len(args) > 0 {
+		f.add("arguments", func(w *resp.Writer) { writeArgs(w, args) })
+	}
+}
+
+func (f docFields) write(w *resp.Writer) {
+	w.MapLen(len(f))
+	for _, field := range f {
+		field(w)
 	}
 }

@@ -15,17 +15,26 @@ type HistoryController interface {
 	History(ctx context.Context, name string) ([]history.Record, error)
 }
 
+// controllerFor starts our SENTINEL subcommands that need both a
+// capability T of the controller and a known master: it returns the
+// controller as T, or answers the error (sub not available, no such
+// master) and reports false.
+func controllerFor[T any](c *client, sub string, master []byte) (T, bool) {
+	ctl, ok := c.srv.ctrl.(T)
+	if !ok {
+		c.err("ERR SENTINEL " + sub + " is not available")
+		return ctl, false
+	}
+	return ctl, masterOrReply(c, c.srv.snapshot(), master) != nil
+}
+
 // cmdSentinelHistory is SENTINEL HISTORY <master-name>, ours (not in
 // Redis): the master's last failovers, oldest first, each a map of
 // fields as SENTINEL MASTER replies are. Times are Unix milliseconds;
 // "phases" and "events" are arrays of [name, ms] and [ms, type, payload].
 func cmdSentinelHistory(ctx context.Context, c *client, args [][]byte) {
-	hc, ok := c.srv.ctrl.(HistoryController)
+	hc, ok := controllerFor[HistoryController](c, "HISTORY", args[2])
 	if !ok {
-		c.err("ERR SENTINEL HISTORY is not available")
-		return
-	}
-	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
 		return
 	}
 	rs, err := hc.History(ctx, string(args[2]))

@@ -17,12 +17,8 @@ type PauseController interface {
 // (not in Redis): for that long this sentinel starts no failover of the
 // master and votes for no other sentinel's; OFF (or 0) ends it.
 func cmdSentinelPause(ctx context.Context, c *client, args [][]byte) {
-	pc, ok := c.srv.ctrl.(PauseController)
+	pc, ok := controllerFor[PauseController](c, "PAUSE", args[2])
 	if !ok {
-		c.err("ERR SENTINEL PAUSE is not available")
-		return
-	}
-	if masterOrReply(c, c.srv.snapshot(), args[2]) == nil {
 		return
 	}
 	d, ok := parsePause(string(args[3]))
