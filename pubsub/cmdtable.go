@@ -71,6 +71,8 @@ var commandHandlers = map[string]handler{
 	"client|caching":      cmdClientCaching,
 	"client|tracking":     cmdClientTracking,
 	"client|reply":        cmdClientReply,
+	"client|pause":        cmdClientPause,
+	"client|unpause":      cmdClientUnpause,
 
 	"command":                 cmdCommandAll,
 	"command|count":           cmdCommandCount,

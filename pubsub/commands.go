@@ -25,6 +25,7 @@ type handler func(ctx context.Context, c *client, args [][]byte)
 func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 	mark := c.wr.Buffered()
 	if cmd := s.resolve(c, args); cmd != nil {
+		s.pause.wait(ctx, cmd.name)
 		cmd.run(ctx, c, args)
 		c.endCaching(cmd)
 	}

@@ -132,6 +132,7 @@ type Server struct {
 	closed  bool
 
 	stats serverStats
+	pause clientPause // CLIENT PAUSE (client_pause.go)
 
 	// acl holds the users and the ACL LOG.
 	acl *aclState

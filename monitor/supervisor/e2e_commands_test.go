@@ -36,8 +36,7 @@ func dc(mode int, cmds ...string) diffCase { return diffCase{mode, cmds} }
 // commandCases covers every command and subcommand both servers accept,
 // with valid, wrong-arity and bad-argument forms. Left out, because they
 // differ on purpose (docs/compatibility.md): our additions (QUIT, CLIENT
-// SETINFO, the PRIMARY aliases, FAILOVER ... COORDINATED), the commands
-// we list but do not run (CLIENT PAUSE/UNPAUSE), the
+// SETINFO, the PRIMARY aliases, FAILOVER ... COORDINATED), the
 // crash simulations, and forms that end the server or fail the master over
 // (SHUTDOWN, SENTINEL FAILOVER mymaster: e2e_mixed_test.go's).
 var commandCases = []diffCase{
@@ -83,6 +82,11 @@ var commandCases = []diffCase{
 	dc(exact, "CLIENT REPLY"), dc(exact, "CLIENT REPLY x"), dc(exact, "CLIENT REPLY ON", "PING"),
 	dc(exact, "CLIENT REPLY OFF", "PING", "NOSUCH", "CLIENT REPLY x", "CLIENT REPLY SKIP", "PING", "CLIENT REPLY ON", "PING"),
 	dc(exact, "CLIENT REPLY SKIP", "PING a", "PING b", "CLIENT REPLY SKIP", "NOSUCH", "SENTINEL MYID x", "PING c"),
+	// CLIENT PAUSE: short pauses, so that the next case is held a little at most
+	dc(exact, "CLIENT PAUSE"), dc(exact, "CLIENT PAUSE x"), dc(exact, "CLIENT PAUSE x foo"), dc(exact, "CLIENT PAUSE -1"),
+	dc(exact, "CLIENT PAUSE 1 all x"), dc(exact, "CLIENT PAUSE 10 foo"), dc(exact, "CLIENT PAUSE 99999999999999999999"),
+	dc(exact, "CLIENT PAUSE 0"), dc(exact, "CLIENT PAUSE 50 WRITE", "PUBLISH __sentinel__:hello x", "CLIENT UNPAUSE"),
+	dc(exact, "CLIENT PAUSE 50", "PING", "CLIENT UNPAUSE"), dc(exact, "CLIENT UNPAUSE"), dc(exact, "CLIENT UNPAUSE x"),
 	// CLIENT TRACKING: no keys, so no invalidation; the modes and their errors
 	dc(exact, "CLIENT TRACKING"), dc(exact, "CLIENT TRACKING x"), dc(exact, "CLIENT TRACKING on foo"),
 	dc(exact, "CLIENT TRACKING on redirect"), dc(exact, "CLIENT TRACKING on redirect x"), dc(exact, "CLIENT TRACKING on redirect 999999"),
