@@ -18,6 +18,15 @@
 //
 //	go run ./cmd/sentinel-bench -trials 12 -impl both -ours bin/sentinel -rejoin=false
 //
+// -scale N is the scale mode: N masters with one replica each, monitored
+// by three sentinels of each implementation in turn (the same data nodes);
+// it reports the time until every sentinel knows every replica and peer,
+// the sentinels that entered TILT, the +sdown events (every node is alive,
+// so all are spurious), and CPU and RSS per sentinel over -scale-window,
+// with ratios. -profile-dir saves a CPU profile of our start-up.
+//
+//	go run ./cmd/sentinel-bench -scale 100 -ours bin/sentinel
+//
 // It owns only its flags, the trial procedure and the report. Processes are
 // started and killed through datanode/datanodetest, by PID, on 127.0.0.1.
 // It must never: leave a process running (every trial closes its cluster,

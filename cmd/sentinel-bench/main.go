@@ -44,6 +44,9 @@ type options struct {
 	keepDirs        bool
 	keepFailed      bool
 	verbose         bool
+	scale           int
+	scaleWindow     time.Duration
+	profileDir      string
 }
 
 func parseFlags(args []string, errOut io.Writer) (options, error) {
@@ -72,6 +75,9 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.BoolVar(&o.keepDirs, "keep", false, "keep each trial's directory (configs and logs)")
 	fs.BoolVar(&o.keepFailed, "keep-failed", false, "keep the directories of trials that had a problem")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging of process starts and stops")
+	fs.IntVar(&o.scale, "scale", 0, "scale mode: this many masters (+1 replica each) monitored by 3 sentinels of each implementation; reports start-up (settle time, TILT, spurious +sdown), CPU and RSS (0 = the failover benchmark)")
+	fs.DurationVar(&o.scaleWindow, "scale-window", 20*time.Second, "scale mode: how long CPU is measured after the sentinels settle")
+	fs.StringVar(&o.profileDir, "profile-dir", "", "scale mode: write a 10 s CPU profile of each of our sentinels' start-up here (runs them with --pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -91,6 +97,10 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, fmt.Errorf("sentinel-bench: -buckets must be between 1 and 1000, got %d", o.buckets)
 	case o.stallAfter <= 0:
 		return o, errors.New("sentinel-bench: -stall-after must be positive")
+	case o.scale < 0 || o.scale > 2000:
+		return o, fmt.Errorf("sentinel-bench: -scale must be between 0 and 2000, got %d", o.scale)
+	case o.scaleWindow <= 0:
+		return o, errors.New("sentinel-bench: -scale-window must be positive")
 	}
 	if o.seed == 0 {
 		o.seed = uint64(time.Now().UnixNano())
@@ -125,6 +135,9 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		fmt.Fprintf(out, "redis-server is not installed: %v\n", err)
 		return 1
+	}
+	if opts.scale > 0 {
+		return runScale(ctx, opts, logger, out)
 	}
 
 	var impls []impl

@@ -44,6 +44,7 @@ func run(args []string, stderr io.Writer) int {
 	logFormat := fs.String("log-format", "", "log format: text or json (overrides the config)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (overrides the config)")
 	metricsAddr := fs.String("metrics-addr", "", "listen address for the status page, /metrics, /healthz and /status (overrides the config)")
+	pprofOn := fs.Bool("pprof", false, "serve /debug/pprof on the metrics listener (overrides the config)")
 	port := fs.Int("port", 0, "client port (overrides the config's port, as redis-sentinel's --port)")
 	redisLogLevel := fs.String("loglevel", "", "Redis log level: debug, verbose, notice, warning, nothing (as redis-sentinel's --loglevel)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -87,7 +88,7 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sentinel: %v\n", err)
 		return 1
 	}
-	ov := overrides{logFormat: *logFormat, logLevel: *logLevel, metricsAddr: *metricsAddr, redisLogLevel: *redisLogLevel, port: *port}
+	ov := overrides{logFormat: *logFormat, logLevel: *logLevel, metricsAddr: *metricsAddr, redisLogLevel: *redisLogLevel, port: *port, pprof: *pprofOn}
 	if err := ov.apply(cfg); err != nil {
 		fmt.Fprintf(stderr, "sentinel: %v\n", err)
 		return 2

@@ -123,6 +123,7 @@ func convertConfig(args []string, stdout, stderr io.Writer) int {
 type overrides struct {
 	logFormat, logLevel, metricsAddr, redisLogLevel string
 	port                                            int
+	pprof                                           bool
 }
 
 func (o overrides) apply(cfg *configs.Config) error {
@@ -141,6 +142,9 @@ func (o overrides) apply(cfg *configs.Config) error {
 	}
 	if o.metricsAddr != "" {
 		cfg.Sentinel.MetricsAddr = o.metricsAddr
+	}
+	if o.pprof {
+		cfg.Sentinel.Pprof = true
 	}
 	if o.port != 0 {
 		if o.port < 0 || o.port > 65535 {

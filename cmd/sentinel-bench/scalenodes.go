@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+)
+
+// scaleNodes are the data nodes of a scale run: masters[i] has replicas[i].
+// Both implementations monitor the same nodes, one after the other.
+type scaleNodes struct {
+	masters  []*datanodetest.Process
+	replicas []*datanodetest.Process
+}
+
+// launchParallel is how many redis-servers start at once: enough to start
+// 500 in seconds, few enough not to starve a shared 2-core machine.
+const launchParallel = 8
+
+// launchScaleNodes starts n masters and one replica of each, waits until
+// every master reports its replica connected, and returns them. On error
+// everything started is stopped.
+func launchScaleNodes(ctx context.Context, n int, logger *slog.Logger) (*scaleNodes, error) {
+	nodes := &scaleNodes{masters: make([]*datanodetest.Process, n), replicas: make([]*datanodetest.Process, n)}
+	err := forEachParallel(ctx, n, func(i int) error {
+		m, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{Logger: logger})
+		if err != nil {
+			return fmt.Errorf("master %d: %w", i, err)
+		}
+		nodes.masters[i] = m
+		r, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{ReplicaOf: m.Addr(), Logger: logger})
+		if err != nil {
+			return fmt.Errorf("replica of master %d: %w", i, err)
+		}
+		nodes.replicas[i] = r
+		return nil
+	})
+	if err == nil {
+		err = nodes.waitReplicated(ctx, 60*time.Second)
+	}
+	if err != nil {
+		_ = nodes.Close()
+		return nil, err
+	}
+	return nodes, nil
+}
+
+// waitReplicated waits until every master lists its replica as online.
+func (n *scaleNodes) waitReplicated(ctx context.Context, timeout time.Duration) error {
+	pending := make(map[int]bool, len(n.masters))
+	for i := range n.masters {
+		pending[i] = true
+	}
+	err := datanodetest.Poll(ctx, timeout, 200*time.Millisecond, func() bool {
+		for i := range pending {
+			qctx, cancel := context.WithTimeout(ctx, time.Second)
+			info, err := n.masters[i].Client().Info(qctx, "replication").Result()
+			cancel()
+			if err == nil && strings.Contains(info, "state=online") {
+				delete(pending, i)
+			}
+		}
+		return len(pending) == 0
+	})
+	if err != nil {
+		for i := range pending {
+			return fmt.Errorf("%d masters still without an online replica (one is %s, replica %s): %w",
+				len(pending), n.masters[i].Addr(), n.replicas[i].Addr(), err)
+		}
+	}
+	return nil
+}
+
+// Close stops every node.
+func (n *scaleNodes) Close() error {
+	var errs []error
+	for _, group := range [][]*datanodetest.Process{n.replicas, n.masters} {
+		for _, p := range group {
+			if p != nil {
+				errs = append(errs, p.Close())
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// forEachParallel calls fn(0..n-1), launchParallel at a time, and returns
+// the first error; after an error or the end of ctx no new call starts.
+func forEachParallel(ctx context.Context, n int, fn func(i int) error) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	next := make(chan int)
+	for range min(launchParallel, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range n {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed || ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return firstErr
+}
