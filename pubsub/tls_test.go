@@ -137,6 +137,9 @@ func TestTLS_AuthClientsNo(t *testing.T) {
 
 // TestTLS_RedisCLI: redis-cli --tls talks to our TLS port.
 func TestTLS_RedisCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes are skipped with -short")
+	}
 	cli := requireBinary(t, "redis-cli")
 	if out, _ := exec.Command(cli, "--help").CombinedOutput(); !bytes.Contains(out, []byte("--tls")) {
 		t.Skip("redis-cli built without TLS")
