@@ -17,8 +17,8 @@ import (
 // Members returns the current voter set (the latest configuration,
 // committed or not).
 func (n *Node) Members(ctx context.Context) ([]Peer, error) {
-	f := n.raft.GetConfiguration()
-	if err := n.await(ctx, "members", f); err != nil {
+	f, err := await(ctx, n, "members", n.raft.GetConfiguration, notLeader...)
+	if err != nil {
 		return nil, err
 	}
 	var out []Peer
@@ -40,8 +40,10 @@ func (n *Node) AddVoter(ctx context.Context, id, addr string) error {
 	if n.raft.State() != raft.Leader {
 		return fmt.Errorf("raftmode: add voter: %w", ErrNotLeader)
 	}
-	f := n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, n.opTimeout(ctx))
-	return n.await(ctx, "add voter", f)
+	_, err := await(ctx, n, "add voter", func() raft.IndexFuture {
+		return n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, timeoutFor(ctx, n.timing.ApplyTimeout))
+	}, notLeader...)
+	return err
 }
 
 // RemoveServer removes a member. Removing the leader itself is allowed: it
@@ -53,32 +55,49 @@ func (n *Node) RemoveServer(ctx context.Context, id string) error {
 	if n.raft.State() != raft.Leader {
 		return fmt.Errorf("raftmode: remove server: %w", ErrNotLeader)
 	}
-	f := n.raft.RemoveServer(raft.ServerID(id), 0, n.opTimeout(ctx))
-	return n.await(ctx, "remove server", f)
+	_, err := await(ctx, n, "remove server", func() raft.IndexFuture {
+		return n.raft.RemoveServer(raft.ServerID(id), 0, timeoutFor(ctx, n.timing.ApplyTimeout))
+	}, notLeader...)
+	return err
 }
 
-// opTimeout is how long raft may take to enqueue an operation.
-func (n *Node) opTimeout(ctx context.Context) time.Duration {
+// notLeader are the raft errors that mean this node is not (or no longer)
+// the leader, for operations whose outcome that settles: membership
+// changes, reads, snapshots, barriers. propose counts raft.ErrNotLeader
+// alone: a command whose leader was deposed while committing it may still
+// commit.
+var notLeader = []error{raft.ErrNotLeader, raft.ErrLeadershipLost}
+
+// timeoutFor is how long raft may take over an operation: what is left of
+// ctx, or def when ctx has no deadline.
+func timeoutFor(ctx context.Context, def time.Duration) time.Duration {
 	if deadline, ok := ctx.Deadline(); ok {
 		return max(time.Until(deadline), time.Millisecond)
 	}
-	return n.timing.ApplyTimeout
+	return def
 }
 
-// await waits for a raft future as propose does: registered with Close,
-// and given up (outcome unknown) when ctx ends first.
-func (n *Node) await(ctx context.Context, op string, f raft.Future) error {
+// await starts a raft operation and waits for its future. The waiter is
+// registered with Close before start runs, so Close lets it finish before
+// raft shuts down; when ctx ends first the outcome is unknown (the
+// operation may still happen). Every error names op; a future error that
+// is one of notLeaderErrs also wraps ErrNotLeader.
+func await[F raft.Future](ctx context.Context, n *Node, op string, start func() F, notLeaderErrs ...error) (F, error) {
+	var none F
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("raftmode: %s: %w", op, err)
+		return none, fmt.Errorf("raftmode: %s: %w", op, err)
 	}
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		return fmt.Errorf("raftmode: %s: %w", op, ErrNodeClosed)
+		return none, fmt.Errorf("raftmode: %s: %w", op, ErrNodeClosed)
 	}
 	n.wg.Add(1)
 	n.mu.Unlock()
+	f := start() // outside the lock: raft may block in it up to its timeout
 	done := make(chan error, 1)
+	// raft completes every future, at the latest on shutdown, so this
+	// waiter always ends; Close waits for it.
 	go func() {
 		defer n.wg.Done()
 		done <- f.Error()
@@ -87,16 +106,17 @@ func (n *Node) await(ctx context.Context, op string, f raft.Future) error {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		return fmt.Errorf("raftmode: %s: outcome unknown: %w", op, ctx.Err())
+		return none, fmt.Errorf("raftmode: %s: outcome unknown: %w", op, ctx.Err())
 	}
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost):
-		return fmt.Errorf("raftmode: %s: %w: %w", op, ErrNotLeader, err)
-	default:
-		return fmt.Errorf("raftmode: %s: %w", op, err)
+	if err == nil {
+		return f, nil
 	}
+	for _, nl := range notLeaderErrs {
+		if errors.Is(err, nl) {
+			return none, fmt.Errorf("raftmode: %s: %w: %w", op, ErrNotLeader, err)
+		}
+	}
+	return none, fmt.Errorf("raftmode: %s: %w", op, err)
 }
 
 // Snapshot makes raft take a snapshot now (raft also takes them by itself,
@@ -104,5 +124,6 @@ func (n *Node) await(ctx context.Context, op string, f raft.Future) error {
 // TrailingLogs entries. A restarted node restores the latest snapshot
 // before it replays the rest of its log.
 func (n *Node) Snapshot(ctx context.Context) error {
-	return n.await(ctx, "snapshot", n.raft.Snapshot())
+	_, err := await(ctx, n, "snapshot", n.raft.Snapshot, notLeader...)
+	return err
 }

@@ -447,40 +447,11 @@ func (n *Node) propose(ctx context.Context, op string, cmd Command) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	timeout := n.timing.ApplyTimeout
-	if deadline, ok := ctx.Deadline(); ok {
-		timeout = max(time.Until(deadline), time.Millisecond)
-	}
-
-	// Reserve the waiter's place in wg under the lock, so Close never
-	// waits while a waiter is still being added; Apply itself may block
-	// for up to timeout and must not hold the lock.
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return Result{}, fmt.Errorf("raftmode: %s: %w", op, ErrNodeClosed)
-	}
-	n.wg.Add(1)
-	n.mu.Unlock()
-	future := n.raft.Apply(data, timeout)
-	done := make(chan error, 1)
-	// raft completes every future, at the latest on shutdown, so this
-	// waiter always ends; Close waits for it.
-	go func() {
-		defer n.wg.Done()
-		done <- future.Error()
-	}()
-
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		return Result{}, fmt.Errorf("raftmode: %s: outcome unknown: %w", op, ctx.Err())
-	}
+	future, err := await(ctx, n, op, func() raft.ApplyFuture {
+		return n.raft.Apply(data, timeoutFor(ctx, n.timing.ApplyTimeout))
+	}, raft.ErrNotLeader)
 	if err != nil {
-		if errors.Is(err, raft.ErrNotLeader) {
-			return Result{}, fmt.Errorf("raftmode: %s: %w: %w", op, ErrNotLeader, err)
-		}
-		return Result{}, fmt.Errorf("raftmode: %s: %w", op, err)
+		return Result{}, err
 	}
 	res, ok := future.Response().(Result)
 	if !ok {

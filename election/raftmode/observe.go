@@ -2,8 +2,6 @@ package raftmode
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -65,40 +63,8 @@ func (n *Node) Applied() <-chan struct{} { return n.fsm.applied }
 // Barrier waits until every entry committed before it is applied on this
 // node, the leader; elsewhere it fails with ErrNotLeader.
 func (n *Node) Barrier(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("raftmode: barrier: %w", err)
-	}
-	timeout := n.timing.BarrierTimeout
-	if deadline, ok := ctx.Deadline(); ok {
-		timeout = max(time.Until(deadline), time.Millisecond)
-	}
-	// As in propose: the waiter is registered before the future exists,
-	// so Close lets it finish before raft shuts down.
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return fmt.Errorf("raftmode: barrier: %w", ErrNodeClosed)
-	}
-	n.wg.Add(1)
-	n.mu.Unlock()
-	future := n.raft.Barrier(timeout)
-	done := make(chan error, 1)
-	go func() {
-		defer n.wg.Done()
-		done <- future.Error()
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		return fmt.Errorf("raftmode: barrier: outcome unknown: %w", ctx.Err())
-	}
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost):
-		return fmt.Errorf("raftmode: barrier: %w: %w", ErrNotLeader, err)
-	default:
-		return fmt.Errorf("raftmode: barrier: %w", err)
-	}
+	_, err := await(ctx, n, "barrier", func() raft.Future {
+		return n.raft.Barrier(timeoutFor(ctx, n.timing.BarrierTimeout))
+	}, notLeader...)
+	return err
 }
