@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/sleep"
 )
 
 // errCommandTimeout is the cause attached to every per-command deadline, so
@@ -195,12 +196,7 @@ func (t *target) helloLoop(ctx context.Context) {
 		if !panicked {
 			return
 		}
-		pause := time.NewTimer(DefaultReconnectMax)
-		select {
-		case <-ctx.Done():
-			pause.Stop()
-		case <-pause.C:
-		}
+		sleep.For(ctx, DefaultReconnectMax)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/sleep"
 )
 
 // Webhook defaults.
@@ -247,13 +248,9 @@ func (w *Webhook) deliver(ctx context.Context, t *webhookTarget, msg WebhookMess
 		}
 		w.metrics.webhookRequests.WithLabelValues(resultRetry).Inc()
 		w.log.Debug("webhook attempt failed, retrying", "url", t.redacted, "attempt", attempt, "err", err)
-		timer := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !sleep.For(ctx, delay) {
 			w.metrics.webhookRequests.WithLabelValues(resultFailed).Inc()
 			return fmt.Errorf("notify: webhook %s: gave up while waiting to retry: %w", t.redacted, ctx.Err())
-		case <-timer.C:
 		}
 		delay = min(delay*2, w.maxBackoff)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/sentinelgo/sentinel/sleep"
 )
 
 // Poll calls cond every tick until it returns true, the context ends, or
@@ -36,15 +38,8 @@ func Poll(ctx context.Context, timeout, tick time.Duration, cond func() bool) er
 // Sleep waits d, or less when ctx ends first; it returns ctx.Err(). The
 // demo and the benchmark pace their phases with it.
 func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
+	if !sleep.For(ctx, d) {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return nil
 }
