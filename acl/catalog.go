@@ -62,16 +62,28 @@ type Catalog struct {
 // NewCatalog builds a catalog; an unknown category is an error.
 func NewCatalog(specs []Spec) (*Catalog, error) {
 	c := &Catalog{byName: map[string]*Command{}}
+	top, err := c.addSorted(specs, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.top = top
+	return c, nil
+}
+
+// addSorted adds specs, in name order, as children of parent (nil: top
+// level) and returns them in that order.
+func (c *Catalog) addSorted(specs []Spec, parent *Command) ([]*Command, error) {
 	sorted := append([]Spec(nil), specs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	var cmds []*Command
 	for _, s := range sorted {
-		cmd, err := c.add(s, nil)
+		cmd, err := c.add(s, parent)
 		if err != nil {
 			return nil, err
 		}
-		c.top = append(c.top, cmd)
+		cmds = append(cmds, cmd)
 	}
-	return c, nil
+	return cmds, nil
 }
 
 func (c *Catalog) add(s Spec, parent *Command) (*Command, error) {
@@ -89,15 +101,11 @@ func (c *Catalog) add(s Spec, parent *Command) (*Command, error) {
 	}
 	c.all = append(c.all, cmd)
 	c.byName[name] = cmd
-	subs := append([]Spec(nil), s.Subs...)
-	sort.Slice(subs, func(i, j int) bool { return subs[i].Name < subs[j].Name })
-	for _, sub := range subs {
-		sc, err := c.add(sub, cmd)
-		if err != nil {
-			return nil, err
-		}
-		cmd.Subs = append(cmd.Subs, sc)
+	subs, err := c.addSorted(s.Subs, cmd)
+	if err != nil {
+		return nil, err
 	}
+	cmd.Subs = subs
 	return cmd, nil
 }
 
