@@ -11,6 +11,8 @@ func (c *Core) checkSDown(i *instance, now time.Time) {
 	m := i.m
 	var elapsed time.Duration
 	switch {
+	case l.awaitingFirstReply():
+		// The clock starts when the first attempt completes (firstping.go).
 	case !l.actPing.IsZero():
 		elapsed = now.Sub(l.actPing)
 	case l.disconnected:

@@ -15,6 +15,7 @@ func (c *Core) onInfo(in InfoResult) {
 	}
 	l.infoPending = false
 	if !in.Kind.Connected() {
+		l.firstAttemptFailed(in.At)
 		l.disconnected = true
 		return
 	}

@@ -61,6 +61,11 @@ func (c *Core) periodic(i *instance, now time.Time) {
 	pp := c.pingPeriod(i)
 	if l.pingPending && now.Sub(l.pingSentAt) > max(i.m.DownAfter, pp) {
 		l.pingPending = false
+		if l.awaitingFirstReply() {
+			// The first PING never completed: a failed attempt (firstping.go).
+			l.firstAttemptFailed(now)
+			l.disconnected = true
+		}
 	}
 	if !l.pingPending && (l.probeNow || (l.lastPong.IsZero() || now.Sub(l.lastPong) > pp) && (l.lastPing.IsZero() || now.Sub(l.lastPing) > pp/2)) {
 		l.probeNow = false
@@ -184,6 +189,7 @@ func (c *Core) onPing(in PingResult) {
 	}
 	l.pingPending = false
 	if !in.Kind.Connected() {
+		l.firstAttemptFailed(now)
 		l.disconnected = true
 		return
 	}
