@@ -127,11 +127,7 @@ func New(cfg Config, rng *rand.Rand) (*Core, error) {
 
 func withDefaultTimers(t Timers) Timers {
 	d := DefaultTimers()
-	set := func(dst *time.Duration, def time.Duration) {
-		if *dst <= 0 {
-			*dst = def
-		}
-	}
+	set := orDefault[time.Duration]
 	set(&t.PingPeriod, d.PingPeriod)
 	set(&t.InfoPeriod, d.InfoPeriod)
 	set(&t.AskPeriod, d.AskPeriod)
@@ -153,13 +149,16 @@ func withDefaultTimers(t Timers) Timers {
 
 func withDefaultLimits(l Limits) Limits {
 	d := DefaultLimits()
-	if l.MaxReplicas <= 0 {
-		l.MaxReplicas = d.MaxReplicas
-	}
-	if l.MaxSentinels <= 0 {
-		l.MaxSentinels = d.MaxSentinels
-	}
+	orDefault(&l.MaxReplicas, d.MaxReplicas)
+	orDefault(&l.MaxSentinels, d.MaxSentinels)
 	return l
+}
+
+// orDefault sets *v to def when *v is unset (zero or less).
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 func validAddr(a Addr) bool { return a.Host != "" && a.Port > 0 && a.Port <= 65535 }
@@ -219,18 +218,25 @@ func (c *Core) addMaster(mc MasterConfig, now time.Time) *master {
 		priority:         100,
 		announced:        true,
 	}
-	i, _ := slices.BinarySearchFunc(c.masters, m.name, func(x *master, n string) int { return strings.Compare(x.name, n) })
+	i, _ := slices.BinarySearchFunc(c.masters, m.name, masterName)
 	c.masters = slices.Insert(c.masters, i, m)
 	c.acquireLink(m.inst, now)
 	return m
 }
 
-func (c *Core) masterByName(name string) *master {
-	i, ok := slices.BinarySearchFunc(c.masters, name, func(x *master, n string) int { return strings.Compare(x.name, n) })
+func (c *Core) masterByName(name string) *master { return findSorted(c.masters, name, masterName) }
+
+// masterName orders c.masters: by name.
+func masterName(m *master, name string) int { return strings.Compare(m.name, name) }
+
+// findSorted returns the element of s, sorted by cmp, that cmp finds equal
+// to key, or nil.
+func findSorted[E any, K any](s []*E, key K, cmp func(*E, K) int) *E {
+	i, ok := slices.BinarySearchFunc(s, key, cmp)
 	if !ok {
 		return nil
 	}
-	return c.masters[i]
+	return s[i]
 }
 
 // act queues an action for Ready.

@@ -511,20 +511,15 @@ func infoAge(refresh, now time.Time) time.Duration {
 	return now.Sub(refresh)
 }
 
+// candidate is replica r as the selection rules see it at now: as
+// ReadinessOf sees its snapshot view, except that only the command link
+// counts for Disconnected (a broken hello subscription alone does not
+// stop a promotion).
 func (c *Core) candidate(r *instance, now time.Time) election.Candidate {
-	return election.Candidate{
-		ID:                 r.addr.String(),
-		RunID:              r.runID,
-		Priority:           r.priority,
-		ReplOffset:         r.offset,
-		SDown:              r.flags&FlagSDown != 0,
-		ODown:              r.flags&FlagODown != 0,
-		Disconnected:       r.link.disconnected,
-		LastOKPingAge:      now.Sub(r.link.lastAvail),
-		InfoAge:            infoAge(r.infoRefresh, now),
-		MasterLinkDownTime: r.masterLinkDownTime,
-		ReportsMaster:      r.roleReported == RoleMaster,
-	}
+	v := c.replicaView(r)
+	cand := replicaCandidate(&v, now)
+	cand.Disconnected = r.link.disconnected
+	return cand
 }
 
 // awaitFreshInfo holds SELECT_SLAVE, for at most freshInfoWait, while a

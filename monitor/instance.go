@@ -149,13 +149,10 @@ func compareAddr(a, b Addr) int {
 // (case-insensitively).
 func sameHost(a, b string) bool { return strings.EqualFold(a, b) }
 
-func (m *master) replicaByAddr(a Addr) *instance {
-	i, ok := slices.BinarySearchFunc(m.replicas, a, func(r *instance, a Addr) int { return compareAddr(r.addr, a) })
-	if !ok {
-		return nil
-	}
-	return m.replicas[i]
-}
+func (m *master) replicaByAddr(a Addr) *instance { return findSorted(m.replicas, a, replicaAddr) }
+
+// replicaAddr orders m.replicas: by address.
+func replicaAddr(r *instance, a Addr) int { return compareAddr(r.addr, a) }
 
 // askingPeer finds the known sentinel behind an is-master-down-by-addr
 // question: by the candidate run id it carries, else by the
@@ -188,12 +185,11 @@ func (m *master) askingPeer(req IsMasterDownRequest) *instance {
 }
 
 func (m *master) sentinelByRunID(id string) *instance {
-	i, ok := slices.BinarySearchFunc(m.sentinels, id, func(s *instance, id string) int { return strings.Compare(s.runID, id) })
-	if !ok {
-		return nil
-	}
-	return m.sentinels[i]
+	return findSorted(m.sentinels, id, sentinelRunID)
 }
+
+// sentinelRunID orders m.sentinels: by run ID.
+func sentinelRunID(s *instance, id string) int { return strings.Compare(s.runID, id) }
 
 func (m *master) sentinelByAddr(a Addr) *instance {
 	for _, s := range m.sentinels {
@@ -301,7 +297,7 @@ func (c *Core) addReplica(m *master, a Addr, now time.Time) *instance {
 		return nil
 	}
 	r := newReplica(m, a, now)
-	i, _ := slices.BinarySearchFunc(m.replicas, a, func(r *instance, a Addr) int { return compareAddr(r.addr, a) })
+	i, _ := slices.BinarySearchFunc(m.replicas, a, replicaAddr)
 	m.replicas = slices.Insert(m.replicas, i, r)
 	c.acquireLink(r, now)
 	return r
@@ -316,7 +312,7 @@ func (c *Core) addSentinel(m *master, a Addr, runID string, now time.Time) *inst
 		return nil
 	}
 	s := &instance{kind: KindSentinel, addr: a, runID: runID, m: m, flags: FlagSentinel}
-	i, _ := slices.BinarySearchFunc(m.sentinels, runID, func(s *instance, id string) int { return strings.Compare(s.runID, id) })
+	i, _ := slices.BinarySearchFunc(m.sentinels, runID, sentinelRunID)
 	m.sentinels = slices.Insert(m.sentinels, i, s)
 	c.acquireLink(s, now)
 	return s

@@ -29,6 +29,24 @@ type Readiness struct {
 	Promotable int
 }
 
+// replicaCandidate is the replica of view v as the selection rules see
+// it at time at; the failover's candidate starts from it too.
+func replicaCandidate(v *ReplicaView, at time.Time) election.Candidate {
+	return election.Candidate{
+		ID:                 v.Addr.String(),
+		RunID:              v.RunID,
+		Priority:           v.Priority,
+		ReplOffset:         v.ReplOffset,
+		SDown:              v.Flags&FlagSDown != 0,
+		ODown:              v.Flags&FlagODown != 0,
+		Disconnected:       v.Flags&FlagDisconnected != 0,
+		LastOKPingAge:      at.Sub(v.LastOKPing),
+		InfoAge:            infoAge(v.InfoRefresh, at),
+		MasterLinkDownTime: v.MasterLinkDownTime,
+		ReportsMaster:      v.RoleReported == RoleMaster,
+	}
+}
+
 // ReadinessOf computes a master's readiness at time at (the snapshot's)
 // with the core's timers t. The replica rules are those of the failover's
 // selection (selectionRules, candidate); the one difference is that a
@@ -53,20 +71,7 @@ func ReadinessOf(m *MasterView, at time.Time, t Timers) Readiness {
 	rules := selectionRulesAt(t, m.DownAfter, sdownSince, at)
 	r.Replicas = make([]election.Exclusion, len(m.Replicas))
 	for k := range m.Replicas {
-		v := &m.Replicas[k]
-		r.Replicas[k] = election.Exclude(election.Candidate{
-			ID:                 v.Addr.String(),
-			RunID:              v.RunID,
-			Priority:           v.Priority,
-			ReplOffset:         v.ReplOffset,
-			SDown:              v.Flags&FlagSDown != 0,
-			ODown:              v.Flags&FlagODown != 0,
-			Disconnected:       v.Flags&FlagDisconnected != 0,
-			LastOKPingAge:      at.Sub(v.LastOKPing),
-			InfoAge:            infoAge(v.InfoRefresh, at),
-			MasterLinkDownTime: v.MasterLinkDownTime,
-			ReportsMaster:      v.RoleReported == RoleMaster,
-		}, rules)
+		r.Replicas[k] = election.Exclude(replicaCandidate(&m.Replicas[k], at), rules)
 		if r.Replicas[k] == election.ExcludeNone {
 			r.Promotable++
 		}

@@ -89,16 +89,7 @@ func (c *Core) masterView(m *master) MasterView {
 		mv.PromotedReplica = m.promoted.addr
 	}
 	for k, r := range m.replicas {
-		mv.Replicas[k] = ReplicaView{
-			InstanceView:       c.instanceView(r),
-			MasterLinkDownTime: r.masterLinkDownTime,
-			MasterLinkUp:       r.masterLinkUp,
-			MasterHost:         r.replMasterHost,
-			MasterPort:         r.replMasterPort,
-			Priority:           r.priority,
-			ReplOffset:         r.offset,
-			Announced:          r.announced,
-		}
+		mv.Replicas[k] = c.replicaView(r)
 	}
 	for k, s := range m.sentinels {
 		mv.Sentinels[k] = SentinelView{
@@ -109,4 +100,17 @@ func (c *Core) masterView(m *master) MasterView {
 		}
 	}
 	return mv
+}
+
+func (c *Core) replicaView(r *instance) ReplicaView {
+	return ReplicaView{
+		InstanceView:       c.instanceView(r),
+		MasterLinkDownTime: r.masterLinkDownTime,
+		MasterLinkUp:       r.masterLinkUp,
+		MasterHost:         r.replMasterHost,
+		MasterPort:         r.replMasterPort,
+		Priority:           r.priority,
+		ReplOffset:         r.offset,
+		Announced:          r.announced,
+	}
 }
