@@ -189,13 +189,31 @@ func (x *lineIndex) walk(n *yaml.Node, path string) {
 // document cannot make the index walk explode.
 const maxAliasDepth = 8
 
-func (x *lineIndex) walkDepth(n *yaml.Node, path string, depth int) {
+// deref follows n's aliases, each one level deeper; nil when n is nil or
+// the chain (with depth levels already used) goes past maxAliasDepth.
+func deref(n *yaml.Node, depth int) (*yaml.Node, int) {
+	for n != nil && n.Kind == yaml.AliasNode && depth <= maxAliasDepth {
+		n, depth = n.Alias, depth+1
+	}
 	if n == nil || depth > maxAliasDepth {
+		return nil, depth
+	}
+	return n, depth
+}
+
+// childPath is the dotted path of key in the mapping at path.
+func childPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func (x *lineIndex) walkDepth(n *yaml.Node, path string, depth int) {
+	if n, depth = deref(n, depth); n == nil {
 		return
 	}
 	switch n.Kind {
-	case yaml.AliasNode:
-		x.walkDepth(n.Alias, path, depth+1)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, value := n.Content[i], n.Content[i+1]
@@ -206,10 +224,7 @@ func (x *lineIndex) walkDepth(n *yaml.Node, path string, depth int) {
 				x.walkMerge(value, path, depth+1)
 				continue
 			}
-			child := key.Value
-			if path != "" {
-				child = path + "." + key.Value
-			}
+			child := childPath(path, key.Value)
 			x.record(child, key.Line)
 			x.walkDepth(value, child, depth)
 		}
@@ -228,19 +243,14 @@ func (x *lineIndex) walkDepth(n *yaml.Node, path string, depth int) {
 }
 
 func (x *lineIndex) walkMerge(n *yaml.Node, path string, depth int) {
-	if n == nil || depth > maxAliasDepth {
+	if n, depth = deref(n, depth); n == nil {
 		return
 	}
 	switch n.Kind {
-	case yaml.AliasNode:
-		x.walkMerge(n.Alias, path, depth+1)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]
-			child := key.Value
-			if path != "" {
-				child = path + "." + key.Value
-			}
+			child := childPath(path, key.Value)
 			if _, own := x.lines[child]; !own {
 				x.record(child, key.Line)
 			}
@@ -259,12 +269,10 @@ func mappingString(n *yaml.Node, key string) string {
 }
 
 func mappingStringDepth(n *yaml.Node, key string, depth int) string {
-	if n == nil || depth > maxAliasDepth {
+	if n, depth = deref(n, depth); n == nil {
 		return ""
 	}
 	switch n.Kind {
-	case yaml.AliasNode:
-		return mappingStringDepth(n.Alias, key, depth+1)
 	case yaml.SequenceNode: // the value of a merge key may list mappings
 		for _, item := range n.Content {
 			if v := mappingStringDepth(item, key, depth+1); v != "" {
