@@ -323,6 +323,8 @@ var sentinelDirectives = map[string]confDirective{
 	"known-sentinel": {nargs: []int{3, 4}, master: true, apply: confKnownSentinel},
 	"rename-command": {nargs: []int{3}, master: true, apply: confRenameCommand},
 	"forget-after":   {nargs: two, master: true, apply: masterTimer("forget_after", func(m *Master) *time.Duration { return &m.ForgetAfter })},
+	// Our own: TLS or plain towards one master's data nodes (configs/tls.go).
+	"tls": {nargs: two, master: true, apply: confMasterTLS},
 	"fencing": {nargs: two, master: true, apply: func(l *confLine) {
 		v, ok := parseYesNo(l.args[1])
 		if !ok {

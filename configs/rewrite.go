@@ -155,6 +155,8 @@ func rewriteConf(old []byte, st State, dir string) []byte {
 		}
 		// Our own directive: written only once fencing was turned on.
 		rw.set("fencing", n, m.Fencing, "sentinel", "fencing", n, yesNo(m.Fencing))
+		// Our own directive: written only when set.
+		rw.set("tls", n, m.TLS != "", "sentinel", "tls", n, m.TLS)
 		if saved, err := settings.ParseFencingValues(m.FencingSaved); err == nil {
 			rw.set("fencing-saved", n, true, "sentinel", "fencing-saved", n, strconv.Itoa(saved.MinReplicas), strconv.Itoa(saved.MaxLag))
 		} else {

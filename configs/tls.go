@@ -139,3 +139,47 @@ func (v *validator) validateTLS(s *Sentinel) {
 // tlsPortOnly reports a configuration with only a TLS listener (port 0
 // and a tls-port), which Validate's port rule lets through.
 func (s *Sentinel) tlsPortOnly() bool { return s.Port == 0 && s.TLS.Enabled() }
+
+// confMasterTLS is "sentinel tls <master> yes|no".
+func confMasterTLS(l *confLine) {
+	v, ok := parseYesNo(l.args[1])
+	if !ok {
+		l.failf(sentinelYesNo, l.args[1])
+		return
+	}
+	l.m.TLS = yesNo(v)
+	l.record("tls")
+}
+
+// validateMasterTLS checks the per-master choice: "yes" needs the files
+// tls-replication would.
+func (v *validator) validateMasterTLS(c *Config) {
+	t := c.Sentinel.TLS
+	for i := range c.Masters {
+		m := &c.Masters[i]
+		p := masterPath(i, m.Name) + ".tls"
+		switch m.TLS {
+		case "", "no":
+		case "yes":
+			if t.CACertFile == "" && t.CACertDir == "" {
+				v.add(p, "TLS towards %s needs tls-ca-cert-file or tls-ca-cert-dir", m.Name)
+			}
+			if (t.CertFile == "" || t.KeyFile == "") && (t.ClientCertFile == "" || t.ClientKeyFile == "") {
+				v.add(p, "TLS towards %s needs tls-cert-file and tls-key-file (or tls-client-cert-file and tls-client-key-file)", m.Name)
+			}
+		default:
+			v.add(p, "must be yes or no, got %q", m.TLS)
+		}
+	}
+}
+
+// AnyMasterTLS reports whether some master is reached with TLS on its own
+// setting.
+func (c *Config) AnyMasterTLS() bool {
+	for _, m := range c.Masters {
+		if m.TLS == "yes" {
+			return true
+		}
+	}
+	return false
+}

@@ -58,3 +58,26 @@ func TestConfTLSReplication(t *testing.T) {
 		t.Fatalf("TLS = %+v", tl)
 	}
 }
+
+func TestConfMasterTLS(t *testing.T) {
+	text := "tls-cert-file s.crt\ntls-key-file s.key\ntls-ca-cert-file ca.crt\nsentinel monitor a 127.0.0.1 6380 1\nsentinel tls a yes\nsentinel monitor b 127.0.0.1 6379 1\n"
+	cfg, err := ParseConf([]byte(text), "s.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Masters[0].TLS != "yes" || cfg.Masters[1].TLS != "" || !cfg.AnyMasterTLS() {
+		t.Fatalf("masters = %+v", cfg.Masters)
+	}
+	out := string(RewriteConf([]byte(text), StateOf(cfg)))
+	if !strings.Contains(out, "sentinel tls a yes\n") || strings.Contains(out, "sentinel tls b") {
+		t.Fatalf("rewrite:\n%s", out)
+	}
+	for _, tc := range []struct{ conf, want string }{
+		{"sentinel monitor a 127.0.0.1 6380 1\nsentinel tls a yes\n", "needs tls-ca-cert-file"},
+		{"sentinel monitor a 127.0.0.1 6380 1\nsentinel tls a maybe\n", "sentinel tls"},
+	} {
+		if _, err := ParseConf([]byte(tc.conf), "s.conf"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.conf, err, tc.want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ func (c *Config) Validate() error {
 	v.sentinel(&c.Sentinel)
 	v.validateACL(&c.Sentinel)
 	v.validateTLS(&c.Sentinel)
+	v.validateMasterTLS(c)
 	seen := make(map[string]int)
 	for i := range c.Masters {
 		v.master(i, &c.Masters[i], seen)

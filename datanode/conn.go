@@ -172,7 +172,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 				c.t.reportIP(ctx, ra.IP.String())
 			}
 		}
-		if cfg := c.p.opts.TLSConfig; cfg != nil {
+		if cfg := c.tlsConfig(); cfg != nil {
 			cfg = cfg.Clone()
 			if cfg.ServerName == "" {
 				cfg.ServerName = c.t.addr.Host

@@ -61,6 +61,10 @@ type Options struct {
 	Deliver func(monitor.Input)
 	// TLSConfig, when set, makes every link use TLS (tls-replication).
 	TLSConfig *tls.Config
+	// TLSFor, when set, decides for the data nodes of one master instead
+	// (sentinel tls <master> yes|no): their links use TLS with the config
+	// it returns, plain TCP when nil. Peer links keep TLSConfig.
+	TLSFor func(master string) *tls.Config
 	// LookupHost resolves the host names of data nodes and peers, at every
 	// dial; nil uses the system resolver (net.Dialer). Tests inject private
 	// names with it.

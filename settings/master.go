@@ -51,6 +51,11 @@ type MasterSettings struct {
 	// fencing, our own directive; off by default). docs/operations.md
 	// has the trade-off.
 	Fencing bool `yaml:"fencing,omitempty"`
+	// TLS chooses how we reach this master and its replicas: "yes" with
+	// TLS, "no" in plain TCP, "" as tls-replication says for every link
+	// (sentinel tls <master> yes|no, our own directive: one sentinel can
+	// watch TLS and plain masters, which Redis cannot).
+	TLS string `yaml:"tls,omitempty"`
 	// FencingSaved is state the sentinel keeps, not a setting to write by
 	// hand: the operator's own min-replicas-to-write and
 	// min-replicas-max-lag as the master had them before fencing first

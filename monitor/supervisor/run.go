@@ -318,6 +318,7 @@ func (s *Supervisor) newPool(myID string) *datanode.Pool {
 		DownAfter:       s.downAfter,
 		LookupHost:      s.opts.LookupHost,
 		TLSConfig:       s.tls.clientConfig(),
+		TLSFor:          s.dataNodeTLS,
 		Deliver: func(in monitor.Input) {
 			s.loop.Deliver(s.runCtx, in)
 		},

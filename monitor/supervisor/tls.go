@@ -14,18 +14,19 @@ import (
 // tlsSetup is the TLS of the sentinel: its listener (tls-port) and its
 // outgoing links (tls-replication), with the files it reloads on SIGHUP.
 type tlsSetup struct {
-	addrs  []string // nil without a tls-port
-	client *tls.Config
-	port   int
-	config *tlsconf.Config
-	log    *slog.Logger
+	addrs       []string    // nil without a tls-port
+	client      *tls.Config // nil when no link uses TLS
+	replication bool        // tls-replication: every link uses client
+	port        int
+	config      *tlsconf.Config
+	log         *slog.Logger
 }
 
 // newTLSSetup reads the certificate files and works out the TLS listen
 // addresses (the bind addresses on tls-port); nil when TLS is not used.
 func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error) (*tlsSetup, error) {
 	t := cfg.Sentinel.TLS
-	if !t.Used() {
+	if !t.Used() && !cfg.AnyMasterTLS() {
 		return nil, nil
 	}
 	dir := cfg.WorkDir()
@@ -46,8 +47,8 @@ func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	ts := &tlsSetup{config: c, log: log, port: t.Port}
-	if t.Replication {
+	ts := &tlsSetup{config: c, log: log, port: t.Port, replication: t.Replication}
+	if t.Replication || cfg.AnyMasterTLS() {
 		if ts.client, err = c.ClientConfig(); err != nil {
 			return nil, fmt.Errorf("supervisor: %w", err)
 		}
@@ -62,18 +63,43 @@ func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error
 	return ts, nil
 }
 
-// clientConfig is the TLS of links to data nodes and peers; nil: plain.
+// clientConfig is the TLS of links to peers (and to data nodes of masters
+// without their own choice); nil: plain.
 func (t *tlsSetup) clientConfig() *tls.Config {
-	if t == nil {
+	if t == nil || !t.replication {
 		return nil
 	}
 	return t.client
 }
 
+// forMaster is the TLS of links to one master's data nodes: its own
+// choice (sentinel tls <master> yes|no), else tls-replication's.
+func (t *tlsSetup) forMaster(choice string) *tls.Config {
+	if t == nil {
+		return nil
+	}
+	switch choice {
+	case "yes":
+		return t.client
+	case "no":
+		return nil
+	}
+	return t.clientConfig()
+}
+
+// dataNodeTLS is datanode's TLSFor: the master's setting as the core has it.
+func (s *Supervisor) dataNodeTLS(master string) *tls.Config {
+	choice := ""
+	if m := s.loop.Snapshot().Master(master); m != nil {
+		choice = m.TLS
+	}
+	return s.tls.forMaster(choice)
+}
+
 // announcePort is the port our hellos carry: with tls-replication and a
 // tls-port, the TLS port (peers connect with TLS), as Redis does.
 func (t *tlsSetup) announcePort(port int) int {
-	if t == nil || t.client == nil || t.addrs == nil {
+	if t == nil || !t.replication || t.addrs == nil {
 		return port
 	}
 	return t.port
