@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/monitor"
@@ -51,28 +52,34 @@ func cmdSentinelMaster(_ context.Context, c *client, args [][]byte) {
 }
 
 func cmdSentinelReplicas(_ context.Context, c *client, args [][]byte) {
-	snap := c.srv.snapshot()
-	m := masterOrReply(c, snap, args[2])
-	if m == nil {
-		return
-	}
-	replicas := VisibleReplicas(m)
-	c.wr.ArrayLen(len(replicas))
-	for _, r := range replicas {
-		writeFields(c.wr, ReplicaFields(r, snap.At))
-	}
+	writeInstances(c, args[2], VisibleReplicas, ReplicaFields)
 }
 
 func cmdSentinelSentinels(_ context.Context, c *client, args [][]byte) {
+	writeInstances(c, args[2], sentinelViews, SentinelFields)
+}
+
+// writeInstances answers SENTINEL REPLICAS and SENTINELS: for the master
+// called name, an array of one field map per instance list gives.
+func writeInstances[V any](c *client, name []byte, list func(*monitor.MasterView) []V, fields func(V, time.Time) []Field) {
 	snap := c.srv.snapshot()
-	m := masterOrReply(c, snap, args[2])
+	m := masterOrReply(c, snap, name)
 	if m == nil {
 		return
 	}
-	c.wr.ArrayLen(len(m.Sentinels))
-	for i := range m.Sentinels {
-		writeFields(c.wr, SentinelFields(&m.Sentinels[i], snap.At))
+	vs := list(m)
+	c.wr.ArrayLen(len(vs))
+	for _, v := range vs {
+		writeFields(c.wr, fields(v, snap.At))
 	}
+}
+
+func sentinelViews(m *monitor.MasterView) []*monitor.SentinelView {
+	vs := make([]*monitor.SentinelView, len(m.Sentinels))
+	for i := range m.Sentinels {
+		vs[i] = &m.Sentinels[i]
+	}
+	return vs
 }
 
 // cmdSentinelGetMasterAddr answers [ip, port], or a null array for an

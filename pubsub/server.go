@@ -20,6 +20,7 @@ import (
 	"github.com/sentinelgo/sentinel/acl"
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
+	"github.com/sentinelgo/sentinel/sleep"
 )
 
 // Options configure a Server. Addrs and Controller are required.
@@ -340,12 +341,8 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) {
 			// Out of file descriptors and the like: wait, so the loop does
 			// not spin, and try again.
 			s.log.Warn("accept failed", "err", err, "addr", ln.Addr().String())
-			t := time.NewTimer(backoff)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if !sleep.For(ctx, backoff) {
 				return
-			case <-t.C:
 			}
 			backoff = min(2*backoff, time.Second)
 			continue
