@@ -9,6 +9,7 @@ import (
 
 	"github.com/sentinelgo/sentinel/election"
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/pubsub"
 )
 
 // snapshotCollector turns the published snapshot into gauges at scrape time.
@@ -105,7 +106,7 @@ var exclusionReasons = []election.Exclusion{election.ExcludeDown, election.Exclu
 
 func collectMaster(ch chan<- prometheus.Metric, m *monitor.MasterView, at time.Time, t monitor.Timers) {
 	n := m.Name
-	state := masterStatus(m)
+	state := pubsub.MasterStatus(m)
 	for _, st := range []string{"ok", "sdown", "odown"} {
 		gauge(ch, descMasterStatus, b2f(st == state), n, st)
 	}
@@ -148,16 +149,6 @@ func instance(ch chan<- prometheus.Metric, master, kind, role string, v *monitor
 	gauge(ch, descInstanceInfo, 1, master, addr, kind, role)
 	gauge(ch, descInstanceLink, b2f(v.Flags&monitor.FlagDisconnected == 0), master, addr, kind)
 	gauge(ch, descInstanceDown, b2f(v.Flags&monitor.FlagSDown != 0), master, addr, kind)
-}
-
-func masterStatus(m *monitor.MasterView) string {
-	switch {
-	case m.Flags&monitor.FlagODown != 0:
-		return "odown"
-	case m.Flags&monitor.FlagSDown != 0:
-		return "sdown"
-	}
-	return "ok"
 }
 
 // newBuildInfo is sentinel_build_info: the version given to the

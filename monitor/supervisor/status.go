@@ -8,6 +8,7 @@ import (
 	"github.com/sentinelgo/sentinel/election"
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/monitor/history"
+	"github.com/sentinelgo/sentinel/pubsub"
 )
 
 // statusSource builds /status (and so the status page) from the published
@@ -158,7 +159,7 @@ func (src *statusSource) master(s *monitor.Snapshot, m *monitor.MasterView) stat
 	r := monitor.ReadinessOf(m, at, src.timers)
 	sm := statusMaster{
 		statusInstance: instanceJS(&m.InstanceView, at, true),
-		Status:         masterStatus(m), CurrentAddress: m.CurrentAddr.String(),
+		Status:         pubsub.MasterStatus(m), CurrentAddress: m.CurrentAddr.String(),
 		ConfigEpoch: m.ConfigEpoch, LeaderEpoch: m.LeaderEpoch, Leader: m.Leader,
 		Quorum: m.Quorum, DownAfterMs: m.DownAfter.Milliseconds(), FailoverTimeout: m.FailoverTimeout.Milliseconds(),
 		ParallelSyncs: m.ParallelSyncs, FailoverState: m.FailoverState.String(), FailoverEpoch: m.FailoverEpoch,
