@@ -344,41 +344,50 @@ func (c *Core) raftWaitStart(m *master, now time.Time) {
 		return
 	}
 	if now.Sub(st.leaseAskedAt) > c.timers.ElectionTimeout {
-		c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
-		c.abortFailover(m, now)
-		m.failoverStart = time.Time{}
-		st.retryAt = now.Add(raftLeaseRetry)
+		c.notElected(m, st, now)
 	}
 }
 
+// notElected ends a failover attempt whose lease was not granted, as an
+// election lost in vote mode ends, and sets when to ask again.
+func (c *Core) notElected(m *master, st *raftMaster, now time.Time) {
+	c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
+	c.abortFailover(m, now)
+	m.failoverStart = time.Time{}
+	st.retryAt = now.Add(raftLeaseRetry)
+}
+
+// leaseAnswer finds the failover attempt a lease answer is for, after
+// adopting the highest epoch the answer carries; nil for an unknown master
+// or a late answer for an attempt already given up.
+func (c *Core) leaseAnswer(name string, epoch, highest uint64) (*master, *raftMaster) {
+	m := c.masterByName(name)
+	if m == nil {
+		return nil, nil
+	}
+	c.adoptEpoch(m, highest)
+	st := c.raft.master(m.name)
+	if m.failoverState != FailoverWaitStart || m.failoverEpoch != epoch || st.leaseEpoch != epoch {
+		return nil, nil
+	}
+	return m, st
+}
+
 func (c *Core) onLeaseGranted(in LeaseGranted) {
-	m := c.masterByName(in.Master)
+	m, st := c.leaseAnswer(in.Master, in.Epoch, in.Epoch)
 	if m == nil {
 		return
-	}
-	c.adoptEpoch(m, in.Epoch)
-	st := c.raft.master(m.name)
-	if m.failoverState != FailoverWaitStart || m.failoverEpoch != in.Epoch || st.leaseEpoch != in.Epoch {
-		return // a late answer for an attempt already given up
 	}
 	st.leaseGranted = true
 	c.runFailover(m, in.At)
 }
 
 func (c *Core) onLeaseDenied(in LeaseDenied) {
-	m := c.masterByName(in.Master)
+	m, st := c.leaseAnswer(in.Master, in.Epoch, in.HighestEpoch)
 	if m == nil {
 		return
 	}
-	c.adoptEpoch(m, in.HighestEpoch)
-	st := c.raft.master(m.name)
-	if m.failoverState != FailoverWaitStart || m.failoverEpoch != in.Epoch || st.leaseEpoch != in.Epoch {
-		return
-	}
-	c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
-	c.abortFailover(m, in.At)
-	m.failoverStart = time.Time{}
-	st.retryAt = in.At.Add(raftLeaseRetry)
+	c.notElected(m, st, in.At)
 	if in.HeldUntil.After(st.retryAt) {
 		// Another holder (a predecessor that may still be promoting) has
 		// the lease: asking again before it expires only burns epochs.
