@@ -130,24 +130,22 @@ func (p *Process) Exited() <-chan struct{} {
 // Client returns a go-redis client for the process's port. It is created on
 // first use, survives restarts (go-redis reconnects) and is closed by Close.
 // Retries are off so a dead server is reported at once.
-func (p *Process) Client() *redis.Client {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.client == nil {
-		p.client = redis.NewClient(clientOptions(p.Addr()))
-	}
-	return p.client
-}
+func (p *Process) Client() *redis.Client { return lazyClient(p, &p.client, redis.NewClient) }
 
 // SentinelClient returns a go-redis Sentinel client for the process's port
 // (meaningful for sentinel processes). Closed by Close.
 func (p *Process) SentinelClient() *redis.SentinelClient {
+	return lazyClient(p, &p.sentinel, redis.NewSentinelClient)
+}
+
+// lazyClient returns *c, made with newClient for p's port on first use.
+func lazyClient[C any](p *Process, c **C, newClient func(*redis.Options) *C) *C {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.sentinel == nil {
-		p.sentinel = redis.NewSentinelClient(clientOptions(p.Addr()))
+	if *c == nil {
+		*c = newClient(clientOptions(p.Addr()))
 	}
-	return p.sentinel
+	return *c
 }
 
 func clientOptions(addr string) *redis.Options {
@@ -394,6 +392,16 @@ func PickFreePort() (int, error) {
 }
 
 // prepareDir returns dir, or a fresh temp dir (owned) when dir is empty.
+// prepareLaunch resolves binary to an absolute path and prepares the
+// working directory as prepareDir does.
+func prepareLaunch(binary, dir, pattern string) (path, workDir string, ownsDir bool, err error) {
+	if path, err = resolveBinary(binary); err != nil {
+		return "", "", false, err
+	}
+	workDir, ownsDir, err = prepareDir(dir, pattern)
+	return path, workDir, ownsDir, err
+}
+
 func prepareDir(dir, pattern string) (string, bool, error) {
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -1,6 +1,7 @@
 package datanodetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,9 @@ type RedisOptions struct {
 // RedisConfName is the file ConfText is written to, inside the server's Dir.
 const RedisConfName = "redis.conf"
 
+// binary is the server to run: Binary, or redis-server.
+func (o RedisOptions) binary() string { return cmp.Or(o.Binary, "redis-server") }
+
 // LaunchRedis starts redis-server on 127.0.0.1 with persistence off
 // (--save ” --appendonly no), waits until it answers PING, and returns the
 // process. The caller must Close it.
@@ -72,15 +76,7 @@ func LaunchRedis(ctx context.Context, opts RedisOptions) (*Process, error) {
 			return nil, fmt.Errorf("datanodetest: host %q is not an IPv4 loopback address", opts.Host)
 		}
 	}
-	binary := opts.Binary
-	if binary == "" {
-		binary = "redis-server"
-	}
-	binary, err := resolveBinary(binary)
-	if err != nil {
-		return nil, err
-	}
-	dir, ownsDir, err := prepareDir(opts.Dir, "datanodetest-redis-")
+	binary, dir, ownsDir, err := prepareLaunch(opts.binary(), opts.Dir, "datanodetest-redis-")
 	if err != nil {
 		return nil, err
 	}

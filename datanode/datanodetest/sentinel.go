@@ -1,6 +1,7 @@
 package datanodetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -47,6 +48,9 @@ type SentinelOptions struct {
 	Logger *slog.Logger
 }
 
+// binary is the sentinel to run: Binary, or redis-sentinel.
+func (o SentinelOptions) binary() string { return cmp.Or(o.Binary, "redis-sentinel") }
+
 // LaunchRedisSentinel writes a fresh, writable sentinel.conf (Redis rewrites
 // it while running, so it must be writable), starts the sentinel on
 // 127.0.0.1, waits for PING and returns the process. The caller must Close
@@ -56,15 +60,7 @@ func LaunchRedisSentinel(ctx context.Context, opts SentinelOptions) (*Process, e
 	if err := validateSentinelOptions(opts); err != nil {
 		return nil, err
 	}
-	binary := opts.Binary
-	if binary == "" {
-		binary = "redis-sentinel"
-	}
-	binary, err := resolveBinary(binary)
-	if err != nil {
-		return nil, err
-	}
-	dir, ownsDir, err := prepareDir(opts.Dir, "datanodetest-sentinel-")
+	binary, dir, ownsDir, err := prepareLaunch(opts.binary(), opts.Dir, "datanodetest-sentinel-")
 	if err != nil {
 		return nil, err
 	}

@@ -80,33 +80,26 @@ func bindToTest(t testing.TB, p *Process) {
 // t.TempDir.
 func StartRedis(t testing.TB, opts RedisOptions) *Process {
 	t.Helper()
-	if opts.Binary == "" {
-		opts.Binary = "redis-server"
-	}
-	RequireBinary(t, opts.Binary)
-	if opts.Dir == "" {
-		opts.Dir = t.TempDir()
-	}
-	p, err := LaunchRedis(t.Context(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bindToTest(t, p)
-	return p
+	return startForTest(t, opts.binary(), &opts.Dir, func() (*Process, error) { return LaunchRedis(t.Context(), opts) })
 }
 
 // StartRedisSentinel launches a sentinel (redis-sentinel unless
 // opts.Binary says otherwise) for the test, like StartRedis.
 func StartRedisSentinel(t testing.TB, opts SentinelOptions) *Process {
 	t.Helper()
-	if opts.Binary == "" {
-		opts.Binary = "redis-sentinel"
+	return startForTest(t, opts.binary(), &opts.Dir, func() (*Process, error) { return LaunchRedisSentinel(t.Context(), opts) })
+}
+
+// startForTest runs launch for the test: binary must be installed (see
+// RequireBinary), an empty *dir becomes a t.TempDir first, and the process
+// is bound to the test (killed at its end, log tail printed on failure).
+func startForTest(t testing.TB, binary string, dir *string, launch func() (*Process, error)) *Process {
+	t.Helper()
+	RequireBinary(t, binary)
+	if *dir == "" {
+		*dir = t.TempDir()
 	}
-	RequireBinary(t, opts.Binary)
-	if opts.Dir == "" {
-		opts.Dir = t.TempDir()
-	}
-	p, err := LaunchRedisSentinel(t.Context(), opts)
+	p, err := launch()
 	if err != nil {
 		t.Fatal(err)
 	}
