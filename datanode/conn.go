@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/sleep"
 )
 
 // Link types, as they appear in our client names.
@@ -55,18 +56,18 @@ type redisConn struct {
 	endLife           context.CancelFunc
 	calls             sync.WaitGroup // pending commands' goroutines
 
-	mu          sync.Mutex
-	closed      bool
-	cmd         *redis.Client
-	sub         *redis.Client // data nodes only
-	ps          *redis.PubSub // the live subscription, if any
-	proven      *redis.Client // cmd, once it had a reply (onCmdLane)
+	mu     sync.Mutex
+	closed bool
+	cmd    *redis.Client
+	sub    *redis.Client // data nodes only
+	ps     *redis.PubSub // the live subscription, if any
+	proven *redis.Client // cmd, once it had a reply (onCmdLane)
 	// subNet is the latest pub/sub connection dialled. go-redis does not
 	// close one that is still being set up (HELLO, AUTH, CLIENT SETNAME
 	// pending on a silent node, for up to the pending limit) when the
 	// client closes, so close and reconnect close it themselves.
-	subNet net.Conn
-	lastLocalIP string        // local address of the latest command connection
+	subNet      net.Conn
+	lastLocalIP string // local address of the latest command connection
 }
 
 func newRedisConn(p *Pool, t *target) *redisConn {
@@ -140,12 +141,8 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		// returning node up to a period late.
 		if wait := pace.wait(); wait > 0 {
 			if dl, ok := ctx.Deadline(); ok && holdForDial(wait, time.Until(dl)) {
-				t := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					t.Stop()
+				if !sleep.For(ctx, wait) {
 					return nil, ctx.Err()
-				case <-t.C:
 				}
 			}
 		}
@@ -506,12 +503,8 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 			// second; this is a quarter of that.
 			wait = max(wait, c.p.opts.ReconnectInitial)
 		}
-		delay := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			delay.Stop()
+		if !sleep.For(ctx, wait) {
 			return
-		case <-delay.C:
 		}
 	}
 }
