@@ -245,37 +245,28 @@ func parseAddrs(s string) ([]monitor.Addr, error) {
 	return out, nil
 }
 
+// opt sets *dst to option key parsed by parse, when the option is given.
+func opt[T any](a args, key string, dst *T, parse func(string) (T, error)) error {
+	v, ok := a.opts[key]
+	if !ok {
+		return nil
+	}
+	x, err := parse(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	*dst = x
+	return nil
+}
+
 func optDuration(a args, key string, dst *time.Duration) error {
-	if v, ok := a.opts[key]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		*dst = d
-	}
-	return nil
+	return opt(a, key, dst, time.ParseDuration)
 }
 
-func optInt(a args, key string, dst *int) error {
-	if v, ok := a.opts[key]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		*dst = n
-	}
-	return nil
-}
+func optInt(a args, key string, dst *int) error { return opt(a, key, dst, strconv.Atoi) }
 
-func optUint(a args, key string, dst *uint64) error {
-	if v, ok := a.opts[key]; ok {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		*dst = n
-	}
-	return nil
-}
+func optUint(a args, key string, dst *uint64) error { return opt(a, key, dst, parseUint) }
+
+func parseUint(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }
 
 func (e *env) newRand() *rand.Rand { return rand.New(rand.NewPCG(e.seed, e.seed^0x9e3779b97f4a7c15)) }

@@ -445,7 +445,7 @@ func (e *env) handleIsMasterDown(a args) error {
 	if err != nil {
 		return err
 	}
-	ep, err := strconv.ParseUint(a.pos[1], 10, 64)
+	ep, err := parseUint(a.pos[1])
 	if err != nil {
 		return err
 	}

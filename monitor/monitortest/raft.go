@@ -37,7 +37,7 @@ func (e *env) handleLease(a args) error {
 	if len(a.pos) != 3 {
 		return errors.New("want <master> <epoch> <granted|denied>")
 	}
-	epoch, err := strconv.ParseUint(a.pos[1], 10, 64)
+	epoch, err := parseUint(a.pos[1])
 	if err != nil {
 		return fmt.Errorf("epoch: %w", err)
 	}
@@ -49,12 +49,8 @@ func (e *env) handleLease(a args) error {
 		if err := optUint(a, "highest", &in.HighestEpoch); err != nil {
 			return err
 		}
-		if v, ok := a.opts["held-until"]; ok {
-			t, err := parseOffset(v)
-			if err != nil {
-				return fmt.Errorf("held-until: %w", err)
-			}
-			in.HeldUntil = t
+		if err := opt(a, "held-until", &in.HeldUntil, parseOffset); err != nil {
+			return err
 		}
 		e.step(in)
 	default:
@@ -83,7 +79,7 @@ func (e *env) handleSwitchFailed(a args) error {
 	if len(a.pos) != 2 {
 		return errors.New("want <master> <epoch>")
 	}
-	epoch, err := strconv.ParseUint(a.pos[1], 10, 64)
+	epoch, err := parseUint(a.pos[1])
 	if err != nil {
 		return fmt.Errorf("epoch: %w", err)
 	}
