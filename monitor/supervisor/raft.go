@@ -58,6 +58,12 @@ type raftDriver struct {
 	next Executor
 	jobs chan monitor.Action
 
+	// overflow holds proposals that found jobs full; kick wakes the
+	// worker to report them as failed.
+	mu       sync.Mutex
+	overflow []monitor.Action
+	kick     chan struct{}
+
 	// committed is what ConfigCommitted last reported per master (owned
 	// by the applied goroutine).
 	committed map[string]raftmode.MasterState
@@ -89,6 +95,7 @@ func newRaftDriver(ctx context.Context, log *slog.Logger, e configs.Election, lo
 		loop:      loop,
 		next:      next,
 		jobs:      make(chan monitor.Action, raftJobs),
+		kick:      make(chan struct{}, 1),
 		committed: make(map[string]raftmode.MasterState),
 	}, nil
 }
@@ -101,8 +108,17 @@ func (d *raftDriver) Do(a monitor.Action) {
 		select {
 		case d.jobs <- a:
 		default:
+			// Do runs on the owner goroutine: the failure must not be
+			// delivered from here (the inbox may be full). The worker
+			// reports it.
 			d.log.Warn("raft proposal queue full", "action", fmt.Sprintf("%T", a))
-			d.fail(context.Background(), a, "proposal queue full")
+			d.mu.Lock()
+			d.overflow = append(d.overflow, a)
+			d.mu.Unlock()
+			select {
+			case d.kick <- struct{}{}:
+			default:
+			}
 		}
 	default:
 		d.next.Do(a)
@@ -162,12 +178,14 @@ func (d *raftDriver) watchLeadership(ctx context.Context) {
 				return
 			}
 			leader = l
-			if leader {
-				d.reconcileMasters(ctx)
-			}
 			term := d.node.Stats().Term
 			d.log.Info("raft leadership", "leader", leader, "term", term)
 			d.deliver(ctx, monitor.RaftLeadership{At: time.Now(), Leader: leader, Term: term})
+			if leader {
+				// After the core knows: a master missing from raft only
+				// delays its own failovers (a lease for it is refused).
+				d.reconcileMasters(ctx)
+			}
 		case <-ticker.C:
 			if leader {
 				d.reconcileMasters(ctx)
@@ -233,6 +251,14 @@ func (d *raftDriver) work(ctx context.Context) {
 			return
 		case a := <-d.jobs:
 			d.perform(ctx, a)
+		case <-d.kick:
+			d.mu.Lock()
+			overflow := d.overflow
+			d.overflow = nil
+			d.mu.Unlock()
+			for _, a := range overflow {
+				d.fail(ctx, a, "proposal queue full")
+			}
 		}
 	}
 }
