@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
@@ -66,7 +67,11 @@ type redisConn struct {
 	// close one that is still being set up (HELLO, AUTH, CLIENT SETNAME
 	// pending on a silent node, for up to the pending limit) when the
 	// client closes, so close and reconnect close it themselves.
-	subNet      net.Conn
+	subNet net.Conn
+	// open holds every connection handed to go-redis and not yet closed,
+	// so close ends them all (track).
+	open        map[uint64]net.Conn
+	nextOpen    uint64
 	lastLocalIP string // local address of the latest command connection
 }
 
@@ -195,7 +200,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 			// The pub/sub link: go-redis names SUBSCRIBE and PING itself.
 			conn = &renamingConn{Conn: conn, rename: c.rename}
 		}
-		return countOpen(conn, c.p.metrics.links.WithLabelValues(metricLink)), nil
+		return c.track(conn, c.p.metrics.links.WithLabelValues(metricLink))
 	}
 }
 
@@ -622,11 +627,14 @@ func (c *redisConn) close() error {
 		return nil
 	}
 	c.closed = true
-	ps, cmd, sub, subNet := c.ps, c.cmd, c.sub, c.subNet
-	c.ps = nil
+	ps, cmd, sub, subNet, open := c.ps, c.cmd, c.sub, c.subNet, c.open
+	c.ps, c.open = nil, nil
 	c.mu.Unlock()
 	if subNet != nil {
 		_ = subNet.Close()
+	}
+	for _, conn := range open {
+		_ = conn.Close()
 	}
 	// Pending commands end with their context or their closed connection.
 	defer c.calls.Wait()
@@ -640,4 +648,30 @@ func (c *redisConn) close() error {
 		errs = append(errs, sub.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// track hands conn to go-redis counted on the links gauge and registered
+// on the link, so close ends it whatever go-redis is doing with it: still
+// setting it up (AUTH, CLIENT SETNAME pending on a silent node, up to the
+// pending limit) or finishing a dial it queued before the link closed.
+// A link already closed gets no connection.
+func (c *redisConn) track(conn net.Conn, g prometheus.Gauge) (net.Conn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		_ = conn.Close()
+		return nil, errLinkClosed
+	}
+	c.nextOpen++
+	id := c.nextOpen
+	counted := countOpenThen(conn, g, func() {
+		c.mu.Lock()
+		delete(c.open, id)
+		c.mu.Unlock()
+	})
+	if c.open == nil {
+		c.open = make(map[uint64]net.Conn)
+	}
+	c.open[id] = counted
+	return counted, nil
 }

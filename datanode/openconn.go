@@ -13,8 +13,9 @@ import (
 // whoever closes it (the pool, a reconnect, a broken link).
 type openConn struct {
 	net.Conn
-	once  sync.Once
-	gauge prometheus.Gauge
+	once    sync.Once
+	gauge   prometheus.Gauge
+	onClose func() // optional: runs once, with the gauge's decrement
 }
 
 // openSysConn is an openConn over a connection with SyscallConn: go-redis
@@ -31,8 +32,14 @@ func (c openSysConn) SyscallConn() (syscall.RawConn, error) { return c.sys.Sysca
 // countOpen wraps c; the result keeps SyscallConn only if c has it (as
 // guard does).
 func countOpen(c net.Conn, g prometheus.Gauge) net.Conn {
+	return countOpenThen(c, g, nil)
+}
+
+// countOpenThen is countOpen that also runs onClose (if not nil) once, when
+// the connection is first closed.
+func countOpenThen(c net.Conn, g prometheus.Gauge, onClose func()) net.Conn {
 	g.Inc()
-	oc := &openConn{Conn: c, gauge: g}
+	oc := &openConn{Conn: c, gauge: g, onClose: onClose}
 	if sc, ok := c.(syscall.Conn); ok {
 		return openSysConn{openConn: oc, sys: sc}
 	}
@@ -40,6 +47,11 @@ func countOpen(c net.Conn, g prometheus.Gauge) net.Conn {
 }
 
 func (c *openConn) Close() error {
-	c.once.Do(c.gauge.Dec)
+	c.once.Do(func() {
+		c.gauge.Dec()
+		if c.onClose != nil {
+			c.onClose()
+		}
+	})
 	return c.Conn.Close()
 }
