@@ -39,7 +39,6 @@ func raftYAML(t *testing.T, id string, port int, raftAddr, peers string, bootstr
 	text := fmt.Sprintf(`sentinel:
   bind: [127.0.0.1]
   port: %d
-  metrics_addr: 127.0.0.1:%d
 election:
   mode: raft
   node_id: %s
@@ -53,7 +52,7 @@ masters:
     quorum: %d
     down_after: %s
     failover_timeout: 10s
-`, port, datanodetest.FreePort(t), id, raftAddr, peers, bootstrap, master, quorum, downAfter)
+`, port, id, raftAddr, peers, bootstrap, master, quorum, downAfter)
 	path := filepath.Join(t.TempDir(), "sentinel.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -93,6 +92,9 @@ func (s *raftSentinel) start() {
 	if err != nil {
 		s.t.Fatalf("LoadFile: %v", err)
 	}
+	// A fresh metrics port at every start: a restart must not depend on
+	// getting the old one back.
+	cfg.Sentinel.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(s.t))
 	logger := slog.New(slog.NewTextHandler(testWriter{s.t, "[" + s.id + "] "}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test"})
 	if err != nil {
