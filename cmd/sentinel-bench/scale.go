@@ -42,6 +42,8 @@ type scaleResult struct {
 	// sdownFirst and sdownLast are the first and last +sdown after launch.
 	sdownKinds            map[string]int
 	sdownFirst, sdownLast time.Duration
+	tiltLines             []string // the sentinels' log lines about TILT
+	sdownSamples          []string // the first few +sdown events
 	startCPU              []time.Duration
 	cpu                   []time.Duration // CPU over the window, per sentinel
 	rss                   []int64         // KiB at the end of the window, per sentinel
@@ -118,6 +120,17 @@ func runScaleImpl(ctx context.Context, cfg scaleConfig, nodes *scaleNodes) (scal
 		res.rss = append(res.rss, rssKiB(sentinels[i].PID()))
 	}
 	countScaleEvents(&res, start, watcher.Events())
+	// A TILT entered before the watcher subscribed (while a sentinel was
+	// too busy to answer PING) is only in the log.
+	tiltedInLog := 0
+	for _, s := range sentinels {
+		lines := grepLog(s.LogPath(), "+tilt", 2)
+		if len(lines) > 0 {
+			tiltedInLog++
+		}
+		res.tiltLines = append(res.tiltLines, lines...)
+	}
+	res.tilted = max(res.tilted, tiltedInLog)
 	return res, nil
 }
 
@@ -203,6 +216,9 @@ func countScaleEvents(res *scaleResult, start time.Time, events []datanodetest.S
 			res.sdown++
 			kind, _, _ := strings.Cut(ev.Payload, " ")
 			res.sdownKinds[kind]++
+			if len(res.sdownSamples) < 4 {
+				res.sdownSamples = append(res.sdownSamples, fmt.Sprintf("%s %s: %s", formatMillis(ev.At.Sub(start)), ev.Sentinel, ev.Payload))
+			}
 			at := ev.At.Sub(start)
 			if res.sdownFirst == 0 {
 				res.sdownFirst = at
@@ -313,4 +329,20 @@ func fetchProfile(ctx context.Context, addr, path string, seconds int) error {
 		return err
 	}
 	return f.Close()
+}
+
+// grepLog returns up to max lines of the file at path that contain word
+// (case-insensitively).
+func grepLog(path, word string, max int) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(strings.ToLower(line), word) && len(out) < max {
+			out = append(out, line)
+		}
+	}
+	return out
 }

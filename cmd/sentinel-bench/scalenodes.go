@@ -130,3 +130,34 @@ func forEachParallel(ctx context.Context, n int, fn func(i int) error) error {
 	}
 	return firstErr
 }
+
+// restore puts back the topology a previous implementation's run may have
+// changed (a spurious failover promotes a replica and demotes its master):
+// every master REPLICAOF NO ONE, every replica REPLICAOF its master, then
+// waits until every master lists its replica online. It returns how many
+// nodes had to change.
+func (n *scaleNodes) restore(ctx context.Context) (int, error) {
+	changed := 0
+	for i, m := range n.masters {
+		r := n.replicas[i]
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		role, err := m.Client().Do(qctx, "ROLE").Slice()
+		if err == nil && (len(role) == 0 || role[0] != "master") {
+			changed++
+			err = m.Client().Do(qctx, "REPLICAOF", "NO", "ONE").Err()
+		}
+		var reply string
+		if err == nil {
+			// "OK Already connected to specified master" when unchanged.
+			reply, err = r.Client().Do(qctx, "REPLICAOF", m.Host(), m.Port()).Text()
+		}
+		cancel()
+		if err != nil {
+			return changed, fmt.Errorf("restore master %s / replica %s: %w", m.Addr(), r.Addr(), err)
+		}
+		if !strings.Contains(reply, "Already") {
+			changed++
+		}
+	}
+	return changed, n.waitReplicated(ctx, 60*time.Second)
+}

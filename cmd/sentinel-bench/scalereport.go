@@ -39,6 +39,12 @@ func runScale(ctx context.Context, opts options, logger *slog.Logger, out io.Wri
 		if im.label == "ours" {
 			cfg.profileDir = opts.profileDir
 		}
+		if changed, err := nodes.restore(ctx); err != nil {
+			fmt.Fprintf(out, "== %s: could not restore the data nodes: %v\n", im.label, err)
+			return 1
+		} else if changed > 0 {
+			fmt.Fprintf(out, "\nrestored %d data nodes the previous run had reconfigured (a spurious failover)\n", changed)
+		}
 		res, err := runScaleImpl(ctx, cfg, nodes)
 		if err != nil {
 			fmt.Fprintf(out, "== %s: could not run: %v\n", im.label, err)
@@ -84,6 +90,12 @@ func (r scaleResult) print(out io.Writer) {
 		r.tilted, r.sdown, r.sdownOff, r.odown, r.failover)
 	if r.sdown > 0 {
 		fmt.Fprintf(out, "+sdown by type %v, first %s and last %s after launch\n", r.sdownKinds, formatMillis(r.sdownFirst), formatMillis(r.sdownLast))
+	}
+	for _, line := range r.sdownSamples {
+		fmt.Fprintf(out, "    +sdown %s\n", line)
+	}
+	for _, line := range r.tiltLines {
+		fmt.Fprintf(out, "    log: %s\n", line)
 	}
 	for i := range r.cpu {
 		fmt.Fprintf(out, "sentinel %d: start-up CPU %s; window CPU %s (%.1f%% of a core), RSS %.1f MiB\n",
