@@ -104,37 +104,20 @@ func (r scaleResult) print(out io.Writer) {
 	fmt.Fprintf(out, "mean per sentinel: window CPU %.1f%% of a core, RSS %.1f MiB\n", 100*r.meanCPU().Seconds()/r.window.Seconds(), r.meanRSS()/1024)
 }
 
-func (r scaleResult) meanCPU() time.Duration {
-	var sum time.Duration
-	for _, c := range r.cpu {
-		sum += c
-	}
-	if len(r.cpu) == 0 {
-		return 0
-	}
-	return sum / time.Duration(len(r.cpu))
-}
+func (r scaleResult) meanCPU() time.Duration      { return time.Duration(mean(r.cpu)) }
+func (r scaleResult) meanStartCPU() time.Duration { return time.Duration(mean(r.startCPU)) }
+func (r scaleResult) meanRSS() float64            { return mean(r.rss) }
 
-func (r scaleResult) meanStartCPU() time.Duration {
-	var sum time.Duration
-	for _, c := range r.startCPU {
-		sum += c
-	}
-	if len(r.startCPU) == 0 {
+// mean is the average of xs, 0 when there are none.
+func mean[T ~int64](xs []T) float64 {
+	if len(xs) == 0 {
 		return 0
 	}
-	return sum / time.Duration(len(r.startCPU))
-}
-
-func (r scaleResult) meanRSS() float64 {
-	var sum int64
-	for _, k := range r.rss {
-		sum += k
+	var sum T
+	for _, x := range xs {
+		sum += x
 	}
-	if len(r.rss) == 0 {
-		return 0
-	}
-	return float64(sum) / float64(len(r.rss))
+	return float64(sum) / float64(len(xs))
 }
 
 // printScaleRatios prints ours relative to the reference: below 1.0 is
