@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test test-short sim demo bench fuzz lint deps tidy-check clean
+.PHONY: all build test test-short sim demo bench fuzz lint deps test-deps tidy-check clean
 
 all: build
 
@@ -17,18 +17,26 @@ all: build
 build:
 	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
-## deps: install redis-server, redis-sentinel, redis-tools, chromium (the status page test) and prometheus (promtool, the scrape test) when missing (Debian/Ubuntu)
+## deps: install redis-server, redis-sentinel and redis-tools when missing (Debian/Ubuntu): all that demo and bench need
 deps:
-	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then \
-		echo "installing redis-server, redis-sentinel, redis-tools, chromium and prometheus with apt-get"; \
+	@if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-sentinel >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then \
+		echo "installing redis-server, redis-sentinel and redis-tools with apt-get"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools chromium >/dev/null && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; \
 	fi
 	@redis-server --version
 
+## test-deps: deps, plus chromium (the status page test) and prometheus (promtool, the scrape test) when missing
+test-deps: deps
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then \
+		echo "installing chromium and prometheus with apt-get"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
+
 ## test: every test (unit, scenario, fuzz seeds, integration and end-to-end with real redis-server processes)
-test: deps
+test: test-deps
 	$(GO) test -race -count=1 -timeout 14m ./...
 
 ## test-short: the fast layers only (no real processes)
