@@ -47,6 +47,7 @@ type options struct {
 	scale           int
 	scaleWindow     time.Duration
 	profileDir      string
+	election        string
 }
 
 func parseFlags(args []string, errOut io.Writer) (options, error) {
@@ -78,6 +79,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.IntVar(&o.scale, "scale", 0, "scale mode: this many masters (+1 replica each) monitored by 3 sentinels of each implementation; reports start-up (settle time, TILT, spurious +sdown), CPU and RSS (0 = the failover benchmark)")
 	fs.DurationVar(&o.scaleWindow, "scale-window", 20*time.Second, "scale mode: how long CPU is measured after the sentinels settle")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "scale mode: write a 10 s CPU profile of each of our sentinels' start-up here (runs them with --pprof)")
+	fs.StringVar(&o.election, "election", "vote", "election mode of our sentinels: vote (sentinel.conf, as redis-sentinel) or raft (YAML with an election: block, one raft group of the three on loopback; needs -impl ours)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -101,6 +103,10 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, fmt.Errorf("sentinel-bench: -scale must be between 0 and 2000, got %d", o.scale)
 	case o.scaleWindow <= 0:
 		return o, errors.New("sentinel-bench: -scale-window must be positive")
+	case o.election != "vote" && o.election != "raft":
+		return o, fmt.Errorf("sentinel-bench: -election must be vote or raft, got %q", o.election)
+	case o.election == "raft" && (o.impl != "ours" || o.scale > 0):
+		return o, errors.New("sentinel-bench: -election raft runs only our sentinels (-impl ours) in the failover benchmark (not -scale)")
 	}
 	if o.seed == 0 {
 		o.seed = uint64(time.Now().UnixNano())
@@ -182,8 +188,8 @@ type impl struct{ label, binary string }
 // the kill moments: one list for every implementation, so trial i of each
 // kills at the same moment after its sentinels settled.
 func printPlan(out io.Writer, opts options) []time.Duration {
-	fmt.Fprintf(out, "topology: 1 master, 2 replicas, 3 sentinels, quorum 2, down-after %v, failover-timeout %v; %d trials each\n",
-		opts.downAfter, opts.failoverTimeout, opts.trials)
+	fmt.Fprintf(out, "topology: 1 master, 2 replicas, 3 sentinels, quorum 2, down-after %v, failover-timeout %v; %d trials each; our election mode %s\n",
+		opts.downAfter, opts.failoverTimeout, opts.trials, opts.election)
 	if opts.killWindow <= 0 {
 		return nil
 	}
@@ -214,6 +220,7 @@ func runTrials(ctx context.Context, opts options, im impl, schedule []time.Durat
 		warmup:          opts.warmup,
 		writePause:      opts.writePause,
 		anyMoment:       anyMoment,
+		raft:            opts.election == "raft" && im.label == "ours",
 		skipRejoin:      !opts.rejoin,
 		keepDirs:        opts.keepDirs,
 		keepFailed:      opts.keepFailed,

@@ -40,8 +40,10 @@ type trialConfig struct {
 	// Otherwise the master dies warmup after the writer's first write,
 	// about a second after the sentinels settle: always the same phase of
 	// their 10 s INFO period, when everything they know is fresh.
-	anyMoment  bool
-	killAt     time.Duration
+	anyMoment bool
+	killAt    time.Duration
+	// raft runs our sentinels in raft mode (see raft.go).
+	raft       bool
 	skipRejoin bool
 	keepDirs   bool
 	keepFailed bool // keep only trials with an error or a problem
@@ -86,6 +88,14 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		_ = os.RemoveAll(dir)
 	}()
 
+	var yaml func(i int, masterAddr string) string
+	if cfg.raft {
+		group, err := newRaftGroup(3)
+		if err != nil {
+			return res, err
+		}
+		yaml = func(i int, masterAddr string) string { return group.yaml(i, cfg, masterAddr) }
+	}
 	cluster, err := datanodetest.LaunchCluster(ctx, datanodetest.ClusterOptions{
 		Replicas:        2,
 		Sentinels:       3,
@@ -95,6 +105,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		DownAfter:       cfg.downAfter,
 		FailoverTimeout: cfg.failoverTimeout,
 		ParallelSyncs:   1,
+		SentinelYAML:    yaml,
 		Dir:             dir,
 		Logger:          cfg.logger,
 	})
@@ -112,7 +123,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 
 	var settledAt time.Time
 	if !cfg.anyMoment {
-		if err := cluster.WaitSettled(ctx, cfg.settleTimeout); err != nil {
+		if err := waitSettled(ctx, cfg, cluster); err != nil {
 			return res, err
 		}
 		settledAt = time.Now()
@@ -130,7 +141,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		// The watcher and the writer are already running, so what follows
 		// the settle takes milliseconds and even a kill moment near 0 is
 		// kept.
-		if err := cluster.WaitSettled(ctx, cfg.settleTimeout); err != nil {
+		if err := waitSettled(ctx, cfg, cluster); err != nil {
 			return res, err
 		}
 		settledAt = time.Now()
@@ -184,6 +195,19 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 
 	checkFinalMaster(ctx, cluster, acks, killedAt, &res)
 	return res, ctx.Err()
+}
+
+// waitSettled waits until the sentinels see each other and the replicas
+// and, in raft mode, until the raft group has a leader and the master is
+// raft state on every node.
+func waitSettled(ctx context.Context, cfg trialConfig, cluster *datanodetest.Cluster) error {
+	if err := cluster.WaitSettled(ctx, cfg.settleTimeout); err != nil {
+		return err
+	}
+	if cfg.raft {
+		return waitRaftReady(ctx, cluster, cfg.settleTimeout)
+	}
+	return nil
 }
 
 // waitReplication WAITs until both replicas acknowledge the master's

@@ -33,6 +33,10 @@ type ClusterOptions struct {
 	ParallelSyncs   int
 	// SentinelConfText is appended to every sentinel.conf.
 	SentinelConfText string
+	// SentinelYAML, when set, gives the i-th sentinel (from 0) a YAML
+	// configuration instead of sentinel.conf (see SentinelOptions.YAML),
+	// built once the master runs at masterAddr. Used for raft mode.
+	SentinelYAML func(i int, masterAddr string) string
 	// RedisArgs are appended to every data server's command line.
 	RedisArgs []string
 	// Dir is the parent directory; empty creates temp dirs that Close removes.
@@ -80,6 +84,10 @@ func LaunchCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		if opts.SentinelArgsEach != nil {
 			args = append(append([]string(nil), args...), opts.SentinelArgsEach(i)...)
 		}
+		var yaml string
+		if opts.SentinelYAML != nil {
+			yaml = opts.SentinelYAML(i, topo.Master.Addr())
+		}
 		s, err := LaunchRedisSentinel(ctx, SentinelOptions{
 			Binary:          opts.SentinelBinary,
 			Args:            args,
@@ -91,6 +99,7 @@ func LaunchCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 			FailoverTimeout: opts.FailoverTimeout,
 			ParallelSyncs:   opts.ParallelSyncs,
 			ConfText:        opts.SentinelConfText,
+			YAML:            yaml,
 			Logger:          opts.Logger,
 		})
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,6 +42,11 @@ type SentinelOptions struct {
 	// ConfText is appended verbatim after the generated lines (bind, port,
 	// dir and the monitor block), for directives the fields do not cover.
 	ConfText string
+	// YAML, when not empty, replaces sentinel.conf: it is written to
+	// <Dir>/sentinel.yaml and the sentinel (ours only) runs as
+	// `<Binary> --config <Dir>/sentinel.yaml --port <Port> <Args...>`. The
+	// monitor fields and ConfText are then unused: YAML names its masters.
+	YAML string
 
 	// StartTimeout bounds the wait for PING; 0 means 10 s.
 	StartTimeout time.Duration
@@ -86,14 +92,23 @@ func LaunchRedisSentinel(ctx context.Context, opts SentinelOptions) (*Process, e
 		// requirepass or a "user default" line answer PING with NOAUTH.
 		p.pingAnswered = confPingAnswered
 	}
+	if opts.YAML != "" {
+		confPath = filepath.Join(dir, "sentinel.yaml")
+	}
 	setPort := func(port int) {
 		p.port = port
 		p.name = fmt.Sprintf("%s :%d", filepath.Base(binary), port)
 		p.args = append([]string{confPath}, opts.Args...)
+		if opts.YAML != "" {
+			p.args = append([]string{"--config", confPath, "--port", strconv.Itoa(port)}, opts.Args...)
+		}
 	}
 	setPort(port)
 	p.beforeStart = func() error {
 		text := SentinelConf(p.port, dir, opts)
+		if opts.YAML != "" {
+			text = opts.YAML
+		}
 		if err := os.WriteFile(confPath, []byte(text), 0o644); err != nil {
 			return fmt.Errorf("datanodetest: write %s: %w", confPath, err)
 		}
