@@ -42,7 +42,7 @@ func launchScaleNodes(ctx context.Context, n int, logger *slog.Logger) (*scaleNo
 		return nil
 	})
 	if err == nil {
-		err = nodes.waitReplicated(ctx, 60*time.Second)
+		err = nodes.replicate(ctx, logger)
 	}
 	if err != nil {
 		_ = nodes.Close()
@@ -51,13 +51,42 @@ func launchScaleNodes(ctx context.Context, n int, logger *slog.Logger) (*scaleNo
 	return nodes, nil
 }
 
-// waitReplicated waits until every master lists its replica as online.
-func (n *scaleNodes) waitReplicated(ctx context.Context, timeout time.Duration) error {
+// replicate waits until every master lists its replica online. A replica
+// that does not get there in 30 s is started again (on a shared machine
+// another test can take its port between the pick and the bind), twice at
+// most.
+func (n *scaleNodes) replicate(ctx context.Context, logger *slog.Logger) error {
+	for attempt := 0; ; attempt++ {
+		pending := n.waitReplicated(ctx, 30*time.Second)
+		if len(pending) == 0 {
+			return nil
+		}
+		if attempt == 2 || ctx.Err() != nil {
+			i := pending[0]
+			return fmt.Errorf("%d masters still without an online replica (one is %s, replica %s)",
+				len(pending), n.masters[i].Addr(), n.replicas[i].Addr())
+		}
+		for _, i := range pending {
+			logger.Warn("replica not online, starting it again", "master", n.masters[i].Addr(), "replica", n.replicas[i].Addr())
+			_ = n.replicas[i].Close()
+			r, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{ReplicaOf: n.masters[i].Addr(), Logger: logger})
+			if err != nil {
+				n.replicas[i] = nil
+				return fmt.Errorf("replica of master %d: %w", i, err)
+			}
+			n.replicas[i] = r
+		}
+	}
+}
+
+// waitReplicated waits up to timeout until every master lists its replica
+// as online, and returns the indexes of those that do not.
+func (n *scaleNodes) waitReplicated(ctx context.Context, timeout time.Duration) []int {
 	pending := make(map[int]bool, len(n.masters))
 	for i := range n.masters {
 		pending[i] = true
 	}
-	err := datanodetest.Poll(ctx, timeout, 200*time.Millisecond, func() bool {
+	_ = datanodetest.Poll(ctx, timeout, 200*time.Millisecond, func() bool {
 		for i := range pending {
 			qctx, cancel := context.WithTimeout(ctx, time.Second)
 			info, err := n.masters[i].Client().Info(qctx, "replication").Result()
@@ -68,13 +97,11 @@ func (n *scaleNodes) waitReplicated(ctx context.Context, timeout time.Duration) 
 		}
 		return len(pending) == 0
 	})
-	if err != nil {
-		for i := range pending {
-			return fmt.Errorf("%d masters still without an online replica (one is %s, replica %s): %w",
-				len(pending), n.masters[i].Addr(), n.replicas[i].Addr(), err)
-		}
+	out := make([]int, 0, len(pending))
+	for i := range pending {
+		out = append(out, i)
 	}
-	return nil
+	return out
 }
 
 // Close stops every node.
@@ -136,7 +163,7 @@ func forEachParallel(ctx context.Context, n int, fn func(i int) error) error {
 // every master REPLICAOF NO ONE, every replica REPLICAOF its master, then
 // waits until every master lists its replica online. It returns how many
 // nodes had to change.
-func (n *scaleNodes) restore(ctx context.Context) (int, error) {
+func (n *scaleNodes) restore(ctx context.Context, logger *slog.Logger) (int, error) {
 	changed := 0
 	for i, m := range n.masters {
 		r := n.replicas[i]
@@ -159,5 +186,5 @@ func (n *scaleNodes) restore(ctx context.Context) (int, error) {
 			changed++
 		}
 	}
-	return changed, n.waitReplicated(ctx, 60*time.Second)
+	return changed, n.replicate(ctx, logger)
 }

@@ -39,7 +39,7 @@ func runScale(ctx context.Context, opts options, logger *slog.Logger, out io.Wri
 		if im.label == "ours" {
 			cfg.profileDir = opts.profileDir
 		}
-		if changed, err := nodes.restore(ctx); err != nil {
+		if changed, err := nodes.restore(ctx, logger); err != nil {
 			fmt.Fprintf(out, "== %s: could not restore the data nodes: %v\n", im.label, err)
 			return 1
 		} else if changed > 0 {
