@@ -58,7 +58,7 @@ type RaftLeadership struct {
 }
 
 // LeaseGranted says the lease for (Master, Epoch) is ours: the entry
-// committed and a Barrier after it passed.
+// committed and applied on this node (so is every entry before it).
 type LeaseGranted struct {
 	At     time.Time
 	Master string
@@ -109,8 +109,8 @@ func (ConfigCommitted) isInput() {}
 func (SwitchFailed) isInput()    {}
 
 // RequestLease asks the raft leader's driver to commit a lease for
-// (Master, Epoch) held by this node, then run a Barrier; the answer is
-// LeaseGranted or LeaseDenied. The lease lasts the master's
+// (Master, Epoch) held by this node: one Apply, one commit round trip; the
+// answer is LeaseGranted or LeaseDenied. The lease lasts the master's
 // failover-timeout: a holder that dies mid-failover blocks a new lease
 // until then.
 type RequestLease struct {

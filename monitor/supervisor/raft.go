@@ -42,7 +42,8 @@ const (
 	// raftJobs bounds the queue of lease and switch proposals; the core
 	// asks for at most one of each per master at a time.
 	raftJobs = 256
-	// raftOpTimeout bounds one proposal (Apply plus Barrier).
+	// raftOpTimeout bounds one proposal (its Apply, and the Barrier after a
+	// switch).
 	raftOpTimeout = 5 * time.Second
 	// raftReconcileEvery is how often the leader adds masters that raft
 	// does not know yet (SENTINEL MONITOR while running).
@@ -272,12 +273,11 @@ func (d *raftDriver) perform(ctx context.Context, a monitor.Action) {
 		if m := d.loop.Snapshot().Master(a.Master); m != nil && m.FailoverTimeout > 0 {
 			ttl = m.FailoverTimeout
 		}
+		// One commit round trip, no Barrier after it: the Apply returns
+		// once the lease entry is committed in this term and applied here,
+		// and raft applies in log order, so everything before it is
+		// applied too — what a Barrier would add (ADR 0003).
 		granted, err := d.node.RequestLease(opCtx, a.Master, a.Epoch, ttl)
-		if err == nil && granted {
-			// The lease is committed; the barrier makes sure this leader
-			// has applied everything before it acts on it.
-			err = d.node.Barrier(opCtx)
-		}
 		switch {
 		case err != nil:
 			d.log.Warn("raft: lease failed", "master", a.Master, "epoch", a.Epoch, "err", err)
