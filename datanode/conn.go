@@ -156,7 +156,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 			return nil, fmt.Errorf("datanode: %s link to %s: %w", linkType, c.t.addr, errReconnectBackoff)
 		}
 		c.p.metrics.dials.WithLabelValues(metricLink).Inc()
-		d := net.Dialer{Timeout: c.p.opts.DialTimeout}
+		d := net.Dialer{Timeout: c.p.opts.DialTimeout, Control: unackedControl}
 		conn, err := c.p.dial(ctx, &d, network, addr)
 		if err != nil {
 			if errors.Is(err, syscall.ECONNREFUSED) {
