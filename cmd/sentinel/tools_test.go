@@ -69,11 +69,11 @@ func TestConvertConfig_LoadsAsYAML(t *testing.T) {
 
 func TestOverrides(t *testing.T) {
 	cfg := &configs.Config{}
-	if err := (overrides{port: 26390, redisLogLevel: "warning"}).apply(cfg); err != nil {
+	if err := (overrides{port: 26390, redisLogLevel: "warning", pprof: true}).apply(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Sentinel.Port != 26390 || cfg.Sentinel.LogLevel != "warn" {
-		t.Errorf("port %d level %q", cfg.Sentinel.Port, cfg.Sentinel.LogLevel)
+	if cfg.Sentinel.Port != 26390 || cfg.Sentinel.LogLevel != "warn" || !cfg.Sentinel.Pprof {
+		t.Errorf("port %d level %q pprof %v", cfg.Sentinel.Port, cfg.Sentinel.LogLevel, cfg.Sentinel.Pprof)
 	}
 	for _, o := range []overrides{{redisLogLevel: "loud"}, {port: 70000}} {
 		if err := o.apply(cfg); err == nil {
