@@ -45,7 +45,24 @@ func (c *controller) Remove(ctx context.Context, name string) error {
 }
 
 func (c *controller) Set(ctx context.Context, name string, settings []monitor.Setting) error {
-	deny := c.globals.denyScriptsReconfig()
+	return c.set(ctx, name, settings, true)
+}
+
+// set is SENTINEL SET; command is false for a configuration reload
+// (SIGHUP), which deny-scripts-reconfig does not restrict: it guards the
+// scripts against clients, not against the file's owner.
+func (c *controller) set(ctx context.Context, name string, settings []monitor.Setting, command bool) error {
+	if err := c.checkSet(settings, command); err != nil {
+		return err
+	}
+	return c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Set(now, name, settings) })
+}
+
+// checkSet is SENTINEL SET's door for settings (the core checks them
+// again): the configuration's rules, the scripts' existence and, for a
+// command, deny-scripts-reconfig.
+func (c *controller) checkSet(settings []monitor.Setting, command bool) error {
+	deny := command && c.globals.denyScriptsReconfig()
 	for _, s := range settings {
 		if err := configs.CheckMasterSetting(s.Name, s.Value); err != nil {
 			return doorError(err)
@@ -66,7 +83,7 @@ func (c *controller) Set(ctx context.Context, name string, settings []monitor.Se
 			}
 		}
 	}
-	return c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Set(now, name, settings) })
+	return nil
 }
 
 func (c *controller) Reset(ctx context.Context, pattern string) (int, error) {

@@ -59,6 +59,14 @@ func (g *globals) denyScriptsReconfig() bool {
 	return g.g.DenyScriptsReconfig
 }
 
+// setDenyScriptsReconfig is a configuration reload's (SIGHUP) door to
+// deny-scripts-reconfig, which no command changes.
+func (g *globals) setDenyScriptsReconfig(v bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.g.DenyScriptsReconfig = v
+}
+
 func (g *globals) peerCredentials() (string, string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -44,8 +44,12 @@ type Options struct {
 	// peers instead of the system resolver (tests use private names).
 	LookupHost datanode.LookupHost
 	// Reload, when set, delivers SIGHUP: the TLS certificate files are
-	// read again (tls.go).
+	// read again (tls.go) and, with Load, the configuration (reload.go).
 	Reload <-chan struct{}
+	// Load, when set, reads the configuration file again as at start
+	// (with the same command-line overrides); SIGHUP applies what can
+	// change at run time.
+	Load func() (*configs.Config, error)
 }
 
 // Supervisor is one running sentinel: the owner loop, the links to data
@@ -55,6 +59,7 @@ type Supervisor struct {
 	log     *slog.Logger
 	cfg     *configs.Config
 	loop    *Loop
+	ctrl    *controller
 	pool    *datanode.Pool
 	server  *pubsub.Server
 	scripts *notify.Scripts
@@ -116,6 +121,7 @@ func New(o Options) (*Supervisor, error) {
 	// the sentinel's dir, as in Redis (configs.Config.WorkDir).
 	workDir := cfg.WorkDir()
 	ctrl := &controller{globals: s.globals, shutdown: s.shutdown, workDir: workDir}
+	s.ctrl = ctrl
 	aclCfg, err := s.newServer(ctrl, myID)
 	if err != nil {
 		return nil, err
@@ -372,7 +378,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	start(rest, "datanode", s.pool.Run)
 	start(server, "server", s.server.Run)
 	if s.opts.Reload != nil {
-		start(rest, "reload", func(ctx context.Context) error { return watchReload(ctx, s.tls, s.opts.Reload, s.log) })
+		start(rest, "reload", s.watchReloads)
 	}
 	start(rest, "notify", s.scripts.Run)
 	if s.raft != nil {

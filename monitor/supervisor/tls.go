@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -114,26 +113,5 @@ func (t *tlsSetup) apply(o *pubsub.Options, cfg *configs.Config) {
 	o.TLSAddrs, o.TLSConfig = t.addrs, t.config.ServerConfig()
 	if cfg.Sentinel.Port == 0 {
 		o.Addrs = nil
-	}
-}
-
-// watchReload reloads the certificate files on every signal from reload
-// (SIGHUP) until ctx ends; open connections keep their session.
-func watchReload(ctx context.Context, t *tlsSetup, reload <-chan struct{}, log *slog.Logger) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-reload:
-			if t == nil {
-				log.Info("reload requested (SIGHUP): no TLS files to reload")
-				continue
-			}
-			if err := t.config.Reload(); err != nil {
-				t.log.Warn("TLS reload (SIGHUP) failed; the previous certificates stay in use", "err", err)
-				continue
-			}
-			t.log.Info("TLS certificates reloaded (SIGHUP)")
-		}
 	}
 }
