@@ -9,7 +9,8 @@ import (
 )
 
 // hangups turns SIGHUP into reload requests for the supervisor (the TLS
-// certificate files are read again). Without it SIGHUP would end the
+// certificate files and the configuration file are read again; see
+// docs/operations.md). Without it SIGHUP would end the
 // process. stop ends the forwarding and waits for it.
 func hangups(ctx context.Context) (reload <-chan struct{}, stop func()) {
 	sig := make(chan os.Signal, 1)

@@ -20,7 +20,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/datanode"
 	"github.com/sentinelgo/sentinel/monitor/supervisor"
 )
@@ -77,21 +76,12 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 
-	var cfg *configs.Config
-	var err error
-	if *yamlPath != "" {
-		cfg, err = loadYAML(*yamlPath, directives)
-	} else {
-		cfg, err = loadConf(confPath, directives)
-	}
+	ld := &loader{yamlPath: *yamlPath, confPath: confPath, directives: directives,
+		ov: overrides{logFormat: *logFormat, logLevel: *logLevel, metricsAddr: *metricsAddr, redisLogLevel: *redisLogLevel, port: *port, pprof: *pprofOn}}
+	cfg, code, err := ld.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "sentinel: %v\n", err)
-		return 1
-	}
-	ov := overrides{logFormat: *logFormat, logLevel: *logLevel, metricsAddr: *metricsAddr, redisLogLevel: *redisLogLevel, port: *port, pprof: *pprofOn}
-	if err := ov.apply(cfg); err != nil {
-		fmt.Fprintf(stderr, "sentinel: %v\n", err)
-		return 2
+		return code
 	}
 
 	// redis-sentinel chdirs into dir: scripts run there and any relative
@@ -150,6 +140,7 @@ func run(args []string, stderr io.Writer) int {
 		LogLevel: level,
 		Version:  version,
 		Reload:   reload,
+		Load:     ld.reload,
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		logger.Error("sentinel stopped", "err", err)
