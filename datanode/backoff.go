@@ -185,3 +185,14 @@ func unackedControl(network, _ string, rc syscall.RawConn) error {
 	}
 	return limitUnacked(rc, UnackedLimit)
 }
+
+// notReached says whether a failed dial never reached the node, so it cost
+// the node nothing and is not paced (refused): nothing listening
+// (ECONNREFUSED), or no route from this host (ENETUNREACH, EHOSTUNREACH,
+// and EINVAL, which Linux returns for a blackhole route). A partition that
+// removes the route would otherwise pace the link to ReconnectMax and
+// delay seeing the node by up to 1.25 s after the route is back.
+func notReached(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENETUNREACH) ||
+		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.EINVAL)
+}

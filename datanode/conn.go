@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -159,7 +158,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		d := net.Dialer{Timeout: c.p.opts.DialTimeout, Control: unackedControl}
 		conn, err := c.p.dial(ctx, &d, network, addr)
 		if err != nil {
-			if errors.Is(err, syscall.ECONNREFUSED) {
+			if notReached(err) {
 				pace.refused()
 			}
 			return nil, err
