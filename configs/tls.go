@@ -42,6 +42,13 @@ func (t TLS) Enabled() bool { return t.Port != 0 }
 // Used reports whether TLS is used at all: a listener or outgoing links.
 func (t TLS) Used() bool { return t.Enabled() || t.Replication }
 
+// ClientPossible reports whether the files for TLS links are configured:
+// a CA to check servers and a certificate to present.
+func (t TLS) ClientPossible() bool {
+	return (t.CACertFile != "" || t.CACertDir != "") &&
+		((t.CertFile != "" && t.KeyFile != "") || (t.ClientCertFile != "" && t.ClientKeyFile != ""))
+}
+
 // tlsString sets a string field of Sentinel.TLS.
 func tlsString(dst func(*TLS) *string) func(*confLine) {
 	return func(l *confLine) { *dst(&l.p.cfg.Sentinel.TLS) = l.args[0] }

@@ -129,6 +129,12 @@ var setOptions = map[string]setOption{
 	"fencing": {words: 1, yesNo: true, apply: func(_ *Core, m *master, v string, _ int64) {
 		m.Fencing = strings.EqualFold(v, "yes")
 	}},
+	// tls is ours: TLS or plain TCP towards this master and its replicas
+	// (sentinel tls <master>). The supervisor re-dials the links once
+	// the snapshot shows the new choice, so no Reconnect here.
+	"tls": {words: 1, yesNo: true, apply: func(_ *Core, m *master, v string, _ int64) {
+		m.TLS = strings.ToLower(v)
+	}},
 	"rename-command": {words: 2, apply: func(_ *Core, m *master, v string, _ int64) {
 		from, to, _ := strings.Cut(v, " ")
 		for k := range m.RenameCommands {

@@ -119,6 +119,10 @@ func MasterFields(m *monitor.MasterView, at time.Time) []Field {
 		// fencing replies field for field as redis-sentinel does.
 		out = append(out, Field{"fencing", "yes"})
 	}
+	if m.TLS != "" {
+		// Ours too, only when set (sentinel tls <master> / SENTINEL SET).
+		out = append(out, Field{"tls", m.TLS})
+	}
 	return out
 }
 

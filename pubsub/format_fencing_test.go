@@ -59,3 +59,18 @@ func TestGetMasterAddrWithheldWithoutMajority(t *testing.T) {
 		t.Fatalf("INFO shows authority with a majority:\n%s", info.Str)
 	}
 }
+
+// SENTINEL MASTER shows the per-master TLS choice last, only when set.
+func TestMasterFieldsTLS(t *testing.T) {
+	m := monitor.MasterView{InstanceView: monitor.InstanceView{Name: "m", Addr: monitor.Addr{Host: "10.0.0.1", Port: 6379}}}
+	if fieldValue(MasterFields(&m, goldenAt), "tls") != "" {
+		t.Fatal("tls shown while unset")
+	}
+	for _, v := range []string{"yes", "no"} {
+		m.TLS = v
+		fs := MasterFields(&m, goldenAt)
+		if last := fs[len(fs)-1]; last != (Field{"tls", v}) {
+			t.Fatalf("last field = %v, want tls %s", last, v)
+		}
+	}
+}

@@ -28,6 +28,12 @@ type controller struct {
 	workDir string
 	// history answers SENTINEL HISTORY.
 	history *historyKeeper
+	// tlsReady reports whether links can use TLS (the CA and certificate
+	// files were loaded), for SENTINEL SET <name> tls yes; nil: never.
+	tlsReady func() bool
+	// relink re-dials the links to one master's data nodes, after a
+	// change of its TLS choice is published; nil in tests without links.
+	relink func(master string)
 }
 
 func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
@@ -55,7 +61,14 @@ func (c *controller) set(ctx context.Context, name string, settings []monitor.Se
 	if err := c.checkSet(settings, command); err != nil {
 		return err
 	}
-	return c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Set(now, name, settings) })
+	if err := c.checkTLSChoice(name, settings); err != nil {
+		return err
+	}
+	if err := c.persisted(ctx, func(now time.Time, core *monitor.Core) error { return core.Set(now, name, settings) }); err != nil {
+		return err
+	}
+	c.relinkOnTLS(name, settings)
+	return nil
 }
 
 // checkSet is SENTINEL SET's door for settings (the core checks them

@@ -172,6 +172,7 @@ func New(o Options) (*Supervisor, error) {
 		return nil, err
 	}
 	ctrl.loop = s.loop
+	ctrl.tlsReady, ctrl.relink = s.tls.clientReady, s.relinkMaster
 	ctrl.history = s.history
 	s.history.keep(s.loop.Snapshot())
 	s.status = &statusSource{loop: s.loop, history: s.history, timers: coreCfg.Timers, version: o.Version}

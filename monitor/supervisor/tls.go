@@ -25,7 +25,7 @@ type tlsSetup struct {
 // addresses (the bind addresses on tls-port); nil when TLS is not used.
 func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error) (*tlsSetup, error) {
 	t := cfg.Sentinel.TLS
-	if !t.Used() && !cfg.AnyMasterTLS() {
+	if !t.Used() && !cfg.AnyMasterTLS() && !t.ClientPossible() {
 		return nil, nil
 	}
 	dir := cfg.WorkDir()
@@ -47,9 +47,17 @@ func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
 	ts := &tlsSetup{config: c, log: log, port: t.Port, replication: t.Replication}
-	if t.Replication || cfg.AnyMasterTLS() {
+	switch {
+	case t.Replication || cfg.AnyMasterTLS():
 		if ts.client, err = c.ClientConfig(); err != nil {
 			return nil, fmt.Errorf("supervisor: %w", err)
+		}
+	case t.ClientPossible():
+		// Ready for SENTINEL SET <master> tls yes; nothing uses it yet, so
+		// a failure only makes that command refuse.
+		if ts.client, err = c.ClientConfig(); err != nil {
+			log.Warn("TLS towards data nodes unavailable (SENTINEL SET <master> tls yes will be refused)", "err", err)
+			ts.client = nil
 		}
 	}
 	if t.Enabled() {
