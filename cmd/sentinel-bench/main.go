@@ -48,6 +48,7 @@ type options struct {
 	scaleWindow     time.Duration
 	profileDir      string
 	election        string
+	fencing         bool
 }
 
 func parseFlags(args []string, errOut io.Writer) (options, error) {
@@ -80,6 +81,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.DurationVar(&o.scaleWindow, "scale-window", 20*time.Second, "scale mode: how long CPU is measured after the sentinels settle")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "scale mode: write a 10 s CPU profile of each of our sentinels' start-up here (runs them with --pprof)")
 	fs.StringVar(&o.election, "election", "vote", "election mode of our sentinels: vote (sentinel.conf, as redis-sentinel) or raft (YAML with an election: block, one raft group of the three on loopback; needs -impl ours)")
+	fs.BoolVar(&o.fencing, "fencing", false, "turn split-brain fencing on in our sentinels (`sentinel fencing <name> yes`) and count the writes refused with NOREPLICAS (vote mode, -impl ours)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -105,6 +107,8 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, errors.New("sentinel-bench: -scale-window must be positive")
 	case o.election != "vote" && o.election != "raft":
 		return o, fmt.Errorf("sentinel-bench: -election must be vote or raft, got %q", o.election)
+	case o.fencing && (o.impl != "ours" || o.election != "vote" || o.scale > 0):
+		return o, errors.New("sentinel-bench: -fencing runs only our sentinels (-impl ours) in vote mode in the failover benchmark (not -scale)")
 	case o.election == "raft" && (o.impl != "ours" || o.scale > 0):
 		return o, errors.New("sentinel-bench: -election raft runs only our sentinels (-impl ours) in the failover benchmark (not -scale)")
 	}
@@ -222,11 +226,18 @@ func runTrials(ctx context.Context, opts options, im impl, schedule []time.Durat
 		anyMoment:       anyMoment,
 		raft:            opts.election == "raft" && im.label == "ours",
 		skipRejoin:      !opts.rejoin,
+		fencing:         opts.fencing,
 		keepDirs:        opts.keepDirs,
 		keepFailed:      opts.keepFailed,
 		logger:          logger,
 	}
 	withoutFailover := 0
+	refusedBefore, refusedAfter := 0, 0
+	if opts.fencing {
+		defer func() {
+			fmt.Fprintf(out, "%s with fencing: writes refused with NOREPLICAS: %d before the kills, %d after (all trials)\n", im.label, refusedBefore, refusedAfter)
+		}()
+	}
 	for i := range opts.trials {
 		if ctx.Err() != nil {
 			return
@@ -246,6 +257,8 @@ func runTrials(ctx context.Context, opts options, im impl, schedule []time.Durat
 			mr.recs = append(mr.recs, newMomentRecord(res, opts.downAfter, opts.stallAfter))
 		}
 		printTrial(out, opts, im.label, i, res, err, anyMoment, planned)
+		refusedBefore += res.refusedBefore
+		refusedAfter += res.refusedAfter
 		if err != nil || res.newMaster == "" {
 			withoutFailover++
 		} else {
@@ -272,6 +285,9 @@ func printTrial(out io.Writer, opts options, label string, i int, res trialResul
 	}
 	for _, p := range res.problems {
 		fmt.Fprintf(out, "    problem: %s\n", p)
+	}
+	if opts.fencing || res.refusedBefore+res.refusedAfter > 0 {
+		fmt.Fprintf(out, "    writes refused with NOREPLICAS: %d before the kill, %d after\n", res.refusedBefore, res.refusedAfter)
 	}
 	if len(res.switches) > 1 {
 		fmt.Fprintf(out, "    failovers seen: %s\n", strings.Join(res.switches, ", "))

@@ -45,6 +45,8 @@ type trialConfig struct {
 	// raft runs our sentinels in raft mode (see raft.go).
 	raft       bool
 	skipRejoin bool
+	// fencing turns split-brain fencing on in every sentinel.conf.
+	fencing    bool
 	keepDirs   bool
 	keepFailed bool // keep only trials with an error or a problem
 	logger     *slog.Logger
@@ -62,9 +64,12 @@ type trialResult struct {
 	lost            int
 	lostChecked     bool
 	writeErrors     int
-	moment          time.Duration // from "sentinels settled" to the kill
-	events          eventReport
-	problems        []string // what did not happen, in words
+	// Writes the master refused with NOREPLICAS (fencing), before and
+	// after the kill.
+	refusedBefore, refusedAfter int
+	moment                      time.Duration // from "sentinels settled" to the kill
+	events                      eventReport
+	problems                    []string // what did not happen, in words
 }
 
 func (r *trialResult) problem(format string, args ...any) {
@@ -88,6 +93,10 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		_ = os.RemoveAll(dir)
 	}()
 
+	confText := ""
+	if cfg.fencing {
+		confText = fmt.Sprintf("sentinel fencing %s yes\n", cfg.masterName)
+	}
 	var yaml func(i int, masterAddr string) string
 	if cfg.raft {
 		group, err := newRaftGroup(3)
@@ -97,17 +106,18 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		yaml = func(i int, masterAddr string) string { return group.yaml(i, cfg, masterAddr) }
 	}
 	cluster, err := datanodetest.LaunchCluster(ctx, datanodetest.ClusterOptions{
-		Replicas:        2,
-		Sentinels:       3,
-		SentinelBinary:  cfg.sentinelBinary,
-		MasterName:      cfg.masterName,
-		Quorum:          2,
-		DownAfter:       cfg.downAfter,
-		FailoverTimeout: cfg.failoverTimeout,
-		ParallelSyncs:   1,
-		SentinelYAML:    yaml,
-		Dir:             dir,
-		Logger:          cfg.logger,
+		Replicas:         2,
+		Sentinels:        3,
+		SentinelBinary:   cfg.sentinelBinary,
+		MasterName:       cfg.masterName,
+		Quorum:           2,
+		DownAfter:        cfg.downAfter,
+		FailoverTimeout:  cfg.failoverTimeout,
+		ParallelSyncs:    1,
+		SentinelConfText: confText,
+		SentinelYAML:     yaml,
+		Dir:              dir,
+		Logger:           cfg.logger,
 	})
 	if err != nil {
 		return res, err
@@ -181,6 +191,13 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 	acks := w.snapshot()
 	res.acked = len(acks)
 	res.writeErrors = w.errorCount()
+	for _, at := range w.refusals() {
+		if at.Before(killedAt) {
+			res.refusedBefore++
+		} else {
+			res.refusedAfter++
+		}
+	}
 
 	if first, ok := firstAckSentAfter(acks, killedAt); ok {
 		res.durations[figFirstWrite] = first.ackAt.Sub(killedAt)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,9 +30,10 @@ type writer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu     sync.Mutex
-	acks   []ack
-	errors int
+	mu      sync.Mutex
+	acks    []ack
+	errors  int
+	refused []time.Time // when each NOREPLICAS error came back
 }
 
 func newWriter(masterName string, sentinelAddrs []string, pause time.Duration) *writer {
@@ -81,6 +83,9 @@ func (w *writer) run(ctx context.Context) {
 		} else {
 			w.mu.Lock()
 			w.errors++
+			if strings.HasPrefix(err.Error(), "NOREPLICAS") {
+				w.refused = append(w.refused, time.Now())
+			}
 			w.mu.Unlock()
 			pause = max(pause, errorPause)
 		}
@@ -156,4 +161,11 @@ func (w *writer) errorCount() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.errors
+}
+
+// refusals returns when each write refused with NOREPLICAS came back.
+func (w *writer) refusals() []time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Time(nil), w.refused...)
 }
