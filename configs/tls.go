@@ -10,12 +10,16 @@ import (
 type TLS struct {
 	// Port is tls-port: the TLS listener's port on the bind addresses;
 	// 0 means no TLS. With a TLS port, port 0 means TLS only.
-	Port        int    `yaml:"port,omitempty"`
-	CertFile    string `yaml:"cert_file,omitempty"`
-	KeyFile     string `yaml:"key_file,omitempty"`
-	KeyFilePass Secret `yaml:"key_file_pass,omitempty"`
-	CACertFile  string `yaml:"ca_cert_file,omitempty"`
-	CACertDir   string `yaml:"ca_cert_dir,omitempty"`
+	Port     int    `yaml:"port,omitempty"`
+	CertFile string `yaml:"cert_file,omitempty"`
+	KeyFile  string `yaml:"key_file,omitempty"`
+	// KeyFilePass is tls-key-file-pass: the password of an encrypted
+	// KeyFile (PKCS#8 or legacy PEM); KeyFilePassFile is its YAML twin
+	// naming a file that holds it.
+	KeyFilePass     Secret `yaml:"key_file_pass,omitempty"`
+	KeyFilePassFile string `yaml:"key_file_pass_file,omitempty"`
+	CACertFile      string `yaml:"ca_cert_file,omitempty"`
+	CACertDir       string `yaml:"ca_cert_dir,omitempty"`
 	// AuthClients is yes (default), optional or no.
 	AuthClients  string `yaml:"auth_clients,omitempty"`
 	Protocols    string `yaml:"protocols,omitempty"`
@@ -31,9 +35,10 @@ type TLS struct {
 	Replication    bool   `yaml:"replication,omitempty"`
 	ClientCertFile string `yaml:"client_cert_file,omitempty"`
 	ClientKeyFile  string `yaml:"client_key_file,omitempty"`
-	// ClientKeyFilePass is tls-client-key-file-pass: refused (encrypted
-	// keys are not supported).
-	ClientKeyFilePass Secret `yaml:"client_key_file_pass,omitempty"`
+	// ClientKeyFilePass is tls-client-key-file-pass, for ClientKeyFile;
+	// ClientKeyFilePassFile is its YAML twin.
+	ClientKeyFilePass     Secret `yaml:"client_key_file_pass,omitempty"`
+	ClientKeyFilePassFile string `yaml:"client_key_file_pass_file,omitempty"`
 }
 
 // Enabled reports whether the sentinel port has a TLS listener.
@@ -134,9 +139,6 @@ func (v *validator) validateTLS(s *Sentinel) {
 	}
 	if (t.ClientCertFile == "") != (t.ClientKeyFile == "") {
 		v.add("sentinel.tls.client_cert_file", "tls-client-cert-file and tls-client-key-file go together")
-	}
-	if t.KeyFilePass.IsSet() || t.ClientKeyFilePass.IsSet() {
-		v.add("sentinel.tls.key_file_pass", "encrypted keys are not supported; give an unencrypted key file readable by the sentinel only")
 	}
 	if t.Enabled() && t.Port == s.Port {
 		v.add("sentinel.tls.port", "must differ from port %d", s.Port)

@@ -25,7 +25,6 @@ func TestConfTLSRefused(t *testing.T) {
 		{"tls-replication yes\n", "s.conf: sentinel.tls.replication: tls-replication needs tls-ca-cert-file"},
 		{"tls-replication yes\ntls-ca-cert-file ca\n", "tls-replication needs tls-cert-file and tls-key-file"},
 		{"tls-client-cert-file a\n", "go together"},
-		{"tls-key-file-pass x\n", "encrypted keys are not supported"},
 		{"tls-port 26380\n", "a TLS port needs tls-cert-file and tls-key-file"},
 		{"port 0\n", "sentinel.port: must be in 1..65535"},
 		{"tls-port 26379\ntls-cert-file a\ntls-key-file b\n", "must differ from port 26379"},

@@ -425,7 +425,7 @@ func resolvePaths(cfg *Config, fileDir string) []error {
 	}
 	base := cfg.WorkDir()
 	abs := func(p *string) { *p = ResolvePath(base, *p) }
-	for _, p := range []*string{&s.StateFile, &s.LogFile, &s.PidFile, &s.RequirePassFile, &s.SentinelPassFile, &cfg.Election.DataDir} {
+	for _, p := range []*string{&s.StateFile, &s.LogFile, &s.PidFile, &s.RequirePassFile, &s.SentinelPassFile, &s.TLS.KeyFilePassFile, &s.TLS.ClientKeyFilePassFile, &cfg.Election.DataDir} {
 		abs(p)
 	}
 	for i := range cfg.Masters {
@@ -459,6 +459,8 @@ func readSecretFiles(cfg *Config) []error {
 	s := &cfg.Sentinel
 	read("sentinel", "requirepass", &s.RequirePass, s.RequirePassFile)
 	read("sentinel", "sentinel_pass", &s.SentinelPass, s.SentinelPassFile)
+	read("sentinel.tls", "key_file_pass", &s.TLS.KeyFilePass, s.TLS.KeyFilePassFile)
+	read("sentinel.tls", "client_key_file_pass", &s.TLS.ClientKeyFilePass, s.TLS.ClientKeyFilePassFile)
 	for i := range cfg.Masters {
 		m := &cfg.Masters[i]
 		read(masterPath(i, m.Name), "auth_pass", &m.AuthPass, m.AuthPassFile)

@@ -21,8 +21,8 @@ var ErrTLS = errors.New("tls")
 type Options struct {
 	CertFile string // tls-cert-file (required)
 	KeyFile  string // tls-key-file (required)
-	// KeyFilePass is tls-key-file-pass: encrypted keys are not supported,
-	// so a non-empty value is refused.
+	// KeyFilePass is tls-key-file-pass: the password of an encrypted
+	// KeyFile (PKCS#8 or legacy PEM, keyfile.go).
 	KeyFilePass string
 	CACertFile  string // tls-ca-cert-file
 	CACertDir   string // tls-ca-cert-dir
@@ -44,6 +44,8 @@ type Options struct {
 	// tls-client-key-file: the certificate our outgoing links present;
 	// empty uses CertFile and KeyFile, as Redis does.
 	ClientCertFile, ClientKeyFile string
+	// ClientKeyFilePass is tls-client-key-file-pass, for ClientKeyFile.
+	ClientKeyFilePass string
 }
 
 // Config keeps a TLS server configuration current with its files.
@@ -82,9 +84,6 @@ func New(o Options, log *slog.Logger) (*Config, error) {
 func baseConfig(o Options) (*tls.Config, error) {
 	if o.CertFile == "" || o.KeyFile == "" {
 		return nil, fmt.Errorf("%w: tls-cert-file and tls-key-file are required", ErrTLS)
-	}
-	if o.KeyFilePass != "" {
-		return nil, fmt.Errorf("%w: tls-key-file-pass: encrypted keys are not supported; give an unencrypted key file readable by the sentinel only", ErrTLS)
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13}
 	switch strings.ToLower(o.AuthClients) {
@@ -206,7 +205,7 @@ func checkCipherSuites(text string) error {
 // Reload reads the certificate, key and CA files again. On error the
 // configuration in use stays as it was.
 func (c *Config) Reload() error {
-	cert, err := tls.LoadX509KeyPair(c.opts.CertFile, c.opts.KeyFile)
+	cert, err := loadKeyPair(c.opts.CertFile, c.opts.KeyFile, c.opts.KeyFilePass, "tls-key-file-pass")
 	if err != nil {
 		return fmt.Errorf("%w: tls-cert-file/tls-key-file: %w", ErrTLS, err)
 	}
@@ -221,7 +220,7 @@ func (c *Config) Reload() error {
 	}
 	client := &cert
 	if c.opts.ClientCertFile != "" || c.opts.ClientKeyFile != "" {
-		cc, err := tls.LoadX509KeyPair(c.opts.ClientCertFile, c.opts.ClientKeyFile)
+		cc, err := loadKeyPair(c.opts.ClientCertFile, c.opts.ClientKeyFile, c.opts.ClientKeyFilePass, "tls-client-key-file-pass")
 		if err != nil {
 			return fmt.Errorf("%w: tls-client-cert-file/tls-client-key-file: %w", ErrTLS, err)
 		}

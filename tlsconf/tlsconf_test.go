@@ -24,7 +24,6 @@ func TestOptionsRefused(t *testing.T) {
 		want string
 	}{
 		{"no cert", func(o *Options) { o.CertFile = "" }, "tls-cert-file and tls-key-file are required"},
-		{"key pass", func(o *Options) { o.KeyFilePass = "x" }, "encrypted keys are not supported"},
 		{"auth without CA", func(o *Options) { o.CACertFile = "" }, "needs tls-ca-cert-file"},
 		{"bad auth", func(o *Options) { o.AuthClients = "maybe" }, "yes, no or optional"},
 		{"old protocol", func(o *Options) { o.Protocols = "TLSv1.1 TLSv1.2" }, `"TLSv1.1" is not supported`},

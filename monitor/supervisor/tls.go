@@ -42,6 +42,7 @@ func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error
 		AuthClients: t.AuthClients, Protocols: t.Protocols, Ciphers: t.Ciphers, CipherSuites: t.CipherSuites,
 		SessionCaching: t.SessionCaching,
 		ClientCertFile: path(t.ClientCertFile), ClientKeyFile: path(t.ClientKeyFile),
+		ClientKeyFilePass: t.ClientKeyFilePass.Reveal(),
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
