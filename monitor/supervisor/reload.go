@@ -63,6 +63,7 @@ func (s *Supervisor) reloadConfig(ctx context.Context) {
 		log.Error("configuration reload (SIGHUP) failed; nothing changed", "err", err)
 		return
 	}
+	raw := next
 	if next.Source == configs.SourceYAML {
 		// As a restart would see it: the state's runtime changes stay
 		// unless the YAML value was edited since (configs.Merge).
@@ -89,6 +90,13 @@ func (s *Supervisor) reloadConfig(ctx context.Context) {
 	}
 	for _, name := range plan.removed {
 		log.Warn("monitored master is missing from the file; SIGHUP does not remove masters (use SENTINEL REMOVE)", "master", name)
+	}
+	if sf, ok := s.store.(*configs.StateFile); ok && raw.Source == configs.SourceYAML {
+		// The YAML as applied becomes the base of the state, so a
+		// runtime change after this reload survives the next one and a
+		// restart (configs.Merge).
+		snap := s.loop.Snapshot()
+		sf.Rebase(raw, func(name string) bool { return snap.Master(name) != nil })
 	}
 	if err := s.applyReload(ctx, plan, log); err != nil {
 		log.Error("configuration reload (SIGHUP) stopped part way", "err", err)

@@ -50,17 +50,17 @@ type reloadSentinel struct {
 }
 
 // hup delivers a SIGHUP and returns once the reload it caused is over:
-// the channel is unbuffered and the watcher takes the second signal only
-// after it has finished the first.
+// every reload ends with one log line starting "configuration reload".
 func (r *reloadSentinel) hup(t *testing.T) {
 	t.Helper()
-	for range 2 {
-		select {
-		case r.reload <- struct{}{}:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the reload watcher did not take the signal within 10s")
-		}
+	ends := func() int { return strings.Count(r.logs.String(), `msg="configuration reload`) }
+	before := ends()
+	select {
+	case r.reload <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reload watcher did not take the signal within 10s")
 	}
+	datanodetest.Eventually(t, 10*time.Second, 5*time.Millisecond, func() bool { return ends() > before }, "the reload ends")
 }
 
 // edit rewrites the sentinel.conf: every line matching drop goes, add is
@@ -89,16 +89,22 @@ func (r *reloadSentinel) edit(t *testing.T, drop *regexp.Regexp, add string, rep
 
 func startReloadSentinel(t *testing.T) *reloadSentinel {
 	t.Helper()
+	return startReloadFile(t, "sentinel.conf", "port %d\nbind 127.0.0.1\nloglevel notice\nsentinel monitor mymaster 127.0.0.1 %d 2\n"+
+		"sentinel down-after-milliseconds mymaster 5000\nsentinel failover-timeout mymaster 10000\n", configs.LoadConf)
+}
+
+// startReloadFile starts a sentinel on the file name made from format
+// with its port and a dead master port, loaded (and reloaded) by load.
+func startReloadFile(t *testing.T, name, format string, load func(string) (*configs.Config, error)) *reloadSentinel {
+	t.Helper()
 	dir := t.TempDir()
 	port := datanodetest.FreePort(t)
 	dead := datanodetest.FreePort(t) // nothing listens: the links just fail
-	conf := filepath.Join(dir, "sentinel.conf")
-	text := fmt.Sprintf("port %d\nbind 127.0.0.1\nloglevel notice\nsentinel monitor mymaster 127.0.0.1 %d 2\n"+
-		"sentinel down-after-milliseconds mymaster 5000\nsentinel failover-timeout mymaster 10000\n", port, dead)
-	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+	conf := filepath.Join(dir, name)
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(format, port, dead)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := configs.LoadConf(conf)
+	cfg, err := load(conf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +114,7 @@ func startReloadSentinel(t *testing.T) *reloadSentinel {
 	}
 	logger := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: r.level}))
 	sup, err := New(Options{Config: cfg, Logger: logger, LogLevel: r.level, Version: "test", Reload: r.reload,
-		Load: func() (*configs.Config, error) { return configs.LoadConf(conf) }})
+		Load: func() (*configs.Config, error) { return load(conf) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,6 +235,26 @@ func TestReload_BadValueChangesNothing(t *testing.T) {
 	}, "the refusal is logged")
 	if got := r.master(t)["down-after-milliseconds"]; got != "5000" {
 		t.Errorf("down-after-milliseconds %q, want 5000: a refused reload changes nothing", got)
+	}
+}
+
+// TestReload_YAML: an edit of the YAML applies; a SENTINEL SET made after
+// that reload survives the next one (the state's base moved on).
+func TestReload_YAML(t *testing.T) {
+	yaml := "sentinel:\n  port: %d\n  bind: [127.0.0.1]\n  log_level: info\nmasters:\n" +
+		"  - name: mymaster\n    address: 127.0.0.1:%d\n    quorum: 2\n    down_after: 5s\n    failover_timeout: 10s\n    parallel_syncs: 1\n"
+	r := startReloadFile(t, "sentinel.yaml", yaml, configs.LoadFile)
+	r.edit(t, nil, "", map[string]string{`quorum: 2`: "quorum: 3", `down_after: 5s`: "down_after: 7s"})
+	r.hup(t) // the YAML is never rewritten: one reload is enough
+	if m := r.master(t); m["quorum"] != "3" || m["down-after-milliseconds"] != "7000" {
+		t.Fatalf("after the YAML edit: quorum %q down-after %q, want 3 and 7000", m["quorum"], m["down-after-milliseconds"])
+	}
+	if err := r.client.Set(t.Context(), "mymaster", "quorum", "4").Err(); err != nil {
+		t.Fatalf("SENTINEL SET: %v", err)
+	}
+	r.hup(t)
+	if got := r.master(t)["quorum"]; got != "4" {
+		t.Errorf("quorum %q after a second reload, want 4: the SENTINEL SET made after the first reload must stay", got)
 	}
 }
 

@@ -58,6 +58,7 @@ type Supervisor struct {
 	opts    Options
 	log     *slog.Logger
 	cfg     *configs.Config
+	store   configs.Store
 	loop    *Loop
 	ctrl    *controller
 	pool    *datanode.Pool
@@ -110,6 +111,7 @@ func New(o Options) (*Supervisor, error) {
 		opts:    o,
 		log:     o.Logger,
 		cfg:     cfg,
+		store:   store,
 		reg:     o.Registry,
 		stop:    make(chan struct{}),
 		globals: newGlobals(cfg, o.LogLevel),
