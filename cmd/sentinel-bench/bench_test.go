@@ -78,6 +78,11 @@ func TestParseFlags(t *testing.T) {
 		{"negative watch", []string{"-watch", "-1s"}, true, nil},
 		{"stray argument", []string{"extra"}, true, nil},
 		{"unknown flag", []string{"-nope"}, true, nil},
+		{"raft", []string{"-impl", "ours", "-election", "raft"}, false, func(o options) bool { return o.election == "raft" }},
+		{"vote by default", nil, false, func(o options) bool { return o.election == "vote" }},
+		{"raft needs ours", []string{"-election", "raft"}, true, nil},
+		{"raft not in scale mode", []string{"-impl", "ours", "-election", "raft", "-scale", "10"}, true, nil},
+		{"bad election", []string{"-impl", "ours", "-election", "paxos"}, true, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

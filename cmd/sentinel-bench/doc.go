@@ -18,6 +18,14 @@
 //
 //	go run ./cmd/sentinel-bench -trials 12 -impl both -ours bin/sentinel -rejoin=false
 //
+// -election raft (with -impl ours) runs our three sentinels in raft mode
+// instead: each from a YAML file with an election: block, one raft group on
+// loopback ports, its raft data in the trial directory; a trial settles
+// once every sentinel names the same raft leader. Compare it with a run
+// without the flag (vote mode) on the same -seed.
+//
+//	go run ./cmd/sentinel-bench -impl ours -election raft -trials 12 -seed 42 -rejoin=false
+//
 // -scale N is the scale mode: N masters with one replica each, monitored
 // by three sentinels of each implementation in turn (the same data nodes);
 // it reports the time until every sentinel knows every replica and peer,
