@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test test-short sim demo bench fuzz lint deps test-deps tidy-check clean
+.PHONY: all build test test-short sim demo bench bench-raft fuzz lint deps test-deps tidy-check clean
 
 all: build
 
@@ -58,6 +58,11 @@ demo: deps build
 bench: deps build
 	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -trials $(TRIALS) -kill-window 12s -rejoin=false
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-raft: ours only, vote mode then raft mode, the same kill moments (issue 10: raft within 1.5x of vote)
+bench-raft: deps build
+	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -impl ours -trials $(TRIALS) -kill-window 12s -rejoin=false -seed 42
+	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -impl ours -trials $(TRIALS) -kill-window 12s -rejoin=false -seed 42 -election raft
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:
