@@ -53,3 +53,46 @@ func TestE2E_ReloadBinary(t *testing.T) {
 		t.Errorf("no reload line in the log:\n%s", p.LogTail(20))
 	}
 }
+
+// TestE2E_ReloadReference: Debian's redis-sentinel ignores SIGHUP: it
+// keeps running and does not read an edit of its file (what
+// docs/compatibility.md says we differ from).
+func TestE2E_ReloadReference(t *testing.T) {
+	requireRedis(t)
+	datanodetest.RequireBinary(t, "redis-sentinel")
+	data := datanodetest.StartRedis(t, datanodetest.RedisOptions{})
+	p := datanodetest.StartRedisSentinel(t, datanodetest.SentinelOptions{MasterName: "mymaster", MasterAddr: data.Addr(), Quorum: 1})
+	sc := p.SentinelClient()
+	before, err := sc.Master(t.Context(), "mymaster").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(p.Dir(), "sentinel.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString("\nsentinel down-after-milliseconds mymaster 4321\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(p.PID(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	// A command answered after the signal: the signal was handled (ignored).
+	if err := sc.Ping(t.Context()).Err(); err != nil {
+		t.Fatalf("PING after SIGHUP: %v", err)
+	}
+	if !p.Running() {
+		t.Fatal("SIGHUP ended redis-sentinel")
+	}
+	after, err := sc.Master(t.Context(), "mymaster").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after["down-after-milliseconds"] != before["down-after-milliseconds"] {
+		t.Errorf("redis-sentinel down-after %s -> %s: it read its file on SIGHUP", before["down-after-milliseconds"], after["down-after-milliseconds"])
+	}
+}
