@@ -292,7 +292,9 @@ func (l *Loop) step(in monitor.Input) {
 }
 
 // dispatch performs the core's outputs. State is flushed first, so a vote
-// or an epoch is on disk before any message that depends on it leaves.
+// or an epoch is on disk before any message that depends on it leaves —
+// except raft mode's proposals (RequestLease, ProposeSwitch), whose epoch
+// the raft log itself makes durable; they are queued before the flush.
 //
 // Not every change needs the disk before the next message: learning a
 // replica or a peer does not. Those writes are coalesced (at most one per
@@ -309,6 +311,12 @@ func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 		case monitor.FlushConfig:
 			wantFlush = true
 		case monitor.Watch, monitor.Unwatch, monitor.Ping, monitor.Info, monitor.PublishHello, monitor.Reconnect:
+		case monitor.RequestLease, monitor.ProposeSwitch:
+			// Raft mode: the raft log holds their epoch and
+			// configuration durably (BoltDB, fsync), so they wait for no
+			// state-file write: they go out now, and commit while the
+			// state file is written.
+			l.exec.Do(a)
 		case monitor.AskPeer:
 			urgent = urgent || a.RunID != "*"
 		default:
@@ -331,7 +339,7 @@ func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 	}
 	for _, a := range rd.Actions {
 		switch a := a.(type) {
-		case monitor.FlushConfig:
+		case monitor.FlushConfig, monitor.RequestLease, monitor.ProposeSwitch:
 			// done above
 		case monitor.AskPeer:
 			if a.RunID != "*" && flushErr != nil {
