@@ -54,6 +54,8 @@ type Options struct {
 	// no raft state yet. Every peer may set it with the same Peers.
 	Bootstrap bool
 	Timing    Timing
+	// TLS, when set, runs the raft transport over TLS (tlsstream.go).
+	TLS *TLS
 
 	// transport and inmemStores are test seams: an in-memory transport
 	// (which lets tests partition nodes) and raft's in-memory stores.
@@ -189,7 +191,12 @@ func NewNode(ctx context.Context, opts Options) (node *Node, err error) {
 				return nil, fmt.Errorf("raftmode: advertise address: %w", err)
 			}
 		}
-		nt, err := raft.NewTCPTransportWithLogger(opts.BindAddr, advertise, tcpMaxPool, tcpTimeout, hlog.Named("transport"))
+		var nt *raft.NetworkTransport
+		if opts.TLS != nil {
+			nt, err = newTLSTransport(opts.BindAddr, advertise, opts.TLS, hlog.Named("transport"))
+		} else {
+			nt, err = raft.NewTCPTransportWithLogger(opts.BindAddr, advertise, tcpMaxPool, tcpTimeout, hlog.Named("transport"))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("raftmode: transport: %w", err)
 		}

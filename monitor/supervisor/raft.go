@@ -72,7 +72,8 @@ type raftDriver struct {
 
 // newRaftDriver starts the raft node of cfg.Election. The node runs (it
 // may win an election) from here on; Run feeds its results to the loop.
-func newRaftDriver(ctx context.Context, log *slog.Logger, e configs.Election, loop *Loop, next Executor) (*raftDriver, error) {
+// rtls, when set, runs the transport over TLS (rafttls.go).
+func newRaftDriver(ctx context.Context, log *slog.Logger, e configs.Election, rtls *raftmode.TLS, loop *Loop, next Executor) (*raftDriver, error) {
 	peers := make([]raftmode.Peer, len(e.Peers))
 	for i, p := range e.Peers {
 		peers[i] = raftmode.Peer{ID: p.ID, Addr: p.Address}
@@ -86,6 +87,7 @@ func newRaftDriver(ctx context.Context, log *slog.Logger, e configs.Election, lo
 		Logger:    log.With("component", "raft"),
 		Bootstrap: e.Bootstrap,
 		Timing:    raftTiming,
+		TLS:       rtls,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: raft mode: %w", err)
@@ -423,7 +425,7 @@ func (s *Supervisor) setupRaft(ctx context.Context) error {
 	if s.cfg.Source != configs.SourceYAML {
 		return errors.New("supervisor: raft mode needs a YAML configuration (election: {mode: raft}); sentinel.conf cannot select it")
 	}
-	d, err := newRaftDriver(ctx, s.log, e, s.loop, s.loop.exec)
+	d, err := newRaftDriver(ctx, s.log, e, s.tls.raftTLS(), s.loop, s.loop.exec)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,113 @@
+package raftmode
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/sentinelgo/sentinel/tlsconf/tlstest"
+)
+
+// mutualTLS is the raft TLS of one node: its certificate from ca, peers
+// verified against ca both ways.
+func mutualTLS(t *testing.T, ca *tlstest.CA) *TLS {
+	t.Helper()
+	leaf := ca.Issue(t, "raft", tlstest.IssueOptions{})
+	cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	return &TLS{
+		Server: &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert},
+		Client: &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, RootCAs: pool},
+	}
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Three nodes whose raft transport runs over mutual TLS elect a leader and
+// replicate a command; a client with a certificate from another CA is
+// refused by the listener.
+func TestRaftClusterOverTLS(t *testing.T) {
+	ca := tlstest.NewCA(t, "raft ca")
+	var peers []Peer
+	for i := range 3 {
+		peers = append(peers, Peer{ID: fmt.Sprintf("t%d", i), Addr: freeAddr(t)})
+	}
+	var nodes []*Node
+	for i := range peers {
+		n, err := NewNode(t.Context(), Options{
+			ID: peers[i].ID, BindAddr: peers[i].Addr, Peers: peers, Dir: t.TempDir(),
+			Logger: testLogger(t).With("node", peers[i].ID), Bootstrap: true, Timing: fastTiming,
+			TLS: mutualTLS(t, ca), inmemStores: true,
+		})
+		if err != nil {
+			t.Fatalf("NewNode %d: %v", i, err)
+		}
+		t.Cleanup(func() { _ = n.Close() })
+		nodes = append(nodes, n)
+	}
+	var leader *Node
+	eventually(t, 10*time.Second, "a leader over TLS", func() bool {
+		for _, n := range nodes {
+			if n.IsLeader() {
+				leader = n
+				return true
+			}
+		}
+		return false
+	})
+	ctx := ctxWithTimeout(t, 10*time.Second)
+	if err := leader.AddMaster(ctx, "mymaster", "127.0.0.1:6379", 1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "every node applies the command", func() bool {
+		for _, n := range nodes {
+			if _, ok := n.State().Masters["mymaster"]; !ok {
+				return false
+			}
+		}
+		return true
+	})
+
+	// A stranger: its certificate comes from another CA.
+	stranger := mutualTLS(t, tlstest.NewCA(t, "other ca")).Client.Clone()
+	stranger.RootCAs = mutualTLS(t, ca).Client.RootCAs
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", peers[0].Addr, stranger)
+	if err == nil {
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		// TLS 1.3: the server's verdict on our certificate arrives with
+		// the first read.
+		_, err = c.Read(make([]byte, 1))
+	}
+	if err == nil {
+		t.Fatal("a client certificate from another CA was accepted")
+	}
+	t.Logf("stranger refused: %v", err)
+}
+
+func TestRaftTLSTransportRefusesWildcardWithoutAdvertise(t *testing.T) {
+	ca := tlstest.NewCA(t, "raft ca")
+	_, err := newTLSTransport("0.0.0.0:0", nil, mutualTLS(t, ca), newHCLogger(testLogger(t), "raft"))
+	if err == nil {
+		t.Fatal("a wildcard bind without an advertise address was accepted")
+	}
+	if _, err := newTLSTransport("127.0.0.1:0", nil, &TLS{}, newHCLogger(testLogger(t), "raft")); err == nil {
+		t.Fatal("TLS without configurations was accepted")
+	}
+}
