@@ -82,4 +82,7 @@ func TestE2E_TLSPort(t *testing.T) {
 	if !strings.Contains(string(b), "TLS certificates reloaded") {
 		t.Errorf("no reload line in the log")
 	}
+	if strings.Contains(string(b), "needs a restart") {
+		t.Errorf("SIGHUP with an unchanged file asked for a restart:\n%s", p.LogTail(20))
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -291,6 +292,10 @@ func restartOnly(cur, next *configs.Config) []string {
 	diff("bind", !slices.Equal(a.Bind, b.Bind))
 	diff("dir", a.Dir != b.Dir)
 	diff("tls-port", a.TLS.Port != b.TLS.Port)
+	ta, tb := a.TLS, b.TLS
+	ta.Port, tb.Port = 0, 0
+	// The files named are read again; other paths or options are not.
+	diff("tls settings (file paths, protocols, ciphers)", !reflect.DeepEqual(ta, tb))
 	diff("election mode", cur.Election.Mode != next.Election.Mode)
 	diff("logfile", a.LogFile != b.LogFile)
 	diff("log format", a.LogFormat != b.LogFormat)
