@@ -441,7 +441,7 @@ func (s *Supervisor) setupRaft(ctx context.Context) error {
 		s.status.raft = s.RaftStatus
 		s.status.raftRoutes = d.routes
 	}
-	s.log.Info("raft mode", "node_id", e.NodeID, "bind", e.Bind, "advertise", e.AdvertiseAddr(), "peers", len(e.Peers), "data_dir", e.DataDir)
+	s.log.Info("raft mode", "node_id", e.NodeID, "bind", e.Bind, "advertise", e.AdvertiseAddr(), "peers", len(e.Peers), "data_dir", e.DataDir, "tls", s.tls.raftTLS() != nil)
 	return nil
 }
 
