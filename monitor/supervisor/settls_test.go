@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/tlsconf/tlstest"
 )
 
 // SENTINEL SET <name> tls yes is refused without the TLS files; a change
@@ -43,5 +45,26 @@ func TestSet_TLSChoice(t *testing.T) {
 	// Other settings re-dial nothing.
 	if err := c.Set(t.Context(), "mymaster", []monitor.Setting{{Name: "quorum", Value: "1"}}); err != nil || len(relinked) != 2 {
 		t.Fatalf("quorum: %v, relinked %v", err, relinked)
+	}
+}
+
+// With the CA and certificate files but no TLS in use, the client side is
+// ready for SENTINEL SET <master> tls yes; files that cannot serve only
+// leave it unavailable (a warning), they do not stop the start.
+func TestTLSSetupReadyForSet(t *testing.T) {
+	ca := tlstest.NewCA(t, "ca")
+	f := tlstest.Write(t, t.TempDir(), "node", ca, ca.Issue(t, "node", tlstest.IssueOptions{}))
+	cfg := &configs.Config{}
+	cfg.Sentinel.TLS = configs.TLS{CertFile: f.Cert, KeyFile: f.Key, CACertFile: f.CA}
+	ts, err := newTLSSetup(cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil || !ts.clientReady() || ts.clientConfig() != nil {
+		t.Fatalf("files, no TLS in use: err %v, ready %v", err, ts.clientReady())
+	}
+	cfg.Sentinel.TLS = configs.TLS{ClientCertFile: f.Cert, ClientKeyFile: f.Key, CACertFile: f.CA}
+	if ts, err := newTLSSetup(cfg, slog.New(slog.DiscardHandler), nil); err != nil || ts.clientReady() {
+		t.Fatalf("client files only, no TLS in use: err %v, ready %v", err, ts.clientReady())
+	}
+	if ts, err := newTLSSetup(&configs.Config{}, slog.New(slog.DiscardHandler), nil); err != nil || ts != nil {
+		t.Fatalf("no TLS files: %v %v", ts, err)
 	}
 }

@@ -44,6 +44,11 @@ func newTLSSetup(cfg *configs.Config, log *slog.Logger, probe func(string) error
 		ClientCertFile: path(t.ClientCertFile), ClientKeyFile: path(t.ClientKeyFile),
 		ClientKeyFilePass: t.ClientKeyFilePass.Reveal(),
 	}, log)
+	if err != nil && !t.Used() && !cfg.AnyMasterTLS() {
+		// Only SENTINEL SET <master> tls yes would use these files.
+		log.Warn("TLS files cannot be loaded; SENTINEL SET <master> tls yes will be refused", "err", err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
