@@ -92,7 +92,9 @@ func TestPool_PingInfoAndKill_RealRedis(t *testing.T) {
 	}
 	// The hello subscription came back by itself: our own hello arrives.
 	hello := monitor.Hello{SentinelAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}, RunID: testMyID, MasterName: "m", MasterAddr: r.addr}
-	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
+	// A liveness bound, not a speed target: the link retries at least once
+	// a second, and a loaded CI machine once took over 10 s here.
+	datanodetest.Eventually(t, 30*time.Second, pollTick, func() bool {
 		h.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello})
 		select {
 		case in := <-h.inputs:
@@ -224,7 +226,9 @@ func TestPool_RenameCommandAndAuth_RealRedis(t *testing.T) {
 	}, "CLIENT SETNAME through RN_CLIENT")
 	// Our own hello comes back through RN_PUBLISH and RN_SUBSCRIBE.
 	hello := monitor.Hello{SentinelAddr: monitor.Addr{Host: "127.0.0.1", Port: 26379}, RunID: testMyID, MasterName: "m", MasterAddr: r.addr}
-	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
+	// A liveness bound, not a speed target: the link retries at least once
+	// a second, and a loaded CI machine once took over 10 s here.
+	datanodetest.Eventually(t, 30*time.Second, pollTick, func() bool {
 		h.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello})
 		select {
 		case in := <-h.inputs:
