@@ -93,32 +93,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 		_ = os.RemoveAll(dir)
 	}()
 
-	confText := ""
-	if cfg.fencing {
-		confText = fmt.Sprintf("sentinel fencing %s yes\n", cfg.masterName)
-	}
-	var yaml func(i int, masterAddr string) string
-	if cfg.raft {
-		group, err := newRaftGroup(3)
-		if err != nil {
-			return res, err
-		}
-		yaml = func(i int, masterAddr string) string { return group.yaml(i, cfg, masterAddr) }
-	}
-	cluster, err := datanodetest.LaunchCluster(ctx, datanodetest.ClusterOptions{
-		Replicas:         2,
-		Sentinels:        3,
-		SentinelBinary:   cfg.sentinelBinary,
-		MasterName:       cfg.masterName,
-		Quorum:           2,
-		DownAfter:        cfg.downAfter,
-		FailoverTimeout:  cfg.failoverTimeout,
-		ParallelSyncs:    1,
-		SentinelConfText: confText,
-		SentinelYAML:     yaml,
-		Dir:              dir,
-		Logger:           cfg.logger,
-	})
+	cluster, err := launchTrialCluster(ctx, cfg, dir)
 	if err != nil {
 		return res, err
 	}
@@ -187,17 +162,7 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 	if err := datanodetest.Sleep(ctx, cfg.watchAfter); err != nil {
 		return res, err
 	}
-	w.stop()
-	acks := w.snapshot()
-	res.acked = len(acks)
-	res.writeErrors = w.errorCount()
-	for _, at := range w.refusals() {
-		if at.Before(killedAt) {
-			res.refusedBefore++
-		} else {
-			res.refusedAfter++
-		}
-	}
+	acks := stopAndTallyWrites(w, killedAt, &res)
 
 	if first, ok := firstAckSentAfter(acks, killedAt); ok {
 		res.durations[figFirstWrite] = first.ackAt.Sub(killedAt)
@@ -212,6 +177,56 @@ func runTrial(ctx context.Context, cfg trialConfig) (res trialResult, err error)
 
 	checkFinalMaster(ctx, cluster, acks, killedAt, &res)
 	return res, ctx.Err()
+}
+
+// launchTrialCluster starts one trial's data nodes and three sentinels in
+// dir: with fencing on when asked, and from YAML with an election block in
+// raft mode.
+func launchTrialCluster(ctx context.Context, cfg trialConfig, dir string) (*datanodetest.Cluster, error) {
+	confText := ""
+	if cfg.fencing {
+		confText = fmt.Sprintf("sentinel fencing %s yes\n", cfg.masterName)
+	}
+	var yaml func(i int, masterAddr string) string
+	if cfg.raft {
+		group, err := newRaftGroup(3)
+		if err != nil {
+			return nil, err
+		}
+		yaml = func(i int, masterAddr string) string { return group.yaml(i, cfg, masterAddr) }
+	}
+	return datanodetest.LaunchCluster(ctx, datanodetest.ClusterOptions{
+		Replicas:         2,
+		Sentinels:        3,
+		SentinelBinary:   cfg.sentinelBinary,
+		MasterName:       cfg.masterName,
+		Quorum:           2,
+		DownAfter:        cfg.downAfter,
+		FailoverTimeout:  cfg.failoverTimeout,
+		ParallelSyncs:    1,
+		SentinelConfText: confText,
+		SentinelYAML:     yaml,
+		Dir:              dir,
+		Logger:           cfg.logger,
+	})
+}
+
+// stopAndTallyWrites stops the writer and records its acknowledged writes,
+// errors and refusals (before and after the kill) in res; it returns the
+// acknowledged writes.
+func stopAndTallyWrites(w *writer, killedAt time.Time, res *trialResult) []ack {
+	w.stop()
+	acks := w.snapshot()
+	res.acked = len(acks)
+	res.writeErrors = w.errorCount()
+	for _, at := range w.refusals() {
+		if at.Before(killedAt) {
+			res.refusedBefore++
+		} else {
+			res.refusedAfter++
+		}
+	}
+	return acks
 }
 
 // waitSettled waits until the sentinels see each other and the replicas

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
 
@@ -184,23 +185,9 @@ func NewNode(ctx context.Context, opts Options) (node *Node, err error) {
 
 	trans := opts.transport
 	if trans == nil {
-		var advertise net.Addr
-		if opts.Advertise != "" {
-			advertise, err = net.ResolveTCPAddr("tcp", opts.Advertise)
-			if err != nil {
-				return nil, fmt.Errorf("raftmode: advertise address: %w", err)
-			}
+		if trans, err = newNetworkTransport(opts, hlog); err != nil {
+			return nil, err
 		}
-		var nt *raft.NetworkTransport
-		if opts.TLS != nil {
-			nt, err = newTLSTransport(opts.BindAddr, advertise, opts.TLS, hlog.Named("transport"))
-		} else {
-			nt, err = raft.NewTCPTransportWithLogger(opts.BindAddr, advertise, tcpMaxPool, tcpTimeout, hlog.Named("transport"))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("raftmode: transport: %w", err)
-		}
-		trans = nt
 	}
 	if c, ok := trans.(io.Closer); ok {
 		closers = append(closers, c)
@@ -223,28 +210,7 @@ func NewNode(ctx context.Context, opts Options) (node *Node, err error) {
 		logs, stable, snaps = st.bolt, st.bolt, st.snaps
 	}
 
-	conf := raft.DefaultConfig()
-	conf.LocalID = raft.ServerID(opts.ID)
-	conf.Logger = hlog
-	t := opts.Timing
-	if t.HeartbeatTimeout > 0 {
-		conf.HeartbeatTimeout = t.HeartbeatTimeout
-	}
-	if t.ElectionTimeout > 0 {
-		conf.ElectionTimeout = t.ElectionTimeout
-	}
-	if t.LeaderLeaseTimeout > 0 {
-		conf.LeaderLeaseTimeout = t.LeaderLeaseTimeout
-	}
-	if t.CommitTimeout > 0 {
-		conf.CommitTimeout = t.CommitTimeout
-	}
-	if t.BarrierTimeout == 0 {
-		t.BarrierTimeout = defaultBarrierTimeout
-	}
-	if t.ApplyTimeout == 0 {
-		t.ApplyTimeout = defaultApplyTimeout
-	}
+	conf, t := raftConfig(opts, hlog)
 	// Raft blocks on this channel, so it is buffered and always drained by
 	// the node's leadership goroutine.
 	notify := make(chan bool, notifyBuffer)
@@ -283,6 +249,60 @@ func NewNode(ctx context.Context, opts Options) (node *Node, err error) {
 	}
 	n.wg.Go(func() { n.watchLeadership(runCtx, notify) })
 	return n, nil
+}
+
+// newNetworkTransport is the raft transport on opts.BindAddr, over TLS when
+// opts.TLS is set.
+func newNetworkTransport(opts Options, hlog hclog.Logger) (raft.Transport, error) {
+	var advertise net.Addr
+	if opts.Advertise != "" {
+		a, err := net.ResolveTCPAddr("tcp", opts.Advertise)
+		if err != nil {
+			return nil, fmt.Errorf("raftmode: advertise address: %w", err)
+		}
+		advertise = a
+	}
+	var (
+		nt  *raft.NetworkTransport
+		err error
+	)
+	if opts.TLS != nil {
+		nt, err = newTLSTransport(opts.BindAddr, advertise, opts.TLS, hlog.Named("transport"))
+	} else {
+		nt, err = raft.NewTCPTransportWithLogger(opts.BindAddr, advertise, tcpMaxPool, tcpTimeout, hlog.Named("transport"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("raftmode: transport: %w", err)
+	}
+	return nt, nil
+}
+
+// raftConfig is hashicorp/raft's default configuration with opts.Timing's
+// non-zero fields applied, and the timing with our own defaults filled in.
+func raftConfig(opts Options, hlog hclog.Logger) (*raft.Config, Timing) {
+	conf := raft.DefaultConfig()
+	conf.LocalID = raft.ServerID(opts.ID)
+	conf.Logger = hlog
+	t := opts.Timing
+	if t.HeartbeatTimeout > 0 {
+		conf.HeartbeatTimeout = t.HeartbeatTimeout
+	}
+	if t.ElectionTimeout > 0 {
+		conf.ElectionTimeout = t.ElectionTimeout
+	}
+	if t.LeaderLeaseTimeout > 0 {
+		conf.LeaderLeaseTimeout = t.LeaderLeaseTimeout
+	}
+	if t.CommitTimeout > 0 {
+		conf.CommitTimeout = t.CommitTimeout
+	}
+	if t.BarrierTimeout == 0 {
+		t.BarrierTimeout = defaultBarrierTimeout
+	}
+	if t.ApplyTimeout == 0 {
+		t.ApplyTimeout = defaultApplyTimeout
+	}
+	return conf, t
 }
 
 // groupConfiguration is the static voter set, always including this node.
