@@ -97,18 +97,7 @@ func TestRaftMembershipAddRemove(t *testing.T) {
 // agreed state at the next start, before any leader confirms a commit.
 func TestRaftSnapshotRestore(t *testing.T) {
 	dir := t.TempDir()
-	start := func() *Node {
-		t.Helper()
-		n, err := NewNode(t.Context(), Options{
-			ID: "solo", BindAddr: "127.0.0.1:0", Dir: dir,
-			Logger: testLogger(t), Bootstrap: true, Timing: fastTiming,
-		})
-		if err != nil {
-			t.Fatalf("NewNode: %v", err)
-		}
-		t.Cleanup(func() { _ = n.Close() })
-		return n
-	}
+	start := func() *Node { return startDurableSolo(t, dir) }
 	ctx := ctxWithTimeout(t, 10*time.Second)
 	n := start()
 	eventually(t, 5*time.Second, "single node leads", n.IsLeader)

@@ -143,6 +143,21 @@ func (c *testCluster) index(n *Node) int {
 	panic("node not in cluster")
 }
 
+// startDurableSolo starts a bootstrapping single node over TCP that keeps
+// its log in dir, closed when the test ends.
+func startDurableSolo(t *testing.T, dir string) *Node {
+	t.Helper()
+	n, err := NewNode(t.Context(), Options{
+		ID: "solo", BindAddr: "127.0.0.1:0", Dir: dir,
+		Logger: testLogger(t), Bootstrap: true, Timing: fastTiming,
+	})
+	if err != nil {
+		t.Fatalf("NewNode: %v", err)
+	}
+	t.Cleanup(func() { _ = n.Close() })
+	return n
+}
+
 func ctxWithTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	t.Cleanup(cancel)
@@ -459,18 +474,7 @@ func TestRaftClusterPartitionedMinorityCannotAct(t *testing.T) {
 
 func TestRaftNodeDurableRestartOverTCP(t *testing.T) {
 	dir := t.TempDir()
-	start := func() *Node {
-		t.Helper()
-		n, err := NewNode(t.Context(), Options{
-			ID: "solo", BindAddr: "127.0.0.1:0", Dir: dir,
-			Logger: testLogger(t), Bootstrap: true, Timing: fastTiming,
-		})
-		if err != nil {
-			t.Fatalf("NewNode: %v", err)
-		}
-		t.Cleanup(func() { _ = n.Close() })
-		return n
-	}
+	start := func() *Node { return startDurableSolo(t, dir) }
 	ctx := ctxWithTimeout(t, 10*time.Second)
 
 	n := start()
