@@ -1,5 +1,7 @@
 package acl
 
+import "crypto/subtle"
+
 // Denial is why a command was refused, in Redis's order of relevance.
 type Denial int
 
@@ -99,22 +101,11 @@ func (u *User) Authenticate(pass string) bool {
 	h := HashPassword(pass)
 	ok := false
 	for _, p := range u.passwords {
-		if constantTimeEqual(h, p) {
+		if subtle.ConstantTimeCompare([]byte(h), []byte(p)) == 1 {
 			ok = true
 		}
 	}
 	return ok
-}
-
-func constantTimeEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := 0; i < len(a); i++ {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
 }
 
 func equalFold(a, b string) bool {
