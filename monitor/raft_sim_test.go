@@ -184,19 +184,28 @@ func TestRaftSimNoLeaderNoFailover(t *testing.T) {
 	}
 }
 
+// raftSimLoseAfterPromotion runs a world until a leader holds, makes the
+// leader lose leadership at its next switch proposal, kills the master
+// and runs for d. It returns the world, the raft stub, the leader before
+// the loss and the old master's address.
+func raftSimLoseAfterPromotion(t *testing.T, seed uint64, d time.Duration) (*simWorld, *simRaft, *simSentinel, monitor.Addr) {
+	t.Helper()
+	w, r := newRaftSimWorld(t, seed)
+	w.run(10 * time.Second)
+	leader, old := r.leader, r.addr
+	r.loseOnSwitch = true
+	w.nodes[old].alive = false
+	w.run(d)
+	return w, r, leader, old
+}
+
 // The leader loses leadership right after promoting: the switch stays
 // uncommitted while nobody leads (every node keeps the old master), and
 // commits when it leads again; still one promotion.
 func TestRaftSimLeadershipLostAfterPromotion(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			w, r := newRaftSimWorld(t, seed)
-			w.run(10 * time.Second)
-			leader := r.leader
-			old := r.addr
-			r.loseOnSwitch = true
-			w.nodes[old].alive = false
-			w.run(10 * time.Second)
+			w, r, leader, old := raftSimLoseAfterPromotion(t, seed, 10*time.Second)
 			if len(w.promotions) != 1 || r.leader != nil {
 				t.Fatalf("promotions %v, leader %v: want one promotion and no leader", w.promotions, r.leader)
 			}
@@ -224,13 +233,7 @@ func TestRaftSimLeadershipLostAfterPromotion(t *testing.T) {
 func TestRaftSimNewLeaderFinishesPromotion(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			w, r := newRaftSimWorld(t, seed)
-			w.run(10 * time.Second)
-			first := r.leader
-			old := r.addr
-			r.loseOnSwitch = true
-			w.nodes[old].alive = false
-			w.run(3 * time.Second)
+			w, r, first, _ := raftSimLoseAfterPromotion(t, seed, 3*time.Second)
 			if len(w.promotions) != 1 || r.leader != nil {
 				t.Fatalf("promotions %v, leader %v", w.promotions, r.leader)
 			}
