@@ -100,11 +100,19 @@ func driveLikeTheCore(t *testing.T, p *Pool, inputs chan monitor.Input, d time.D
 
 // runPipePool runs a Pool whose links go to node, inside the bubble.
 func runPipePool(t *testing.T, node *pipeNode, downAfter time.Duration) (*Pool, chan monitor.Input, func()) {
+	return runPipePoolWatching(t, node, time.Second, downAfter,
+		monitor.Watch{Target: masterAddr, Kind: monitor.KindMaster, Master: "m"})
+}
+
+// runPipePoolWatching runs a Pool whose links go to node, watching w; its
+// PING results arrive on the returned channel. The returned func stops the
+// Pool and closes node.
+func runPipePoolWatching(t *testing.T, node *pipeNode, commandTimeout, downAfter time.Duration, w monitor.Watch) (*Pool, chan monitor.Input, func()) {
 	inputs := make(chan monitor.Input, 64)
 	p := New(Options{
 		Registerer:     prometheus.NewRegistry(),
 		MyID:           testMyID,
-		CommandTimeout: time.Second,
+		CommandTimeout: commandTimeout,
 		DialTimeout:    time.Second,
 		DownAfter:      func(string) time.Duration { return downAfter },
 		Deliver: func(in monitor.Input) {
@@ -118,7 +126,7 @@ func runPipePool(t *testing.T, node *pipeNode, downAfter time.Duration) (*Pool, 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	p.Do(monitor.Watch{Target: masterAddr, Kind: monitor.KindMaster, Master: "m"})
+	p.Do(w)
 	return p, inputs, func() {
 		cancel()
 		if err := <-done; err != nil {

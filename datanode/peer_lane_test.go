@@ -2,12 +2,9 @@ package datanode
 
 import (
 	"bytes"
-	"context"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -41,32 +38,9 @@ func TestPool_SilentPeerKeepsOneConnection(t *testing.T) {
 		return nil
 	}}
 	const commandTimeout = 200 * time.Millisecond
-	inputs := make(chan monitor.Input, 64)
-	p := New(Options{
-		Registerer:     prometheus.NewRegistry(),
-		MyID:           testMyID,
-		CommandTimeout: commandTimeout,
-		DialTimeout:    time.Second,
-		DownAfter:      func(string) time.Duration { return 30 * time.Second },
-		Deliver: func(in monitor.Input) {
-			if _, ok := in.(monitor.PingResult); ok {
-				inputs <- in
-			}
-		},
-	})
-	p.testDial = node.dial
-	node.start = time.Now()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		node.close()
-	})
-	p.Do(monitor.Watch{Target: peer, Kind: monitor.KindSentinel, Master: "m"})
+	p, inputs, stop := runPipePoolWatching(t, node, commandTimeout, 30*time.Second,
+		monitor.Watch{Target: peer, Kind: monitor.KindSentinel, Master: "m"})
+	t.Cleanup(stop)
 
 	const window = 3 * time.Second
 	tick := time.NewTicker(100 * time.Millisecond)
