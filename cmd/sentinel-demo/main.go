@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -368,12 +369,11 @@ func pageAddrs(opts options) ([]string, error) {
 	}
 	var addrs []string
 	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := datanodetest.PickFreePort()
 		if err != nil {
 			return nil, fmt.Errorf("sentinel-demo: %w", err)
 		}
-		addrs = append(addrs, ln.Addr().String())
-		_ = ln.Close()
+		addrs = append(addrs, net.JoinHostPort(datanodetest.Loopback, strconv.Itoa(port)))
 	}
 	return addrs, nil
 }
