@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -139,10 +140,9 @@ func applyProtocols(cfg *tls.Config, text string) error {
 func suiteByName() map[string]uint16 {
 	m := map[string]uint16{}
 	for _, s := range tls.CipherSuites() {
-		if !supportsTLS12(s) {
-			continue
+		if slices.Contains(s.SupportedVersions, tls.VersionTLS12) {
+			m[s.Name] = s.ID
 		}
-		m[s.Name] = s.ID
 	}
 	openssl := map[string]string{
 		"ECDHE-ECDSA-AES128-GCM-SHA256": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
@@ -162,15 +162,6 @@ func suiteByName() map[string]uint16 {
 		}
 	}
 	return m
-}
-
-func supportsTLS12(s *tls.CipherSuite) bool {
-	for _, v := range s.SupportedVersions {
-		if v == tls.VersionTLS12 {
-			return true
-		}
-	}
-	return false
 }
 
 func applyCiphers(cfg *tls.Config, text string) error {
@@ -291,6 +282,8 @@ func loadCAs(file, dir string) (*x509.CertPool, error) {
 // changed reports whether a watched file's modification time differs
 // from when it was loaded.
 func (c *Config) changed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, f := range c.files() {
 		fi, err := os.Stat(f)
 		if err != nil {
@@ -323,7 +316,7 @@ func (c *Config) Current() *tls.Config {
 	}
 	cur := c.current
 	c.mu.Unlock()
-	if check && c.changedLocked() {
+	if check && c.changed() {
 		if err := c.Reload(); err != nil {
 			c.mu.Lock()
 			repeat := c.lastErr != nil && c.lastErr.Error() == err.Error()
@@ -340,12 +333,6 @@ func (c *Config) Current() *tls.Config {
 		c.mu.Unlock()
 	}
 	return cur
-}
-
-func (c *Config) changedLocked() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.changed()
 }
 
 // LastError is the latest failed automatic reload (nil when the files in
