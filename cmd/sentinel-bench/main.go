@@ -150,13 +150,7 @@ func run(ctx context.Context, opts options, out io.Writer) int {
 		return runScale(ctx, opts, logger, out)
 	}
 
-	var impls []impl
-	if opts.impl != "ours" {
-		impls = append(impls, impl{"redis-sentinel", opts.redisSentinel})
-	}
-	if opts.impl != "redis" {
-		impls = append(impls, impl{"ours", opts.ours})
-	}
+	impls := implsOf(opts)
 	schedule := printPlan(out, opts)
 
 	code := 0
