@@ -66,6 +66,10 @@ type invariantChecker struct {
 	promoted    map[string]Addr    // "master/epoch" -> the one replica told to become master
 }
 
+func newInvariantChecker() *invariantChecker {
+	return &invariantChecker{configEpoch: map[*master]uint64{}, promoted: map[string]Addr{}}
+}
+
 func (ic *invariantChecker) check(t *testing.T, c *Core, rd Ready, what string) {
 	t.Helper()
 	if c.currentEpoch < ic.epoch {
@@ -150,7 +154,7 @@ func fuzzBody(t *testing.T, data []byte) {
 			data = data[:2000]
 		}
 		c := fuzzCore(t)
-		ic := &invariantChecker{configEpoch: map[*master]uint64{}, promoted: map[string]Addr{}}
+		ic := newInvariantChecker()
 		ic.check(t, c, c.Ready(), "New")
 		r := &byteReader{b: data}
 		now := t0

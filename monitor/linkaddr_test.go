@@ -144,7 +144,7 @@ func fuzzHostNamesBody(t *testing.T, data []byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ic := &invariantChecker{configEpoch: map[*master]uint64{}, promoted: map[string]Addr{}}
+		ic := newInvariantChecker()
 		ic.check(t, c, c.Ready(), "New")
 		r := &byteReader{b: data}
 		now := t0
