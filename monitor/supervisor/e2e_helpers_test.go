@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -66,14 +65,12 @@ func (s *ourSentinel) start() {
 	for _, m := range s.mutate {
 		m(cfg)
 	}
-	logger := slog.New(slog.NewTextHandler(testWriter{s.t, fmt.Sprintf("[s%d] ", s.port)}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test"})
+	sup, err := New(Options{Config: cfg, Logger: testLogger(s.t, fmt.Sprintf("[s%d] ", s.port)), Version: "test"})
 	if err != nil {
 		s.t.Fatalf("supervisor.New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.sup, s.cancel, s.done = sup, cancel, make(chan error, 1)
-	go func() { s.done <- sup.Run(ctx) }()
+	s.sup = sup
+	s.cancel, s.done = runInBackground(sup)
 }
 
 // stop cancels the sentinel and waits for it; safe to call twice.
@@ -82,14 +79,7 @@ func (s *ourSentinel) stop() {
 		return
 	}
 	s.cancel()
-	select {
-	case err := <-s.done:
-		if err != nil {
-			s.t.Errorf("sentinel %d: %v", s.port, err)
-		}
-	case <-time.After(10 * time.Second):
-		s.t.Errorf("sentinel %d did not stop within 10s", s.port)
-	}
+	waitStopped(s.t, fmt.Sprintf("sentinel %d", s.port), s.done, 10*time.Second)
 	s.cancel = nil
 }
 

@@ -3,7 +3,6 @@ package supervisor
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -256,24 +255,14 @@ func TestE2E_MasterNameFollowsNewAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t, fmt.Sprintf("[s%d] ", port)}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test", LookupHost: names.lookup})
+	sup, err := New(Options{Config: cfg, Logger: testLogger(t, fmt.Sprintf("[s%d] ", port)), Version: "test", LookupHost: names.lookup})
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(runCtx) }()
+	cancel, done := runInBackground(sup)
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("sentinel did not stop within 10s")
-		}
+		waitStopped(t, "sentinel", done, 10*time.Second)
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	datanodetest.Eventually(t, 10*time.Second, 20*time.Millisecond, func() bool {

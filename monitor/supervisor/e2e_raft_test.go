@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,14 +94,12 @@ func (s *raftSentinel) start() {
 	// A fresh metrics port at every start: a restart must not depend on
 	// getting the old one back.
 	cfg.Sentinel.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(s.t))
-	logger := slog.New(slog.NewTextHandler(testWriter{s.t, "[" + s.id + "] "}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	sup, err := New(Options{Config: cfg, Logger: logger, Version: "test"})
+	sup, err := New(Options{Config: cfg, Logger: testLogger(s.t, "["+s.id+"] "), Version: "test"})
 	if err != nil {
 		s.t.Fatalf("supervisor.New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.sup, s.cancel, s.done = sup, cancel, make(chan error, 1)
-	go func() { s.done <- sup.Run(ctx) }()
+	s.sup = sup
+	s.cancel, s.done = runInBackground(sup)
 }
 
 func (s *raftSentinel) stop() {
@@ -110,14 +107,7 @@ func (s *raftSentinel) stop() {
 		return
 	}
 	s.cancel()
-	select {
-	case err := <-s.done:
-		if err != nil {
-			s.t.Errorf("sentinel %s: %v", s.id, err)
-		}
-	case <-time.After(15 * time.Second):
-		s.t.Errorf("sentinel %s did not stop within 15s", s.id)
-	}
+	waitStopped(s.t, "sentinel "+s.id, s.done, 15*time.Second)
 	s.cancel = nil
 }
 
@@ -141,18 +131,7 @@ func TestRaftFailoverThreeOfOurs(t *testing.T) {
 		recs = append(recs, recordEvents(t, s.addr()))
 	}
 	// One leader, and the master is raft state on every node.
-	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
-		leaders := 0
-		for _, s := range group {
-			if s.sup.raft.node.IsLeader() {
-				leaders++
-			}
-			if _, ok := s.sup.raft.node.State().Masters["mymaster"]; !ok {
-				return false
-			}
-		}
-		return leaders == 1
-	}, "one raft leader, mymaster applied on every node")
+	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool { return oneRaftLeader(group) }, "one raft leader, mymaster applied on every node")
 
 	w := startWriter(t, addrs)
 	datanodetest.Eventually(t, 5*time.Second, 10*time.Millisecond, func() bool { return w.ackedCount() > 10 }, "writer should be writing")
@@ -291,18 +270,7 @@ func TestRaftRestartOneByOne(t *testing.T) {
 		waitSettled(t, s.addr(), 2, 2)
 		recs = append(recs, recordEvents(t, s.addr()))
 	}
-	oneLeader := func() bool {
-		leaders := 0
-		for _, s := range group {
-			if s.sup.raft.node.IsLeader() {
-				leaders++
-			}
-			if _, ok := s.sup.raft.node.State().Masters["mymaster"]; !ok {
-				return false
-			}
-		}
-		return leaders == 1
-	}
+	oneLeader := func() bool { return oneRaftLeader(group) }
 	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, oneLeader, "one raft leader, mymaster applied on every node")
 	masterAddr := topo.Master.Addr()
 

@@ -69,18 +69,7 @@ masters:
 		t.Cleanup(s.stop)
 		group = append(group, s)
 	}
-	datanodetest.Eventually(t, 30*time.Second, 20*time.Millisecond, func() bool {
-		leaders := 0
-		for _, s := range group {
-			if s.sup.raft.node.IsLeader() {
-				leaders++
-			}
-			if _, ok := s.sup.raft.node.State().Masters["mymaster"]; !ok {
-				return false
-			}
-		}
-		return leaders == 1
-	}, "one raft leader over TLS, mymaster applied on every node")
+	datanodetest.Eventually(t, 30*time.Second, 20*time.Millisecond, func() bool { return oneRaftLeader(group) }, "one raft leader over TLS, mymaster applied on every node")
 	for _, s := range group {
 		waitSettled(t, s.addr(), 1, 2)
 	}

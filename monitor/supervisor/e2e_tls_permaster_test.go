@@ -20,10 +20,7 @@ func TestE2E_TLSPerMaster(t *testing.T) {
 	dir := t.TempDir()
 	ca := tlstest.NewCA(t, "ca")
 	f := tlstest.Write(t, dir, "node", ca, ca.Issue(t, "node", tlstest.IssueOptions{}))
-	tlsArgs := func(port int) []string {
-		return []string{"--tls-port", strconv.Itoa(port), "--tls-cert-file", f.Cert, "--tls-key-file", f.Key,
-			"--tls-ca-cert-file", f.CA, "--tls-replication", "yes"}
-	}
+	tlsArgs := func(port int) []string { return redisTLSArgs(f, port) }
 	secureTLS := datanodetest.FreePort(t)
 	secure := datanodetest.StartRedis(t, datanodetest.RedisOptions{Args: tlsArgs(secureTLS)})
 	replicaTLS := datanodetest.FreePort(t)

@@ -21,10 +21,7 @@ func TestE2E_TLSSetAtRuntime(t *testing.T) {
 	dir := t.TempDir()
 	ca := tlstest.NewCA(t, "ca")
 	f := tlstest.Write(t, dir, "node", ca, ca.Issue(t, "node", tlstest.IssueOptions{}))
-	tlsArgs := func(port int) []string {
-		return []string{"--tls-port", strconv.Itoa(port), "--tls-cert-file", f.Cert, "--tls-key-file", f.Key,
-			"--tls-ca-cert-file", f.CA, "--tls-replication", "yes"}
-	}
+	tlsArgs := func(port int) []string { return redisTLSArgs(f, port) }
 	masterTLS := datanodetest.FreePort(t)
 	datanodetest.StartRedis(t, datanodetest.RedisOptions{Args: tlsArgs(masterTLS)})
 	datanodetest.StartRedis(t, datanodetest.RedisOptions{Args: tlsArgs(datanodetest.FreePort(t)), ReplicaOf: "127.0.0.1:" + strconv.Itoa(masterTLS)})

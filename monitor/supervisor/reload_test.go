@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -118,19 +117,10 @@ func startReloadFile(t *testing.T, name, format string, load func(string) (*conf
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
+	cancel, done := runInBackground(sup)
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("sentinel: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("sentinel did not stop within 10s")
-		}
+		waitStopped(t, "sentinel", done, 10*time.Second)
 		if t.Failed() {
 			t.Logf("sentinel log:\n%s", r.logs.String())
 		}
