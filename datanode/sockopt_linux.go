@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"syscall"
 	"time"
-)
 
-// tcpUserTimeout is TCP_USER_TIMEOUT from linux/tcp.h (not in syscall).
-const tcpUserTimeout = 0x12
+	"golang.org/x/sys/unix"
+)
 
 // limitUnacked bounds how long bytes we sent on a link may stay
 // unacknowledged by the node's kernel before the kernel closes the
@@ -17,7 +16,7 @@ const tcpUserTimeout = 0x12
 func limitUnacked(rc syscall.RawConn, d time.Duration) error {
 	var serr error
 	err := rc.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, tcpUserTimeout, int(d.Milliseconds()))
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT, int(d.Milliseconds()))
 	})
 	if err == nil {
 		err = serr

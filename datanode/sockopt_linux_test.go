@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Every TCP connection a link dials carries UnackedLimit as its
@@ -36,7 +38,7 @@ func TestUnackedLimitIsSetOnDial(t *testing.T) {
 	var got int
 	var gerr error
 	if err := rc.Control(func(fd uintptr) {
-		got, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, tcpUserTimeout)
+		got, gerr = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT)
 	}); err != nil || gerr != nil {
 		t.Fatal(err, gerr)
 	}
