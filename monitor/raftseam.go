@@ -271,10 +271,7 @@ func (c *Core) onRaftLeadership(in RaftLeadership) {
 		st := r.master(m.name)
 		st.switchEpoch = 0
 		if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState == FailoverWaitStart {
-			c.event(EventFailoverAbortNotElected, LevelWarning, m.inst, "")
-			c.abortFailover(m, in.At)
-			m.failoverStart = time.Time{}
-			st.retryAt = in.At.Add(raftLeaseRetry)
+			c.notElected(m, st, in.At)
 		}
 	}
 }
@@ -437,11 +434,7 @@ func (c *Core) raftProposeSwitch(m *master, now time.Time) {
 // raftUpdateConfig replaces the switch at UPDATE_CONFIG: the leader
 // switches once its proposal has applied, and keeps proposing until then.
 func (c *Core) raftUpdateConfig(m *master, now time.Time) {
-	if m.promoted == nil {
-		c.switchToPromoted(m, now)
-		return
-	}
-	if c.raft.master(m.name).committedEpoch == m.failoverEpoch {
+	if m.promoted == nil || c.raft.master(m.name).committedEpoch == m.failoverEpoch {
 		c.switchToPromoted(m, now)
 		return
 	}
