@@ -184,9 +184,11 @@ func cmdClientCaching(_ context.Context, c *client, args [][]byte) {
 }
 
 // endCaching drops CLIENT CACHING's flag after any command but a CLIENT
-// subcommand, as Redis resets it after the next command.
+// subcommand, as Redis resets it after the next command. It runs after
+// every command on the serve goroutine, the only writer of c.tracking, so
+// the common case (tracking off) reads it without the lock.
 func (c *client) endCaching(cmd *command) {
-	if strings.HasPrefix(cmd.name, "client|") {
+	if c.tracking == nil || strings.HasPrefix(cmd.name, "client|") {
 		return
 	}
 	c.mu.Lock()
