@@ -663,7 +663,7 @@ func (c *redisConn) track(conn net.Conn, g prometheus.Gauge) (net.Conn, error) {
 	}
 	c.nextOpen++
 	id := c.nextOpen
-	counted := countOpenThen(conn, g, func() {
+	counted := countOpen(conn, g, func() {
 		c.mu.Lock()
 		delete(c.open, id)
 		c.mu.Unlock()

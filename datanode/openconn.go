@@ -29,15 +29,10 @@ type openSysConn struct {
 
 func (c openSysConn) SyscallConn() (syscall.RawConn, error) { return c.sys.SyscallConn() }
 
-// countOpen wraps c; the result keeps SyscallConn only if c has it (as
-// guard does).
-func countOpen(c net.Conn, g prometheus.Gauge) net.Conn {
-	return countOpenThen(c, g, nil)
-}
-
-// countOpenThen is countOpen that also runs onClose (if not nil) once, when
-// the connection is first closed.
-func countOpenThen(c net.Conn, g prometheus.Gauge, onClose func()) net.Conn {
+// countOpen wraps c, counting it in g and running onClose (if not nil)
+// once, when the connection is first closed; the result keeps SyscallConn
+// only if c has it (as guard does).
+func countOpen(c net.Conn, g prometheus.Gauge, onClose func()) net.Conn {
 	g.Inc()
 	oc := &openConn{Conn: c, gauge: g, onClose: onClose}
 	if sc, ok := c.(syscall.Conn); ok {

@@ -14,7 +14,7 @@ func TestOpenConn_CountsOnceEachWay(t *testing.T) {
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "g"})
 	a, b := net.Pipe()
 	defer b.Close()
-	c := countOpen(a, g)
+	c := countOpen(a, g, nil)
 	if v := metricValue(t, g); v != 1 {
 		t.Fatalf("after open: %v, want 1", v)
 	}
@@ -39,14 +39,14 @@ func TestOpenConn_KeepsSyscallConnOfTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := countOpen(tcp, g)
+	c := countOpen(tcp, g, nil)
 	defer c.Close()
 	if _, ok := c.(syscall.Conn); !ok {
 		t.Error("a counted TCP connection lost SyscallConn")
 	}
 	a, b := net.Pipe()
 	defer b.Close()
-	p := countOpen(a, g)
+	p := countOpen(a, g, nil)
 	defer p.Close()
 	if _, ok := p.(syscall.Conn); ok {
 		t.Error("a counted pipe claims SyscallConn")
