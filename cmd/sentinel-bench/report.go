@@ -106,16 +106,17 @@ func (s *summary) print(out io.Writer) {
 	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "figure\tmedian\tp90\tn\t")
+	fmt.Fprintln(tw, "figure\tmedian\tp90\tmax\tn\t")
 	for _, r := range rows {
 		vals := s.values[r.figure]
 		med, ok := percentile(vals, 50)
 		if !ok {
-			fmt.Fprintf(tw, "%s\t-\t-\t0\t\n", r.label)
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t0\t\n", r.label)
 			continue
 		}
 		p90, _ := percentile(vals, 90)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t\n", r.label, formatMillis(med), formatMillis(p90), len(vals))
+		mx, _ := percentile(vals, 100)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t\n", r.label, formatMillis(med), formatMillis(p90), formatMillis(mx), len(vals))
 	}
 	_ = tw.Flush()
 	ackedMedian := 0
@@ -137,27 +138,36 @@ func (s *summary) print(out io.Writer) {
 
 // printRatios prints ours/reference for every figure both measured.
 func printRatios(out io.Writer, ref, ours *summary) {
-	fmt.Fprintf(out, "\n== ratio %s / %s (medians; below 1.0 means ours is faster)\n", ours.impl, ref.impl)
+	fmt.Fprintf(out, "\n== ratio %s / %s (medians, and the ratios of p90 and max; below 1.0 means ours is faster)\n", ours.impl, ref.impl)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "figure\t%s\t%s\tratio\t\n", ref.impl, ours.impl)
+	fmt.Fprintf(tw, "figure\t%s\t%s\tratio\tp90 ratio\tmax ratio\t\n", ref.impl, ours.impl)
 	for _, r := range rows {
 		refMed, refOK := percentile(ref.values[r.figure], 50)
 		ourMed, ourOK := percentile(ours.values[r.figure], 50)
-		refText, ourText, ratio := "-", "-", "n/a"
+		refText, ourText := "-", "-"
 		if refOK {
 			refText = formatMillis(refMed)
 		}
 		if ourOK {
 			ourText = formatMillis(ourMed)
 		}
-		if refOK && ourOK && refMed > 0 {
-			ratio = fmt.Sprintf("%.2f", float64(ourMed)/float64(refMed))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", r.label, refText, ourText, ratio)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", r.label, refText, ourText,
+			percentileRatio(ref, ours, r.figure, 50), percentileRatio(ref, ours, r.figure, 90), percentileRatio(ref, ours, r.figure, 100))
 	}
-	fmt.Fprintf(tw, "second failovers\t%d\t%d\t\t\n", ref.second, ours.second)
-	fmt.Fprintf(tw, "acknowledged writes lost\t%d\t%d\t\t\n", ref.lostTotal, ours.lostTotal)
+	fmt.Fprintf(tw, "second failovers\t%d\t%d\t\t\t\t\n", ref.second, ours.second)
+	fmt.Fprintf(tw, "acknowledged writes lost\t%d\t%d\t\t\t\t\n", ref.lostTotal, ours.lostTotal)
 	_ = tw.Flush()
+}
+
+// percentileRatio is ours/ref of one figure's percentile p, "n/a" when
+// either lacks the figure or the reference's is not positive.
+func percentileRatio(ref, ours *summary, figure string, p float64) string {
+	refV, refOK := percentile(ref.values[figure], p)
+	ourV, ourOK := percentile(ours.values[figure], p)
+	if !refOK || !ourOK || refV <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", float64(ourV)/float64(refV))
 }
 
 // trialLine is the one-line account printed after each trial.
