@@ -65,7 +65,7 @@ type redisConn struct {
 	// subNet is the latest pub/sub connection dialled. go-redis does not
 	// close one that is still being set up (HELLO, AUTH, CLIENT SETNAME
 	// pending on a silent node, for up to the pending limit) when the
-	// client closes, so close and reconnect close it themselves.
+	// client closes, so reconnect closes it itself (close ends it with open).
 	subNet net.Conn
 	// open holds every connection handed to go-redis and not yet closed,
 	// so close ends them all (track).
@@ -626,12 +626,10 @@ func (c *redisConn) close() error {
 		return nil
 	}
 	c.closed = true
-	ps, cmd, sub, subNet, open := c.ps, c.cmd, c.sub, c.subNet, c.open
+	ps, cmd, sub, open := c.ps, c.cmd, c.sub, c.open
 	c.ps, c.open = nil, nil
 	c.mu.Unlock()
-	if subNet != nil {
-		_ = subNet.Close()
-	}
+	// Every connection, subNet included, is in open (track).
 	for _, conn := range open {
 		_ = conn.Close()
 	}
