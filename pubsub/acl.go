@@ -147,10 +147,7 @@ func denial(u *acl.User, ac *acl.Command, cmd *command, args [][]byte) (acl.Deni
 	if ac.Parent != nil {
 		rest = args[2:]
 	}
-	strs := make([]string, len(rest))
-	for i, a := range rest {
-		strs[i] = string(a)
-	}
+	strs := stringArgs(rest)
 	var ch acl.Channels
 	switch cmd.name {
 	case "subscribe":

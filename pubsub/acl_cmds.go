@@ -158,10 +158,7 @@ func cmdACLGenPass(_ context.Context, c *client, args [][]byte) {
 
 func cmdACLSetUser(_ context.Context, c *client, args [][]byte) {
 	name := string(args[2])
-	rules := make([]string, 0, len(args)-3)
-	for _, a := range args[3:] {
-		rules = append(rules, string(a))
-	}
+	rules := stringArgs(args[3:])
 	if open, ok := acl.UnclosedSelector(rules); ok {
 		c.err(fmt.Sprintf("ERR Unmatched parenthesis in acl selector starting at '%s'.", open))
 		return
