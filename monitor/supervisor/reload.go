@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -65,18 +64,9 @@ func (s *Supervisor) reloadConfig(ctx context.Context) {
 		return
 	}
 	raw := next
-	if next.Source == configs.SourceYAML {
-		// As a restart would see it: the state's runtime changes stay
-		// unless the YAML value was edited since (configs.Merge).
-		st, err := configs.LoadState(next.StatePath())
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			log.Error("configuration reload (SIGHUP): state file unreadable; nothing changed", "err", err)
-			return
-		default:
-			next = configs.Merge(next, st)
-		}
+	if next, err = mergeState(raw); err != nil {
+		log.Error("configuration reload (SIGHUP): state file unreadable; nothing changed", "err", err)
+		return
 	}
 	plan, err := s.planReload(next)
 	if err != nil {

@@ -207,16 +207,8 @@ func loadState(cfg *configs.Config, log *slog.Logger) (*configs.Config, configs.
 	if err != nil {
 		log.Warn("cannot remove stale temp files", "err", err)
 	}
-	if cfg.Source == configs.SourceYAML {
-		st, err := configs.LoadState(store.Path())
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			// First start: nothing learned yet.
-		case err != nil:
-			return nil, nil, "", fmt.Errorf("supervisor: state: %w", err)
-		default:
-			cfg = configs.Merge(cfg, st)
-		}
+	if cfg, err = mergeState(cfg); err != nil {
+		return nil, nil, "", fmt.Errorf("supervisor: state: %w", err)
 	}
 	myID := cfg.Sentinel.ID
 	if myID == "" {
@@ -225,6 +217,23 @@ func loadState(cfg *configs.Config, log *slog.Logger) (*configs.Config, configs.
 		}
 	}
 	return cfg, store, myID, nil
+}
+
+// mergeState is cfg as a restart sees it: a YAML configuration merged
+// with its state file (configs.Merge), so the runtime changes stay unless
+// the YAML value was edited since. No state file yet (first start): cfg.
+func mergeState(cfg *configs.Config) (*configs.Config, error) {
+	if cfg.Source != configs.SourceYAML {
+		return cfg, nil
+	}
+	st, err := configs.LoadState(cfg.StatePath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return cfg, nil
+	case err != nil:
+		return nil, err
+	}
+	return configs.Merge(cfg, st), nil
 }
 
 // newGlobals holds the process-wide settings as loaded.
