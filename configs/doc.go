@@ -23,8 +23,9 @@
 // every file read is bounded (MaxFileSize, MaxAliasNodes).
 //
 // What it must never do: import other project packages but the leaf
-// settings (MasterSettings and Secret, shared with the core) and
-// configs/sdsargs (the supervisor converts the rest), start goroutines,
+// settings (MasterSettings and Secret, shared with the core),
+// configs/sdsargs and acl (to check "user" lines; the supervisor converts
+// the rest), start goroutines,
 // touch the network, or print a Secret: Secret values render as
 // "<secret>" in String, YAML and slog output (only the state file and
 // the sentinel.conf rewrite write them in full).

@@ -6,7 +6,8 @@
 //
 // It refuses what it cannot honour instead of ignoring it: an unknown
 // protocol or cipher name, an OpenSSL cipher expression, a TLS 1.3 suite
-// list Go cannot restrict to, an encrypted key.
+// list Go cannot restrict to, an encrypted key without its password
+// (tls-key-file-pass, tls-client-key-file-pass).
 //
 // It must never log a key or a passphrase.
 package tlsconf
