@@ -82,12 +82,7 @@ func raftInfo(c *redis.Client, field string) string {
 func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 	requireLab(t)
 	bin := buildSentinel(t)
-	lab := newLab(t)
-	for _, n := range []int{1, 2, 3, clientHost} {
-		lab.addHost(n)
-	}
-	s := &scenario{t: t, lab: lab, dir: t.TempDir()}
-	s.dial = newDialer(t, lab.host(clientHost), 4)
+	s := newScenario(t, false)
 	s.startRedis(1, "")
 	s.startRedis(2, "1")
 	s.startRedis(3, "1")
@@ -113,7 +108,7 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 	}
 
 	cutAt := time.Now()
-	lab.cut(1, 2, 3)
+	s.lab.cut(1, 2, 3)
 	// The cut side holds its own view of a healthy master: it must neither
 	// lead nor start a failover, and it stops naming a master it cannot
 	// vouch for (null, so clients ask the next sentinel).
@@ -140,7 +135,7 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 	}
 
 	healAt := time.Now()
-	lab.heal(1, 2, 3)
+	s.lab.heal(1, 2, 3)
 	eventually(t, 30*time.Second, func() bool {
 		for n := 1; n <= 3; n++ {
 			a, err := s.sentinel(n).GetMasterAddrByName(ctx, "mymaster").Result()
@@ -187,12 +182,7 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 func TestRaftLeaderKilledMidFailover(t *testing.T) {
 	requireLab(t)
 	bin := buildSentinel(t)
-	lab := newLab(t)
-	for _, n := range []int{1, 2, 3, clientHost} {
-		lab.addHost(n)
-	}
-	s := &scenario{t: t, lab: lab, dir: t.TempDir()}
-	s.dial = newDialer(t, lab.host(clientHost), 4)
+	s := newScenario(t, false)
 	// The master on host 2, replicas on hosts 1 and 3; nothing is cut: the
 	// master is shut down and the leader's sentinel SIGKILLed.
 	s.startRedis(2, "")

@@ -53,6 +53,18 @@ type scenario struct {
 	fencing bool
 }
 
+// newScenario builds the lab every scenario uses: hosts 1 to 3 for the
+// nodes and sentinels, and the clients' host with its dialer.
+func newScenario(t *testing.T, fencing bool) *scenario {
+	lab := newLab(t)
+	for _, n := range []int{1, 2, 3, clientHost} {
+		lab.addHost(n)
+	}
+	s := &scenario{t: t, lab: lab, dir: t.TempDir(), fencing: fencing}
+	s.dial = newDialer(t, lab.host(clientHost), 4)
+	return s
+}
+
 func (s *scenario) redisAddr(n int) string { return s.lab.addr(n) + ":" + strconv.Itoa(redisPort) }
 func (s *scenario) sentAddr(n int) string  { return s.lab.addr(n) + ":" + strconv.Itoa(sentPort) }
 
@@ -273,12 +285,7 @@ func TestSplitBrainUnfencedBaseline(t *testing.T) {
 // runSplitBrain runs the scenario and logs its numbers.
 func runSplitBrain(t *testing.T, fencing bool) result {
 	bin := buildSentinel(t)
-	lab := newLab(t)
-	for _, n := range []int{1, 2, 3, clientHost} {
-		lab.addHost(n)
-	}
-	s := &scenario{t: t, lab: lab, dir: t.TempDir(), fencing: fencing}
-	s.dial = newDialer(t, lab.host(clientHost), 4)
+	s := newScenario(t, fencing)
 	s.startRedis(1, "")
 	s.startRedis(2, "1")
 	s.startRedis(3, "1")
@@ -314,10 +321,10 @@ func runSplitBrain(t *testing.T, fencing bool) result {
 
 	cutAt := time.Now()
 	t.Logf("cut at %s", cutAt.UTC().Format("15:04:05.000"))
-	lab.cut(1, 2, 3)
+	s.lab.cut(1, 2, 3)
 	time.Sleep(cutFor)
 	healAt := time.Now()
-	lab.heal(1, 2, 3)
+	s.lab.heal(1, 2, 3)
 	t.Logf("healed at %s", healAt.UTC().Format("15:04:05.000"))
 
 	// Convergence: when each sentinel first names the same new master,
