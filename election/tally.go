@@ -1,5 +1,10 @@
 package election
 
+// Majority is the smallest number of voters that is more than half of
+// voters: what a leader needs (sentinelGetLeader) and what a sentinel
+// must reach to act or answer for its group.
+func Majority(voters int) int { return voters/2 + 1 }
+
 // Tally counts votes for one epoch (sentinelGetLeader): votes maps each
 // voter's run id (including ours) to the run id it voted for in that epoch.
 // voters is the number of sentinels known for the master plus one. The winner
@@ -24,7 +29,7 @@ func Tally(votes map[string]string, voters, quorum int) (winner string, ok bool)
 		return "", false
 	}
 	voters = max(voters, cast)
-	if top < voters/2+1 || top < quorum {
+	if top < Majority(voters) || top < quorum {
 		return "", false
 	}
 	return winner, true
@@ -74,5 +79,5 @@ func Lost(votes map[string]string, voters, quorum int) bool {
 	unknown := max(voters-len(votes), 0)
 	voters = max(voters, len(votes))
 	best := top + unknown
-	return best < voters/2+1 || best < quorum
+	return best < Majority(voters) || best < quorum
 }
