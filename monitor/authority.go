@@ -3,6 +3,8 @@ package monitor
 import (
 	"strconv"
 	"time"
+
+	"github.com/sentinelgo/sentinel/election"
 )
 
 // Authority is whether this sentinel may name a master to clients
@@ -29,16 +31,22 @@ func AuthorityOf(m *MasterView, at time.Time) Authority {
 	window := authorityWindow(m.DownAfter)
 	for k := range m.Sentinels {
 		p := &m.Sentinels[k]
-		replied := p.Flags&(FlagSDown|FlagODown) == 0 && !p.LastOKPing.IsZero() && at.Sub(p.LastOKPing) <= window
-		// A fresh hello counts too: after a partition heals, hellos come
-		// back through the data nodes before the link to the peer itself
-		// is reopened.
-		heard := !p.LastHello.IsZero() && at.Sub(p.LastHello) <= window
-		if replied || heard {
+		if peerReached(p.Flags, p.LastOKPing, p.LastHello, at, window) {
 			a.Reached++
 		}
 	}
 	return a
+}
+
+// peerReached is the rule for one peer, shared with the live core
+// (reachesMajority): not SDOWN or ODOWN with a valid reply within window,
+// or a hello within window. A fresh hello counts too: after a partition
+// heals, hellos come back through the data nodes before the link to the
+// peer itself is reopened.
+func peerReached(flags Flags, lastOK, lastHello, at time.Time, window time.Duration) bool {
+	replied := flags&(FlagSDown|FlagODown) == 0 && !lastOK.IsZero() && at.Sub(lastOK) <= window
+	heard := !lastHello.IsZero() && at.Sub(lastHello) <= window
+	return replied || heard
 }
 
 // authorityWindow is 3/4 of down-after, at least 1.5 s: one and a half
@@ -50,7 +58,7 @@ func authorityWindow(downAfter time.Duration) time.Duration {
 
 // Majority reports whether the sentinels reached are a majority of those
 // known.
-func (a Authority) Majority() bool { return a.Reached >= a.Known/2+1 }
+func (a Authority) Majority() bool { return a.Reached >= election.Majority(a.Known) }
 
 // Withheld reports whether m's address is withheld from clients: fencing
 // is on and this sentinel reaches no majority.

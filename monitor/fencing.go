@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sentinelgo/sentinel/election"
 	"github.com/sentinelgo/sentinel/settings"
 )
 
@@ -365,11 +366,13 @@ func (c *Core) reachesMajority(m *master, now time.Time) bool {
 	window := authorityWindow(m.DownAfter)
 	reached := 1
 	for _, s := range m.sentinels {
-		replied := s.flags&(FlagSDown|FlagODown) == 0 && s.link != nil && !s.link.lastAvail.IsZero() && now.Sub(s.link.lastAvail) <= window
-		heard := !s.lastHello.IsZero() && now.Sub(s.lastHello) <= window
-		if replied || heard {
+		var lastOK time.Time
+		if s.link != nil {
+			lastOK = s.link.lastAvail
+		}
+		if peerReached(s.flags, lastOK, s.lastHello, now, window) {
 			reached++
 		}
 	}
-	return reached >= (len(m.sentinels)+1)/2+1
+	return reached >= election.Majority(len(m.sentinels)+1)
 }

@@ -3,6 +3,8 @@ package monitor
 import (
 	"slices"
 	"time"
+
+	"github.com/sentinelgo/sentinel/election"
 )
 
 // forgetGone forgets the replicas and sentinels of m that have been down
@@ -36,13 +38,8 @@ func (c *Core) forgetGone(m *master, now time.Time) {
 			forgot = true
 		}
 	}
-	usable, voters := 1, len(m.sentinels)+1
-	for _, s := range m.sentinels {
-		if s.flags&(FlagSDown|FlagODown) == 0 {
-			usable++
-		}
-	}
-	if usable >= voters/2+1 && voters-1 >= m.Quorum {
+	usable, voters := usableSentinels(m), len(m.sentinels)+1
+	if usable >= election.Majority(voters) && voters-1 >= m.Quorum {
 		for _, s := range m.sentinels {
 			if gone(s) {
 				c.event(EventForgetSentinel, LevelWarning, s, "")

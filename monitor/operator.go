@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sentinelgo/sentinel/election"
 	"github.com/sentinelgo/sentinel/settings"
 )
 
@@ -304,6 +305,18 @@ func (c *Core) Failover(at time.Time, name string, coordinated bool) error {
 	return nil
 }
 
+// usableSentinels counts m's sentinels, this one included, that are not
+// SDOWN or ODOWN, as SENTINEL CKQUORUM counts them.
+func usableSentinels(m *master) int {
+	usable := 1 // ourselves
+	for _, s := range m.sentinels {
+		if s.flags&(FlagSDown|FlagODown) == 0 {
+			usable++
+		}
+	}
+	return usable
+}
+
 // CKQuorum reports the usable sentinels (SENTINEL CKQUORUM), or a
 // CommandError with code NOQUORUM.
 func (c *Core) CKQuorum(at time.Time, name string) (usable int, err error) {
@@ -312,15 +325,10 @@ func (c *Core) CKQuorum(at time.Time, name string) (usable int, err error) {
 	if m == nil {
 		return 0, errNoSuchMaster
 	}
-	usable = 1 // ourselves
-	for _, s := range m.sentinels {
-		if s.flags&(FlagSDown|FlagODown) == 0 {
-			usable++
-		}
-	}
+	usable = usableSentinels(m)
 	voters := len(m.sentinels) + 1
 	noQuorum := usable < m.Quorum
-	noAuth := usable < voters/2+1
+	noAuth := usable < election.Majority(voters)
 	if !noQuorum && !noAuth {
 		return usable, nil
 	}

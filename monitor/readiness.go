@@ -60,7 +60,7 @@ func ReadinessOf(m *MasterView, at time.Time, t Timers) Readiness {
 		}
 	}
 	r.QuorumReachable = r.Usable >= m.Quorum
-	r.Authorized = r.Usable >= r.Voters/2+1
+	r.Authorized = r.Usable >= election.Majority(r.Voters)
 	if !m.FailoverStart.IsZero() {
 		r.NextAttempt = m.FailoverStart.Add(2 * m.FailoverTimeout)
 	}
