@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os/exec"
+	"slices"
 	"time"
 )
 
@@ -102,6 +103,10 @@ func (r scaleResult) print(out io.Writer) {
 			i, formatMillis(r.startCPU[i]), formatMillis(r.cpu[i]), 100*r.cpu[i].Seconds()/r.window.Seconds(), float64(r.rss[i])/1024)
 	}
 	fmt.Fprintf(out, "mean per sentinel: window CPU %.1f%% of a core, RSS %.1f MiB\n", 100*r.meanCPU().Seconds()/r.window.Seconds(), r.meanRSS()/1024)
+	if len(r.cpu) > 0 {
+		fmt.Fprintf(out, "max per sentinel: start-up CPU %s, window CPU %.1f%% of a core, RSS %.1f MiB\n",
+			formatMillis(slices.Max(r.startCPU)), 100*slices.Max(r.cpu).Seconds()/r.window.Seconds(), float64(slices.Max(r.rss))/1024)
+	}
 }
 
 func (r scaleResult) meanCPU() time.Duration      { return time.Duration(mean(r.cpu)) }
