@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 )
 
 // Hosts of the scenario: 1 is the master's, 2 and 3 the replicas', each
@@ -128,17 +130,9 @@ func (s *scenario) sentinel(n int) *redis.SentinelClient {
 // eventually polls cond every 50 ms for at most d.
 func eventually(t *testing.T, d time.Duration, cond func() bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for i := 0; i < int(d/(50*time.Millisecond))+1; i++ {
-		if cond() {
-			return
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := datanodetest.Poll(context.Background(), d, 50*time.Millisecond, cond); err != nil {
+		t.Fatalf("timed out after %v waiting for %s", d, what)
 	}
-	t.Fatalf("timed out after %v waiting for %s", d, what)
 }
 
 // record is what the writer, the probes and the pollers saw.
