@@ -1,6 +1,7 @@
 package history
 
 import (
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -188,7 +189,7 @@ func (t *Tracker) apply(r *Record, at time.Time, e monitor.Event, onMaster bool)
 	case monitor.EventSwitchMaster:
 		// "<name> <old ip> <old port> <new ip> <new port>"
 		if f := strings.Fields(e.Payload()); len(f) == 5 {
-			r.From, r.To = joinAddr(f[1], f[2]), joinAddr(f[3], f[4])
+			r.From, r.To = net.JoinHostPort(f[1], f[2]), net.JoinHostPort(f[3], f[4])
 		}
 		r.End, r.Result = at, ResultSwitched
 	case monitor.EventSDownCleared:
@@ -196,13 +197,6 @@ func (t *Tracker) apply(r *Record, at time.Time, e monitor.Event, onMaster bool)
 			r.End, r.Result = at, ResultRecovered
 		}
 	}
-}
-
-func joinAddr(host, port string) string {
-	if strings.Contains(host, ":") {
-		return "[" + host + "]:" + port
-	}
-	return host + ":" + port
 }
 
 // Records returns copies of master's records, oldest first.
