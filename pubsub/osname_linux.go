@@ -1,16 +1,19 @@
 package pubsub
 
-import "syscall"
+import (
+	"sync"
+	"syscall"
+)
 
 // osName is INFO's os field, as Redis prints it: uname's system name,
-// release and machine.
-func osName() string {
+// release and machine, asked once (Redis calls uname once too).
+var osName = sync.OnceValue(func() string {
 	var u syscall.Utsname
 	if err := syscall.Uname(&u); err != nil {
 		return "Linux"
 	}
 	return utsString(u.Sysname[:]) + " " + utsString(u.Release[:]) + " " + utsString(u.Machine[:])
-}
+})
 
 // utsString reads a NUL-terminated utsname field (int8 or uint8 per
 // architecture).
