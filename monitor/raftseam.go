@@ -490,11 +490,7 @@ func (c *Core) raftRefusesVote(m *master, req IsMasterDownRequest) bool {
 	}
 	st := c.raft.master(m.name)
 	key := req.RunID + " " + strconv.FormatUint(req.CurrentEpoch, 10)
-	if !st.voteAsked[key] {
-		if len(st.voteAsked) >= c.limits.MaxSentinels {
-			clear(st.voteAsked)
-		}
-		st.voteAsked[key] = true
+	if firstTime(st.voteAsked, key, c.limits.MaxSentinels) {
 		c.masterEvent(EventRaftVoteRefused, LevelWarning, m, fmt.Sprintf(
 			"%s %s epoch %d: raft mode never votes; a stock or vote-mode sentinel in a raft group?",
 			m.name, req.RunID, req.CurrentEpoch))
@@ -522,14 +518,24 @@ func (c *Core) raftIgnoresHello(m *master, si *instance, h Hello, now time.Time)
 		st.aheadSeen[key] = now
 		return true
 	}
-	if now.Sub(first) >= raftHelloGrace && !st.aheadSaid[key] {
-		if len(st.aheadSaid) >= c.limits.MaxSentinels {
-			clear(st.aheadSaid)
-		}
-		st.aheadSaid[key] = true
+	if now.Sub(first) >= raftHelloGrace && firstTime(st.aheadSaid, key, c.limits.MaxSentinels) {
 		c.event(EventRaftHelloIgnored, LevelWarning, si,
 			fmt.Sprintf("config-epoch %d for %s (applied %d): raft mode ignores hellos; a stock or vote-mode sentinel in a raft group?",
 				h.MasterConfigEpoch, c.announced(h.MasterAddr).String(), m.configEpoch))
 	}
+	return true
+}
+
+// firstTime adds key to set and reports whether it was not there yet.
+// A set holding limit keys is cleared first, so it stays bounded (a key
+// forgotten that way may be reported again).
+func firstTime(set map[string]bool, key string, limit int) bool {
+	if set[key] {
+		return false
+	}
+	if len(set) >= limit {
+		clear(set)
+	}
+	set[key] = true
 	return true
 }
