@@ -89,11 +89,7 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 	for n := 1; n <= 3; n++ {
 		s.startRaftSentinel(bin, n)
 	}
-	t.Cleanup(func() {
-		if t.Failed() || os.Getenv("PARTITION_LOGS") != "" {
-			s.dumpLogs()
-		}
-	})
+	s.dumpLogsAtEnd()
 	ctx := context.Background()
 	var info [4]*redis.Client
 	for n := 1; n <= 3; n++ {
@@ -195,11 +191,7 @@ func TestRaftLeaderKilledMidFailover(t *testing.T) {
 	for n := 1; n <= 3; n++ {
 		procs[n] = s.startRaftSentinelOf(bin, n, master)
 	}
-	t.Cleanup(func() {
-		if t.Failed() || os.Getenv("PARTITION_LOGS") != "" {
-			s.dumpLogs()
-		}
-	})
+	s.dumpLogsAtEnd()
 	ctx := context.Background()
 	var info [4]*redis.Client
 	for n := 1; n <= 3; n++ {

@@ -67,6 +67,16 @@ func newScenario(t *testing.T, fencing bool) *scenario {
 	return s
 }
 
+// dumpLogsAtEnd prints the sentinels' logs (dumpLogs) when the test ends, if it
+// failed or PARTITION_LOGS is set.
+func (s *scenario) dumpLogsAtEnd() {
+	s.t.Cleanup(func() {
+		if s.t.Failed() || os.Getenv("PARTITION_LOGS") != "" {
+			s.dumpLogs()
+		}
+	})
+}
+
 func (s *scenario) redisAddr(n int) string { return s.lab.addr(n) + ":" + strconv.Itoa(redisPort) }
 func (s *scenario) sentAddr(n int) string  { return s.lab.addr(n) + ":" + strconv.Itoa(sentPort) }
 
@@ -300,11 +310,7 @@ func runSplitBrain(t *testing.T, fencing bool) result {
 		return !fencing || (err == nil && v["min-replicas-to-write"] == "1")
 	}, "the master to be fenced (min-replicas-to-write 1)")
 
-	t.Cleanup(func() {
-		if t.Failed() || os.Getenv("PARTITION_LOGS") != "" {
-			s.dumpLogs()
-		}
-	})
+	s.dumpLogsAtEnd()
 	rec := &record{}
 	stop := s.run(rec)
 	t.Cleanup(stop)             // stop is idempotent enough: cancel and wait twice is harmless
