@@ -322,7 +322,7 @@ type raftCollector struct {
 
 func newRaftCollector(node *raftmode.Node) *raftCollector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
-		return prometheus.NewDesc("sentinel_raft_"+name, help, labels, nil)
+		return desc("sentinel_raft_"+name, help, labels...)
 	}
 	return &raftCollector{
 		node:        node,
@@ -346,24 +346,19 @@ func (c *raftCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *raftCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.node.Stats()
 	for _, s := range []string{"Follower", "Candidate", "Leader", "Shutdown"} {
-		v := 0.0
-		if st.State == s {
-			v = 1
-		}
-		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, s)
+		gauge(ch, c.state, b2f(st.State == s), s)
 	}
-	g := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
-	g(c.term, float64(st.Term))
-	g(c.commit, float64(st.CommitIndex))
-	g(c.applied, float64(st.AppliedIndex))
-	g(c.lastIndex, float64(st.LastLogIndex))
+	gauge(ch, c.term, float64(st.Term))
+	gauge(ch, c.commit, float64(st.CommitIndex))
+	gauge(ch, c.applied, float64(st.AppliedIndex))
+	gauge(ch, c.lastIndex, float64(st.LastLogIndex))
 	lc := -1.0
 	if st.LastContact >= 0 {
 		lc = st.LastContact.Seconds()
 	}
-	g(c.lastContact, lc)
-	ch <- prometheus.MustNewConstMetric(c.leader, prometheus.GaugeValue, 1, st.LeaderID)
-	g(c.voters, float64(st.Voters))
+	gauge(ch, c.lastContact, lc)
+	gauge(ch, c.leader, 1, st.LeaderID)
+	gauge(ch, c.voters, float64(st.Voters))
 }
 
 // RaftStatus is this node's view of raft mode (for /status).
