@@ -36,7 +36,7 @@ func dialHost(ctx context.Context, d *net.Dialer, lookup LookupHost, network, ad
 	if err != nil {
 		return nil, fmt.Errorf("datanode: dial %q: %w", addr, err)
 	}
-	if net.ParseIP(host) != nil {
+	if isIPHost(host) {
 		return d.DialContext(ctx, network, addr)
 	}
 	ips, err := lookup(ctx, host)
