@@ -122,9 +122,9 @@ func (c *Core) ref(i *instance) *InstanceRef {
 	return r
 }
 
-// knownAt finds the replica (or the master itself) of m that a replica
-// line's address names, by name or by its resolved IP, so a replica we know
-// by name is not added a second time under the IP its master lists.
+// knownAt reports whether a replica line's address names a replica (or
+// the master itself) of m, by name or by its resolved IP, so a replica we
+// know by name is not added a second time under the IP its master lists.
 func (c *Core) knownAt(m *master, a Addr) bool {
 	if m.replicaByAddr(a) != nil || c.addrIs(a, m.inst.addr) {
 		return true
