@@ -391,7 +391,6 @@ func PickFreePort() (int, error) {
 	return port, nil
 }
 
-// prepareDir returns dir, or a fresh temp dir (owned) when dir is empty.
 // prepareLaunch resolves binary to an absolute path and prepares the
 // working directory as prepareDir does.
 func prepareLaunch(binary, dir, pattern string) (path, workDir string, ownsDir bool, err error) {
@@ -402,6 +401,7 @@ func prepareLaunch(binary, dir, pattern string) (path, workDir string, ownsDir b
 	return path, workDir, ownsDir, err
 }
 
+// prepareDir returns dir, or a fresh temp dir (owned) when dir is empty.
 func prepareDir(dir, pattern string) (string, bool, error) {
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
