@@ -31,7 +31,9 @@ func (e *LineError) Error() string {
 // Errors name the file and line (*LineError), all of them joined.
 // Config.Path is made absolute (Redis keeps the absolute path of its
 // config file for the rewrite, whatever directory it moves to).
-func LoadConf(path string) (*Config, error) {
+// Extra lines are read after the file's, as redis-sentinel applies the
+// directives given on its command line.
+func LoadConf(path string, extra ...string) (*Config, error) {
 	abs, err := absPath(path)
 	if err != nil {
 		return nil, err
@@ -39,6 +41,9 @@ func LoadConf(path string) (*Config, error) {
 	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
+	}
+	if len(extra) > 0 {
+		data = append(data, "\n"+strings.Join(extra, "\n")+"\n"...)
 	}
 	cfg, err := ParseConf(data, path)
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -191,24 +189,7 @@ func splitDirectives(args []string, fs *flag.FlagSet) (rest, lines []string) {
 // loadConf loads a sentinel.conf with the command line's directive lines
 // after the file's, as redis-sentinel applies them.
 func loadConf(path string, lines []string) (*configs.Config, error) {
-	if len(lines) == 0 {
-		return configs.LoadConf(path)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("configs: %w", err)
-	}
-	data = append(data, []byte("\n"+strings.Join(lines, "\n")+"\n")...)
-	cfg, err := configs.ParseConf(data, path)
-	if err != nil {
-		return nil, fmt.Errorf("configs: %w", err)
-	}
-	cfg.Path = abs
-	return cfg, nil
+	return configs.LoadConf(path, lines...)
 }
 
 // loadYAML loads a YAML configuration; sentinel.conf lines on the command
