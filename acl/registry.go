@@ -59,7 +59,7 @@ func (r *Registry) SetRequirePass(pass string) {
 // rules to a copy, so that an error changes nothing. The user before the
 // change (nil when created) is returned with the new one.
 func (r *Registry) SetUser(name string, rules []string) (before, after *User, err error) {
-	if hasSpace(name) {
+	if hasSpace(name) || strings.ContainsRune(name, 0) {
 		return nil, nil, redisText("Usernames can't contain spaces or null characters")
 	}
 	before = r.users[name]
@@ -74,7 +74,8 @@ func (r *Registry) SetUser(name string, rules []string) (before, after *User, er
 	return before, u, nil
 }
 
-// DelUser removes a user; the default user cannot be removed.
+// DelUser removes a user and reports whether it existed. It removes
+// "default" too: ACL DELUSER refuses that name before calling it.
 func (r *Registry) DelUser(name string) bool {
 	if _, ok := r.users[name]; !ok {
 		return false

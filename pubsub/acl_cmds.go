@@ -163,10 +163,6 @@ func cmdACLSetUser(_ context.Context, c *client, args [][]byte) {
 		c.err(fmt.Sprintf("ERR Unmatched parenthesis in acl selector starting at '%s'.", open))
 		return
 	}
-	if strings.ContainsAny(name, " \t\r\n\v\f\x00") {
-		c.err("ERR Usernames can't contain spaces or null characters")
-		return
-	}
 	s := c.srv
 	s.acl.mu.Lock()
 	before, after, err := s.acl.reg.SetUser(name, rules)
