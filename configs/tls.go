@@ -49,9 +49,15 @@ func (t TLS) Used() bool { return t.Enabled() || t.Replication }
 
 // ClientPossible reports whether the files for TLS links are configured:
 // a CA to check servers and a certificate to present.
-func (t TLS) ClientPossible() bool {
-	return (t.CACertFile != "" || t.CACertDir != "") &&
-		((t.CertFile != "" && t.KeyFile != "") || (t.ClientCertFile != "" && t.ClientKeyFile != ""))
+func (t TLS) ClientPossible() bool { return t.hasCA() && t.hasClientCert() }
+
+// hasCA reports whether a CA file or directory is set, to check servers.
+func (t TLS) hasCA() bool { return t.CACertFile != "" || t.CACertDir != "" }
+
+// hasClientCert reports whether outgoing links have a certificate to
+// present: tls-client-cert-file and key, else tls-cert-file and key.
+func (t TLS) hasClientCert() bool {
+	return (t.CertFile != "" && t.KeyFile != "") || (t.ClientCertFile != "" && t.ClientKeyFile != "")
 }
 
 // tlsString sets a string field of Sentinel.TLS.
@@ -130,10 +136,10 @@ func (v *validator) validateTLS(s *Sentinel) {
 		v.add("sentinel.tls.auth_clients", "must be yes, no or optional, got %q", t.AuthClients)
 	}
 	if t.Replication {
-		if t.CACertFile == "" && t.CACertDir == "" {
+		if !t.hasCA() {
 			v.add("sentinel.tls.replication", "tls-replication needs tls-ca-cert-file or tls-ca-cert-dir to check data nodes and peers")
 		}
-		if (t.CertFile == "" || t.KeyFile == "") && (t.ClientCertFile == "" || t.ClientKeyFile == "") {
+		if !t.hasClientCert() {
 			v.add("sentinel.tls.replication", "tls-replication needs tls-cert-file and tls-key-file (or tls-client-cert-file and tls-client-key-file)")
 		}
 	}
@@ -170,10 +176,10 @@ func (v *validator) validateMasterTLS(c *Config) {
 		switch m.TLS {
 		case "", "no":
 		case "yes":
-			if t.CACertFile == "" && t.CACertDir == "" {
+			if !t.hasCA() {
 				v.add(p, "TLS towards %s needs tls-ca-cert-file or tls-ca-cert-dir", m.Name)
 			}
-			if (t.CertFile == "" || t.KeyFile == "") && (t.ClientCertFile == "" || t.ClientKeyFile == "") {
+			if !t.hasClientCert() {
 				v.add(p, "TLS towards %s needs tls-cert-file and tls-key-file (or tls-client-cert-file and tls-client-key-file)", m.Name)
 			}
 		default:
