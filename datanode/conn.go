@@ -392,9 +392,7 @@ func (c *redisConn) localIP(ctx context.Context) (string, error) {
 }
 
 func (c *redisConn) publish(ctx context.Context, payload string) error {
-	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
-		return c.do(ctx, c.rename("PUBLISH"), monitor.HelloChannel, payload).Err()
-	})
+	return c.sendOnCmdLane(ctx, c.rename("PUBLISH"), monitor.HelloChannel, payload)
 }
 
 func (c *redisConn) askPeer(ctx context.Context, a monitor.AskPeer) (any, error) {
@@ -450,15 +448,11 @@ func (c *redisConn) replicaOfNow(ctx context.Context, a monitor.ReplicaOf) (err 
 
 func (c *redisConn) failoverTo(ctx context.Context, a monitor.FailoverTo) error {
 	ms := max(a.Timeout.Milliseconds(), 1)
-	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
-		return c.do(ctx, c.rename("FAILOVER"), "TO", a.To.Host, strconv.Itoa(a.To.Port), "TIMEOUT", strconv.FormatInt(ms, 10)).Err()
-	})
+	return c.sendOnCmdLane(ctx, c.rename("FAILOVER"), "TO", a.To.Host, strconv.Itoa(a.To.Port), "TIMEOUT", strconv.FormatInt(ms, 10))
 }
 
 func (c *redisConn) scriptKill(ctx context.Context) error {
-	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
-		return c.do(ctx, c.rename("SCRIPT"), "KILL").Err()
-	})
+	return c.sendOnCmdLane(ctx, c.rename("SCRIPT"), "KILL")
 }
 
 func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload string), broken func()) {

@@ -151,7 +151,5 @@ func configInt(reply any, name string) (int, error) {
 // dropClients closes the node's normal client connections but ours
 // (CLIENT KILL skips the calling connection).
 func (c *redisConn) dropClients(ctx context.Context) error {
-	return c.onCmdLaneErr(ctx, func(ctx context.Context) error {
-		return c.do(ctx, c.rename("CLIENT"), "KILL", "TYPE", "normal").Err()
-	})
+	return c.sendOnCmdLane(ctx, c.rename("CLIENT"), "KILL", "TYPE", "normal")
 }

@@ -167,6 +167,12 @@ func (c *redisConn) onCmdLaneErr(ctx context.Context, fn func(ctx context.Contex
 	return err
 }
 
+// sendOnCmdLane sends one command on the command lane and returns only
+// its error.
+func (c *redisConn) sendOnCmdLane(ctx context.Context, args ...any) error {
+	return c.onCmdLaneErr(ctx, func(ctx context.Context) error { return c.do(ctx, args...).Err() })
+}
+
 // pubSubGiveUp says whether a subscription silent for `silent`, opened
 // `age` ago, is given up: like Redis's pub/sub link, after three silent
 // periods and only once the link is older than the pending limit, so a
