@@ -29,41 +29,44 @@ type fencingConn interface {
 
 var errNoFencing = errors.New("datanode: this link cannot run CONFIG")
 
-// doFencing runs SetFencing or ReadFencing and reports a FencingResult.
+// noFencing stands in for a link without fencingConn: setting and reading
+// fail, dropping clients does nothing.
+type noFencing struct{}
+
+func (noFencing) setFencing(context.Context, settings.FencingValues) error { return errNoFencing }
+func (noFencing) readFencing(context.Context) (settings.FencingValues, error) {
+	return settings.FencingValues{}, errNoFencing
+}
+func (noFencing) dropClients(context.Context) error { return nil }
+
+// doFencing runs SetFencing or ReadFencing and reports a FencingResult, or
+// DropClients, which reports nothing.
 func (t *target) doFencing(ctx, cctx context.Context, a monitor.Action) {
-	fc, _ := t.conn.(fencingConn)
+	fc, ok := t.conn.(fencingConn)
+	if !ok {
+		fc = noFencing{}
+	}
 	res := monitor.FencingResult{Target: t.addr}
 	var err error
+	cmd := cmdSetFencing
 	switch a := a.(type) {
 	case monitor.SetFencing:
 		res.Master = a.Master
-		if fc == nil {
-			err = errNoFencing
-		} else {
-			err = fc.setFencing(cctx, settings.FencingValues{MinReplicas: a.MinReplicas, MaxLag: a.MaxLag})
-		}
-		if err != nil {
-			t.commandFailed(cmdSetFencing, err)
-		}
+		err = fc.setFencing(cctx, settings.FencingValues{MinReplicas: a.MinReplicas, MaxLag: a.MaxLag})
 	case monitor.ReadFencing:
 		res.Master, res.Read = a.Master, true
-		if fc == nil {
-			err = errNoFencing
-		} else {
-			res.Values, err = fc.readFencing(cctx)
-		}
-		if err != nil {
-			t.commandFailed(cmdReadFencing, err)
-		}
+		res.Values, err = fc.readFencing(cctx)
+		cmd = cmdReadFencing
 	case monitor.DropClients:
-		if fc != nil {
-			if err := fc.dropClients(cctx); err != nil {
-				t.commandFailed(cmdDropClients, err)
-			}
+		if err := fc.dropClients(cctx); err != nil {
+			t.commandFailed(cmdDropClients, err)
 		}
 		return
 	default:
 		return
+	}
+	if err != nil {
+		t.commandFailed(cmd, err)
 	}
 	if ctx.Err() != nil {
 		return
