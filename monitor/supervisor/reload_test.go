@@ -89,7 +89,7 @@ func (r *reloadSentinel) edit(t *testing.T, drop *regexp.Regexp, add string, rep
 func startReloadSentinel(t *testing.T) *reloadSentinel {
 	t.Helper()
 	return startReloadFile(t, "sentinel.conf", "port %d\nbind 127.0.0.1\nloglevel notice\nsentinel monitor mymaster 127.0.0.1 %d 2\n"+
-		"sentinel down-after-milliseconds mymaster 5000\nsentinel failover-timeout mymaster 10000\n", configs.LoadConf)
+		"sentinel down-after-milliseconds mymaster 5000\nsentinel failover-timeout mymaster 10000\n", func(p string) (*configs.Config, error) { return configs.LoadConf(p) })
 }
 
 // startReloadFile starts a sentinel on the file name made from format
