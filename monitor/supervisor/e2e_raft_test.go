@@ -204,14 +204,7 @@ func TestRaftFailoverThreeOfOurs(t *testing.T) {
 	if promoted != 1 || elected != 1 {
 		t.Fatalf("+promoted-slave %d, +elected-leader %d across the group, want 1 and 1", promoted, elected)
 	}
-	masters := 0
-	for _, r := range topo.Replicas {
-		info, err := r.Client().Info(ctx, "replication").Result()
-		if err == nil && datanodetest.InfoValue(info, "role") == "master" {
-			masters++
-		}
-	}
-	if masters != 1 {
+	if masters := replicasAsMaster(ctx, topo.Replicas); masters != 1 {
 		t.Fatalf("%d replicas report role:master, want 1", masters)
 	}
 	t.Logf("acked writes %d, write errors %d", w.ackedCount(), w.errs.Load())
@@ -377,14 +370,7 @@ func TestRaftMinorityNeverPromotes(t *testing.T) {
 		_, ok := rec.first("+switch-master", "mymaster "+strings.Replace(old.Addr(), ":", " ", 1)+" ")
 		return ok
 	}, "the group should fail over once a majority is back")
-	masters := 0
-	for _, r := range topo.Replicas {
-		info, err := r.Client().Info(ctx, "replication").Result()
-		if err == nil && datanodetest.InfoValue(info, "role") == "master" {
-			masters++
-		}
-	}
-	if masters != 1 {
+	if masters := replicasAsMaster(ctx, topo.Replicas); masters != 1 {
 		t.Fatalf("%d replicas report role:master, want 1", masters)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/tlsconf/tlstest"
 )
 
@@ -58,4 +59,23 @@ func oneRaftLeader(group []*raftSentinel) bool {
 func redisTLSArgs(f tlstest.Files, port int) []string {
 	return []string{"--tls-port", strconv.Itoa(port), "--tls-cert-file", f.Cert, "--tls-key-file", f.Key,
 		"--tls-ca-cert-file", f.CA, "--tls-replication", "yes"}
+}
+
+// nodeTLSFiles writes a CA and a "node" certificate it issued to a temp dir.
+func nodeTLSFiles(t *testing.T) tlstest.Files {
+	ca := tlstest.NewCA(t, "ca")
+	return tlstest.Write(t, t.TempDir(), "node", ca, ca.Issue(t, "node", tlstest.IssueOptions{}))
+}
+
+// replicasAsMaster counts the replicas whose INFO replication says
+// role:master (one that does not answer is not counted).
+func replicasAsMaster(ctx context.Context, replicas []*datanodetest.Process) int {
+	masters := 0
+	for _, r := range replicas {
+		info, err := r.Client().Info(ctx, "replication").Result()
+		if err == nil && datanodetest.InfoValue(info, "role") == "master" {
+			masters++
+		}
+	}
+	return masters
 }

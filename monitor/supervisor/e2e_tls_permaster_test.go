@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
-	"github.com/sentinelgo/sentinel/tlsconf/tlstest"
 )
 
 // TestE2E_TLSPerMaster: one of our sentinels watches a master reached over
@@ -17,9 +16,7 @@ import (
 func TestE2E_TLSPerMaster(t *testing.T) {
 	requireRedis(t)
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	ca := tlstest.NewCA(t, "ca")
-	f := tlstest.Write(t, dir, "node", ca, ca.Issue(t, "node", tlstest.IssueOptions{}))
+	f := nodeTLSFiles(t)
 	tlsArgs := func(port int) []string { return redisTLSArgs(f, port) }
 	secureTLS := datanodetest.FreePort(t)
 	secure := datanodetest.StartRedis(t, datanodetest.RedisOptions{Args: tlsArgs(secureTLS)})

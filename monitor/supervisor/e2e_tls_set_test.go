@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
-	"github.com/sentinelgo/sentinel/tlsconf/tlstest"
 )
 
 // TestE2E_TLSSetAtRuntime: a master watched on its TLS port without TLS is
@@ -18,9 +17,7 @@ import (
 func TestE2E_TLSSetAtRuntime(t *testing.T) {
 	requireRedis(t)
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	ca := tlstest.NewCA(t, "ca")
-	f := tlstest.Write(t, dir, "node", ca, ca.Issue(t, "node", tlstest.IssueOptions{}))
+	f := nodeTLSFiles(t)
 	tlsArgs := func(port int) []string { return redisTLSArgs(f, port) }
 	masterTLS := datanodetest.FreePort(t)
 	datanodetest.StartRedis(t, datanodetest.RedisOptions{Args: tlsArgs(masterTLS)})
