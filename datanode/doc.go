@@ -3,9 +3,12 @@
 // through github.com/redis/go-redis/v9) and the peer sentinels.
 //
 // It turns monitor.Action values (Watch, Ping, Info, PublishHello, AskPeer,
-// ReplicaOf, ScriptKill, Reconnect, Unwatch) into commands on the wire and
-// turns what comes back into monitor.Input values (PingResult, InfoResult,
-// HelloReceived, PeerReply) handed to an injected Deliver function. The core
+// ReplicaOf, FailoverTo, ScriptKill, SetFencing, ReadFencing, DropClients,
+// Reconnect, Unwatch) into commands on the wire and turns what comes back
+// into monitor.Input values (PingResult, InfoResult, HelloReceived,
+// PeerReply, LinkBroken, FencingResult, FailoverRefused, Resolved,
+// SubscribeResult)
+// handed to an injected Deliver function. The core
 // never sees an error value: Classify maps every error to a
 // monitor.ReplyKind, and ParseInfo turns INFO text into a monitor.NodeInfo.
 //
@@ -20,7 +23,8 @@
 // Links, like Sentinel's instanceLink: per data node one go-redis command
 // client (at most two connections, so the PING lane never waits behind INFO
 // or a failover transaction) and one pub/sub link subscribed to
-// __sentinel__:hello; per peer sentinel only the command client. Every
+// __sentinel__:hello; per peer sentinel only the command client, on one
+// connection (its commands take turns, as on Redis's one link). Every
 // link uses RESP2, no retries, one dial attempt, explicit timeouts, our own
 // AUTH and CLIENT SETNAME (sentinel-<id8>-cmd / -pubsub) so rename-command
 // applies to them, and no CLIENT SETINFO. rename-command also applies to
@@ -50,7 +54,8 @@
 // stays pending on its connection (lane.go), as in Redis's pipelined link:
 // a node that accepts and never answers keeps its links until a command has
 // been pending for half of down-after (at least 15 s), then they are
-// redialled — two connections per 15 s, as redis-sentinel, not one per PING. A PING counts as answered only for PONG or a LOADING, MASTERDOWN
+// redialled — two connections per 15 s, as redis-sentinel, not one per
+// PING. A PING counts as answered only for PONG or a LOADING, MASTERDOWN
 // or BUSY error, as in sentinelPingReplyCallback.
 //
 // Backpressure: Do never blocks. PINGs have a one-slot queue per target
