@@ -7,9 +7,8 @@
 // Reconnect, Unwatch) into commands on the wire and turns what comes back
 // into monitor.Input values (PingResult, InfoResult, HelloReceived,
 // PeerReply, LinkBroken, FencingResult, FailoverRefused, Resolved,
-// SubscribeResult)
-// handed to an injected Deliver function. The core
-// never sees an error value: Classify maps every error to a
+// SubscribeResult) handed to an injected Deliver function. The core never
+// sees an error value: Classify maps every error to a
 // monitor.ReplyKind, and ParseInfo turns INFO text into a monitor.NodeInfo.
 //
 // What it must never do: decide anything. It does not schedule probes, mark
