@@ -1,5 +1,5 @@
 // Package glob is Redis's glob matching (stringmatchlen) with the
 // standard library only: PSUBSCRIBE, SENTINEL RESET and CONFIG GET
-// patterns (through monitor.MatchGlob) and ACL key and channel patterns
+// patterns and ACL key and channel patterns
 // (acl.Match) all match with it.
 package glob

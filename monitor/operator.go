@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/election"
+	"github.com/sentinelgo/sentinel/glob"
 	"github.com/sentinelgo/sentinel/settings"
 )
 
@@ -263,7 +264,7 @@ func (c *Core) Reset(at time.Time, pattern string) int {
 	c.now = at
 	n := 0
 	for _, m := range c.masters {
-		if !MatchGlob(pattern, m.name) {
+		if !glob.Match(pattern, m.name) {
 			continue
 		}
 		c.resetMaster(m, at, true)

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/glob"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
 
@@ -221,7 +221,7 @@ func (b *bus) publish(channel, message string) int {
 		}
 	}
 	for pattern, subs := range b.patterns {
-		if !monitor.MatchGlob(pattern, channel) {
+		if !glob.Match(pattern, channel) {
 			continue
 		}
 		var pframe [2][]byte

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sentinelgo/sentinel/monitor"
+	"github.com/sentinelgo/sentinel/glob"
 )
 
 // The COMMAND family shows redisCommands only (see cmdtable.go), in name
@@ -120,7 +120,7 @@ func commandListFilter(args [][]byte) (match func(*cmdMeta) bool, ok bool) {
 	case "aclcat":
 		return func(m *cmdMeta) bool { return slices.Contains(m.ACL, "@"+arg) }, true
 	case "pattern":
-		return func(m *cmdMeta) bool { return monitor.MatchGlob(arg, m.Name) }, true
+		return func(m *cmdMeta) bool { return glob.Match(arg, m.Name) }, true
 	}
 	return nil, false
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sentinelgo/sentinel/glob"
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 	"github.com/sentinelgo/sentinel/settings"
@@ -114,7 +115,7 @@ func (f *fakeController) Set(_ context.Context, name string, s []monitor.Setting
 func (f *fakeController) Reset(_ context.Context, pattern string) (int, error) {
 	n := 0
 	for _, m := range f.Snapshot().Masters {
-		if monitor.MatchGlob(pattern, m.Name) {
+		if glob.Match(pattern, m.Name) {
 			n++
 		}
 	}
@@ -142,7 +143,7 @@ func (f *fakeController) FlushConfig(context.Context) error { return f.record("f
 func (f *fakeController) ConfigGet(_ context.Context, pattern string) ([]monitor.Setting, error) {
 	var out []monitor.Setting
 	for _, s := range f.config {
-		if monitor.MatchGlob(pattern, s.Name) {
+		if glob.Match(pattern, s.Name) {
 			out = append(out, s)
 		}
 	}

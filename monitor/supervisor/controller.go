@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sentinelgo/sentinel/configs"
+	"github.com/sentinelgo/sentinel/glob"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
@@ -163,7 +164,7 @@ func (c *controller) persisted(ctx context.Context, fn func(now time.Time, core 
 func (c *controller) ConfigGet(ctx context.Context, pattern string) ([]monitor.Setting, error) {
 	var out []monitor.Setting
 	for _, s := range c.globals.list() {
-		if monitor.MatchGlob(strings.ToLower(pattern), s.Name) {
+		if glob.Match(strings.ToLower(pattern), s.Name) {
 			out = append(out, s)
 		}
 	}
