@@ -83,6 +83,9 @@ func TestParseFlags(t *testing.T) {
 		{"raft needs ours", []string{"-election", "raft"}, true, nil},
 		{"raft not in scale mode", []string{"-impl", "ours", "-election", "raft", "-scale", "10"}, true, nil},
 		{"bad election", []string{"-impl", "ours", "-election", "paxos"}, true, nil},
+		{"fencing", []string{"-impl", "ours", "-fencing"}, false, func(o options) bool { return o.fencing }},
+		{"fencing needs ours", []string{"-fencing"}, true, nil},
+		{"fencing not with raft", []string{"-impl", "ours", "-fencing", "-election", "raft"}, true, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
