@@ -146,6 +146,11 @@ func (s *Supervisor) planReload(next *configs.Config) (*reloadPlan, error) {
 		if err := s.ctrl.checkSet(changes, false); err != nil {
 			return nil, fmt.Errorf("master %q: %w", m.Name, err)
 		}
+		// Checked here too, not only when applying: a refused TLS choice
+		// must refuse the whole reload before any master has changed.
+		if err := s.ctrl.checkTLSChoice(m.Name, changes); err != nil {
+			return nil, fmt.Errorf("master %q: %w", m.Name, err)
+		}
 		p.masters[m.Name] = changes
 		p.order = append(p.order, m.Name)
 	}

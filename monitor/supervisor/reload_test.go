@@ -284,3 +284,24 @@ func TestRestartOnly(t *testing.T) {
 		t.Errorf("same config: %v", got)
 	}
 }
+
+// TestReload_RefusedTLSChoiceChangesNothing: a reload that turns on TLS
+// for a master while the sentinel has no TLS files is refused as a whole
+// (the loader refuses it; planReload checks again), so the change to a
+// master earlier in the same file does not apply either.
+func TestReload_RefusedTLSChoiceChangesNothing(t *testing.T) {
+	r := startReloadSentinel(t)
+	if err := r.client.Monitor(t.Context(), "other", "127.0.0.1", "1", "1").Err(); err != nil {
+		t.Fatalf("SENTINEL MONITOR other: %v", err)
+	}
+	drop := regexp.MustCompile(`^sentinel (down-after-milliseconds mymaster|tls other) `)
+	add := "sentinel down-after-milliseconds mymaster 8000\nsentinel tls other yes\n"
+	datanodetest.Eventually(t, 10*time.Second, 50*time.Millisecond, func() bool {
+		r.edit(t, drop, add, nil)
+		r.hup(t)
+		return strings.Contains(r.logs.String(), "nothing changed") && strings.Contains(r.logs.String(), "TLS towards other")
+	}, "the refused TLS choice is logged")
+	if got := r.master(t)["down-after-milliseconds"]; got != "5000" {
+		t.Errorf("down-after-milliseconds %q, want 5000: a refused reload changes nothing", got)
+	}
+}
