@@ -2,17 +2,19 @@ package election
 
 import "testing"
 
-// FuzzVote checks sentinelVoteLeader's invariants for any state and
-// request: epochs never go down, a vote is only cast for the requested
-// epoch by the requester, and an epoch already voted in is never re-voted.
+// FuzzVote checks the vote's invariants for any state and request: epochs
+// never go down, a vote is only cast for the requested epoch by the
+// requester, above the master's last vote and config epoch, and an epoch
+// already voted in is never re-voted.
 func FuzzVote(f *testing.F) {
-	f.Add(uint64(5), uint64(5), "old", uint64(7), "cand")
-	f.Add(uint64(7), uint64(7), "first", uint64(7), "second")
-	f.Add(uint64(9), uint64(8), "mine", uint64(6), "late")
-	f.Add(uint64(0), uint64(0), "", uint64(0), "")
-	f.Add(^uint64(0), uint64(3), "x", ^uint64(0), "y")
-	f.Fuzz(func(t *testing.T, current, leaderEpoch uint64, leader string, req uint64, runID string) {
-		s := VoteState{CurrentEpoch: current, LeaderEpoch: leaderEpoch, Leader: leader}
+	f.Add(uint64(5), uint64(5), "old", uint64(0), uint64(7), "cand")
+	f.Add(uint64(7), uint64(7), "first", uint64(2), uint64(7), "second")
+	f.Add(uint64(9), uint64(8), "mine", uint64(0), uint64(6), "late")
+	f.Add(uint64(9), uint64(3), "mine", uint64(8), uint64(8), "late")
+	f.Add(uint64(0), uint64(0), "", uint64(0), uint64(0), "")
+	f.Add(^uint64(0), uint64(3), "x", uint64(1), ^uint64(0), "y")
+	f.Fuzz(func(t *testing.T, current, leaderEpoch uint64, leader string, configEpoch, req uint64, runID string) {
+		s := VoteState{CurrentEpoch: current, LeaderEpoch: leaderEpoch, Leader: leader, ConfigEpoch: configEpoch}
 		res := Vote(s, req, runID)
 		got := res.State
 		if got.CurrentEpoch < s.CurrentEpoch || got.LeaderEpoch < s.LeaderEpoch {
@@ -22,7 +24,7 @@ func FuzzVote(f *testing.F) {
 			t.Fatalf("EpochAdopted=%v for %+v -> %+v", res.EpochAdopted, s, got)
 		}
 		if res.Voted {
-			if got.Leader != runID || got.LeaderEpoch != req || s.LeaderEpoch >= req || runID == "" {
+			if got.Leader != runID || got.LeaderEpoch != req || s.LeaderEpoch >= req || s.ConfigEpoch >= req || runID == "" {
 				t.Fatalf("bad vote: %+v, req %d %q -> %+v", s, req, runID, got)
 			}
 		} else if got.Leader != s.Leader || got.LeaderEpoch != s.LeaderEpoch {

@@ -47,10 +47,30 @@ func TestVote_SentinelVoteLeaderBranches(t *testing.T) {
 			want: VoteResult{State: VoteState{CurrentEpoch: 9, LeaderEpoch: 8, Leader: "mine"}},
 		},
 		{
-			name:     "request at an epoch below current but above our last vote is refused",
+			// Redis refuses this (current_epoch > req_epoch); the epoch 9
+			// may belong to another master's election (issue 14).
+			name:     "request below current but above our last vote for this master is voted for",
 			state:    VoteState{CurrentEpoch: 9, LeaderEpoch: 3, Leader: "mine"},
 			reqEpoch: 8, runID: "late",
-			want: VoteResult{State: VoteState{CurrentEpoch: 9, LeaderEpoch: 3, Leader: "mine"}},
+			want: VoteResult{
+				State: VoteState{CurrentEpoch: 9, LeaderEpoch: 8, Leader: "late"},
+				Voted: true,
+			},
+		},
+		{
+			name:     "request at or below the master's config epoch is refused",
+			state:    VoteState{CurrentEpoch: 9, LeaderEpoch: 3, Leader: "mine", ConfigEpoch: 8},
+			reqEpoch: 8, runID: "late",
+			want: VoteResult{State: VoteState{CurrentEpoch: 9, LeaderEpoch: 3, Leader: "mine", ConfigEpoch: 8}},
+		},
+		{
+			name:     "request above the config epoch and below current is voted for",
+			state:    VoteState{CurrentEpoch: 12, LeaderEpoch: 3, Leader: "mine", ConfigEpoch: 8},
+			reqEpoch: 9, runID: "next",
+			want: VoteResult{
+				State: VoteState{CurrentEpoch: 12, LeaderEpoch: 9, Leader: "next", ConfigEpoch: 8},
+				Voted: true,
+			},
 		},
 		{
 			name:     "fresh state votes in epoch 1",

@@ -123,7 +123,9 @@ func (c *Core) voteLeader(m *master, reqEpoch uint64, runID string, now time.Tim
 	if c.voteLocked(m, runID, now) {
 		runID = "" // adopt the epoch, cast no vote (election.Vote)
 	}
-	res := election.Vote(election.VoteState{CurrentEpoch: c.currentEpoch, LeaderEpoch: m.leaderEpoch, Leader: m.leader}, reqEpoch, runID)
+	res := election.Vote(election.VoteState{
+		CurrentEpoch: c.currentEpoch, LeaderEpoch: m.leaderEpoch, Leader: m.leader, ConfigEpoch: m.configEpoch,
+	}, reqEpoch, runID)
 	if res.EpochAdopted {
 		c.currentEpoch = res.State.CurrentEpoch
 		c.flushConfig()
@@ -165,13 +167,17 @@ func (c *Core) voteLocked(m *master, candidate string, now time.Time) bool {
 	return m.leader != "" && !strings.EqualFold(m.leader, c.myID) && now.Sub(m.votedAt) < undecidedEpochWait
 }
 
-// leaderFor is sentinelGetLeader: the peers' votes in the current epoch,
-// plus ours (for the most voted, else ourselves); a winner needs a majority
-// of all known sentinels and the quorum.
+// leaderFor is sentinelGetLeader: the peers' votes in epoch, plus ours
+// (for the most voted, else ourselves); a winner needs a majority of all
+// known sentinels and the quorum. Redis counts the votes in its current
+// epoch instead, which another master's concurrent election may have
+// raised past ours: then none of ours count and the election runs again
+// (issue 14). Votes are per (master, epoch), so counting those of our
+// failover epoch is the same tally without that loss.
 func (c *Core) leaderFor(m *master, epoch uint64, now time.Time) (string, bool) {
 	votes := make(map[string]string, len(m.sentinels)+1)
 	for _, s := range m.sentinels {
-		if s.leader != "" && s.leaderEpoch == c.currentEpoch {
+		if s.leader != "" && s.leaderEpoch == epoch {
 			votes[s.runID] = s.leader
 		}
 	}
@@ -203,8 +209,10 @@ func (c *Core) epochVotes(m *master) map[string]string {
 
 // retryableEpoch says whether our failover epoch, which we did not win,
 // may be given up for a new one now, and returns its known candidates,
-// sorted. Only our own epoch counts: a higher one adopted from a peer is
-// that peer's election. Two cases:
+// sorted. Only our own epoch counts: a higher election of this master (a
+// vote of ours or of a peer in a later epoch) is that candidate's, and
+// not ours to give up; a higher current epoch is not (it may be another
+// master's). Two cases:
 //
 //   - lost: every vote is known and nobody can reach majority and quorum
 //     (election.Lost), so nobody holds, or can collect, the votes to act;
@@ -215,8 +223,13 @@ func (c *Core) epochVotes(m *master) map[string]string {
 //     250 ms while the master is down, so a promotion by an unseen winner
 //     would show by then. This rests on that timing; raft mode does not.
 func (c *Core) retryableEpoch(m *master, now time.Time) ([]string, bool) {
-	if c.currentEpoch != m.failoverEpoch {
+	if m.leaderEpoch > m.failoverEpoch {
 		return nil, false
+	}
+	for _, s := range m.sentinels {
+		if s.leaderEpoch > m.failoverEpoch {
+			return nil, false
+		}
 	}
 	votes := c.epochVotes(m)
 	voters := len(m.sentinels) + 1
