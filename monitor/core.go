@@ -404,6 +404,7 @@ func (c *Core) onTick(now time.Time) {
 	// to the links involved.
 	for _, m := range c.masters {
 		c.applyDeferredHello(m, now)
+		c.raftApplyDeferred(m, now)
 	}
 	// A switch changes the masters' fields, never c.masters itself, so
 	// ranging over it is safe.

@@ -126,21 +126,27 @@ func (c *Core) updateSentinelAddressInAllMasters(si *instance) {
 // master (nothing unanswered: a forced failover) never waits.
 func (c *Core) deferSwitch(m *master, in HelloReceived) bool {
 	h := in.Hello
-	if c.tilt || c.addrIs(h.MasterAddr, m.inst.addr) {
+	if c.tilt || c.addrIs(h.MasterAddr, m.inst.addr) || !c.verdictPending(m, in.At) {
 		return false
 	}
+	m.deferredHello = &in
+	return true
+}
+
+// verdictPending reports whether our own verdict on m's current address is
+// still pending at at: a PING is unanswered, down-after has not passed, and
+// m is not SDOWN. A verdict due but not yet taken by a tick is taken now
+// (so it comes before a switch), and false returned.
+func (c *Core) verdictPending(m *master, at time.Time) bool {
 	l := m.inst.link
 	if m.inst.flags&FlagSDown != 0 || l == nil || l.actPing.IsZero() {
 		return false
 	}
-	if in.At.Sub(l.actPing) > m.DownAfter {
-		// Our verdict is due but no tick has taken it yet: take it now,
-		// so it comes before the switch.
-		c.checkSDown(m.inst, in.At)
-		c.checkODown(m, in.At)
+	if at.Sub(l.actPing) > m.DownAfter {
+		c.checkSDown(m.inst, at)
+		c.checkODown(m, at)
 		return false
 	}
-	m.deferredHello = &in
 	return true
 }
 

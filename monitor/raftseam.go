@@ -35,6 +35,18 @@ const EventRaftVoteRefused = "-raft-vote-refused"
 // redis-sentinel (or a vote-mode sentinel) in a raft-mode group.
 const EventRaftHelloIgnored = "-raft-hello-ignored"
 
+// EventRaftLeadershipLost is raised when a failover past WAIT_START is
+// given up because this node lost its raft leadership before REPLICAOF NO
+// ONE was seen to take effect: a deposed leader sends no more REPLICAOF
+// for it, so the next leader can take its lease over at once.
+const EventRaftLeadershipLost = "-failover-abort-leadership-lost"
+
+// EventRaftPredecessor is raised when our lease follows one whose switch
+// never committed (its holder lost its leadership or died mid-failover):
+// the replicas' roles are read afresh before one is selected, so the
+// replica the predecessor may have promoted is the one we finish with.
+const EventRaftPredecessor = "+raft-predecessor"
+
 const (
 	// raftLeaseRetry is the pause after a denied or unanswered lease
 	// before the leader tries again in a new epoch.
@@ -47,6 +59,10 @@ const (
 	// switch one heartbeat after the leader, so our peers' hellos may
 	// legitimately arrive first.
 	raftHelloGrace = time.Second
+	// raftRolesWait bounds the fresh look at the replicas' roles after a
+	// lease that follows an unfinished one (INFO is one round trip; a
+	// replica that does not answer within it is ranked on what we know).
+	raftRolesWait = time.Second
 )
 
 // RaftLeadership says this node became the raft leader (after the barrier
@@ -63,6 +79,10 @@ type LeaseGranted struct {
 	At     time.Time
 	Master string
 	Epoch  uint64
+	// Predecessor, when set, is the holder of the lease this one replaced,
+	// whose switch never committed: it may have promoted a replica, so the
+	// replicas' roles are read afresh before one is selected.
+	Predecessor string
 }
 
 // LeaseDenied says the lease for (Master, Epoch) was refused or its
@@ -169,6 +189,14 @@ type raftMaster struct {
 	switchAt       time.Time
 	committedEpoch uint64 // epoch of our own switch once raft applied it
 
+	// predecessor is the holder of the unfinished lease our granted one
+	// follows ("": none), grantedAt when ours was granted.
+	predecessor string
+	grantedAt   time.Time
+	// deferred is a committed switch held back while our own verdict on
+	// the old master is pending (see raftDefers).
+	deferred *ConfigCommitted
+
 	// hellos ahead of raft: "runid epoch" -> first seen, and whether
 	// reported.
 	aheadSeen map[string]time.Time
@@ -258,21 +286,37 @@ func (c *Core) adoptEpoch(m *master, epoch uint64) {
 	}
 }
 
+// onRaftLeadership follows our raft leadership. Losing it — told so, or
+// told we lead in a new term, so we lost it in between — ends what a
+// deposed leader must not finish: a failover waiting for its lease, or
+// past it but before the promotion was seen (SELECT_SLAVE,
+// SEND_SLAVEOF_NOONE, WAIT_PROMOTION), is aborted, so no REPLICAOF NO ONE
+// leaves after the loss. The next leader may then take the lease over at
+// once (docs/decisions/0003-raft-mode-ownership.md). A failover whose
+// promotion we saw goes on repointing the replicas to the replica that
+// is master now (the one any next leader finishes with); its switch
+// waits for whoever leads next, or our leadership back.
 func (c *Core) onRaftLeadership(in RaftLeadership) {
 	r := c.raft
+	lost := r.leader && (!in.Leader || in.Term != r.term)
 	r.leader, r.term = in.Leader, in.Term
-	if in.Leader {
+	if !lost {
 		return
 	}
-	// A follower asks for no lease and proposes nothing: a failover still
-	// waiting for its lease is given up; one past it goes on, and its
-	// switch waits for whoever leads next (or our leadership back).
 	for _, m := range c.masters {
 		st := r.master(m.name)
 		st.switchEpoch = 0
-		if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState == FailoverWaitStart {
-			c.notElected(m, st, in.At)
+		if m.inst.flags&FlagFailoverInProgress == 0 || m.failoverState > FailoverWaitPromotion {
+			continue
 		}
+		if m.failoverState == FailoverWaitStart {
+			c.notElected(m, st, in.At)
+			continue
+		}
+		c.event(EventRaftLeadershipLost, LevelWarning, m.inst, "")
+		c.abortFailover(m, in.At)
+		m.failoverStart = time.Time{}
+		st.retryAt = in.At.Add(raftLeaseRetry)
 	}
 }
 
@@ -295,7 +339,9 @@ func (c *Core) raftStartFailoverIfNeeded(m *master, now time.Time) bool {
 		return false
 	}
 	st := c.raft.master(m.name)
-	if now.Before(st.retryAt) {
+	if now.Before(st.retryAt) || st.deferred != nil {
+		// A switch raft committed is held back (raftDefers): the master
+		// is not ours to fail over.
 		return false
 	}
 	if m.retryOnGoodReplica && c.selectReplica(m, now) == nil {
@@ -333,6 +379,9 @@ func (c *Core) raftWaitStart(m *master, now time.Time) {
 		return
 	}
 	if st.leaseGranted {
+		if c.raftAwaitRoles(m, st, now) {
+			return
+		}
 		m.leader = c.myID
 		m.leaderEpoch = m.failoverEpoch
 		c.event(EventElectedLeader, LevelWarning, m.inst, "")
@@ -376,7 +425,43 @@ func (c *Core) onLeaseGranted(in LeaseGranted) {
 		return
 	}
 	st.leaseGranted = true
+	st.grantedAt = in.At
+	st.predecessor = in.Predecessor
+	if in.Predecessor != "" {
+		c.masterEvent(EventRaftPredecessor, LevelWarning, m, fmt.Sprintf(
+			"%s epoch %d after %s's unfinished lease: reading the replicas' roles afresh", m.name, in.Epoch, in.Predecessor))
+	}
 	c.runFailover(m, in.At)
+}
+
+// raftAwaitRoles holds a granted lease in WAIT_START, for at most
+// raftRolesWait, while it follows an unfinished lease and some replica
+// that is up has no INFO taken after the grant: the predecessor may have
+// promoted it since our last look. It asks such replicas for INFO now;
+// each answer re-runs the state machine, and selection then prefers the
+// replica that reports role:master (raftPromotedReplica). The deposed
+// predecessor sent its REPLICAOF NO ONE, if at all, before it stepped
+// down, and it steps down (LeaderLeaseTimeout) before a new leader can be
+// elected (HeartbeatTimeout) and grant us a lease, so a role read after
+// the grant shows it.
+func (c *Core) raftAwaitRoles(m *master, st *raftMaster, now time.Time) bool {
+	if st.predecessor == "" || now.Sub(st.grantedAt) >= raftRolesWait {
+		return false
+	}
+	waiting := false
+	for _, r := range m.replicas {
+		l := r.link
+		if r.flags&(FlagSDown|FlagODown) != 0 || l.disconnected || !r.infoRefresh.Before(st.grantedAt) {
+			continue
+		}
+		waiting = true
+		if !l.infoPending {
+			l.infoPending = true
+			l.infoSentAt = now
+			c.act(Info{Target: l.addr, Master: m.name})
+		}
+	}
+	return waiting
 }
 
 func (c *Core) onLeaseDenied(in LeaseDenied) {
@@ -451,6 +536,7 @@ func (c *Core) onConfigCommitted(in ConfigCommitted) {
 	}
 	c.adoptEpoch(m, in.Epoch)
 	st := c.raft.master(m.name)
+	st.deferred = nil
 	if c.addrIs(in.Addr, m.inst.addr) {
 		if m.configEpoch != in.Epoch {
 			m.configEpoch = in.Epoch
@@ -469,6 +555,9 @@ func (c *Core) onConfigCommitted(in ConfigCommitted) {
 		c.runFailover(m, in.At)
 		return
 	}
+	if c.raftDefers(m, st, in) {
+		return
+	}
 	if m.inst.flags&FlagFailoverInProgress != 0 && m.failoverState <= FailoverWaitPromotion {
 		c.abortFailover(m, in.At)
 	}
@@ -478,6 +567,38 @@ func (c *Core) onConfigCommitted(in ConfigCommitted) {
 	c.flushConfig()
 	c.switchMaster(m, in.Addr, in.At)
 	c.act(RunClientReconfigScript{Master: m.name, Role: "observer", State: "start", From: from, To: c.announced(m.inst.addr)})
+}
+
+// raftDefers holds back a committed switch to a new address while our own
+// verdict on the old one is pending, as deferSwitch holds back a hello in
+// vote mode: a hung master is seen down by the sentinels up to a PING
+// period apart, and a fast leader's switch commits before the last of them
+// is SDOWN; applying it then would give that node's subscribers
+// +switch-master without +sdown and +odown. The switch is applied at the
+// first tick after our verdict (at most down-after later); meanwhile this
+// node starts no failover of that master. Never in TILT.
+func (c *Core) raftDefers(m *master, st *raftMaster, in ConfigCommitted) bool {
+	if c.tilt || !c.verdictPending(m, in.At) {
+		return false
+	}
+	st.deferred = &in
+	return true
+}
+
+// raftApplyDeferred applies a switch raftDefers held back once our verdict
+// on the old master is in. Nothing in vote mode.
+func (c *Core) raftApplyDeferred(m *master, now time.Time) {
+	if c.raft == nil {
+		return
+	}
+	st := c.raft.masters[m.name]
+	if st == nil || st.deferred == nil || c.verdictPending(m, now) {
+		return
+	}
+	in := *st.deferred
+	st.deferred = nil
+	in.At = now
+	c.onConfigCommitted(in)
 }
 
 // raftRefusesVote is called for an is-master-down-by-addr request that

@@ -244,6 +244,9 @@ type desWorld struct {
 	promotions             []string
 	promoted               monitor.Addr // target of the first REPLICAOF NO ONE
 	world                  []simLogLine
+	// other performs the actions drain does not (raft mode's, in
+	// sim_raft_test.go); nil: they are dropped.
+	other func(p *desSentinel, a monitor.Action)
 }
 
 func newDesWorld(sch simSchedule, rng *rand.Rand) (*desWorld, error) {
@@ -464,6 +467,10 @@ func (w *desWorld) drain(p *desSentinel) {
 				w.replicaOf(n, a, at, p.id)
 				return nil
 			}, nil)
+		default:
+			if w.other != nil {
+				w.other(p, a)
+			}
 		}
 	}
 }
