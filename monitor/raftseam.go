@@ -470,6 +470,13 @@ func (c *Core) onLeaseDenied(in LeaseDenied) {
 		return
 	}
 	c.notElected(m, st, in.At)
+	if in.HeldUntil.IsZero() && in.HighestEpoch >= in.Epoch {
+		// Stale: raft has seen our epoch already (a new leader that missed
+		// its predecessor's epoch). We adopted the highest one; ask again
+		// above it at the next tick, not after a pause: nobody else is
+		// asking, so there is no churn to damp.
+		st.retryAt = in.At
+	}
 	if in.HeldUntil.After(st.retryAt) {
 		// Another holder (a predecessor that may still be promoting) has
 		// the lease: asking again before it expires only burns epochs.

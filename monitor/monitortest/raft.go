@@ -12,7 +12,7 @@ import (
 //
 //	init ... raft=1                       start the core in raft mode
 //	raft-leader <true|false> [term=N]     RaftLeadership
-//	lease <master> <epoch> granted        LeaseGranted
+//	lease <master> <epoch> granted [predecessor=ID]   LeaseGranted
 //	lease <master> <epoch> denied [highest=N] [held-until=T] [reason=R]   LeaseDenied
 //	committed <master> <h:p> epoch=N      ConfigCommitted
 //	switch-failed <master> <epoch>        SwitchFailed
@@ -43,7 +43,7 @@ func (e *env) handleLease(a args) error {
 	}
 	switch a.pos[2] {
 	case "granted":
-		e.step(monitor.LeaseGranted{At: e.now, Master: a.pos[0], Epoch: epoch})
+		e.step(monitor.LeaseGranted{At: e.now, Master: a.pos[0], Epoch: epoch, Predecessor: a.opts["predecessor"]})
 	case "denied":
 		in := monitor.LeaseDenied{At: e.now, Master: a.pos[0], Epoch: epoch, Reason: a.opts["reason"]}
 		if err := optUint(a, "highest", &in.HighestEpoch); err != nil {
