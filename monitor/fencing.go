@@ -73,6 +73,20 @@ type fenceState struct {
 	emptyAddr Addr
 	// droppedAt: the last DropClients (at most one per PING period).
 	droppedAt time.Time
+	// listed: the replicas the master's last INFO listed (noteFencedInfo).
+	listed []Addr
+	// reports: each data node's last INFO as a replica, the evidence that
+	// may cut the promotion hold short (replicasDownBound).
+	reports map[Addr]replicaReport
+}
+
+// replicaReport is what one INFO of a replica says about its link.
+type replicaReport struct {
+	at     time.Time     // when we received the INFO
+	role   Role          // role
+	linkUp bool          // master_link_status:up
+	down   time.Duration // master_link_down_since_seconds (0 for -1)
+	uptime time.Duration // uptime_in_seconds
 }
 
 // fenceNode is what we last set on one data node.
@@ -265,9 +279,9 @@ const fenceMargin = 250 * time.Millisecond
 // from that PING's send time (or the last valid reply, if later) + lag +
 // 2 s no write can be taken there, and promoting then never leaves two
 // masters that take writes. With down-after 30 s the bound (17 s) has long
-// passed at SDOWN; with 2 s it adds up to 1 s. Forced and coordinated
-// failovers (the master is healthy and hands over, or the operator
-// decided) are not held.
+// passed at SDOWN; with 2 s it adds up to 1 s. The replicas may prove an
+// earlier bound (replicasDownBound). Forced and coordinated failovers (the
+// master is healthy and hands over, or the operator decided) are not held.
 func (c *Core) fenceHoldsPromotion(m *master, now time.Time) bool {
 	if !m.Fencing || m.coordinated || m.inst.flags&FlagForceFailover != 0 || m.inst.link == nil || c.emptyRestartDown(m.inst) {
 		return false
@@ -281,8 +295,69 @@ func (c *Core) fenceHoldsPromotion(m *master, now time.Time) bool {
 	if l.actPing.After(base) {
 		base = l.actPing
 	}
-	bound := base.Add(time.Duration(n.values.MaxLag)*time.Second + 2*time.Second + fenceMargin)
-	return now.Before(bound)
+	lag := time.Duration(n.values.MaxLag) * time.Second
+	bound := base.Add(lag + 2*time.Second + fenceMargin)
+	if !now.Before(bound) {
+		return false
+	}
+	early, ok := m.fence.replicasDownBound(m, base, lag)
+	return !ok || now.Before(early)
+}
+
+// replicasDownBound is the evidence bound: a time by which the old master
+// refuses writes, proven by its replicas, or ok false when they prove
+// nothing. A replica sends REPLCONF ACK only while its link to the master
+// is up, so one reporting master_link_down_since_seconds D in an INFO we
+// received at t sent its last acknowledgement before t - D + 1 s (Redis
+// stamps the link's fall and the INFO in whole seconds of its cached
+// clock; fenceMargin covers that clock's staleness and the last
+// acknowledgement's transit). The master counted it good at most lag + 2 s
+// (+ fenceMargin) after that, as above. When every replica the master's
+// last INFO listed and every replica we know reports so, the latest of
+// their bounds is the master's. Required of each: an INFO received after
+// base (the oldest PING the master left unanswered), role slave, link
+// down. A replica we cannot ask, one whose link is up (a cut of the
+// sentinels alone), or one that reports another role proves nothing, and
+// the full hold applies. D is capped by the replica's uptime: before Redis
+// 7 a replica that never connected reports its clock's seconds since 1970.
+func (f *fenceState) replicasDownBound(m *master, base time.Time, lag time.Duration) (time.Time, bool) {
+	addrs := append([]Addr(nil), f.listed...)
+	for _, r := range m.replicas {
+		addrs = append(addrs, r.addr)
+	}
+	var bound time.Time
+	for _, a := range addrs {
+		rep, ok := f.reports[a]
+		if !ok || rep.at.Before(base) || rep.role != RoleReplica || rep.linkUp {
+			return time.Time{}, false
+		}
+		lastAck := rep.at.Add(-min(rep.down, rep.uptime) + time.Second + fenceMargin)
+		if b := lastAck.Add(lag + 2*time.Second + fenceMargin); b.After(bound) {
+			bound = b
+		}
+	}
+	return bound, len(addrs) > 0
+}
+
+// noteFencedInfo keeps, for a master with fencing on, the replicas its
+// master's INFO lists and what each replica's INFO says about its link
+// (replicasDownBound).
+func (c *Core) noteFencedInfo(i *instance, info NodeInfo, now time.Time) {
+	m := i.m
+	if !m.Fencing || i.kind == KindSentinel {
+		return
+	}
+	if i == m.inst && info.Role == RoleMaster {
+		m.fence.listed = m.fence.listed[:0]
+		for _, r := range info.Replicas {
+			m.fence.listed = append(m.fence.listed, r.Addr)
+		}
+	}
+	if m.fence.reports == nil {
+		m.fence.reports = make(map[Addr]replicaReport)
+	}
+	m.fence.reports[i.addr] = replicaReport{at: now, role: info.Role, linkUp: info.MasterLinkUp,
+		down: max(info.MasterLinkDownSince, 0), uptime: info.Uptime}
 }
 
 // refuseAll is the min-replicas-to-write that makes a master refuse every

@@ -79,3 +79,52 @@ func TestAuthority(t *testing.T) {
 		t.Errorf("Reason = %q", r)
 	}
 }
+
+// TestReplicasDownBound: the evidence that cuts the promotion hold short
+// (fenceHoldsPromotion): every replica, listed by the master or known,
+// must report its link down in an INFO received after base.
+func TestReplicasDownBound(t *testing.T) {
+	base := at(10 * time.Second)
+	a2, a3 := addr("10.0.0.2", 6379), addr("10.0.0.3", 6379)
+	down := func(at time.Time, d, uptime time.Duration) replicaReport {
+		return replicaReport{at: at, role: RoleReplica, down: d, uptime: uptime}
+	}
+	hour := time.Hour
+	for _, tc := range []struct {
+		name    string
+		known   []Addr // m.replicas
+		listed  []Addr // the master's last INFO
+		reports map[Addr]replicaReport
+		want    time.Duration // bound - base; -1: no evidence
+	}{
+		{"no replica at all", nil, nil, nil, -1},
+		{"listed, never asked", nil, []Addr{a2}, nil, -1},
+		{"INFO before base", []Addr{a2}, nil, map[Addr]replicaReport{a2: down(base.Add(-time.Millisecond), 7*time.Second, hour)}, -1},
+		{"link up (a cut of the sentinels alone)", []Addr{a2}, nil, map[Addr]replicaReport{a2: {at: base, role: RoleReplica, linkUp: true}}, -1},
+		{"reports master", []Addr{a2}, nil, map[Addr]replicaReport{a2: {at: base, role: RoleMaster}}, -1},
+		// 2 s after base, down 7 s: last ack before base-5s+1.25s, refused
+		// from then + 1 s + 2.25 s.
+		{"down 7 s", []Addr{a2}, []Addr{a2}, map[Addr]replicaReport{a2: down(base.Add(2*time.Second), 7*time.Second, hour)}, -500 * time.Millisecond},
+		{"down 0 s", []Addr{a2}, nil, map[Addr]replicaReport{a2: down(base, 0, hour)}, 4500 * time.Millisecond},
+		// Before Redis 7 a replica that never connected reports seconds
+		// since 1970: capped by its uptime.
+		{"never connected, up 3 s", []Addr{a2}, nil, map[Addr]replicaReport{a2: down(base, 1_700_000_000*time.Second, 3*time.Second)}, 1500 * time.Millisecond},
+		{"the later replica decides", []Addr{a2, a3}, nil, map[Addr]replicaReport{a2: down(base, 9*time.Second, hour), a3: down(base, 5*time.Second, hour)}, -500 * time.Millisecond},
+		{"a listed replica we do not know", []Addr{a2}, []Addr{a2, a3}, map[Addr]replicaReport{a2: down(base, 9*time.Second, hour)}, -1},
+	} {
+		m := &master{}
+		for _, a := range tc.known {
+			m.replicas = append(m.replicas, &instance{kind: KindReplica, addr: a, m: m})
+		}
+		f := fenceState{listed: tc.listed, reports: tc.reports}
+		got, ok := f.replicasDownBound(m, base, time.Second)
+		switch {
+		case tc.want == -1 && ok:
+			t.Errorf("%s: bound %v, want no evidence", tc.name, got.Sub(base))
+		case tc.want != -1 && !ok:
+			t.Errorf("%s: no evidence, want base%+v", tc.name, tc.want)
+		case tc.want != -1 && got.Sub(base) != tc.want:
+			t.Errorf("%s: bound base%+v, want base%+v", tc.name, got.Sub(base), tc.want)
+		}
+	}
+}

@@ -53,6 +53,7 @@ func (c *Core) refreshFromInfo(i *instance, info NodeInfo, raw string, now time.
 		}
 		i.runID = info.RunID
 	}
+	c.noteFencedInfo(i, info, now)
 
 	// Replicas listed by the master.
 	if i.kind == KindMaster {
