@@ -48,7 +48,7 @@ func run(args []string, stderr io.Writer) int {
 	redisLogLevel := fs.String("loglevel", "", "Redis log level: debug, verbose, notice, warning, nothing (as redis-sentinel's --loglevel)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sentinel /path/to/sentinel.conf [flags]\n       sentinel --config /path/to/sentinel.yaml [flags]\n       sentinel check-config FILE\n       sentinel convert-config sentinel.conf > sentinel.yaml\n")
+		fmt.Fprintf(stderr, "usage: sentinel /path/to/sentinel.conf [flags]\n       sentinel --config /path/to/sentinel.yaml [flags]\n       sentinel check-config FILE\n       sentinel convert-config sentinel.conf > sentinel.yaml\n       sentinel raft-recover --config sentinel.yaml --peers id=ip:port,...\n")
 		fs.PrintDefaults()
 	}
 	// redis-sentinel takes the config file first; accept it before or after flags.

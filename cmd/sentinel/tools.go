@@ -16,9 +16,11 @@ import (
 //
 //	sentinel check-config FILE      # every problem, with its line or field path; exit 1 if any
 //	sentinel convert-config FILE    # sentinel.conf → YAML on stdout
+//	sentinel raft-recover --config FILE --peers id=ip:port,...   # raftrecover.go
 var tools = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check-config":   checkConfig,
 	"convert-config": convertConfig,
+	"raft-recover":   raftRecover,
 }
 
 // loadAny loads a YAML file (.yaml, .yml) or a sentinel.conf.

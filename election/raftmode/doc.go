@@ -16,10 +16,12 @@
 //     FileSnapshotStore for snapshots (docs/decisions/0002-raft-storage-boltdb.md).
 //   - node.go: the wiring (transport, stores, bootstrap, NotifyCh) and the
 //     small API meant for the owner loop: Leadership, RequestLease,
-//     CommitSwitch, State.
+//     CommitSwitch, State; members.go and observe.go for membership,
+//     snapshots and counters, recover.go for rewriting a stopped node's
+//     state after the group lost a majority for good.
 //
-// Raft mode is not wired yet: nothing outside this package and its tests
-// calls it, and a configuration cannot select it.
+// monitor/supervisor/raft.go drives a Node in a running sentinel
+// (election: {mode: raft}); cmd/sentinel's raft-recover calls Recover.
 //
 // What it must never do: act on a data node (failover actions belong to the
 // core and datanode), put per-ping opinions in the log (those travel through
