@@ -26,7 +26,11 @@ type simRaft struct {
 	leaseEpoch  uint64
 	leaseHolder string
 	leaseUntil  time.Time
+	leaseTerm   uint64 // the raft term the lease was granted in
 	highest     uint64
+	// takeover: a lease of an earlier term (its holder deposed) does not
+	// block a new one (ADR 0003, losing the leader mid-failover).
+	takeover bool
 	// holders records every granted lease: epoch -> holder.
 	holders map[uint64]string
 	// loseOnSwitch makes the next switch proposal fail because the
@@ -64,15 +68,22 @@ func (r *simRaft) perform(s *simSentinel, a monitor.Action) {
 	switch a := a.(type) {
 	case monitor.RequestLease:
 		granted := r.leader == s && a.Epoch > r.leaseEpoch && a.Epoch > r.configEpoch &&
-			(r.leaseHolder == "" || r.leaseHolder == s.id || !now.Before(r.leaseUntil))
+			(r.leaseHolder == "" || r.leaseHolder == s.id || !now.Before(r.leaseUntil) ||
+				(r.takeover && r.leaseTerm < r.term))
 		if granted {
 			if h, ok := r.holders[a.Epoch]; ok && h != s.id {
 				w.t.Fatalf("epoch %d granted to %s and %s", a.Epoch, h, s.id)
 			}
+			var pred string
+			if r.leaseHolder != "" && r.leaseEpoch > r.configEpoch {
+				pred = r.leaseHolder
+			}
 			r.holders[a.Epoch] = s.id
-			r.leaseEpoch, r.leaseHolder, r.leaseUntil = a.Epoch, s.id, now.Add(10*time.Second)
+			r.leaseEpoch, r.leaseHolder, r.leaseUntil, r.leaseTerm = a.Epoch, s.id, now.Add(10*time.Second), r.term
 			r.highest = max(r.highest, a.Epoch)
-			w.queue = append(w.queue, func() { w.step(s, monitor.LeaseGranted{At: now, Master: a.Master, Epoch: a.Epoch}) })
+			w.queue = append(w.queue, func() {
+				w.step(s, monitor.LeaseGranted{At: now, Master: a.Master, Epoch: a.Epoch, Predecessor: pred})
+			})
 			return
 		}
 		in := monitor.LeaseDenied{At: now, Master: a.Master, Epoch: a.Epoch, HighestEpoch: r.highest, Reason: "refused"}
@@ -256,6 +267,43 @@ func TestRaftSimNewLeaderFinishesPromotion(t *testing.T) {
 			}
 			if len(r.holders) < 2 {
 				t.Fatalf("leases %v: the new leader should have held one", r.holders)
+			}
+			r.agreed(t)
+		})
+	}
+}
+
+// With the term-bound lease (ADR 0003) the new leader takes the deposed
+// leader's unexpired lease over at once and finishes its promotion within
+// a few seconds, far inside the 10 s lease: still one promoted replica.
+func TestRaftSimTakeoverFinishesPromotionPromptly(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			w, r := newRaftSimWorld(t, seed)
+			r.takeover = true
+			w.run(10 * time.Second)
+			first, old := r.leader, r.addr
+			r.loseOnSwitch = true
+			w.nodes[old].alive = false
+			w.run(3 * time.Second)
+			if len(w.promotions) != 1 || r.leader != nil {
+				t.Fatalf("promotions %v, leader %v", w.promotions, r.leader)
+			}
+			next := w.sentinels[(seed+1)%3]
+			if next == first {
+				next = w.sentinels[(seed+2)%3]
+			}
+			r.elect(next)
+			w.run(3 * time.Second)
+			promoted := strings.Fields(w.promotions[0])[2]
+			for _, p := range w.promotions {
+				if strings.Fields(p)[2] != promoted {
+					t.Fatalf("promotions = %v: two replicas promoted", w.promotions)
+				}
+			}
+			if r.addr.String() != promoted || r.holders[r.configEpoch] != next.id {
+				t.Fatalf("3 s after the new leader: raft master %s epoch %d (holders %v), promoted %s",
+					r.addr, r.configEpoch, r.holders, promoted)
 			}
 			r.agreed(t)
 		})
