@@ -68,6 +68,9 @@ type raftDriver struct {
 	// committed is what ConfigCommitted last reported per master (owned
 	// by the applied goroutine).
 	committed map[string]raftmode.MasterState
+
+	// auth guards the HTTP routes that change raft state (raftauth.go).
+	auth raftAuth
 }
 
 // newRaftDriver starts the raft node of cfg.Election. The node runs (it
@@ -428,6 +431,14 @@ func (s *Supervisor) setupRaft(ctx context.Context) error {
 		d.Close()
 		return fmt.Errorf("supervisor: raft metrics: %w", err)
 	}
+	// The client port's users, read at each request: the server is
+	// created after this, and ACL SETUSER changes them at run time.
+	d.auth = raftAuth{users: func() []string {
+		if s.server == nil {
+			return nil
+		}
+		return s.server.UserLines()
+	}}
 	s.loop.core.EnableRaftMode()
 	s.loop.raftView = d.view
 	s.loop.exec = d
@@ -440,9 +451,11 @@ func (s *Supervisor) setupRaft(ctx context.Context) error {
 	return nil
 }
 
-// Membership over HTTP, on the metrics listener (operator-only, as
-// /debug/pprof): GET lists the voters, POST adds one, DELETE removes one.
-// Changes go to the leader; a follower answers 409 with the leader.
+// Membership over HTTP, on the metrics listener: GET lists the voters,
+// POST adds one, DELETE removes one. Changes (and POST /raft/snapshot)
+// need the client port's credentials or, without any, loopback
+// (raftauth.go). Changes go to the leader; a follower answers 409 with
+// the leader.
 const raftMemberBody = 1 << 10
 
 type raftMember struct {
@@ -457,9 +470,9 @@ type raftMembersReply struct {
 
 func (d *raftDriver) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /raft/members", d.listMembers)
-	mux.HandleFunc("POST /raft/members", d.addMember)
-	mux.HandleFunc("DELETE /raft/members/{id}", d.removeMember)
-	mux.HandleFunc("POST /raft/snapshot", d.snapshot)
+	mux.HandleFunc("POST /raft/members", d.auth.guard(d, d.addMember))
+	mux.HandleFunc("DELETE /raft/members/{id}", d.auth.guard(d, d.removeMember))
+	mux.HandleFunc("POST /raft/snapshot", d.auth.guard(d, d.snapshot))
 }
 
 // snapshot takes a raft snapshot on this node now (any node may).
