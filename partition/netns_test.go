@@ -26,6 +26,10 @@ type netLab struct {
 	subnet string // "10.77.<k>"
 	sw     string // the switch namespace
 	hosts  []string
+	// drop: cut with iptables DROP rules (packets silently lost, as on a
+	// failed network: established connections hang until a timeout)
+	// instead of blackhole routes (a send fails at once). PARTITION_CUT=drop.
+	drop bool
 }
 
 // requireLab skips unless the test can build namespaces.
@@ -50,6 +54,12 @@ func newLab(t *testing.T) *netLab {
 	t.Helper()
 	pid := os.Getpid() % 100000
 	l := &netLab{t: t, prefix: fmt.Sprintf("sg%d", pid), subnet: fmt.Sprintf("10.77.%d", pid%250+1)}
+	if os.Getenv("PARTITION_CUT") == "drop" {
+		if _, err := exec.LookPath("iptables"); err != nil {
+			t.Skip("PARTITION_CUT=drop needs iptables (apt-get install iptables)")
+		}
+		l.drop = true
+	}
 	l.sw = l.prefix + "sw"
 	t.Cleanup(l.destroy)
 	l.ip("netns", "add", l.sw)
@@ -79,12 +89,13 @@ func (l *netLab) addHost(n int) string {
 func (l *netLab) addr(n int) string { return fmt.Sprintf("%s.%d", l.subnet, n) }
 
 // cut makes host a and the hosts bs unreachable from each other (blackhole
-// routes on both sides; the clients' host is not touched).
+// routes, or DROP rules with drop, on both sides; the clients' host is not
+// touched).
 func (l *netLab) cut(a int, bs ...int) {
 	l.t.Helper()
 	for _, b := range bs {
-		l.nsIP(l.host(a), "route", "add", "blackhole", l.addr(b)+"/32")
-		l.nsIP(l.host(b), "route", "add", "blackhole", l.addr(a)+"/32")
+		l.block("-A", a, b)
+		l.block("-A", b, a)
 	}
 }
 
@@ -92,9 +103,23 @@ func (l *netLab) cut(a int, bs ...int) {
 func (l *netLab) heal(a int, bs ...int) {
 	l.t.Helper()
 	for _, b := range bs {
-		l.nsIP(l.host(a), "route", "del", "blackhole", l.addr(b)+"/32")
-		l.nsIP(l.host(b), "route", "del", "blackhole", l.addr(a)+"/32")
+		l.block("-D", a, b)
+		l.block("-D", b, a)
 	}
+}
+
+// block adds (op -A) or removes (-D) host from's side of a cut from host
+// to: a blackhole route, or with drop iptables rules that silently drop
+// what goes to and comes from it.
+func (l *netLab) block(op string, from, to int) {
+	l.t.Helper()
+	if !l.drop {
+		verb := map[string]string{"-A": "add", "-D": "del"}[op]
+		l.nsIP(l.host(from), "route", verb, "blackhole", l.addr(to)+"/32")
+		return
+	}
+	l.ip("netns", "exec", l.host(from), "iptables", "-w", "5", op, "OUTPUT", "-d", l.addr(to)+"/32", "-j", "DROP")
+	l.ip("netns", "exec", l.host(from), "iptables", "-w", "5", op, "INPUT", "-s", l.addr(to)+"/32", "-j", "DROP")
 }
 
 func (l *netLab) host(n int) string { return fmt.Sprintf("%sh%d", l.prefix, n) }

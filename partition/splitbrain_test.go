@@ -277,18 +277,34 @@ func TestSplitBrainFenced(t *testing.T) {
 }
 
 // TestSplitBrainUnfencedBaseline is the same scenario without fencing, for
-// comparison (PARTITION_BASELINE=1; it asserts nothing).
+// comparison (PARTITION_BASELINE=1; it asserts nothing). With
+// PARTITION_BASELINE=redis the sentinels are redis-sentinel, side by side.
 func TestSplitBrainUnfencedBaseline(t *testing.T) {
 	if os.Getenv("PARTITION_BASELINE") == "" {
-		t.Skip("set PARTITION_BASELINE=1 to measure the scenario without fencing")
+		t.Skip("set PARTITION_BASELINE=1 (ours, no fencing) or =redis (redis-sentinel) to measure the scenario without fencing")
 	}
 	requireLab(t)
 	runSplitBrain(t, false)
 }
 
+// sentinelBinary is ours, built, or redis-sentinel for
+// PARTITION_BASELINE=redis (same command line: the binary and its
+// sentinel.conf).
+func sentinelBinary(t *testing.T, fencing bool) string {
+	if fencing || os.Getenv("PARTITION_BASELINE") != "redis" {
+		return buildSentinel(t)
+	}
+	bin, err := exec.LookPath("redis-sentinel")
+	if err != nil {
+		t.Skip("PARTITION_BASELINE=redis needs redis-sentinel")
+	}
+	t.Logf("sentinels: %s", bin)
+	return bin
+}
+
 // runSplitBrain runs the scenario and logs its numbers.
 func runSplitBrain(t *testing.T, fencing bool) result {
-	bin := buildSentinel(t)
+	bin := sentinelBinary(t, fencing)
 	s := newScenario(t, fencing)
 	s.startRedis(1, "")
 	s.startRedis(2, "1")
@@ -320,7 +336,11 @@ func runSplitBrain(t *testing.T, fencing bool) result {
 	rec.mu.Unlock()
 
 	cutAt := time.Now()
-	t.Logf("cut at %s", cutAt.UTC().Format("15:04:05.000"))
+	how := "blackhole routes"
+	if s.lab.drop {
+		how = "iptables DROP"
+	}
+	t.Logf("cut at %s (%s)", cutAt.UTC().Format("15:04:05.000"), how)
 	s.lab.cut(1, 2, 3)
 	time.Sleep(cutFor)
 	healAt := time.Now()
