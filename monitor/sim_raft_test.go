@@ -169,16 +169,18 @@ type desRaft struct {
 	sch      raftSchedule
 	takeover bool
 
-	term     uint64
-	leader   int // the majority's leader; -1 while there is none
-	deposed  int // a cut-off leader that has not stepped down yet; -1: none
-	cut      [3]bool
-	electing bool // an election is scheduled
-	faulted  bool
-	lostAt   time.Duration // when the leader was lost (-1: never)
-	inflight []*raftEntry  // the leader's entries not committed yet
-	hanging  []*raftEntry  // the deposed leader's entries, failed at step-down
-	carried  []*raftEntry  // replicated before the loss: the next leader commits them
+	term    uint64
+	leader  int // the majority's leader; -1 while there is none
+	deposed int // a cut-off leader that has not stepped down yet; -1: none
+	cut     [3]bool
+	// lastDelivery: per node, the time of the last raft input scheduled.
+	lastDelivery [3]time.Duration
+	electing     bool // an election is scheduled
+	faulted      bool
+	lostAt       time.Duration // when the leader was lost (-1: never)
+	inflight     []*raftEntry  // the leader's entries not committed yet
+	hanging      []*raftEntry  // the deposed leader's entries, failed at step-down
+	carried      []*raftEntry  // replicated before the loss: the next leader commits them
 
 	// The replicated state.
 	addr        monitor.Addr
@@ -220,9 +222,13 @@ func (r *desRaft) notifyDelay() time.Duration {
 }
 
 // deliver hands in to sentinel i's core at at (dropped if it is dead by
-// then, as its driver would be).
+// then, as its driver would be), never before what was handed to it
+// earlier: a node applies raft's entries in log order, and its driver
+// delivers what they produce in that order.
 func (r *desRaft) deliver(i int, at time.Duration, in func(at time.Time) monitor.Input) {
 	w := r.w
+	at = max(at, r.lastDelivery[i])
+	r.lastDelivery[i] = at
 	w.schedule(at, func() { w.step(w.peers[i], in(w.when(at))) })
 }
 
