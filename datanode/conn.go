@@ -40,7 +40,8 @@ var errUnexpectedReply = errors.New("datanode: unexpected reply")
 
 // redisConn is the go-redis implementation of nodeConn: one command client
 // (a pool of at most two connections, so the PING lane and the command lane
-// never wait for each other) and, for data nodes, one pub/sub subscription.
+// never wait for each other) and, for data nodes, one pub/sub subscription
+// read by hellolink.go.
 type redisConn struct {
 	p *Pool
 	t *target
@@ -59,14 +60,16 @@ type redisConn struct {
 	mu     sync.Mutex
 	closed bool
 	cmd    *redis.Client
-	sub    *redis.Client // data nodes only
-	ps     *redis.PubSub // the live subscription, if any
+	ps     *helloConn    // the live subscription, if any
 	proven *redis.Client // cmd, once it had a reply (onCmdLane)
-	// subNet is the latest pub/sub connection dialled. go-redis does not
-	// close one that is still being set up (HELLO, AUTH, CLIENT SETNAME
-	// pending on a silent node, for up to the pending limit) when the
-	// client closes, so reconnect closes it itself (close ends it with open).
+	// subDial dials the pub/sub link (data nodes only).
+	subDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// subNet is the latest pub/sub connection dialled: reconnect closes
+	// it even while it is still being set up (close ends it with open).
 	subNet net.Conn
+	// subGen counts reconnects, so receiveHellos can tell a link we
+	// closed from one the node broke.
+	subGen uint64
 	// open holds every connection handed to go-redis and not yet closed,
 	// so close ends them all (track).
 	open        map[uint64]net.Conn
@@ -86,7 +89,7 @@ func newRedisConn(p *Pool, t *target) *redisConn {
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.cmd = c.newClient(linkTypeCmd)
 	if t.dataNode {
-		c.sub = c.newClient(linkTypePubSub)
+		c.subDial = c.dialer(linkTypePubSub)
 	}
 	return c
 }
@@ -195,20 +198,8 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 			c.subNet = conn
 			c.mu.Unlock()
 		}
-		if !recordLocal && c.hasRenames() {
-			// The pub/sub link: go-redis names SUBSCRIBE and PING itself.
-			conn = &renamingConn{Conn: conn, rename: c.rename}
-		}
 		return c.track(conn, c.p.metrics.links.WithLabelValues(metricLink))
 	}
-}
-
-func (c *redisConn) hasRenames() bool {
-	if !c.t.dataNode || c.p.opts.Renames == nil {
-		return false
-	}
-	_, master := c.t.identity()
-	return len(c.p.opts.Renames(master)) > 0
 }
 
 // onConnect authenticates and names a new connection the way
@@ -458,15 +449,27 @@ func (c *redisConn) scriptKill(ctx context.Context) error {
 func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload string), broken func()) {
 	for ctx.Err() == nil {
 		dials := c.subPace.dialCount()
-		ps := c.subscribe(ctx)
-		if ps == nil {
-			return
-		}
-		subscribed, err := c.pump(ctx, ps, handle)
 		c.mu.Lock()
-		ours := c.ps != ps || c.closed // reconnect or close replaced it
+		gen := c.subGen
 		c.mu.Unlock()
-		if err != nil && !ours && Classify(err) == monitor.ReplyConnErr && !errors.Is(err, errReconnectBackoff) {
+		hc, err := c.openHello(ctx)
+		if hc == nil && err == nil {
+			return // closed
+		}
+		subscribed := false
+		if err == nil {
+			subscribed, err = c.pump(ctx, hc, handle)
+		} else if ctx.Err() == nil {
+			c.p.metrics.commandError(cmdSubscribe, Classify(err))
+			c.p.log.Debug("hello subscription failed", "target", c.t.addr.String(), "err", err)
+		}
+		c.mu.Lock()
+		ours := c.closed || c.subGen != gen // reconnect or close ended it
+		if hc != nil && c.ps == hc {
+			c.ps, c.subNet = nil, nil
+		}
+		c.mu.Unlock()
+		if err != nil && ctx.Err() == nil && !ours && Classify(err) == monitor.ReplyConnErr && !errors.Is(err, errReconnectBackoff) {
 			// The node closed or reset the connection: report it now, it
 			// is the earliest sign of a dead node we get.
 			broken()
@@ -474,20 +477,8 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 		if err != nil && !ours {
 			c.t.reportSubscribe(ctx, Classify(err))
 		}
-		_ = ps.Close()
-		// A fresh client for the next attempt, for the same reason as
-		// dropIfBroken: no cached dial errors between us and a restarted node.
-		c.mu.Lock()
-		if c.ps == ps {
-			c.ps = nil
-		}
-		var old *redis.Client
-		if !c.closed {
-			old, c.sub = c.sub, c.newClient(linkTypePubSub)
-		}
-		c.mu.Unlock()
-		if old != nil {
-			_ = old.Close()
+		if hc != nil {
+			_ = hc.close()
 		}
 		// The first redial after a healthy link is immediate; a link that
 		// keeps breaking waits out its backoff (the dialer would refuse
@@ -507,27 +498,6 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 	}
 }
 
-// subscribe opens the pub/sub link; nil when the links are closed.
-func (c *redisConn) subscribe(ctx context.Context) *redis.PubSub {
-	c.mu.Lock()
-	sub, closed := c.sub, c.closed
-	c.mu.Unlock()
-	if closed || sub == nil {
-		return nil
-	}
-	// go-redis sends SUBSCRIBE here; a failure surfaces on the first
-	// Receive, which is where pump handles it.
-	ps := sub.Subscribe(ctx, monitor.HelloChannel)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		_ = ps.Close()
-		return nil
-	}
-	c.ps = ps
-	return ps
-}
-
 // pump reads the subscription until it breaks or ctx ends. Silence longer
 // than PubSubIdle is answered with a PING; the link is given up (pump
 // returns so it is reopened) once it has been silent for three periods and
@@ -537,33 +507,36 @@ func (c *redisConn) subscribe(ctx context.Context) *redis.PubSub {
 // it as long as the command link. subscribed says
 // whether the node confirmed the subscription; the confirmation is reported
 // to the core (the link is no longer disconnected).
-func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payload string)) (subscribed bool, err error) {
+func (c *redisConn) pump(ctx context.Context, hc *helloConn, handle func(payload string)) (subscribed bool, err error) {
 	defer func() {
 		if perr := c.recovered("subscribe", recover()); perr != nil {
 			c.p.metrics.commandError(cmdSubscribe, Classify(perr))
 			err = perr
 		}
 	}()
+	stop := context.AfterFunc(ctx, func() { _ = hc.close() })
+	defer stop()
 	probing := false
 	opened := time.Now()
 	lastSeen := opened
 	for {
-		msg, err := ps.ReceiveTimeout(ctx, c.p.opts.PubSubIdle)
+		var msg helloMsg
+		_, err := hc.waitReply(c.p.opts.PubSubIdle, c.pendingLimit())
+		if err == nil {
+			msg, err = hc.read()
+		}
 		if ctx.Err() != nil {
 			return subscribed, nil
 		}
 		if err != nil {
-			var redisErr redis.Error
+			var redisErr respError
 			now := time.Now()
 			if isTimeout(err) && !errors.As(err, &redisErr) && !c.pubSubGiveUp(now.Sub(opened), now.Sub(lastSeen)) {
 				if probing {
 					continue // the PING is pending: keep waiting
 				}
 				probing = true
-				pctx, cancel := context.WithTimeoutCause(ctx, c.p.opts.CommandTimeout, errCommandTimeout)
-				err = ps.Ping(pctx)
-				cancel()
-				if err == nil {
+				if err = hc.ping(c.rename("PING"), c.p.opts.CommandTimeout); err == nil {
 					continue
 				}
 			}
@@ -573,13 +546,13 @@ func (c *redisConn) pump(ctx context.Context, ps *redis.PubSub, handle func(payl
 		}
 		probing = false
 		lastSeen = time.Now()
-		switch m := msg.(type) {
-		case *redis.Message:
-			if m.Channel == monitor.HelloChannel {
-				handle(m.Payload)
+		switch msg.kind {
+		case "message":
+			if msg.channel == monitor.HelloChannel {
+				handle(msg.payload)
 			}
-		case *redis.Subscription:
-			if m.Kind == "subscribe" && m.Channel == monitor.HelloChannel && !subscribed {
+		case "subscribe":
+			if msg.channel == monitor.HelloChannel && !subscribed {
 				subscribed = true
 				c.t.reportSubscribe(ctx, monitor.ReplyPong)
 			}
@@ -600,10 +573,12 @@ func (c *redisConn) reconnect(pubSubOnly bool) {
 		c.cmd = c.newClient(linkTypeCmd)
 		c.lastLocalIP = ""
 	}
+	c.ps, c.subNet = nil, nil
+	c.subGen++
 	c.mu.Unlock()
 	// Closing the subscription makes pump return; receiveHellos reopens it.
 	if ps != nil {
-		_ = ps.Close()
+		_ = ps.close()
 	}
 	if subNet != nil {
 		_ = subNet.Close()
@@ -620,25 +595,17 @@ func (c *redisConn) close() error {
 		return nil
 	}
 	c.closed = true
-	ps, cmd, sub, open := c.ps, c.cmd, c.sub, c.open
+	cmd, open := c.cmd, c.open
 	c.ps, c.open = nil, nil
 	c.mu.Unlock()
-	// Every connection, subNet included, is in open (track).
+	// Every connection, the pub/sub link's included, is in open (track).
 	for _, conn := range open {
 		_ = conn.Close()
 	}
 	// Pending commands end with their context or their closed connection.
 	defer c.calls.Wait()
 	c.endLife()
-	var errs []error
-	if ps != nil {
-		errs = append(errs, ps.Close())
-	}
-	errs = append(errs, cmd.Close())
-	if sub != nil {
-		errs = append(errs, sub.Close())
-	}
-	return errors.Join(errs...)
+	return cmd.Close()
 }
 
 // track hands conn to go-redis counted on the links gauge and registered

@@ -27,7 +27,8 @@
 // link uses RESP2, no retries, one dial attempt, explicit timeouts, our own
 // AUTH and CLIENT SETNAME (sentinel-<id8>-cmd / -pubsub) so rename-command
 // applies to them, and no CLIENT SETINFO. rename-command also applies to
-// the SUBSCRIBE and PING go-redis sends on the pub/sub link (renamingConn).
+// the SUBSCRIBE and PING of the pub/sub link, which hellolink.go reads
+// itself (docs/decisions/0005).
 // A link that fails at the connection level is replaced by a fresh client,
 // so a restarted node is reached on the very next command.
 //
