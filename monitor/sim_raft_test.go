@@ -670,3 +670,90 @@ func (r *desRaft) dump() string {
 	}
 	return r.sch.String() + "\n" + r.w.dump() + "promotions: " + strings.Join(r.w.promotions, "; ") + "\n"
 }
+
+// TestSimRaftChecks_CatchViolations feeds the raft checks hand-made runs,
+// one per invariant, and wants each violation reported.
+func TestSimRaftChecks_CatchViolations(t *testing.T) {
+	const (
+		sdown = "master mymaster 10.0.0.1 6379"
+		odown = "master mymaster 10.0.0.1 6379 #quorum 2/2"
+		swtch = "mymaster 10.0.0.1 6379 10.0.0.1 6380"
+	)
+	ms := time.Millisecond
+	cases := []struct {
+		name string
+		edit func(r *desRaft)
+		want string // "" : no problem
+	}{
+		{"fine", func(*desRaft) {}, ""},
+		{"the same replica promoted again by the next holder", func(r *desRaft) {
+			r.grants = append(r.grants, raftGrant{epoch: 2, holder: 1, at: 11500 * ms})
+			r.w.promotions = append(r.w.promotions, "s2 sent REPLICAOF NO ONE to 10.0.0.1:6380 at 11.500s")
+		}, ""},
+		{"two replicas promoted", func(r *desRaft) {
+			r.grants = append(r.grants, raftGrant{epoch: 2, holder: 1, at: 11500 * ms})
+			r.w.promotions = append(r.w.promotions, "s2 sent REPLICAOF NO ONE to 10.0.0.1:6381 at 11.500s")
+		}, kindTwoPromote},
+		{"a promotion by a stale holder", func(r *desRaft) {
+			r.grants = append(r.grants, raftGrant{epoch: 2, holder: 1, at: 11200 * ms})
+			r.w.promotions = append(r.w.promotions, "s1 sent REPLICAOF NO ONE to 10.0.0.1:6380 at 11.250s")
+		}, kindStaleHolder},
+		{"two cores told they hold one epoch", func(r *desRaft) { r.told[1] = append(r.told[1], 2) }, kindTwoHolders},
+		{"one epoch granted twice", func(r *desRaft) {
+			r.grants = append(r.grants, raftGrant{epoch: 1, holder: 2, at: 11100 * ms})
+		}, kindTwoHolders},
+		{"too slow with a lost leader", func(r *desRaft) {
+			r.lostAt = 11 * time.Second
+			for _, p := range r.w.peers {
+				for k := range p.log {
+					if p.log[k].typ == "+switch-master" {
+						p.log[k].at = 17 * time.Second
+					}
+				}
+				p.switchedAt = 17 * time.Second
+			}
+		}, kindSlow},
+		{"slow but within the lost-leader bound", func(r *desRaft) {
+			r.lostAt = 11 * time.Second
+			for _, p := range r.w.peers {
+				for k := range p.log {
+					if p.log[k].typ == "+switch-master" {
+						p.log[k].at = 14 * time.Second
+					}
+				}
+				p.switchedAt = 14 * time.Second
+			}
+		}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := newDesWorld(simSchedule{seed: 1}, rand.New(rand.NewPCG(1, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &desRaft{w: w, leader: -1, deposed: -1, lostAt: -1, told: map[uint64][]int{1: {0}}}
+			w.settledAt, w.killAt, w.now = time.Second, 10*time.Second, 20*time.Second
+			r.grants = []raftGrant{{epoch: 1, holder: 0, at: 11100 * ms}}
+			w.promotions = []string{"s1 sent REPLICAOF NO ONE to 10.0.0.1:6380 at 11.110s"}
+			w.promoted = monitor.Addr{Host: "10.0.0.1", Port: 6380}
+			for _, p := range w.peers {
+				p.log = []simLogLine{{11 * time.Second, "+sdown", sdown}, {11050 * ms, "+odown", odown}, {11300 * ms, "+switch-master", swtch}}
+				p.switchedAt = 11300 * ms
+			}
+			tc.edit(r)
+			res := r.check()
+			var kinds []string
+			for _, p := range res.problems {
+				if p.kind != kindConverge { // the cores never ran
+					kinds = append(kinds, p.kind)
+				}
+			}
+			switch {
+			case tc.want == "" && len(kinds) > 0:
+				t.Fatalf("problems on a good run: %v", res.problems)
+			case tc.want != "" && !slices.Contains(kinds, tc.want):
+				t.Fatalf("want a %s problem, got %v", tc.want, res.problems)
+			}
+		})
+	}
+}
