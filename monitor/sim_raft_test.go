@@ -101,6 +101,11 @@ type raftSchedule struct {
 	crash   bool          // the leader crashes; else it is cut off from raft
 	faultAt time.Duration // raftFaultTime: after the kill (may be negative); raftFaultGrant: after the grant
 	heal    time.Duration // a cut-off leader is back after this long
+	// hangReplica: replica 10.0.0.1:6380 hangs with the master, so the
+	// leader's selection waits (up to 1 s) for its INFO: a leader lost in
+	// that wait would promote after it stepped down but for the core's
+	// leadership rule.
+	hangReplica bool
 }
 
 func drawRaftSchedule(seed uint64, sch simSchedule) raftSchedule {
@@ -121,12 +126,17 @@ func drawRaftSchedule(seed uint64, sch simSchedule) raftSchedule {
 	}
 	rs.crash = rng.IntN(2) == 0
 	rs.heal = raftHealMin + time.Duration(rng.Int64N(int64(raftHealMax-raftHealMin)))
+	rs.hangReplica = sch.drop == "" && rng.IntN(3) == 0
 	return rs
 }
 
 func (rs raftSchedule) String() string {
 	if rs.kind == raftFaultNone {
 		return "raft leader kept"
+	}
+	if rs.hangReplica {
+		rs.hangReplica = false
+		return rs.String() + "; replica 10.0.0.1:6380 hangs with the master"
 	}
 	how := fmt.Sprintf("cut off from raft for %v", rs.heal.Round(time.Millisecond))
 	if rs.crash {
@@ -243,6 +253,14 @@ func (r *desRaft) settled() {
 					r.lose(true)
 				}
 			}
+		})
+	}
+	if r.sch.hangReplica {
+		w.schedule(w.killAt, func() {
+			n := w.nodeAt[monitor.Addr{Host: "10.0.0.1", Port: 6380}]
+			w.note("replica %s hangs", n.addr)
+			n.hung = true
+			w.stop(n)
 		})
 	}
 	if r.sch.kind == raftFaultTime {
@@ -550,6 +568,12 @@ func (r *desRaft) check() simResult {
 	w.promotions = distinct
 	res := w.check()
 	w.promotions = all
+	if r.sch.hangReplica {
+		// A hung replica cannot be repointed: not a convergence failure.
+		res.problems = slices.DeleteFunc(res.problems, func(p simProblem) bool {
+			return p.kind == kindConverge && strings.HasPrefix(p.text, "CONVERGENCE: replica 10.0.0.1:6380 ")
+		})
+	}
 	add := func(kind, format string, args ...any) {
 		res.problems = append(res.problems, simProblem{kind, fmt.Sprintf(format, args...)})
 	}
