@@ -638,6 +638,8 @@ func TestSimRaft(t *testing.T) {
 		notes: map[string]*[2]int{}, noteSeeds: map[string][]uint64{},
 	}
 	var reported, lost, takeovers atomic.Int32
+	var lostMu sync.Mutex
+	var lostSwitch []time.Duration // first +switch-master after first +odown, leader lost
 	seeds := make(chan uint64)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -648,6 +650,11 @@ func TestSimRaft(t *testing.T) {
 					stats.add(w.sch, res)
 					if r != nil && r.lostAt >= 0 {
 						lost.Add(1)
+						if res.switchAfterODown != simNone {
+							lostMu.Lock()
+							lostSwitch = append(lostSwitch, res.switchAfterODown)
+							lostMu.Unlock()
+						}
 					}
 					if r != nil {
 						takeovers.Add(int32(r.takeovers))
@@ -680,8 +687,9 @@ func TestSimRaft(t *testing.T) {
 	if stats.runs[0]+stats.runs[1] == 0 {
 		return
 	}
-	summary := fmt.Sprintf("raft mode (takeover %v): %d schedules lost the raft leader, %d leases taken over\n%s",
-		!*simRaftNoTakeover, lost.Load(), takeovers.Load(), stats)
+	summary := fmt.Sprintf("raft mode (takeover %v): %d schedules lost the raft leader, %d leases taken over\n"+
+		"  lost leader, first +switch-master after first +odown: %s (bound %v)\n%s",
+		!*simRaftNoTakeover, lost.Load(), takeovers.Load(), simDist(lostSwitch), raftLossBound, stats)
 	t.Logf("%s", summary)
 	if *simSchedules > 0 {
 		fmt.Fprintf(os.Stdout, "TestSimRaft: %s", summary)
