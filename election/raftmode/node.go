@@ -105,6 +105,7 @@ type Node struct {
 	now    func() time.Time
 
 	closers    []io.Closer // transport and stores, closed after raft
+	peers      *peerTracker
 	leadership chan bool
 
 	cancel    context.CancelFunc
@@ -192,6 +193,10 @@ func NewNode(ctx context.Context, opts Options) (node *Node, err error) {
 	if c, ok := trans.(io.Closer); ok {
 		closers = append(closers, c)
 	}
+	// Raft sees the transport through the tracker of per-peer progress
+	// (peerlag.go).
+	peers := newPeerTracker(time.Now)
+	trans = &trackingTransport{Transport: trans, t: peers}
 
 	var (
 		logs   raft.LogStore
@@ -244,6 +249,7 @@ func NewNode(ctx context.Context, opts Options) (node *Node, err error) {
 		timing:     t,
 		now:        time.Now,
 		closers:    closers,
+		peers:      peers,
 		leadership: make(chan bool),
 		cancel:     cancel,
 	}

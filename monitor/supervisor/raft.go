@@ -321,6 +321,9 @@ type raftCollector struct {
 	lastContact *prometheus.Desc
 	leader      *prometheus.Desc
 	voters      *prometheus.Desc
+	peerMatch   *prometheus.Desc
+	peerLag     *prometheus.Desc
+	peerContact *prometheus.Desc
 }
 
 func newRaftCollector(node *raftmode.Node) *raftCollector {
@@ -337,11 +340,14 @@ func newRaftCollector(node *raftmode.Node) *raftCollector {
 		lastContact: d("last_contact_seconds", "Time since the raft leader was last heard from (0 on the leader, -1 never)."),
 		leader:      d("leader", "1 with the current raft leader's id (empty when unknown).", "leader_id"),
 		voters:      d("voters", "Voters in the raft configuration."),
+		peerMatch:   d("peer_match_index", "Highest raft log index the peer acknowledged in this leader's term (leader only).", "peer_id"),
+		peerLag:     d("peer_lag_entries", "Leader's last log index minus the peer's acknowledged index (leader only).", "peer_id"),
+		peerContact: d("peer_last_contact_seconds", "Time since the peer last answered the leader (leader only; -1 never in this term).", "peer_id"),
 	}
 }
 
 func (c *raftCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.state, c.term, c.commit, c.applied, c.lastIndex, c.lastContact, c.leader, c.voters} {
+	for _, d := range []*prometheus.Desc{c.state, c.term, c.commit, c.applied, c.lastIndex, c.lastContact, c.leader, c.voters, c.peerMatch, c.peerLag, c.peerContact} {
 		ch <- d
 	}
 }
@@ -362,6 +368,15 @@ func (c *raftCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, c.lastContact, lc)
 	gauge(ch, c.leader, 1, st.LeaderID)
 	gauge(ch, c.voters, float64(st.Voters))
+	for _, p := range c.node.Peers() {
+		gauge(ch, c.peerMatch, float64(p.MatchIndex), p.ID)
+		gauge(ch, c.peerLag, float64(p.Lag), p.ID)
+		contact := -1.0
+		if p.LastContact >= 0 {
+			contact = p.LastContact.Seconds()
+		}
+		gauge(ch, c.peerContact, contact, p.ID)
+	}
 }
 
 // RaftStatus is this node's view of raft mode (for /status).
@@ -379,6 +394,19 @@ type RaftStatus struct {
 	// Masters is the applied configuration: address and config epoch per
 	// master, as every node reports it.
 	Masters map[string]string `json:"masters"`
+	// Peers is every other member as the leader sees it; only on the
+	// leader.
+	Peers []RaftPeerStatus `json:"peers,omitempty"`
+}
+
+// RaftPeerStatus is one other member's replication progress (leader only).
+type RaftPeerStatus struct {
+	ID            string `json:"id"`
+	Address       string `json:"address"`
+	Suffrage      string `json:"suffrage"`
+	MatchIndex    uint64 `json:"match_index"`
+	LagEntries    uint64 `json:"lag_entries"`
+	LastContactMs int64  `json:"last_contact_ms"` // -1: no answer in this term
 }
 
 func (d *raftDriver) status() *RaftStatus {
@@ -393,6 +421,13 @@ func (d *raftDriver) status() *RaftStatus {
 	}
 	for name, m := range d.node.State().Masters {
 		out.Masters[name] = m.Addr + " epoch " + strconv.FormatUint(m.ConfigEpoch, 10)
+	}
+	for _, p := range d.node.Peers() {
+		ps := RaftPeerStatus{ID: p.ID, Address: p.Addr, Suffrage: p.Suffrage, MatchIndex: p.MatchIndex, LagEntries: p.Lag, LastContactMs: -1}
+		if p.LastContact >= 0 {
+			ps.LastContactMs = p.LastContact.Milliseconds()
+		}
+		out.Peers = append(out.Peers, ps)
 	}
 	return out
 }
