@@ -1,10 +1,12 @@
 package raftmode
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -45,9 +47,18 @@ func (s *tlsStream) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Co
 	return c, nil
 }
 
+// tlsHandshakeTimeout bounds the TLS handshake of an accepted raft
+// connection. Dialing is bounded by raft's own dial timeout, which
+// tls.DialWithDialer applies to the handshake too.
+const tlsHandshakeTimeout = 10 * time.Second
+
 // newTLSTransport is raft.NewTCPTransportWithLogger over TLS, with the
 // same checks of the advertised address.
 func newTLSTransport(bind string, advertise net.Addr, t *TLS, log hclog.Logger) (*raft.NetworkTransport, error) {
+	return newTLSTransportTimeout(bind, advertise, t, log, tlsHandshakeTimeout)
+}
+
+func newTLSTransportTimeout(bind string, advertise net.Addr, t *TLS, log hclog.Logger, handshake time.Duration) (*raft.NetworkTransport, error) {
 	if t.Server == nil || t.Client == nil {
 		return nil, errors.New("raftmode: TLS needs a server and a client configuration")
 	}
@@ -55,7 +66,7 @@ func newTLSTransport(bind string, advertise net.Addr, t *TLS, log hclog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	s := &tlsStream{Listener: tls.NewListener(l, t.Server), advertise: advertise, client: t.Client}
+	s := &tlsStream{Listener: &handshakeListener{Listener: l, config: t.Server, timeout: handshake}, advertise: advertise, client: t.Client}
 	addr, ok := s.Addr().(*net.TCPAddr)
 	if !ok || addr.IP == nil || addr.IP.IsUnspecified() {
 		_ = l.Close()
@@ -64,4 +75,60 @@ func newTLSTransport(bind string, advertise net.Addr, t *TLS, log hclog.Logger) 
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: s, MaxPool: tcpMaxPool, Timeout: tcpTimeout, Logger: log,
 	}), nil
+}
+
+// handshakeListener is tls.NewListener with a deadline on each accepted
+// connection's handshake: raft reads an accepted connection with no
+// deadline at all, so without one a peer that connects and never
+// completes the handshake would hold a goroutine and a descriptor
+// forever. The handshake runs on the connection's first read or write,
+// on raft's goroutine for that connection, never in Accept (one slow
+// client must not hold up the others).
+type handshakeListener struct {
+	net.Listener
+	config  *tls.Config
+	timeout time.Duration
+}
+
+func (l *handshakeListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &serverConn{Conn: tls.Server(c, l.config), timeout: l.timeout}, nil
+}
+
+// serverConn is an accepted TLS connection whose handshake must finish
+// within timeout.
+type serverConn struct {
+	*tls.Conn
+	timeout time.Duration
+	once    sync.Once
+	err     error
+}
+
+func (c *serverConn) handshake() error {
+	c.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		if err := c.Conn.HandshakeContext(ctx); err != nil {
+			c.err = fmt.Errorf("raftmode: TLS handshake with %s: %w", c.RemoteAddr(), err)
+			_ = c.Conn.Close()
+		}
+	})
+	return c.err
+}
+
+func (c *serverConn) Read(b []byte) (int, error) {
+	if err := c.handshake(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *serverConn) Write(b []byte) (int, error) {
+	if err := c.handshake(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
 }

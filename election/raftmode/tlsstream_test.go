@@ -3,6 +3,7 @@ package raftmode
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"testing"
@@ -110,4 +111,40 @@ func TestRaftTLSTransportRefusesWildcardWithoutAdvertise(t *testing.T) {
 	if _, err := newTLSTransport("127.0.0.1:0", nil, &TLS{}, newHCLogger(testLogger(t), "raft")); err == nil {
 		t.Fatal("TLS without configurations was accepted")
 	}
+}
+
+// TestRaftTLSHandshakeDeadline: a client that connects to the raft TLS
+// listener and never sends a ClientHello is cut off once the handshake
+// deadline passes, and a proper peer still gets through meanwhile.
+func TestRaftTLSHandshakeDeadline(t *testing.T) {
+	ca := tlstest.NewCA(t, "raft ca")
+	cfg := mutualTLS(t, ca)
+	trans, err := newTLSTransportTimeout("127.0.0.1:0", nil, cfg, newHCLogger(testLogger(t), "raft"), 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = trans.Close() })
+	addr := string(trans.LocalAddr())
+
+	silent, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	// A proper client meanwhile completes its handshake: the silent one
+	// does not hold up the listener.
+	good, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg.Client)
+	if err != nil {
+		t.Fatalf("a peer's handshake while another client is silent: %v", err)
+	}
+	_ = good.Close()
+
+	start := time.Now()
+	_ = silent.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = silent.Read(make([]byte, 1))
+	var ne net.Error
+	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+		t.Fatalf("the silent client was not cut off by the server: %v after %v", err, time.Since(start))
+	}
+	t.Logf("silent client cut off after %v: %v", time.Since(start).Round(time.Millisecond), err)
 }
