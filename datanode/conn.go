@@ -94,8 +94,16 @@ func newRedisConn(p *Pool, t *target) *redisConn {
 	return c
 }
 
-// linkBufferSize is the per-connection bufio size of every link.
-const linkBufferSize = 4 << 10
+// Per-connection bufio sizes of every link. Commands are small (a hello
+// PUBLISH is ~150 bytes; bufio writes anything larger straight through), and
+// the reader only has to hold a reply's header lines: the body of a bulk
+// string (INFO, ~5 KiB) is read into its own buffer, straight from the
+// socket once the small buffer is drained. With 250 masters, 4 KiB each way
+// cost 8 MB of live heap on the command links alone (issue 14).
+const (
+	linkReadBufferSize  = 1 << 10
+	linkWriteBufferSize = 512
+)
 
 // newClient sets every go-redis option that matters explicitly (style §3.6):
 // no retries (they would hide failures from the detector), one dial attempt,
@@ -128,8 +136,8 @@ func (c *redisConn) newClient(linkType string) *redis.Client {
 		// a sentinel's commands and replies are small (INFO is ~5 KiB and
 		// still reads fine through a smaller buffer), and with 250 masters
 		// the defaults alone would be ~40 MB per sentinel.
-		ReadBufferSize:           linkBufferSize,
-		WriteBufferSize:          linkBufferSize,
+		ReadBufferSize:           linkReadBufferSize,
+		WriteBufferSize:          linkWriteBufferSize,
 		DisableIdentity:          true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})

@@ -18,7 +18,7 @@ import (
 // go-redis's PubSub: go-redis gives every pub/sub connection fixed 32 KiB
 // read and write buffers, 64 KiB per data node whatever the options say
 // (docs/decisions/0005-hello-subscription-reader.md). This link reads
-// through one linkBufferSize reader and writes each batch of commands with
+// through one linkReadBufferSize reader and writes each batch of commands with
 // one Write. The dialer is the same as for every link (backoff, TLS, the
 // reply limits of guardedConn, the links gauge), so no byte reaches this
 // parser before the validator has passed it.
@@ -88,7 +88,7 @@ func (c *redisConn) openHello(ctx context.Context) (*helloConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := &helloConn{conn: conn, r: bufio.NewReaderSize(conn, linkBufferSize)}
+	hc := &helloConn{conn: conn, r: bufio.NewReaderSize(conn, linkReadBufferSize)}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -220,14 +220,19 @@ func (h *helloConn) element() (string, error) {
 }
 
 // line reads one CRLF-terminated line without its CRLF; the validator in
-// front of the reader bounds its length (ReplyLimits), and the bytes are
-// valid only until the next read.
+// front of the reader bounds its length (ReplyLimits), and the bytes of a
+// line that fits the buffer are valid only until the next read.
 func (h *helloConn) line() ([]byte, error) {
 	line, err := h.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		// A line longer than the buffer (a long error message): the
+		// validator has bounded it already.
+		line = append([]byte(nil), line...)
+		var rest []byte
+		rest, err = h.r.ReadBytes('\n')
+		line = append(line, rest...)
+	}
 	if err != nil {
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return nil, fmt.Errorf("%w: line over %d bytes", errBadHelloReply, linkBufferSize)
-		}
 		return nil, err
 	}
 	line = bytes.TrimSuffix(line[:len(line)-1], []byte{'\r'})

@@ -24,10 +24,11 @@ func TestHelloConnRead(t *testing.T) {
 		{"nested array", "*1\r\n*1\r\n+PONG\r\n", helloMsg{}, errBadHelloReply, false},
 		{"bad length", "*x\r\n", helloMsg{}, errBadHelloReply, false},
 		{"empty line", "\r\n", helloMsg{}, errBadHelloReply, false},
+		{"long error line", "-ERR " + strings.Repeat("x", 3000) + "\r\n", helloMsg{}, nil, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &helloConn{r: bufio.NewReaderSize(strings.NewReader(tc.in), linkBufferSize)}
+			h := &helloConn{r: bufio.NewReaderSize(strings.NewReader(tc.in), linkReadBufferSize)}
 			got, err := h.read()
 			var re respError
 			switch {
