@@ -152,3 +152,15 @@ func KeepsChannels(before, after *User) bool {
 	}
 	return true
 }
+
+// Unrestricted reports whether one selector allows every command and
+// every channel (Redis's default user, +@all &*): Check allows anything
+// then, whatever the command and its arguments, so a caller may skip it.
+func (u *User) Unrestricted() bool {
+	for _, s := range u.selectors {
+		if s.allCommands && s.allChannels {
+			return true
+		}
+	}
+	return false
+}

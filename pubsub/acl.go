@@ -127,6 +127,10 @@ func (s *Server) checkACL(c *client, cmd *command, args [][]byte) bool {
 		c.err(fmt.Sprintf(errNoPermCmdFmt, cmd.name))
 		return false
 	}
+	if u.Unrestricted() {
+		// The default user's case: no argument copies, no selector walk.
+		return true
+	}
 	d, object := denial(u, ac, cmd, args)
 	switch d {
 	case acl.Allowed:

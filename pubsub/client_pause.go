@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sentinelgo/sentinel/pubsub/resp"
@@ -15,6 +16,9 @@ import (
 // redis-sentinel 7.0 holds then). As in Redis, peers' PINGs, hellos and
 // questions on this port are held too, and so is CLIENT UNPAUSE under ALL.
 type clientPause struct {
+	// active is false while no pause is set: the fast path of wait, so
+	// that commands do not all take mu when nothing is paused.
+	active  atomic.Bool
 	mu      sync.Mutex
 	end     time.Time
 	all     bool
@@ -34,6 +38,7 @@ func (p *clientPause) pause(end time.Time, all bool) {
 		p.end = end
 	}
 	p.all = p.all || all
+	p.active.Store(true)
 	p.signal()
 }
 
@@ -42,6 +47,7 @@ func (p *clientPause) unpause() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.end, p.all = time.Time{}, false
+	p.active.Store(false)
 	p.signal()
 }
 
@@ -56,11 +62,15 @@ func (p *clientPause) signal() {
 // ctx is done.
 func (p *clientPause) wait(ctx context.Context, name string) {
 	for range maxPauseWaits {
+		if !p.active.Load() {
+			return
+		}
 		p.mu.Lock()
 		left := time.Until(p.end)
 		if left <= 0 || (!p.all && name != "publish") {
 			if left <= 0 {
 				p.end, p.all = time.Time{}, false
+				p.active.Store(false)
 			}
 			p.mu.Unlock()
 			return

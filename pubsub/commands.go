@@ -55,7 +55,10 @@ func (s *Server) resolve(c *client, args [][]byte) *command {
 		cmd = sub
 	}
 	s.countCommand(cmd.name)
-	now := time.Now()
+	now := c.batchAt
+	if now.IsZero() { // dispatch called outside handle (tests)
+		now = time.Now()
+	}
 	s.stats.rates.sample(now, &s.stats)
 	c.mu.Lock()
 	c.lastCmd, c.lastSeen = cmd.name, now

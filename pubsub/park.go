@@ -53,6 +53,7 @@ func (c *client) park() bool {
 	_ = c.conn.SetReadDeadline(time.Time{})
 	// Nothing is buffered (the wait was for a new command): the reader
 	// goes too, and serve makes a new one.
+	c.rd.Release()
 	c.rd = nil
 	return p.park(c)
 }

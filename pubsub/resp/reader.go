@@ -126,7 +126,11 @@ type Reader struct {
 	r, w    int     //
 	pb      *[]byte // pool holder of buf when buf is the pooled buffer
 	wantBig bool    // the last read filled the small buffer: more is coming
-	rerr    error   // read error to report once the buffered bytes are used
+	// keepBig: the last read into the pooled buffer brought more than the
+	// small buffer holds (a pipelining client): keep the pooled buffer
+	// between batches, so each batch is one read, not a small one first.
+	keepBig bool
+	rerr    error // read error to report once the buffered bytes are used
 
 	arena []byte   // argument bytes of the current command
 	ends  []int    // end offset of each argument in arena
@@ -170,7 +174,7 @@ func (r *Reader) shrink() {
 		return
 	}
 	r.r, r.w = 0, 0
-	if r.pb == nil && len(r.buf) == smallReadBuf {
+	if r.pb == nil && len(r.buf) == smallReadBuf || r.pb != nil && r.keepBig {
 		return
 	}
 	if r.pb != nil {
@@ -179,6 +183,14 @@ func (r *Reader) shrink() {
 	}
 	r.buf = r.small[:]
 	r.wantBig = false
+}
+
+// Release gives the pooled buffer back when nothing is buffered, as the
+// end of a batch does for a client that does not pipeline: the owner
+// calls it when the connection goes idle.
+func (r *Reader) Release() {
+	r.keepBig = false
+	r.shrink()
 }
 
 // onSmall reports whether the Reader uses its own small buffer.
@@ -232,6 +244,9 @@ func (r *Reader) fill(need int) error {
 	free := len(r.buf) - r.w
 	n, err := r.read(r.buf[r.w:])
 	r.w += n
+	if r.pb != nil {
+		r.keepBig = n > smallReadBuf
+	}
 	if small && n == free {
 		r.wantBig = true
 	}
