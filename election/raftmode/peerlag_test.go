@@ -39,57 +39,61 @@ func TestRaftPeerTrackerRecord(t *testing.T) {
 // Followers report no peers.
 func TestRaftPeersProgress(t *testing.T) {
 	c := newTestCluster(t, 3)
-	leader := c.leader(t)
 	addMaster(t, c, "mymaster")
-	caughtUp := func(id string) bool {
+	// The view of whichever node leads now (leadership may move on a
+	// loaded machine with 50 ms timeouts; a new leader starts every peer
+	// from nothing).
+	peerOf := func(among []*Node, id string) (PeerStats, *Node) {
+		leader := c.leader(t, among...)
 		for _, p := range leader.Peers() {
 			if p.ID == id {
-				return p.Lag == 0 && p.MatchIndex == leader.Stats().LastLogIndex && p.LastContact >= 0 && p.LastContact < time.Second && p.Suffrage == "Voter"
+				return p, leader
 			}
 		}
-		return false
+		return PeerStats{}, leader
 	}
+	caughtUp := func(id string) bool {
+		p, leader := peerOf(nil, id)
+		return p.Lag == 0 && p.MatchIndex == leader.Stats().LastLogIndex && p.LastContact >= 0 && p.LastContact < time.Second && p.Suffrage == "Voter"
+	}
+	leader := c.leader(t)
 	for _, n := range c.nodes {
 		if n == leader {
 			continue
 		}
 		eventually(t, 5*time.Second, n.id+" caught up in the leader's view", func() bool { return caughtUp(n.id) })
-		if ps := n.Peers(); ps != nil {
+		if ps := n.Peers(); ps != nil && !n.IsLeader() {
 			t.Fatalf("follower %s reports peers %+v", n.id, ps)
 		}
 	}
-	if len(leader.Peers()) != 2 {
-		t.Fatalf("leader peers %+v", leader.Peers())
+	if l := c.leader(t); len(l.Peers()) != 2 {
+		t.Fatalf("leader peers %+v", l.Peers())
 	}
 
-	var cut *Node
+	cut := c.nodes[0]
+	if cut == c.leader(t) {
+		cut = c.nodes[1]
+	}
+	var rest []*Node
 	for _, n := range c.nodes {
-		if n != leader {
-			cut = n
-			break
+		if n != cut {
+			rest = append(rest, n)
 		}
 	}
-	i := c.index(cut)
-	for j, tr := range c.transports {
-		if j != i {
-			tr.Disconnect(c.transports[i].LocalAddr())
-			c.transports[i].Disconnect(tr.LocalAddr())
-		}
-	}
+	c.isolate(c.index(cut))
 	ctx := ctxWithTimeout(t, 10*time.Second)
 	for e := uint64(1); e <= 3; e++ {
-		if granted, err := leader.RequestLease(ctx, "mymaster", e, time.Millisecond); err != nil || !granted {
-			t.Fatalf("lease %d: %v %v", e, granted, err)
+		if err := c.onLeader(t, rest, func(n *Node) error {
+			_, err := n.RequestLease(ctx, "mymaster", e, time.Millisecond)
+			return err
+		}); err != nil {
+			t.Fatalf("lease %d: %v", e, err)
 		}
 	}
 	var behind PeerStats
 	eventually(t, 5*time.Second, cut.id+" behind", func() bool {
-		for _, p := range leader.Peers() {
-			if p.ID == cut.id {
-				behind = p
-			}
-		}
-		return behind.Lag >= 3 && behind.LastContact > 100*time.Millisecond
+		behind, _ = peerOf(rest, cut.id)
+		return behind.Lag >= 3 && (behind.LastContact < 0 || behind.LastContact > 100*time.Millisecond)
 	})
 	t.Logf("cut-off peer: %+v", behind)
 	c.heal()

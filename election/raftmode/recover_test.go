@@ -51,21 +51,23 @@ func TestRaftRecoverFromLostMajority(t *testing.T) {
 		}
 	}
 	c := &testCluster{nodes: nodes, transports: trs}
-	leader := c.leader(t)
 	ctx := ctxWithTimeout(t, 20*time.Second)
-	if err := leader.AddMaster(ctx, "mymaster", "127.0.0.1:6379", 0); err != nil {
+	addMaster(t, c, "mymaster")
+	// With 50 ms timeouts leadership may move on a loaded machine: each
+	// step runs on whichever node leads (a retry finds its own lease).
+	if err := c.onLeader(t, nil, func(n *Node) error {
+		granted, err := n.RequestLease(ctx, "mymaster", 3, 200*time.Millisecond)
+		if err == nil && !granted && n.State().Masters["mymaster"].Lease.Epoch != 3 {
+			return errors.New("lease for epoch 3 refused")
+		}
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if granted, err := leader.RequestLease(ctx, "mymaster", 3, 200*time.Millisecond); err != nil || !granted {
-		t.Fatalf("lease: %v %v", granted, err)
-	}
-	if err := leader.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 3); err != nil {
+	if err := c.onLeader(t, nil, func(n *Node) error { return n.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 3) }); err != nil {
 		t.Fatal(err)
 	}
 	survivor := nodes[0]
-	if survivor == leader {
-		survivor = nodes[1]
-	}
 	eventually(t, 5*time.Second, "the survivor applies the switch", func() bool {
 		return survivor.State().Masters["mymaster"].ConfigEpoch == 3
 	})
