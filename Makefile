@@ -5,11 +5,12 @@ BIN       := bin
 FUZZTIME  ?= 10s
 TRIALS    ?= 12
 SCHEDULES ?= 100000
+SCALE     ?= 100
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test test-short sim demo bench bench-raft fuzz lint deps test-deps tidy-check clean
+.PHONY: all build test test-short sim demo bench bench-raft bench-scale fuzz lint deps test-deps tidy-check clean
 
 all: build
 
@@ -63,6 +64,11 @@ bench: deps build
 bench-raft: deps build
 	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -impl ours -trials $(TRIALS) -kill-window 12s -rejoin=false -seed 42
 	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -impl ours -trials $(TRIALS) -kill-window 12s -rejoin=false -seed 42 -election raft
+
+## bench-scale: ours and redis-sentinel on SCALE masters (+1 replica each): start-up, CPU and RSS over 60 s,
+## query throughput (redis-benchmark, 1 and SCALE masters, plain and -P 16, alternating), 10 masters killed at once
+bench-scale: deps build
+	$(BIN)/sentinel-bench -ours $(BIN)/sentinel -scale $(SCALE) -scale-window 60s -down-after 5s -query-rounds 3 -mass-kill 10
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

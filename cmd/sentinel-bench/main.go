@@ -47,6 +47,9 @@ type options struct {
 	scale           int
 	scaleWindow     time.Duration
 	profileDir      string
+	queryRounds     int
+	queryRequests   int
+	massKill        int
 	election        string
 	fencing         bool
 }
@@ -80,6 +83,9 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.IntVar(&o.scale, "scale", 0, "scale mode: this many masters (+1 replica each) monitored by 3 sentinels of each implementation; reports start-up (settle time, TILT, spurious +sdown), CPU and RSS (0 = the failover benchmark)")
 	fs.DurationVar(&o.scaleWindow, "scale-window", 20*time.Second, "scale mode: how long CPU is measured after the sentinels settle")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "scale mode: write a 10 s CPU profile of each of our sentinels' start-up here (runs them with --pprof)")
+	fs.IntVar(&o.queryRounds, "query-rounds", 0, "scale mode: redis-benchmark rounds of SENTINEL get-master-addr-by-name (1 and -scale masters, plain and -P 16) and SENTINEL MASTERS against one sentinel of each implementation side by side, alternating (0 = skip)")
+	fs.IntVar(&o.queryRequests, "query-requests", 100000, "scale mode: requests per unpipelined redis-benchmark run (-P 16 runs 4×, SENTINEL MASTERS 1/20)")
+	fs.IntVar(&o.massKill, "mass-kill", 0, "scale mode: SIGKILL this many of the -scale masters at once under 3 sentinels of each implementation and report when each was switched and its +try-failover count (0 = skip)")
 	fs.StringVar(&o.election, "election", "vote", "election mode of our sentinels: vote (sentinel.conf, as redis-sentinel) or raft (YAML with an election: block, one raft group of the three on loopback; needs -impl ours)")
 	fs.BoolVar(&o.fencing, "fencing", false, "turn split-brain fencing on in our sentinels (`sentinel fencing <name> yes`) and count the writes refused with NOREPLICAS (vote mode, -impl ours)")
 	if err := fs.Parse(args); err != nil {
@@ -103,6 +109,8 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, errors.New("sentinel-bench: -stall-after must be positive")
 	case o.scale < 0 || o.scale > 2000:
 		return o, fmt.Errorf("sentinel-bench: -scale must be between 0 and 2000, got %d", o.scale)
+	case o.queryRounds < 0 || o.queryRequests < 1 || o.massKill < 0 || o.massKill > o.scale:
+		return o, errors.New("sentinel-bench: -query-rounds must not be negative, -query-requests must be positive and -mass-kill between 0 and -scale")
 	case o.scaleWindow <= 0:
 		return o, errors.New("sentinel-bench: -scale-window must be positive")
 	case o.election != "vote" && o.election != "raft":

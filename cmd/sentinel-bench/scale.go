@@ -108,7 +108,7 @@ func runScaleImpl(ctx context.Context, cfg scaleConfig, nodes *scaleNodes) (scal
 	}
 	defer watcher.Close()
 	profiles := startProfiles(ctx, cfg, metrics)
-	res.settled, res.lastMiss = waitScaleSettled(ctx, start, sentinels, cfg.masters, cfg.settleTimeout)
+	res.settled, res.lastMiss = waitScaleSettled(ctx, start, sentinels, cfg.masters, scaleSentinels-1, cfg.settleTimeout)
 	profiles.Wait()
 	res.startCPU = cpuTimes(sentinels)
 	if err := datanodetest.Sleep(ctx, cfg.window); err != nil {
@@ -148,14 +148,14 @@ func scaleConf(nodes *scaleNodes, downAfter time.Duration) string {
 }
 
 // waitScaleSettled polls SENTINEL MASTERS on every sentinel until each
-// lists every master with flags "master", one replica and the two other
+// lists every master with flags "master", one replica and peers other
 // sentinels. It returns the time from start to that moment (0 when the
 // timeout passed first) and, then, what was still missing.
-func waitScaleSettled(ctx context.Context, start time.Time, sentinels []*datanodetest.Process, masters int, timeout time.Duration) (time.Duration, string) {
+func waitScaleSettled(ctx context.Context, start time.Time, sentinels []*datanodetest.Process, masters, peers int, timeout time.Duration) (time.Duration, string) {
 	var last string
 	err := datanodetest.Poll(ctx, timeout, 100*time.Millisecond, func() bool {
 		for _, s := range sentinels {
-			if miss := scaleMissing(ctx, s, masters); miss != "" {
+			if miss := scaleMissing(ctx, s, masters, peers); miss != "" {
 				last = s.Addr() + ": " + miss
 				return false
 			}
@@ -169,7 +169,7 @@ func waitScaleSettled(ctx context.Context, start time.Time, sentinels []*datanod
 }
 
 // scaleMissing returns what sentinel s does not know yet, or "".
-func scaleMissing(ctx context.Context, s *datanodetest.Process, masters int) string {
+func scaleMissing(ctx context.Context, s *datanodetest.Process, masters, peers int) string {
 	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	list, err := s.SentinelClient().Masters(qctx).Result()
@@ -193,12 +193,12 @@ func scaleMissing(ctx context.Context, s *datanodetest.Process, masters int) str
 				fields[fmt.Sprint(k)] = fmt.Sprint(v)
 			}
 		}
-		if fields["flags"] != "master" || fields["num-slaves"] != "1" || fields["num-other-sentinels"] != "2" {
+		if fields["flags"] != "master" || fields["num-slaves"] != "1" || fields["num-other-sentinels"] != strconv.Itoa(peers) {
 			short++
 		}
 	}
 	if short > 0 {
-		return fmt.Sprintf("%d masters without flags=master, 1 replica and 2 other sentinels", short)
+		return fmt.Sprintf("%d masters without flags=master, 1 replica and %d other sentinels", short, peers)
 	}
 	return ""
 }

@@ -61,6 +61,22 @@ func runScale(ctx context.Context, opts options, logger *slog.Logger, out io.Wri
 	if len(results) == 2 {
 		printScaleRatios(out, results[0], results[1])
 	}
+	if code == 0 && opts.queryRounds > 0 {
+		if _, err := nodes.restore(ctx, logger); err != nil {
+			fmt.Fprintf(out, "restore before the query phase: %v\n", err)
+			return 1
+		}
+		if err := runQueryPhase(ctx, opts, nodes, logger, out); err != nil {
+			fmt.Fprintf(out, "query phase: %v\n", err)
+			code = 1
+		}
+	}
+	if code == 0 && opts.massKill > 0 {
+		if err := runMassPhase(ctx, opts, nodes, logger, out); err != nil {
+			fmt.Fprintf(out, "mass failover phase: %v\n", err)
+			code = 1
+		}
+	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(out, "interrupted; all processes were stopped")
 		return 1
