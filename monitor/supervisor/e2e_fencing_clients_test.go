@@ -28,14 +28,25 @@ func withheldPair(t *testing.T) (cut, other *ourSentinel, oldPort, newPort int) 
 	a := datanodetest.StartTopology(t, 1)
 	b := datanodetest.StartTopology(t, 1)
 	other = startOurs(t, addrOf(b.Master), 1, 2*time.Second, "")
-	dead := ""
-	for i, id := range []string{"1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"} {
-		dead += fmt.Sprintf("sentinel known-sentinel mymaster 127.0.0.1 %d %s\n", datanodetest.FreePort(t)+i, id)
-	}
-	cut = startOurs(t, addrOf(a.Master), 1, 2*time.Second, "sentinel fencing mymaster yes\n"+dead)
+	cut = startOurs(t, addrOf(a.Master), 1, 2*time.Second, "sentinel fencing mymaster yes\n"+deadPeers(t))
 	sc := cut.client()
-	// Until the dead peers are SDOWN their link's birth counts as a reply
-	// (as Redis starts last_avail_time), so wait for both.
+	waitWithheld(t, sc, 2)
+	oc := other.client()
+	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
+		_, err := oc.GetMasterAddrByName(ctx, "mymaster").Result()
+		return err == nil
+	}, "the other sentinel to name its master")
+	return cut, other, a.Master.Port(), b.Master.Port()
+}
+
+// waitWithheld waits until sc holds its dead peers SDOWN and answers
+// GET-MASTER-ADDR-BY-NAME with null. Until the dead peers are SDOWN their
+// link's birth counts as a reply (as Redis starts last_avail_time), so a
+// null answer alone may come before that window and be followed by the
+// address.
+func waitWithheld(t *testing.T, sc *redis.SentinelClient, dead int) {
+	t.Helper()
+	ctx := t.Context()
 	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
 		peers, err := sc.Sentinels(ctx, "mymaster").Result()
 		down := 0
@@ -45,14 +56,19 @@ func withheldPair(t *testing.T) (cut, other *ourSentinel, oldPort, newPort int) 
 			}
 		}
 		_, err2 := sc.GetMasterAddrByName(ctx, "mymaster").Result()
-		return err == nil && down == 2 && errors.Is(err2, redis.Nil)
-	}, "the fenced sentinel to hold its dead peers SDOWN and answer GET-MASTER-ADDR-BY-NAME with null (1 of 3)")
-	oc := other.client()
-	datanodetest.Eventually(t, 15*time.Second, 50*time.Millisecond, func() bool {
-		_, err := oc.GetMasterAddrByName(ctx, "mymaster").Result()
-		return err == nil
-	}, "the other sentinel to name its master")
-	return cut, other, a.Master.Port(), b.Master.Port()
+		return err == nil && down == dead && errors.Is(err2, redis.Nil)
+	}, "the fenced sentinel to hold its dead peers SDOWN and answer GET-MASTER-ADDR-BY-NAME with null")
+}
+
+// deadPeers is sentinel.conf's known-sentinel lines for two peers nobody
+// runs: a sentinel that knows them reaches 1 of 3 (2 of 4 with one live
+// peer), no majority.
+func deadPeers(t *testing.T) string {
+	dead := ""
+	for i, id := range []string{"1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"} {
+		dead += fmt.Sprintf("sentinel known-sentinel mymaster 127.0.0.1 %d %s\n", datanodetest.FreePort(t)+i, id)
+	}
+	return dead
 }
 
 // runClient runs a client script; it prints the port of the master it
