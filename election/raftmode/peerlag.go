@@ -231,3 +231,18 @@ func (n *Node) Peers() []PeerStats {
 	}
 	return out
 }
+
+// Servers returns every member of the latest configuration (this node
+// included) with its suffrage, on any node; the progress fields are
+// zero (see Peers for the leader's view).
+func (n *Node) Servers() []PeerStats {
+	f := n.raft.GetConfiguration() // answered at once from the latest configuration
+	if f.Error() != nil {
+		return nil
+	}
+	var out []PeerStats
+	for _, s := range f.Configuration().Servers {
+		out = append(out, PeerStats{ID: string(s.ID), Addr: string(s.Address), Suffrage: s.Suffrage.String(), LastContact: -1})
+	}
+	return out
+}

@@ -33,7 +33,8 @@ func raftLeaderOf(t *testing.T, group []*raftSentinel) *raftSentinel {
 // TestRaftPeerLag: the leader's /metrics and /status show each follower's
 // acknowledged index, lag and last contact; a stopped follower's contact
 // ages and its lag grows with new entries, while the other stays at 0.
-// Followers show no peers. The raft families pass promtool check metrics.
+// Followers show no peers. Each peer's run id is learned from its INFO.
+// The raft families pass promtool check metrics.
 func TestRaftPeerLag(t *testing.T) {
 	requireRedis(t)
 	topo := datanodetest.StartTopology(t, 1)
@@ -64,7 +65,8 @@ func TestRaftPeerLag(t *testing.T) {
 		st := status(leader)
 		for _, f := range followers {
 			p := peerOf(st, f.id)
-			if p == nil || p.LagEntries != 0 || p.MatchIndex != st.LastLogIndex || p.LastContactMs < 0 || p.LastContactMs > 500 || p.Suffrage != "Voter" {
+			if p == nil || p.LagEntries != 0 || p.MatchIndex != st.LastLogIndex || p.LastContactMs < 0 || p.LastContactMs > 500 || p.Suffrage != "Voter" ||
+				p.RunID != f.sup.Snapshot().MyID {
 				return false
 			}
 		}

@@ -71,6 +71,9 @@ type raftDriver struct {
 
 	// auth guards the HTTP routes that change raft state (raftauth.go).
 	auth raftAuth
+	// peerIDs learns which raft node each known sentinel is
+	// (raftpeerids.go); nil in tests that build a driver by hand.
+	peerIDs *raftPeerIDs
 }
 
 // newRaftDriver starts the raft node of cfg.Election. The node runs (it
@@ -161,6 +164,9 @@ func (d *raftDriver) Run(ctx context.Context) error {
 	wg.Go(func() { d.watchLeadership(ctx) })
 	wg.Go(func() { d.watchApplied(ctx) })
 	wg.Go(func() { d.work(ctx) })
+	if d.peerIDs != nil {
+		wg.Go(func() { d.peerIDs.run(ctx, d.loop.Snapshot) })
+	}
 	wg.Wait()
 	if err := d.node.Close(); err != nil {
 		return fmt.Errorf("raft: %w", err)
@@ -401,7 +407,9 @@ type RaftStatus struct {
 
 // RaftPeerStatus is one other member's replication progress (leader only).
 type RaftPeerStatus struct {
-	ID            string `json:"id"`
+	ID string `json:"id"`
+	// RunID is the sentinel's run id, once learned (raftpeerids.go).
+	RunID         string `json:"run_id,omitempty"`
 	Address       string `json:"address"`
 	Suffrage      string `json:"suffrage"`
 	MatchIndex    uint64 `json:"match_index"`
@@ -422,8 +430,12 @@ func (d *raftDriver) status() *RaftStatus {
 	for name, m := range d.node.State().Masters {
 		out.Masters[name] = m.Addr + " epoch " + strconv.FormatUint(m.ConfigEpoch, 10)
 	}
+	runIDs := map[string]string{}
+	for runID, v := range d.peerViews() {
+		runIDs[v.NodeID] = runID
+	}
 	for _, p := range d.node.Peers() {
-		ps := RaftPeerStatus{ID: p.ID, Address: p.Addr, Suffrage: p.Suffrage, MatchIndex: p.MatchIndex, LagEntries: p.Lag, LastContactMs: -1}
+		ps := RaftPeerStatus{ID: p.ID, RunID: runIDs[p.ID], Address: p.Addr, Suffrage: p.Suffrage, MatchIndex: p.MatchIndex, LagEntries: p.Lag, LastContactMs: -1}
 		if p.LastContact >= 0 {
 			ps.LastContactMs = p.LastContact.Milliseconds()
 		}
@@ -474,6 +486,7 @@ func (s *Supervisor) setupRaft(ctx context.Context) error {
 		}
 		return s.server.UserLines()
 	}}
+	d.peerIDs = newRaftPeerIDs(s.globals.peerCredentials, s.tls.clientConfig)
 	s.loop.core.EnableRaftMode()
 	s.loop.raftView = d.view
 	s.loop.exec = d
