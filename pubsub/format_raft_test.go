@@ -1,48 +1,37 @@
 package pubsub
 
 import (
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
-func names(fs []Field) []string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, f.Name+"="+f.Value)
+// TestRaftInfoSentinelSection: raft mode adds its view to INFO's Sentinel
+// section, before the masters; vote mode's section is unchanged.
+func TestRaftInfoSentinelSection(t *testing.T) {
+	s := &monitor.Snapshot{}
+	if got := InfoSentinelSection(s); strings.Contains(got, "raft") {
+		t.Fatalf("vote mode INFO mentions raft:\n%s", got)
 	}
-	return out
+	s.Raft = &monitor.RaftView{NodeID: "s1", State: "Leader", Term: 3, LeaderID: "s1", CommitIndex: 12, AppliedIndex: 11, Voters: 3}
+	got := InfoSentinelSection(s)
+	want := "sentinel_simulate_failure_flags:0\r\nsentinel_election_mode:raft\r\nsentinel_raft_node_id:s1\r\nsentinel_raft_state:leader\r\n" +
+		"sentinel_raft_term:3\r\nsentinel_raft_leader:s1\r\nsentinel_raft_commit_index:12\r\nsentinel_raft_applied_index:11\r\nsentinel_raft_voters:3\r\n"
+	if !strings.Contains(got, want) {
+		t.Fatalf("INFO sentinel section:\n%s\nwant it to contain:\n%s", got, want)
+	}
 }
 
-// TestRaftFields: nothing in vote mode; in raft mode the master's term and
-// leader, and per sentinel its node id, suffrage, last contact and match
-// index, with "?" and -1 for what this node cannot know.
-func TestRaftFields(t *testing.T) {
-	if f := RaftMasterFields(nil); f != nil {
-		t.Fatalf("vote mode master fields %v", f)
+func TestRaftViewWithholds(t *testing.T) {
+	var vote *monitor.RaftView
+	if vote.Withholds() {
+		t.Fatal("vote mode (no raft view) withholds")
 	}
-	if f := RaftSentinelFields(nil, &monitor.RaftPeerView{NodeID: "s2"}); f != nil {
-		t.Fatalf("vote mode sentinel fields %v", f)
+	if (&monitor.RaftView{State: "Follower", LeaderID: "s1"}).Withholds() {
+		t.Fatal("a follower in touch with its leader withholds")
 	}
-	r := &monitor.RaftView{Term: 7, LeaderID: "s1"}
-	check := func(got []Field, want ...string) {
-		t.Helper()
-		g := names(got)
-		if len(g) != len(want) {
-			t.Fatalf("fields %v, want %v", g, want)
-		}
-		for i := range want {
-			if g[i] != want[i] {
-				t.Fatalf("fields %v, want %v", g, want)
-			}
-		}
+	if !(&monitor.RaftView{State: "Candidate", NoMajority: true}).Withholds() {
+		t.Fatal("a node cut off from the majority does not withhold")
 	}
-	check(RaftMasterFields(r), "raft-term=7", "raft-leader=s1")
-	check(RaftMasterFields(&monitor.RaftView{Term: 3}), "raft-term=3", "raft-leader=?")
-	check(RaftSentinelFields(r, &monitor.RaftPeerView{NodeID: "s2", Suffrage: "Voter", MatchIndex: 42, LastContact: 30 * time.Millisecond}),
-		"raft-node-id=s2", "raft-suffrage=voter", "raft-last-contact-ms=30", "raft-match-index=42")
-	check(RaftSentinelFields(r, &monitor.RaftPeerView{NodeID: "s9", LastContact: -1}),
-		"raft-node-id=s9", "raft-suffrage=none", "raft-last-contact-ms=-1", "raft-match-index=0")
-	check(RaftSentinelFields(r, nil), "raft-node-id=?", "raft-suffrage=?", "raft-last-contact-ms=-1", "raft-match-index=0")
 }
