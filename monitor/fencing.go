@@ -87,6 +87,10 @@ type replicaReport struct {
 	linkUp bool          // master_link_status:up
 	down   time.Duration // master_link_down_since_seconds (0 for -1)
 	uptime time.Duration // uptime_in_seconds
+	// stepped: within this fall of the link, D grew faster than our own
+	// clock between two reports (the replica's wall clock stepped
+	// forward): D is not evidence until the link is up again.
+	stepped bool
 }
 
 // fenceNode is what we last set on one data node.
@@ -320,6 +324,8 @@ func (c *Core) fenceHoldsPromotion(m *master, now time.Time) bool {
 // sentinels alone), or one that reports another role proves nothing, and
 // the full hold applies. D is capped by the replica's uptime: before Redis
 // 7 a replica that never connected reports its clock's seconds since 1970.
+// D is read off the replica's wall clock: a report whose D grew faster than
+// our clock since the previous one (a forward step) is no evidence.
 func (f *fenceState) replicasDownBound(m *master, base time.Time, lag time.Duration) (time.Time, bool) {
 	addrs := append([]Addr(nil), f.listed...)
 	for _, r := range m.replicas {
@@ -328,7 +334,7 @@ func (f *fenceState) replicasDownBound(m *master, base time.Time, lag time.Durat
 	var bound time.Time
 	for _, a := range addrs {
 		rep, ok := f.reports[a]
-		if !ok || rep.at.Before(base) || rep.role != RoleReplica || rep.linkUp {
+		if !ok || rep.at.Before(base) || rep.role != RoleReplica || rep.linkUp || rep.stepped {
 			return time.Time{}, false
 		}
 		lastAck := rep.at.Add(-min(rep.down, rep.uptime) + time.Second + fenceMargin)
@@ -356,8 +362,14 @@ func (c *Core) noteFencedInfo(i *instance, info NodeInfo, now time.Time) {
 	if m.fence.reports == nil {
 		m.fence.reports = make(map[Addr]replicaReport)
 	}
-	m.fence.reports[i.addr] = replicaReport{at: now, role: info.Role, linkUp: info.MasterLinkUp,
+	rep := replicaReport{at: now, role: info.Role, linkUp: info.MasterLinkUp,
 		down: max(info.MasterLinkDownSince, 0), uptime: info.Uptime}
+	if prev, ok := m.fence.reports[i.addr]; ok && !rep.linkUp && !prev.linkUp && rep.role == RoleReplica && prev.role == RoleReplica {
+		// Whole seconds on both reports: D may grow by 1 s more than the
+		// time between them, never by 2 s more.
+		rep.stepped = prev.stepped || rep.down-prev.down > now.Sub(prev.at)+time.Second
+	}
+	m.fence.reports[i.addr] = rep
 }
 
 // refuseAll is the min-replicas-to-write that makes a master refuse every

@@ -111,6 +111,7 @@ func TestReplicasDownBound(t *testing.T) {
 		{"never connected, up 3 s", []Addr{a2}, nil, map[Addr]replicaReport{a2: down(base, 1_700_000_000*time.Second, 3*time.Second)}, 1500 * time.Millisecond},
 		{"the later replica decides", []Addr{a2, a3}, nil, map[Addr]replicaReport{a2: down(base, 9*time.Second, hour), a3: down(base, 5*time.Second, hour)}, -500 * time.Millisecond},
 		{"a listed replica we do not know", []Addr{a2}, []Addr{a2, a3}, map[Addr]replicaReport{a2: down(base, 9*time.Second, hour)}, -1},
+		{"its clock stepped", []Addr{a2}, nil, map[Addr]replicaReport{a2: {at: base, role: RoleReplica, down: 9 * time.Second, uptime: hour, stepped: true}}, -1},
 	} {
 		m := &master{}
 		for _, a := range tc.known {
@@ -126,5 +127,34 @@ func TestReplicasDownBound(t *testing.T) {
 		case tc.want != -1 && got.Sub(base) != tc.want:
 			t.Errorf("%s: bound base%+v, want base%+v", tc.name, got.Sub(base), tc.want)
 		}
+	}
+}
+
+// TestReplicaClockStep: a replica's D that grows faster than our clock
+// between two reports of one fall of its link (its wall clock stepped
+// forward) is no evidence until the link comes back up.
+func TestReplicaClockStep(t *testing.T) {
+	c := newTestCore(t, Config{Masters: []MasterConfig{{Name: "m", Addr: addr("10.0.0.1", 6379), MasterSettings: settings.MasterSettings{Quorum: 1}}}})
+	m := c.masterByName("m")
+	m.Fencing = true
+	r := &instance{kind: KindReplica, addr: addr("10.0.0.2", 6379), m: m}
+	report := func(d0 time.Duration, up bool, d time.Duration) replicaReport {
+		c.noteFencedInfo(r, NodeInfo{Role: RoleReplica, MasterLinkUp: up, MasterLinkDownSince: d, Uptime: time.Hour}, at(d0))
+		return m.fence.reports[r.addr]
+	}
+	if rep := report(0, false, 3*time.Second); rep.stepped {
+		t.Fatal("the first report of a fall is not a step")
+	}
+	if rep := report(time.Second, false, 5*time.Second); rep.stepped {
+		t.Fatal("D grew by 2 s in 1 s: whole seconds allow it")
+	}
+	if rep := report(2*time.Second, false, 60*time.Second); !rep.stepped {
+		t.Fatal("D grew by 55 s in 1 s: a step")
+	}
+	if rep := report(3*time.Second, false, 61*time.Second); !rep.stepped {
+		t.Fatal("the step is remembered while the link stays down")
+	}
+	if rep := report(4*time.Second, true, 0); rep.stepped {
+		t.Fatal("link up: a new fall starts clean")
 	}
 }
