@@ -163,6 +163,9 @@ type RaftView struct {
 	// known, a candidate, or no word from the leader for a while), so it
 	// cannot vouch for the configuration it last applied.
 	NoMajority bool
+	// Peers is the raft view of the other sentinels whose node id is
+	// known, by run id (SENTINEL SENTINELS; raftpeerview.go).
+	Peers map[string]RaftPeerView
 }
 
 // Withholds reports whether GET-MASTER-ADDR-BY-NAME should answer null

@@ -449,7 +449,8 @@ func (d *raftDriver) view() *monitor.RaftView {
 	st := d.node.Stats()
 	return &monitor.RaftView{NodeID: d.node.ID(), State: st.State, Term: st.Term, LeaderID: st.LeaderID,
 		CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex, Voters: st.Voters,
-		NoMajority: st.State != "Leader" && (st.LeaderID == "" || st.LastContact < 0 || st.LastContact > raftNoContact)}
+		NoMajority: st.State != "Leader" && (st.LeaderID == "" || st.LastContact < 0 || st.LastContact > raftNoContact),
+		Peers:      d.peerViews()}
 }
 
 // RaftStatus reports raft mode's state; nil in vote mode.
