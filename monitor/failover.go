@@ -74,14 +74,19 @@ func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
 	return true
 }
 
-// candidacyRank is how many sentinels should try before us: the peers that
-// hold the master down (they are about to be candidates too) whose run id
-// sorts before ours. Every sentinel orders the same set the same way, so
-// they take turns instead of asking for votes at the same moment.
+// candidacyRank is how many sentinels should try before us: the connected
+// peers whose run id sorts before ours. Every sentinel orders the same set
+// the same way, so they take turns instead of asking for votes at the same
+// moment. Whether a peer already holds the master down does not count:
+// when many masters fail at once, the questions that would tell us are
+// queued behind each other, and a sentinel that counted only the peers it
+// had heard from took the first turn beside the real first candidate,
+// splitting the votes (issue 14). A peer that never sees the master down
+// costs us one turn (candidacyTurn), no more.
 func (c *Core) candidacyRank(m *master) int {
 	rank := 0
 	for _, s := range m.sentinels {
-		if s.flags&FlagMasterDown != 0 && !s.link.disconnected && compareRunIDs(s.runID, c.myID) < 0 {
+		if !s.link.disconnected && compareRunIDs(s.runID, c.myID) < 0 {
 			rank++
 		}
 	}
@@ -93,8 +98,19 @@ func (c *Core) candidacyRank(m *master) int {
 // vote round trip (a state write plus a loopback or LAN hop), so the first
 // candidate's requests reach the others while they still wait, and they
 // vote for it instead of splitting the epoch.
+//
+// The first candidate's requests for every master it runs an election
+// for go out together, and each vote costs its voter a state write before
+// the reply: with many masters down at once the round trip grows with
+// their number, so the turn does too (one more turn per 4 masters ODOWN).
 func (c *Core) candidacyDelay(m *master, rank int) time.Duration {
-	d := time.Duration(rank) * candidacyTurn
+	odown := 0
+	for _, x := range c.masters {
+		if x.inst.flags&FlagODown != 0 {
+			odown++
+		}
+	}
+	d := time.Duration(rank) * candidacyTurn * time.Duration(1+odown/4)
 	if candidacyJitter > 0 {
 		d += time.Duration(c.rng.Int64N(int64(candidacyJitter)))
 	}

@@ -25,6 +25,7 @@ type scaleConfig struct {
 	settleTimeout time.Duration
 	window        time.Duration
 	profileDir    string // ours only: CPU profile of the start-up written here
+	verboseMass   bool   // mass failover: trace every killed master's election
 	logger        *slog.Logger
 }
 

@@ -29,6 +29,30 @@ type massResult struct {
 	tries    map[string]int           // +try-failover over the group
 	aborts   int                      // -failover-abort-* over the group
 	switches map[string]int           // +switch-master over the group
+	trace    []string                 // the first killed master's election, event by event
+}
+
+// massTrace is the election events of master name, with the time after
+// deadline and the publishing sentinel, for the report.
+func massTrace(events []datanodetest.SentinelEvent, deadline time.Time, name string) []string {
+	var out []string
+	for _, ev := range events {
+		switch ev.Channel {
+		case "+sdown", "+odown", "+try-failover", "+elected-leader", "-failover-abort-not-elected", "+switch-master":
+			if name != "" && !ev.IsMasterEvent(name) && !strings.HasPrefix(ev.Payload, name+" ") {
+				continue
+			}
+		case "+vote-for-leader", "+new-epoch":
+			if name == "" {
+				continue
+			}
+			// No master name in these payloads: shown for every master.
+		default:
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %s", formatMillis(ev.At.Sub(deadline)), ev.Sentinel, ev.Channel, ev.Payload))
+	}
+	return out
 }
 
 // massKillIndexes spreads k kills over n masters.
@@ -111,6 +135,10 @@ func runMassFailover(ctx context.Context, cfg scaleConfig, nodes *scaleNodes, ki
 	// Late second rounds and aborts show within a couple of seconds.
 	_ = datanodetest.Sleep(ctx, 2*time.Second)
 	res.count(watcher.Events(), killAt.Add(cfg.downAfter))
+	res.trace = massTrace(watcher.Events(), killAt.Add(cfg.downAfter), res.killed[0])
+	if cfg.verboseMass {
+		res.trace = massTrace(watcher.Events(), killAt.Add(cfg.downAfter), "")
+	}
 	return res, ctx.Err()
 }
 
@@ -207,6 +235,12 @@ func (r massResult) print(out io.Writer) {
 	}
 	fmt.Fprintf(out, "+try-failover per killed master over the group: %s; -failover-abort-*: %d; +switch-master of masters not killed: %d\n",
 		strings.Join(parts, ", "), r.aborts, extra)
+	if len(r.killed) > 0 {
+		fmt.Fprintf(out, "events of %s's election (ms after kill + down-after; +vote-for-leader and +new-epoch of every master):\n", r.killed[0])
+		for _, line := range r.trace {
+			fmt.Fprintf(out, "    %s\n", line)
+		}
+	}
 }
 
 // medianOf returns the median first +switch-master and the mean
@@ -238,7 +272,7 @@ func runMassPhase(ctx context.Context, opts options, nodes *scaleNodes, logger *
 			fmt.Fprintf(out, "\nrestored %d data nodes before %s's mass failover\n", changed, im.label)
 		}
 		cfg := scaleConfig{label: im.label, binary: im.binary, masters: opts.scale, downAfter: opts.downAfter,
-			settleTimeout: max(opts.settleTimeout, 60*time.Second), logger: logger}
+			settleTimeout: max(opts.settleTimeout, 60*time.Second), logger: logger, verboseMass: opts.verbose}
 		res, err := runMassFailover(ctx, cfg, nodes, opts.massKill)
 		if err != nil {
 			return fmt.Errorf("%s mass failover: %w", im.label, err)
