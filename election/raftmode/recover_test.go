@@ -2,6 +2,7 @@ package raftmode
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +136,65 @@ func TestRaftRecoverFromLostMajority(t *testing.T) {
 		m := fresh.State().Masters["mymaster"]
 		return m.Addr == "127.0.0.1:6381" && m.ConfigEpoch == 4 && fresh.Stats().Voters == 2
 	})
+}
+
+// TestRaftRecoverTwoSurvivorsOfFive: three of five voters are lost; the
+// two survivors, recovered with the same new voter set, form a group of
+// two that elects a leader, keeps the agreed state and commits.
+func TestRaftRecoverTwoSurvivorsOfFive(t *testing.T) {
+	var peers []Peer
+	dirs := map[string]string{}
+	for i := range 5 {
+		id := fmt.Sprintf("n%d", i)
+		peers = append(peers, Peer{ID: id, Addr: "inmem-" + id})
+		dirs[id] = t.TempDir()
+	}
+	c := &testCluster{}
+	for _, p := range peers {
+		n, tr := startInmem(t, p.ID, dirs[p.ID], peers, true)
+		c.nodes, c.transports = append(c.nodes, n), append(c.transports, tr)
+	}
+	c.heal() // connects every pair
+	addMaster(t, c, "mymaster")
+	for _, n := range c.nodes {
+		if err := n.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	survivors := peers[3:]
+	for _, p := range survivors {
+		res, err := Recover(RecoverOptions{ID: p.ID, Dir: dirs[p.ID], Logger: testLogger(t), Peers: survivors})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Previous) != 5 || res.State.Masters["mymaster"].Addr != "127.0.0.1:6379" {
+			t.Fatalf("%s: recover result %+v", p.ID, res)
+		}
+	}
+	again := &testCluster{}
+	for _, p := range survivors {
+		n, tr := startInmem(t, p.ID, dirs[p.ID], peers, true)
+		again.nodes, again.transports = append(again.nodes, n), append(again.transports, tr)
+	}
+	again.heal()
+	ctx := ctxWithTimeout(t, 10*time.Second)
+	if err := again.onLeader(t, nil, func(n *Node) error {
+		granted, err := n.RequestLease(ctx, "mymaster", 1, 100*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		if !granted && n.State().Masters["mymaster"].Lease.Holder != n.id {
+			// A deposed leader's lease: try again once it expires.
+			return fmt.Errorf("lease held by another node: %w", ErrNotLeader)
+		}
+		return n.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 1)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range again.nodes {
+		eventually(t, 5*time.Second, n.id+" applies the switch in the group of two", func() bool {
+			return n.State().Masters["mymaster"].Addr == "127.0.0.1:6380" && n.Stats().Voters == 2
+		})
+	}
 }
