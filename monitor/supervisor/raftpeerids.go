@@ -27,19 +27,27 @@ const (
 	raftPeerIDsPerRound = 8
 	// raftPeerIDTimeout bounds one INFO request, dial included.
 	raftPeerIDTimeout = time.Second
+	// raftPeerIDRetry is how long a sentinel that did not name a node id
+	// (unreachable, or not in raft mode) waits before it is asked again,
+	// so that such sentinels do not take every round's places.
+	raftPeerIDRetry = 5 * time.Second
 )
 
 // raftPeerIDs maps sentinel run ids to raft node ids.
 type raftPeerIDs struct {
 	mu   sync.Mutex
 	byID map[string]string // run id -> node id
+	// retryAt is when a sentinel that named no node id may be asked
+	// again (owned by learn's goroutine).
+	retryAt map[string]time.Time
+	now     func() time.Time
 	// ask returns the raft node id of the sentinel at addr ("" when it has
 	// none: vote mode, or a stock sentinel).
 	ask func(ctx context.Context, addr string) (string, error)
 }
 
 func newRaftPeerIDs(creds func() (user, pass string), tlsConf func() *tls.Config) *raftPeerIDs {
-	return &raftPeerIDs{byID: map[string]string{}, ask: func(ctx context.Context, addr string) (string, error) {
+	return &raftPeerIDs{byID: map[string]string{}, retryAt: map[string]time.Time{}, now: time.Now, ask: func(ctx context.Context, addr string) (string, error) {
 		user, pass := creds()
 		c := redis.NewClient(&redis.Options{Addr: addr, Username: user, Password: pass, TLSConfig: tlsConf(),
 			MaxRetries: -1, DialTimeout: raftPeerIDTimeout, ReadTimeout: raftPeerIDTimeout, WriteTimeout: raftPeerIDTimeout,
@@ -69,21 +77,25 @@ func (p *raftPeerIDs) nodeID(runID string) string {
 // raftPeerIDsPerRound of them.
 func (p *raftPeerIDs) learn(ctx context.Context, snap *monitor.Snapshot) {
 	asked := map[string]bool{}
+	now := p.now()
 	for i := range snap.Masters {
 		for j := range snap.Masters[i].Sentinels {
 			s := &snap.Masters[i].Sentinels[j]
-			if s.RunID == "" || asked[s.RunID] || p.nodeID(s.RunID) != "" || len(asked) >= raftPeerIDsPerRound {
+			if s.RunID == "" || asked[s.RunID] || p.nodeID(s.RunID) != "" || now.Before(p.retryAt[s.RunID]) || len(asked) >= raftPeerIDsPerRound {
 				continue
 			}
 			asked[s.RunID] = true
 			reqCtx, cancel := context.WithTimeout(ctx, 2*raftPeerIDTimeout)
 			id, err := p.ask(reqCtx, s.Addr.String())
 			cancel()
-			if err == nil && id != "" {
-				p.mu.Lock()
-				p.byID[s.RunID] = id
-				p.mu.Unlock()
+			if err != nil || id == "" {
+				p.retryAt[s.RunID] = now.Add(raftPeerIDRetry)
+				continue
 			}
+			delete(p.retryAt, s.RunID)
+			p.mu.Lock()
+			p.byID[s.RunID] = id
+			p.mu.Unlock()
 		}
 	}
 }

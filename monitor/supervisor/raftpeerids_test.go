@@ -5,17 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
-// TestRaftPeerIDsLearn: each known sentinel is asked once for its node id
-// (again only while it has none: an error, or a sentinel without raft),
+// TestRaftPeerIDsLearn: each known sentinel is asked once for its node id,
 // at most raftPeerIDsPerRound per round, once per run id however many
-// masters list it.
+// masters list it; one that named none (an error, a sentinel without
+// raft) is asked again only after raftPeerIDRetry.
 func TestRaftPeerIDsLearn(t *testing.T) {
 	asked := map[string]int{}
-	p := &raftPeerIDs{byID: map[string]string{}, ask: func(_ context.Context, addr string) (string, error) {
+	now := time.Unix(1000, 0)
+	p := &raftPeerIDs{byID: map[string]string{}, retryAt: map[string]time.Time{}, now: func() time.Time { return now }, ask: func(_ context.Context, addr string) (string, error) {
 		asked[addr]++
 		switch addr {
 		case "127.0.0.1:1":
@@ -43,10 +45,15 @@ func TestRaftPeerIDsLearn(t *testing.T) {
 	}
 	p.learn(t.Context(), snap)
 	p.learn(t.Context(), snap)
+	if asked["127.0.0.1:1"] != 1 || asked["127.0.0.1:2"] != 1 {
+		t.Fatalf("asked %v: a sentinel that named no node id asked again before the retry time", asked)
+	}
+	now = now.Add(raftPeerIDRetry)
+	p.learn(t.Context(), snap)
 	if p.nodeID("run3") != "n-127.0.0.1:3" || p.nodeID("run1") != "" || p.nodeID("run2") != "" {
 		t.Fatalf("learned %v", p.byID)
 	}
-	if asked["127.0.0.1:3"] != 1 || asked["127.0.0.1:1"] != 3 || asked["127.0.0.1:2"] != 3 || asked[fmt.Sprintf("127.0.0.1:%d", raftPeerIDsPerRound+3)] != 1 {
+	if asked["127.0.0.1:3"] != 1 || asked["127.0.0.1:1"] != 2 || asked["127.0.0.1:2"] != 2 || asked[fmt.Sprintf("127.0.0.1:%d", raftPeerIDsPerRound+3)] != 1 {
 		t.Fatalf("asked %v: a known sentinel again, or an unknown one not again", asked)
 	}
 }
