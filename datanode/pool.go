@@ -133,6 +133,36 @@ type Pool struct {
 	runCtx  context.Context // set by Run while it runs; nil before
 	stopped bool
 	wg      sync.WaitGroup // every target goroutine
+
+	helloMu   sync.Mutex
+	nextHello time.Time // when the next new hello subscription may start
+}
+
+// Start-up stagger: the hello subscriptions of targets watched together (a
+// start-up with 250 masters watches ~500 data nodes in one go) start
+// helloSpacing apart, spread over at most helloStaggerMax, instead of all
+// dialling and sending AUTH, CLIENT SETNAME and SUBSCRIBE at the same
+// instant. A few targets see no delay worth the name (2 ms each). PINGs
+// and INFO are not delayed: the core times them.
+const (
+	helloSpacing    = 2 * time.Millisecond
+	helloStaggerMax = time.Second
+)
+
+// helloDelay is how long a new target waits before opening its hello
+// subscription.
+func (p *Pool) helloDelay(now time.Time) time.Duration {
+	p.helloMu.Lock()
+	defer p.helloMu.Unlock()
+	at := p.nextHello
+	if at.Before(now) {
+		at = now
+	}
+	if at.Sub(now) > helloStaggerMax {
+		at = now.Add(helloStaggerMax)
+	}
+	p.nextHello = at.Add(helloSpacing)
+	return at.Sub(now)
 }
 
 // New builds a Pool. Nothing is dialled until Run runs and a Watch arrives.

@@ -184,9 +184,13 @@ func (t *target) survived(op string, r any) bool {
 	return true
 }
 
-// helloLoop runs the hello subscription, restarting it (after a pause, so
+// helloLoop runs the hello subscription, first waiting its turn in a
+// start-up burst (Pool.helloDelay), restarting it (after a pause, so
 // a panic that repeats cannot spin) if it ever panics out.
 func (t *target) helloLoop(ctx context.Context) {
+	if !sleep.For(ctx, t.p.helloDelay(time.Now())) {
+		return
+	}
 	for ctx.Err() == nil {
 		panicked := func() (panicked bool) {
 			defer func() { panicked = t.survived("hello subscription", recover()) }()
