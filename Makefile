@@ -27,12 +27,12 @@ deps:
 	fi
 	@redis-server --version
 
-## test-deps: deps, plus chromium (the status page test) and prometheus (promtool, the scrape test) when missing
+## test-deps: deps, plus chromium (the status page test), python3-redis (a client check) and prometheus (promtool, the scrape test) when missing
 test-deps: deps
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then \
-		echo "installing chromium and prometheus with apt-get"; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1 || ! python3 -c 'import redis' >/dev/null 2>&1; then \
+		echo "installing chromium, python3-redis and prometheus with apt-get"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-redis >/dev/null && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 	fi
 
@@ -48,7 +48,7 @@ test-short:
 ## (make test runs 10,000); prints failures by kind and the failover latencies.
 ## Run from the package directory so the summary shows even when all pass.
 sim:
-	cd monitor && $(GO) test -count=1 -run '^TestSimLiveness$$' -timeout 60m -sim.schedules=$(SCHEDULES)
+	cd monitor && $(GO) test -count=1 -run '^TestSim(Liveness|Raft)$$' -timeout 60m -sim.schedules=$(SCHEDULES)
 
 ## demo: three of our sentinels fail a real master over, live, then clean up; prints
 ## each sentinel's status page URL and waits 5 s before the kill, 60 s after (Ctrl-C ends it)

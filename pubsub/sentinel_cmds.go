@@ -37,7 +37,7 @@ func cmdSentinelMasters(_ context.Context, c *client, _ [][]byte) {
 	w.SetProtocol(proto)
 	w.ArrayLen(len(snap.Masters))
 	for i := range snap.Masters {
-		writeFields(w, MasterFields(&snap.Masters[i], snap.At))
+		writeFields(w, append(MasterFields(&snap.Masters[i], snap.At), RaftMasterFields(snap.Raft)...))
 	}
 	_ = w.Flush()
 	slot.Store(&renderedReply{snap: snap, b: buf.Bytes()})
@@ -47,7 +47,7 @@ func cmdSentinelMasters(_ context.Context, c *client, _ [][]byte) {
 func cmdSentinelMaster(_ context.Context, c *client, args [][]byte) {
 	snap := c.srv.snapshot()
 	if m := masterOrReply(c, snap, args[2]); m != nil {
-		writeFields(c.wr, MasterFields(m, snap.At))
+		writeFields(c.wr, append(MasterFields(m, snap.At), RaftMasterFields(snap.Raft)...))
 	}
 }
 
@@ -56,7 +56,19 @@ func cmdSentinelReplicas(_ context.Context, c *client, args [][]byte) {
 }
 
 func cmdSentinelSentinels(_ context.Context, c *client, args [][]byte) {
-	writeInstances(c, args[2], sentinelViews, SentinelFields)
+	raft := c.srv.snapshot().Raft
+	if raft == nil {
+		writeInstances(c, args[2], sentinelViews, SentinelFields)
+		return
+	}
+	// Raft mode: the raft view after the stock fields (format_raft.go).
+	writeInstances(c, args[2], sentinelViews, func(s *monitor.SentinelView, at time.Time) []Field {
+		var peer *monitor.RaftPeerView
+		if p, ok := raft.Peers[s.RunID]; ok {
+			peer = &p
+		}
+		return append(SentinelFields(s, at), RaftSentinelFields(raft, peer)...)
+	})
 }
 
 // writeInstances answers SENTINEL REPLICAS and SENTINELS: for the master
