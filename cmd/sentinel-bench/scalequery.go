@@ -50,12 +50,11 @@ func queryCases(n, requests int) []queryCase {
 
 // querySample is one redis-benchmark run against one sentinel.
 type querySample struct {
-	rps        float64
-	p50, p99   float64       // ms
-	cpuPerReq  time.Duration // the sentinel's CPU over the run / requests
-	clientCPU  time.Duration // redis-benchmark's CPU / requests
-	requests   int
-	sentinelID string
+	rps       float64
+	p50, p99  float64       // ms
+	cpuPerReq time.Duration // the sentinel's CPU over the run / requests
+	clientCPU time.Duration // redis-benchmark's CPU / requests
+	requests  int
 }
 
 // queryFigure is every sample of one case for one implementation.
