@@ -118,6 +118,11 @@ func MasterFields(m *monitor.MasterView, at time.Time) []Field {
 		// Ours, after Redis's fields, and only when on: a master without
 		// fencing replies field for field as redis-sentinel does.
 		out = append(out, Field{"fencing", "yes"})
+		if monitor.Withheld(m, at) {
+			// Ours, only while withheld: why SENTINEL MASTERS leaves this
+			// master out and GET-MASTER-ADDR-BY-NAME answers null.
+			out = append(out, Field{"authority", monitor.AuthorityOf(m, at).Reason()})
+		}
 	}
 	if m.TLS != "" {
 		// Ours too, only when set (sentinel tls <master> / SENTINEL SET).

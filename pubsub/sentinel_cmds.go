@@ -35,13 +35,31 @@ func cmdSentinelMasters(_ context.Context, c *client, _ [][]byte) {
 	var buf bytes.Buffer
 	w := resp.NewWriter(&buf)
 	w.SetProtocol(proto)
-	w.ArrayLen(len(snap.Masters))
+	shown := make([]*monitor.MasterView, 0, len(snap.Masters))
 	for i := range snap.Masters {
-		writeFields(w, append(MasterFields(&snap.Masters[i], snap.At), RaftMasterFields(snap.Raft)...))
+		if !addrWithheld(snap, &snap.Masters[i]) {
+			shown = append(shown, &snap.Masters[i])
+		}
+	}
+	w.ArrayLen(len(shown))
+	for _, m := range shown {
+		writeFields(w, append(MasterFields(m, snap.At), RaftMasterFields(snap.Raft)...))
 	}
 	_ = w.Flush()
 	slot.Store(&renderedReply{snap: snap, b: buf.Bytes()})
 	c.wr.Raw(buf.Bytes())
+}
+
+// addrWithheld reports whether this sentinel answers clients as if it did
+// not know m (issue 11): with fencing on and no majority of the sentinels
+// reached, or in raft mode with no leader contact. GET-MASTER-ADDR-BY-NAME
+// then answers null and SENTINEL MASTERS leaves m out, so clients that
+// discover the master either way (go-redis and ioredis by the address,
+// redis-py by SENTINEL MASTERS) ask the next sentinel. SENTINEL MASTER
+// <name>, REPLICAS and SENTINELS still answer: they are the operator's
+// view, and MASTER says why in its authority field.
+func addrWithheld(snap *monitor.Snapshot, m *monitor.MasterView) bool {
+	return monitor.Withheld(m, snap.At) || snap.Raft.Withholds()
 }
 
 func cmdSentinelMaster(_ context.Context, c *client, args [][]byte) {
@@ -378,28 +396,22 @@ func cmdSentinelIsMasterDown(ctx context.Context, c *client, args [][]byte) {
 		c.err(errNotInteger)
 		return
 	}
-	reply, err := c.srv.ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{
+	req := monitor.IsMasterDownRequest{
 		Addr:         monitor.Addr{Host: string(args[2]), Port: int(port)},
 		CurrentEpoch: uint64(epoch),
 		RunID:        string(args[5]),
 		ClientName:   c.name,
-	})
+	}
+	if c.deferVote(ctx, req) {
+		return // answered with the rest of the batch (votebatch.go)
+	}
+	c.answerVotes()
+	reply, err := c.srv.ctrl.IsMasterDownByAddr(ctx, req)
 	if err != nil {
 		c.replyErr(err)
 		return
 	}
-	leader := reply.Leader
-	if leader == "" {
-		leader = "*"
-	}
-	c.wr.ArrayLen(3)
-	if reply.Down {
-		c.wr.Integer(1)
-	} else {
-		c.wr.Integer(0)
-	}
-	c.wr.BulkString(leader)
-	c.wr.Integer(int64(reply.LeaderEpoch))
+	c.writeIsMasterDownReply(reply)
 }
 
 // cmdSentinelPendingScripts is empty until notify exposes its queue
