@@ -396,22 +396,28 @@ func cmdSentinelIsMasterDown(ctx context.Context, c *client, args [][]byte) {
 		c.err(errNotInteger)
 		return
 	}
-	req := monitor.IsMasterDownRequest{
+	reply, err := c.srv.ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{
 		Addr:         monitor.Addr{Host: string(args[2]), Port: int(port)},
 		CurrentEpoch: uint64(epoch),
 		RunID:        string(args[5]),
 		ClientName:   c.name,
-	}
-	if c.deferVote(ctx, req) {
-		return // answered with the rest of the batch (votebatch.go)
-	}
-	c.answerVotes()
-	reply, err := c.srv.ctrl.IsMasterDownByAddr(ctx, req)
+	})
 	if err != nil {
 		c.replyErr(err)
 		return
 	}
-	c.writeIsMasterDownReply(reply)
+	leader := reply.Leader
+	if leader == "" {
+		leader = "*"
+	}
+	c.wr.ArrayLen(3)
+	if reply.Down {
+		c.wr.Integer(1)
+	} else {
+		c.wr.Integer(0)
+	}
+	c.wr.BulkString(leader)
+	c.wr.Integer(int64(reply.LeaderEpoch))
 }
 
 // cmdSentinelPendingScripts is empty until notify exposes its queue
