@@ -31,8 +31,9 @@ func (f *fsm) signal() {
 	}
 }
 
-// Apply applies one committed entry. Raft's own entries (configuration,
-// barriers, no-ops) never reach here with LogCommand, so they are skipped.
+// Apply applies one committed entry, in the term it was appended in (a
+// lease records it). Raft's own entries (configuration, barriers, no-ops)
+// never reach here with LogCommand, so they are skipped.
 func (f *fsm) Apply(entry *raft.Log) any {
 	if entry.Type != raft.LogCommand {
 		return nil
@@ -40,7 +41,7 @@ func (f *fsm) Apply(entry *raft.Log) any {
 	defer f.signal()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.state.applyBytes(entry.Data)
+	return f.state.applyBytes(entry.Term, entry.Data)
 }
 
 // Snapshot copies the state under the lock; the encoding happens later in
@@ -80,6 +81,16 @@ func (f *fsm) current() Snapshot {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.state.snapshot()
+}
+
+// lease returns master's current lease (zero for an unknown master).
+func (f *fsm) lease(master string) Lease {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m, ok := f.state.masters[master]; ok {
+		return m.Lease
+	}
+	return Lease{}
 }
 
 const snapshotVersion = 1

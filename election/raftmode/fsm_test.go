@@ -87,6 +87,73 @@ func TestRaftFSMSnapshotRestore(t *testing.T) {
 	}
 }
 
+// applyInTerm applies cmd as the entry of raft term term.
+func applyInTerm(t *testing.T, f *fsm, term uint64, cmd Command) Result {
+	t.Helper()
+	data, err := EncodeCommand(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Apply(&raft.Log{Type: raft.LogCommand, Term: term, Data: data}).(Result)
+}
+
+// TestRaftFSMLeaseTermFromEntry: the lease records the term of the entry
+// that granted it, survives a snapshot, and a takeover in a later term
+// replaces it and says so.
+func TestRaftFSMLeaseTermFromEntry(t *testing.T) {
+	f := newFSM()
+	applyInTerm(t, f, 2, SetMaster{Name: "m", Addr: "10.0.0.1:6379"})
+	if res := applyInTerm(t, f, 7, LeaseRequest{Master: "m", Epoch: 1, Holder: "a", At: t0, TTL: time.Minute}); !res.Accepted || res.Master.Lease.Term != 7 {
+		t.Fatalf("lease in term 7: %+v", res)
+	}
+	snap, err := f.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink memorySink
+	if err := snap.Persist(&sink); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sink.String(), `"term":7`) {
+		t.Fatalf("snapshot lacks the lease's term: %s", sink.String())
+	}
+	restored := newFSM()
+	if err := restored.Restore(io.NopCloser(&sink)); err != nil {
+		t.Fatal(err)
+	}
+	req := LeaseRequest{Master: "m", Epoch: 2, Holder: "b", At: t0.Add(time.Second), TTL: time.Minute, Takeover: true}
+	if res := applyInTerm(t, restored, 7, req); res.Accepted || res.Reason != RejectLeaseHeld {
+		t.Fatalf("takeover in the lease's own term after restore: %+v, want %q", res, RejectLeaseHeld)
+	}
+	res := applyInTerm(t, restored, 8, req)
+	if !res.Accepted || res.Replaced.Holder != "a" || res.Replaced.Epoch != 1 || res.Replaced.Term != 7 || res.Master.Lease.Term != 8 {
+		t.Fatalf("takeover in term 8: %+v", res)
+	}
+}
+
+// TestRaftFSMRestoresSnapshotWithoutTerms: a snapshot written before leases
+// recorded their term restores with term 0, which any entry's term is
+// above, so a new leader may take such a lease over.
+func TestRaftFSMRestoresSnapshotWithoutTerms(t *testing.T) {
+	old := `{"version":1,"state":{"masters":{"m":{"name":"m","addr":"10.0.0.1:6379","config_epoch":0,` +
+		`"lease":{"epoch":3,"holder":"a","granted_at":"2026-01-02T03:04:05Z","expires":"2026-01-02T04:04:05Z"}}},"highest_epoch":3}}`
+	f := newFSM()
+	if err := f.Restore(io.NopCloser(strings.NewReader(old))); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.current().Masters["m"].Lease; l.Epoch != 3 || l.Holder != "a" || l.Term != 0 {
+		t.Fatalf("restored lease %+v", l)
+	}
+	req := LeaseRequest{Master: "m", Epoch: 4, Holder: "b", At: t0.Add(time.Minute), TTL: time.Minute}
+	if res := applyInTerm(t, f, 1, req); res.Reason != RejectLeaseHeld {
+		t.Fatalf("plain request over the restored lease: %+v, want %q", res, RejectLeaseHeld)
+	}
+	req.Takeover = true
+	if res := applyInTerm(t, f, 1, req); !res.Accepted || res.Replaced.Holder != "a" {
+		t.Fatalf("takeover of the restored lease: %+v", res)
+	}
+}
+
 func TestRaftFSMRestoreRejectsBadSnapshots(t *testing.T) {
 	bad := []string{
 		"",

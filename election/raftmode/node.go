@@ -401,28 +401,53 @@ func (n *Node) State() Snapshot { return n.fsm.current() }
 
 // RequestLease asks the group for the failover lease of master at epoch,
 // held by this node for ttl from now. granted is false without an error
-// when another holder has an unexpired lease or the epoch is stale. It
-// must be called on the leader; elsewhere it returns ErrNotLeader.
+// when another holder has an unexpired lease of this term or the epoch is
+// stale. It must be called on the leader; elsewhere it returns
+// ErrNotLeader. ProposeLease says more.
 func (n *Node) RequestLease(ctx context.Context, master string, epoch uint64, ttl time.Duration) (granted bool, err error) {
+	ans, err := n.ProposeLease(ctx, master, epoch, ttl)
+	return ans.Granted, err
+}
+
+// LeaseAnswer is the group's answer to a lease request.
+type LeaseAnswer struct {
+	Granted bool
+	// Reason is why it was refused: RejectLeaseHeld or RejectStaleEpoch.
+	Reason Rejection
+	// Master is the master's agreed state once the request applied.
+	Master MasterState
+	// Replaced is the lease the grant replaced (Result.Replaced).
+	Replaced Lease
+}
+
+// ProposeLease is RequestLease with the whole answer. When this node's
+// applied state shows another holder's unexpired lease, the request asks
+// to take it over: apply grants that only if the lease is of an earlier
+// raft term than this leader's (ADR 0003, rule 1). Once this node has
+// reported leadership (after its barrier), its state holds every entry of
+// earlier terms; asked before that, it may not see the lease, and apply
+// refuses the plain request (RejectLeaseHeld): safe, the next one asks.
+func (n *Node) ProposeLease(ctx context.Context, master string, epoch uint64, ttl time.Duration) (LeaseAnswer, error) {
 	// Refuse bad arguments before they reach the log; apply would refuse
 	// them too, but only after a round of replication.
 	if master == "" || epoch == 0 || ttl <= 0 {
-		return false, &RejectedError{Op: "lease", Master: master, Reason: RejectInvalid,
+		return LeaseAnswer{}, &RejectedError{Op: "lease", Master: master, Reason: RejectInvalid,
 			Detail: fmt.Sprintf("need a master name, epoch > 0 and ttl > 0 (epoch %d, ttl %s)", epoch, ttl)}
 	}
-	res, err := n.propose(ctx, "lease", LeaseRequest{
-		Master: master, Epoch: epoch, Holder: n.id, At: n.now(), TTL: ttl,
-	})
-	if err != nil {
-		return false, err
+	req := LeaseRequest{Master: master, Epoch: epoch, Holder: n.id, At: n.now(), TTL: ttl}
+	if l := n.fsm.lease(master); l.Holder != "" && l.Holder != n.id && req.At.Before(l.Expires) {
+		req.Takeover = true
 	}
+	res, err := n.propose(ctx, "lease", req)
+	if err != nil {
+		return LeaseAnswer{}, err
+	}
+	ans := LeaseAnswer{Granted: res.Accepted, Reason: res.Reason, Master: res.Master, Replaced: res.Replaced}
 	switch {
-	case res.Accepted:
-		return true, nil
-	case res.Reason == RejectLeaseHeld || res.Reason == RejectStaleEpoch:
-		return false, nil
+	case res.Accepted, res.Reason == RejectLeaseHeld || res.Reason == RejectStaleEpoch:
+		return ans, nil
 	default:
-		return false, &RejectedError{Op: "lease", Master: master, Reason: res.Reason, Detail: res.Detail}
+		return LeaseAnswer{}, &RejectedError{Op: "lease", Master: master, Reason: res.Reason, Detail: res.Detail}
 	}
 }
 

@@ -472,6 +472,68 @@ func TestRaftClusterPartitionedMinorityCannotAct(t *testing.T) {
 	t.Logf("isolated leader made %d attempts before stepping down", attempts)
 }
 
+// TestRaftClusterNewLeaderTakesOverLease: the leader holds a one-minute
+// lease and is cut off; the majority's new leader gets the next epoch at
+// once (its term is later) and learns whose lease it replaced, and the
+// deposed holder can no longer commit a switch for its epoch.
+func TestRaftClusterNewLeaderTakesOverLease(t *testing.T) {
+	c := newTestCluster(t, 3)
+	ctx := ctxWithTimeout(t, 10*time.Second)
+	addMaster(t, c, "mymaster")
+	var old *Node
+	if err := c.onLeader(t, nil, func(n *Node) error {
+		old = n
+		_, err := n.RequestLease(ctx, "mymaster", 1, time.Minute)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	held := old.State().Masters["mymaster"].Lease
+	if held.Holder != old.id || held.Epoch != 1 || held.Term == 0 {
+		t.Fatalf("lease after the grant: %+v", held)
+	}
+
+	c.isolate(c.index(old))
+	var majority []*Node
+	for _, n := range c.nodes {
+		if n != old {
+			majority = append(majority, n)
+		}
+	}
+	var ans LeaseAnswer
+	var holder *Node
+	start := time.Now()
+	if err := c.onLeader(t, majority, func(n *Node) error {
+		holder = n
+		// What the driver waits for (Leadership, after the barrier): the
+		// new leader has applied the old lease.
+		if n.State().Masters["mymaster"].Lease.Holder != old.id {
+			return ErrNotLeader
+		}
+		var err error
+		ans, err = n.ProposeLease(ctx, "mymaster", 2, time.Minute)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !ans.Granted || ans.Replaced.Holder != old.id || ans.Replaced.Epoch != 1 || ans.Master.Lease.Term <= held.Term {
+		t.Fatalf("new leader %s's lease: %+v (old lease %+v)", holder.id, ans, held)
+	}
+	t.Logf("lease taken over %v after the cut, the old one had %v left", time.Since(start).Round(time.Millisecond), time.Until(held.Expires).Round(time.Second))
+	if err := old.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 1); err == nil {
+		t.Fatal("the deposed holder committed a switch")
+	}
+	c.heal()
+	if err := c.onLeader(t, nil, func(n *Node) error {
+		return n.CommitSwitch(ctx, "mymaster", "127.0.0.1:6380", 1)
+	}); !errors.Is(err, ErrRejected) {
+		t.Fatalf("switch for the replaced epoch 1: %v, want rejected", err)
+	}
+	eventually(t, 5*time.Second, "the old leader applies the takeover", func() bool {
+		return old.State().Masters["mymaster"].Lease.Holder == holder.id
+	})
+}
+
 func TestRaftNodeDurableRestartOverTCP(t *testing.T) {
 	dir := t.TempDir()
 	start := func() *Node { return startDurableSolo(t, dir) }

@@ -18,6 +18,12 @@ type Lease struct {
 	Holder    string    `json:"holder"`
 	GrantedAt time.Time `json:"granted_at"`
 	Expires   time.Time `json:"expires"`
+	// Term is the raft term of the log entry that granted (or last
+	// renewed) the lease. A lease from an earlier term than a takeover
+	// request's belongs to a deposed leader (ADR 0003, rule 1). Snapshots
+	// written before terms were recorded read as 0: an earlier term than
+	// any entry's, which raft numbers from 1.
+	Term uint64 `json:"term,omitempty"`
 }
 
 // MasterState is the agreed state of one supervised master.
@@ -47,12 +53,19 @@ type Command interface {
 // LeaseRequest asks for the failover lease of Master at Epoch for Holder.
 // At is the proposer's clock when proposing; apply judges expiry against
 // it, never against its own clock, so every replica reaches the same answer.
+//
+// Takeover asks to replace another holder's unexpired lease if it was
+// granted in an earlier raft term than this entry's (its leader has been
+// deposed). It is encoded as its own type byte, not in the JSON, so that
+// a replica too old to know the rule stops at such an entry instead of
+// refusing what the others grant.
 type LeaseRequest struct {
-	Master string        `json:"master"`
-	Epoch  uint64        `json:"epoch"`
-	Holder string        `json:"holder"`
-	At     time.Time     `json:"at"`
-	TTL    time.Duration `json:"ttl"`
+	Master   string        `json:"master"`
+	Epoch    uint64        `json:"epoch"`
+	Holder   string        `json:"holder"`
+	At       time.Time     `json:"at"`
+	TTL      time.Duration `json:"ttl"`
+	Takeover bool          `json:"-"`
 }
 
 // SwitchMaster records that Holder, holding the lease for Epoch, promoted
@@ -79,13 +92,20 @@ const (
 	typeLeaseRequest byte = 1
 	typeSwitchMaster byte = 2
 	typeSetMaster    byte = 3
+	// typeLeaseTakeover is a LeaseRequest with Takeover set; mandatory.
+	typeLeaseTakeover byte = 4
 
 	// IgnorableFlag on a type byte tells a replica that does not know the
 	// type to skip the entry instead of crashing.
 	IgnorableFlag byte = 0x80
 )
 
-func (LeaseRequest) commandType() byte { return typeLeaseRequest }
+func (c LeaseRequest) commandType() byte {
+	if c.Takeover {
+		return typeLeaseTakeover
+	}
+	return typeLeaseRequest
+}
 func (SwitchMaster) commandType() byte { return typeSwitchMaster }
 func (SetMaster) commandType() byte    { return typeSetMaster }
 
@@ -112,6 +132,13 @@ type Result struct {
 	Detail string
 	// Master is the master's state after the command (zero when unknown).
 	Master MasterState
+	// Replaced is the lease a granted LeaseRequest of a new epoch replaced
+	// (expired, taken over from a deposed leader, or the holder's own
+	// earlier one); zero when there was none, for a renewal and for every
+	// other command. With Replaced.Epoch above Master.ConfigEpoch, that
+	// lease's failover never committed its switch and may have promoted a
+	// replica.
+	Replaced Lease
 }
 
 // ErrUnknownCommand is returned by decodeCommand for a type byte this build
@@ -139,9 +166,10 @@ func decodeCommand(data []byte) (cmd Command, ignorable bool, err error) {
 	kind, body := data[0], data[1:]
 	var target Command
 	switch kind {
-	case typeLeaseRequest:
+	case typeLeaseRequest, typeLeaseTakeover:
 		var c LeaseRequest
 		err = json.Unmarshal(body, &c)
+		c.Takeover = kind == typeLeaseTakeover
 		target = c
 	case typeSwitchMaster:
 		var c SwitchMaster
@@ -171,10 +199,11 @@ func newState() *state {
 	return &state{masters: make(map[string]*MasterState)}
 }
 
-// applyBytes decodes and applies one log entry. An entry of an unknown,
-// non-ignorable type panics: a replica that cannot understand the log must
-// stop rather than silently diverge from the others.
-func (s *state) applyBytes(data []byte) Result {
+// applyBytes decodes and applies one log entry of raft term term. An
+// entry of an unknown, non-ignorable type panics: a replica that cannot
+// understand the log must stop rather than silently diverge from the
+// others.
+func (s *state) applyBytes(term uint64, data []byte) Result {
 	cmd, ignorable, err := decodeCommand(data)
 	switch {
 	case errors.Is(err, ErrUnknownCommand) && ignorable:
@@ -186,17 +215,18 @@ func (s *state) applyBytes(data []byte) Result {
 		// rejecting is deterministic and safe.
 		return Result{Reason: RejectInvalid, Detail: err.Error()}
 	}
-	return s.apply(cmd)
+	return s.apply(term, cmd)
 }
 
-// apply applies one decoded command. It is deterministic: the result and
-// the new state depend only on the old state and the command.
-func (s *state) apply(cmd Command) Result {
+// apply applies one decoded command, the entry of raft term term. It is
+// deterministic: the result and the new state depend only on the old
+// state, the command and the term (the same on every replica of the log).
+func (s *state) apply(term uint64, cmd Command) Result {
 	switch c := cmd.(type) {
 	case LeaseRequest:
-		return s.applyLease(c)
+		return s.applyLease(term, c)
 	case *LeaseRequest:
-		return s.applyLease(*c)
+		return s.applyLease(term, *c)
 	case SwitchMaster:
 		return s.applySwitch(c)
 	case *SwitchMaster:
@@ -214,7 +244,12 @@ func invalid(format string, args ...any) Result {
 	return Result{Reason: RejectInvalid, Detail: fmt.Sprintf(format, args...)}
 }
 
-func (s *state) applyLease(c LeaseRequest) Result {
+// applyLease grants, renews or refuses a lease. Another holder's unexpired
+// lease blocks a new epoch only if it was granted in the entry's own term
+// or later, or the request does not ask to take over: one leader appends
+// per term, so a lease of an earlier term belongs to a deposed leader,
+// which stops promoting before a new one can be elected (ADR 0003).
+func (s *state) applyLease(term uint64, c LeaseRequest) Result {
 	switch {
 	case c.Epoch == 0:
 		return invalid("lease epoch must be above 0")
@@ -237,17 +272,20 @@ func (s *state) applyLease(c LeaseRequest) Result {
 		if expires.After(m.Lease.Expires) {
 			m.Lease.Expires = expires
 		}
+		m.Lease.Term = max(m.Lease.Term, term)
 		return Result{Accepted: true, Master: *m}
 	}
 	if c.Epoch <= m.Lease.Epoch || c.Epoch <= m.ConfigEpoch {
 		return Result{Reason: RejectStaleEpoch, Master: *m}
 	}
-	if m.Lease.Holder != "" && m.Lease.Holder != c.Holder && c.At.Before(m.Lease.Expires) {
+	held := m.Lease.Holder != "" && m.Lease.Holder != c.Holder && c.At.Before(m.Lease.Expires)
+	if held && !(c.Takeover && m.Lease.Term < term) {
 		return Result{Reason: RejectLeaseHeld, Master: *m}
 	}
-	m.Lease = Lease{Epoch: c.Epoch, Holder: c.Holder, GrantedAt: c.At, Expires: expires}
+	replaced := m.Lease
+	m.Lease = Lease{Epoch: c.Epoch, Holder: c.Holder, GrantedAt: c.At, Expires: expires, Term: term}
 	s.highestEpoch = max(s.highestEpoch, c.Epoch)
-	return Result{Accepted: true, Master: *m}
+	return Result{Accepted: true, Master: *m, Replaced: replaced}
 }
 
 func (s *state) applySwitch(c SwitchMaster) Result {

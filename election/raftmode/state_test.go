@@ -13,7 +13,7 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 func stateWith(t *testing.T) *state {
 	t.Helper()
 	s := newState()
-	if res := s.apply(SetMaster{Name: "mymaster", Addr: "10.0.0.1:6379"}); !res.Accepted {
+	if res := s.apply(1, SetMaster{Name: "mymaster", Addr: "10.0.0.1:6379"}); !res.Accepted {
 		t.Fatalf("setup: %+v", res)
 	}
 	return s
@@ -35,7 +35,7 @@ func TestRaftApplyRules(t *testing.T) {
 			name: "first lease granted",
 			cmd:  lease(1, "a", t0),
 			check: func(t *testing.T, m MasterState) {
-				want := Lease{Epoch: 1, Holder: "a", GrantedAt: t0, Expires: t0.Add(10 * time.Second)}
+				want := Lease{Epoch: 1, Holder: "a", GrantedAt: t0, Expires: t0.Add(10 * time.Second), Term: 1}
 				if m.Lease != want {
 					t.Errorf("lease = %+v, want %+v", m.Lease, want)
 				}
@@ -162,17 +162,151 @@ func TestRaftApplyRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := stateWith(t)
 			for i, c := range tc.before {
-				if res := s.apply(c); !res.Accepted {
+				if res := s.apply(1, c); !res.Accepted {
 					t.Fatalf("before[%d] %T rejected: %+v", i, c, res)
 				}
 			}
 			before := s.snapshot()
-			res := s.apply(tc.cmd)
+			res := s.apply(1, tc.cmd)
 			if res.Reason != tc.want || res.Accepted != (tc.want == "") {
 				t.Fatalf("apply %+v = %+v, want reason %q", tc.cmd, res, tc.want)
 			}
 			if !res.Accepted && !snapshotsEqual(before, s.snapshot()) {
 				t.Errorf("rejected command changed state:\nbefore %+v\nafter  %+v", before, s.snapshot())
+			}
+			if tc.check != nil {
+				tc.check(t, res.Master)
+			}
+		})
+	}
+}
+
+func takeover(epoch uint64, holder string, at time.Time) LeaseRequest {
+	c := lease(epoch, holder, at)
+	c.Takeover = true
+	return c
+}
+
+// TestRaftLeaseTerms covers rule 1 of ADR 0003: another holder's unexpired
+// lease blocks a new epoch only within the term that granted it.
+func TestRaftLeaseTerms(t *testing.T) {
+	type step struct {
+		term uint64
+		cmd  Command
+	}
+	aLease := Lease{Epoch: 1, Holder: "a", GrantedAt: t0, Expires: t0.Add(10 * time.Second), Term: 3}
+	tests := []struct {
+		name     string
+		before   []step // applied first, each must be accepted
+		term     uint64
+		cmd      Command
+		want     Rejection
+		replaced Lease // Result.Replaced when accepted
+		check    func(t *testing.T, m MasterState)
+	}{
+		{
+			name:     "a new leader takes over a deposed leader's unexpired lease",
+			before:   []step{{3, lease(1, "a", t0)}},
+			term:     4,
+			cmd:      takeover(2, "b", t0.Add(time.Second)),
+			replaced: aLease,
+			check: func(t *testing.T, m MasterState) {
+				want := Lease{Epoch: 2, Holder: "b", GrantedAt: t0.Add(time.Second), Expires: t0.Add(11 * time.Second), Term: 4}
+				if m.Lease != want {
+					t.Errorf("lease = %+v, want %+v", m.Lease, want)
+				}
+			},
+		},
+		{
+			name:   "no takeover within the term that granted the lease",
+			before: []step{{3, lease(1, "a", t0)}},
+			term:   3,
+			cmd:    takeover(2, "b", t0.Add(time.Second)),
+			want:   RejectLeaseHeld,
+		},
+		{
+			name:   "no takeover without asking for one (an older proposer's entry)",
+			before: []step{{3, lease(1, "a", t0)}},
+			term:   4,
+			cmd:    lease(2, "b", t0.Add(time.Second)),
+			want:   RejectLeaseHeld,
+		},
+		{
+			name:   "a takeover still needs a higher epoch",
+			before: []step{{3, lease(5, "a", t0)}},
+			term:   4,
+			cmd:    takeover(5, "b", t0.Add(time.Second)),
+			want:   RejectStaleEpoch,
+		},
+		{
+			name:   "a renewal moves the lease to the renewing entry's term",
+			before: []step{{3, lease(1, "a", t0)}, {5, lease(1, "a", t0.Add(time.Second))}},
+			term:   5,
+			cmd:    takeover(2, "b", t0.Add(2*time.Second)),
+			want:   RejectLeaseHeld,
+		},
+		{
+			name:     "an expired lease is replaced and reported",
+			before:   []step{{3, lease(1, "a", t0)}},
+			term:     3,
+			cmd:      lease(2, "b", t0.Add(time.Hour)),
+			replaced: aLease,
+		},
+		{
+			name:     "the holder's own earlier epoch is reported too",
+			before:   []step{{3, lease(1, "a", t0)}},
+			term:     3,
+			cmd:      lease(2, "a", t0.Add(time.Second)),
+			replaced: aLease,
+		},
+		{
+			name: "nothing replaced by a first lease",
+			term: 1,
+			cmd:  lease(1, "a", t0),
+		},
+		{
+			name:   "nothing replaced by a renewal",
+			before: []step{{3, lease(1, "a", t0)}},
+			term:   3,
+			cmd:    lease(1, "a", t0.Add(time.Second)),
+		},
+		{
+			name:   "the deposed holder's switch is refused after a takeover",
+			before: []step{{3, lease(1, "a", t0)}, {4, takeover(2, "b", t0.Add(time.Second))}},
+			term:   4,
+			cmd:    SwitchMaster{Master: "mymaster", Addr: "10.0.0.2:6380", Epoch: 1, Holder: "a"},
+			want:   RejectNotHolder,
+		},
+		{
+			name:   "the new holder's switch commits",
+			before: []step{{3, lease(1, "a", t0)}, {4, takeover(2, "b", t0.Add(time.Second))}},
+			term:   4,
+			cmd:    SwitchMaster{Master: "mymaster", Addr: "10.0.0.2:6380", Epoch: 2, Holder: "b"},
+			check: func(t *testing.T, m MasterState) {
+				if m.Addr != "10.0.0.2:6380" || m.ConfigEpoch != 2 {
+					t.Errorf("after switch: %+v", m)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := stateWith(t)
+			for i, st := range tc.before {
+				if res := s.apply(st.term, st.cmd); !res.Accepted {
+					t.Fatalf("before[%d] %+v rejected: %+v", i, st.cmd, res)
+				}
+			}
+			before := s.snapshot()
+			res := s.apply(tc.term, tc.cmd)
+			if res.Reason != tc.want || res.Accepted != (tc.want == "") {
+				t.Fatalf("apply %+v in term %d = %+v, want reason %q", tc.cmd, tc.term, res, tc.want)
+			}
+			if !res.Accepted && !snapshotsEqual(before, s.snapshot()) {
+				t.Errorf("rejected command changed state:\nbefore %+v\nafter  %+v", before, s.snapshot())
+			}
+			if res.Replaced != tc.replaced {
+				t.Errorf("replaced = %+v, want %+v", res.Replaced, tc.replaced)
 			}
 			if tc.check != nil {
 				tc.check(t, res.Master)
@@ -188,7 +322,7 @@ func snapshotsEqual(a, b Snapshot) bool {
 	for k, v := range a.Masters {
 		w, ok := b.Masters[k]
 		if !ok || v.Name != w.Name || v.Addr != w.Addr || v.ConfigEpoch != w.ConfigEpoch ||
-			v.Lease.Epoch != w.Lease.Epoch || v.Lease.Holder != w.Lease.Holder ||
+			v.Lease.Epoch != w.Lease.Epoch || v.Lease.Holder != w.Lease.Holder || v.Lease.Term != w.Lease.Term ||
 			!v.Lease.GrantedAt.Equal(w.Lease.GrantedAt) || !v.Lease.Expires.Equal(w.Lease.Expires) {
 			return false
 		}
@@ -198,12 +332,12 @@ func snapshotsEqual(a, b Snapshot) bool {
 
 func TestRaftHighestEpochTracksAcceptedCommands(t *testing.T) {
 	s := stateWith(t)
-	s.apply(lease(3, "a", t0))
-	s.apply(lease(9, "b", t0)) // refused: a's lease runs
+	s.apply(1, lease(3, "a", t0))
+	s.apply(1, lease(9, "b", t0)) // refused: a's lease runs
 	if s.highestEpoch != 3 {
 		t.Fatalf("highest epoch = %d, want 3", s.highestEpoch)
 	}
-	s.apply(SetMaster{Name: "m2", Addr: "h:2", ConfigEpoch: 12})
+	s.apply(1, SetMaster{Name: "m2", Addr: "h:2", ConfigEpoch: 12})
 	if got := s.snapshot().HighestEpoch; got != 12 {
 		t.Fatalf("highest epoch = %d, want 12", got)
 	}
@@ -212,6 +346,7 @@ func TestRaftHighestEpochTracksAcceptedCommands(t *testing.T) {
 func TestRaftEncodeDecodeRoundTrip(t *testing.T) {
 	cmds := []Command{
 		lease(7, "node-1", t0),
+		takeover(8, "node-2", t0),
 		SwitchMaster{Master: "m", Addr: "[::1]:6379", Epoch: 7, Holder: "node-1"},
 		SetMaster{Name: "m", Addr: "h:1", ConfigEpoch: 3},
 		SetMaster{Name: "m", Remove: true},
@@ -230,7 +365,7 @@ func TestRaftEncodeDecodeRoundTrip(t *testing.T) {
 		}
 		if lr, ok := c.(LeaseRequest); ok {
 			glr := got.(LeaseRequest)
-			if !glr.At.Equal(lr.At) || glr.TTL != lr.TTL || glr.Epoch != lr.Epoch || glr.Holder != lr.Holder {
+			if !glr.At.Equal(lr.At) || glr.TTL != lr.TTL || glr.Epoch != lr.Epoch || glr.Holder != lr.Holder || glr.Takeover != lr.Takeover {
 				t.Errorf("lease round trip: got %+v want %+v", glr, lr)
 			}
 			continue
@@ -246,7 +381,7 @@ func TestRaftEncodeDecodeRoundTrip(t *testing.T) {
 
 func TestRaftApplyBytesUnknownCommands(t *testing.T) {
 	s := stateWith(t)
-	res := s.applyBytes([]byte{IgnorableFlag | 0x11, '{', '}'})
+	res := s.applyBytes(1, []byte{IgnorableFlag | 0x11, '{', '}'})
 	if res.Accepted || res.Reason != RejectIgnored {
 		t.Fatalf("ignorable unknown: %+v, want ignored", res)
 	}
@@ -258,11 +393,11 @@ func TestRaftApplyBytesUnknownCommands(t *testing.T) {
 				t.Fatalf("unknown mandatory type: recover() = %v, want divergence panic", r)
 			}
 		}()
-		s.applyBytes([]byte{0x11, '{', '}'})
+		s.applyBytes(1, []byte{0x11, '{', '}'})
 	}()
 
 	for _, bad := range [][]byte{nil, {typeLeaseRequest}, {typeSwitchMaster, '['}, {typeSetMaster, 'x'}} {
-		res := s.applyBytes(bad)
+		res := s.applyBytes(1, bad)
 		if res.Accepted || res.Reason != RejectInvalid {
 			t.Errorf("applyBytes(%q) = %+v, want invalid", bad, res)
 		}
@@ -278,6 +413,7 @@ func TestRaftApplyBytesUnknownCommands(t *testing.T) {
 func FuzzApplyBytes(f *testing.F) {
 	for _, c := range []Command{
 		lease(1, "a", t0),
+		takeover(3, "b", t0),
 		SwitchMaster{Master: "mymaster", Addr: "h:1", Epoch: 1, Holder: "a"},
 		SetMaster{Name: "x", Addr: "h:2"},
 		SetMaster{Name: "mymaster", Remove: true},
@@ -290,7 +426,7 @@ func FuzzApplyBytes(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 0 {
 			switch data[0] {
-			case typeLeaseRequest, typeSwitchMaster, typeSetMaster:
+			case typeLeaseRequest, typeLeaseTakeover, typeSwitchMaster, typeSetMaster:
 			default:
 				if data[0]&IgnorableFlag == 0 {
 					t.Skip("unknown mandatory types panic by design")
@@ -298,9 +434,9 @@ func FuzzApplyBytes(f *testing.F) {
 			}
 		}
 		s := stateWith(t)
-		s.apply(lease(2, "a", t0))
+		s.apply(1, lease(2, "a", t0))
 		before := s.snapshot().Masters["mymaster"]
-		s.applyBytes(data)
+		s.applyBytes(2, data)
 		after, ok := s.snapshot().Masters["mymaster"]
 		if !ok {
 			return // removed
@@ -318,23 +454,29 @@ func FuzzApplyBytes(f *testing.F) {
 }
 
 // FuzzLeaseSequences applies a random schedule of lease and switch requests
+// (a new raft term with every holder change, takeovers asked for in some)
 // and checks the safety rules against a brute-force record of grants.
 func FuzzLeaseSequences(f *testing.F) {
 	f.Add([]byte{0x01, 0x12, 0x23, 0x31, 0x42, 0x05})
 	f.Add([]byte{0x11, 0x11, 0x91, 0xa1, 0x22})
+	f.Add([]byte{0x04, 0x49, 0x0d, 0x84, 0x89})
 	f.Fuzz(func(t *testing.T, schedule []byte) {
 		s := stateWith(t)
 		holders := []string{"a", "b", "c"}
 		grantedTo := map[uint64]string{} // epoch -> holder, every grant ever
 		lastConfig := uint64(0)
 		at := t0
+		term, proposer := uint64(1), ""
 		for _, b := range schedule {
 			holder := holders[int(b&0x03)%len(holders)]
 			epoch := uint64(b>>2) & 0x07
 			at = at.Add(time.Duration(b>>5) * 3 * time.Second)
+			if holder != proposer {
+				term, proposer = term+1, holder // one proposer per term
+			}
 			var res Result
 			if b&0x80 != 0 {
-				res = s.apply(SwitchMaster{Master: "mymaster", Addr: "h:1", Epoch: epoch, Holder: holder})
+				res = s.apply(term, SwitchMaster{Master: "mymaster", Addr: "h:1", Epoch: epoch, Holder: holder})
 				if res.Accepted {
 					if grantedTo[epoch] != holder {
 						t.Fatalf("switch epoch %d by %q who never held its lease", epoch, holder)
@@ -346,12 +488,16 @@ func FuzzLeaseSequences(f *testing.F) {
 				}
 				continue
 			}
-			res = s.apply(LeaseRequest{Master: "mymaster", Epoch: epoch, Holder: holder, At: at, TTL: 5 * time.Second})
+			before := s.masters["mymaster"].Lease
+			res = s.apply(term, LeaseRequest{Master: "mymaster", Epoch: epoch, Holder: holder, At: at, TTL: 5 * time.Second, Takeover: b&0x40 != 0})
 			if res.Accepted {
 				if prev, ok := grantedTo[epoch]; ok && prev != holder {
 					t.Fatalf("epoch %d granted to %q and %q", epoch, prev, holder)
 				}
 				grantedTo[epoch] = holder
+				if before.Holder != "" && before.Holder != holder && at.Before(before.Expires) && before.Term >= term {
+					t.Fatalf("term %d: %q's lease of term %d replaced before it expired", term, before.Holder, before.Term)
+				}
 			}
 		}
 	})
