@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -476,85 +478,189 @@ func raftHTTP(t *testing.T, s *raftSentinel, method, path, body string) (int, st
 	return resp.StatusCode, string(b)
 }
 
-// TestRaftLeaderStoppedMidFailover stops the raft leader the moment it has
-// chosen the replica to promote (REPLICAOF NO ONE on its way, its switch
-// not committed yet, or just committed). Whichever it was, the two others
-// end on one new master: the old leader's switch if it committed, else the
-// next leader's, which waits for the old lease and then finishes the same
-// promotion. Never two promoted replicas.
+// raftTakeoverTTL is the failover_timeout, so the lease TTL, of
+// TestRaftLeaderStoppedMidFailover: long enough that a new leader waiting
+// for its predecessor's lease to expire would miss raftTakeoverWithin.
+const (
+	raftTakeoverTTL    = 60 * time.Second
+	raftTakeoverWithin = 20 * time.Second
+)
+
+// TestRaftLeaderStoppedMidFailover: three of our sentinels as processes,
+// failover_timeout 60 s (the lease's TTL), the master SIGKILLed. The raft
+// leader is frozen (SIGSTOP) the moment it publishes
+// +failover-state-wait-promotion — REPLICAOF NO ONE issued, its switch not
+// proposed yet — and SIGKILLed once a replica reports role:master (after
+// 1 s if none does: the command never left). The next leader takes the
+// unexpired lease over in its own term (ADR 0003 rule 1) instead of
+// waiting the TTL, reads the roles afresh (+raft-predecessor) and
+// finishes that promotion: both survivors name one new master well before
+// the TTL, and exactly one data node reports role:master.
 func TestRaftLeaderStoppedMidFailover(t *testing.T) {
 	requireRedis(t)
 	ctx := t.Context()
+	bin := buildBinary(t)
 	topo := datanodetest.StartTopology(t, 2)
-	group := startRaftGroup(t, addrOf(topo.Master), time.Second, 2)
-	recs := map[*raftSentinel]*eventRecorder{}
-	for _, s := range group {
-		waitSettled(t, s.addr(), 2, 2)
-		recs[s] = recordEvents(t, s.addr())
+	procs := raftProcsWithTimeout(t, bin, addrOf(topo.Master), raftTakeoverTTL)
+	recs := map[*raftProc]*eventRecorder{}
+	for _, p := range procs {
+		waitSettled(t, p.addr(), 2, 2)
+		recs[p] = recordEvents(t, p.addr())
 	}
-	var leader *raftSentinel
-	datanodetest.Eventually(t, 15*time.Second, 20*time.Millisecond, func() bool {
+	var leader *raftProc
+	datanodetest.Eventually(t, 20*time.Second, 50*time.Millisecond, func() bool {
 		leader = nil
-		n := 0
-		for _, s := range group {
-			if _, ok := s.sup.raft.node.State().Masters["mymaster"]; !ok {
+		for _, p := range procs {
+			st := p.raftStatus()
+			if st == nil || st.Masters["mymaster"] == "" || (st.State == "Leader" && leader != nil) {
 				return false
 			}
-			if s.sup.raft.node.IsLeader() {
-				leader, n = s, n+1
+			if st.State == "Leader" {
+				leader = p
 			}
 		}
-		return n == 1
-	}, "one raft leader that knows mymaster")
+		return leader != nil
+	}, "one raft leader, mymaster applied everywhere")
+	var rest []*raftProc
+	for _, p := range procs {
+		if p != leader {
+			rest = append(rest, p)
+		}
+	}
 
-	old := topo.Master
-	if err := old.Kill(); err != nil {
+	old := topo.Master.Addr()
+	if err := topo.Master.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	datanodetest.Eventually(t, 15*time.Second, 2*time.Millisecond, func() bool {
-		_, ok := recs[leader].first("+selected-slave", "")
+	datanodetest.Eventually(t, 30*time.Second, time.Millisecond, func() bool {
+		_, ok := recs[leader].first("+failover-state-wait-promotion", "")
 		return ok
-	}, "the leader %s should select a replica", leader.id)
-	leader.stop()
-	t.Logf("stopped the leader %s after +selected-slave", leader.id)
-
-	var rest []*raftSentinel
-	for _, s := range group {
-		if s != leader {
-			rest = append(rest, s)
-		}
+	}, "the leader %s should send REPLICAOF NO ONE", leader.id)
+	if err := leader.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
 	}
+	oldEpoch := recs[leader].lastEpoch()
+	promoted := promotedReplica(ctx, topo.Replicas, time.Second)
+	leader.kill()
+	killedAt := time.Now()
+	t.Logf("SIGKILLed the raft leader %s (failover epoch %d) after REPLICAOF NO ONE; promoted replica: %q", leader.id, oldEpoch, promoted)
+
 	var agreed string
-	datanodetest.Eventually(t, 40*time.Second, 50*time.Millisecond, func() bool {
-		agreed = ""
-		for _, s := range rest {
-			m := s.sup.Snapshot().Master("mymaster")
-			if m == nil || m.Addr.String() == old.Addr() || m.FailoverState != monitor.FailoverNone {
+	datanodetest.Eventually(t, raftTakeoverWithin, 20*time.Millisecond, func() bool {
+		agreed = rest[0].masterAddr()
+		if agreed == "" || agreed == old || rest[1].masterAddr() != agreed {
+			return false
+		}
+		for _, p := range rest {
+			if _, ok := recs[p].first("+switch-master", "mymaster"); !ok {
 				return false
 			}
-			if agreed != "" && agreed != m.Addr.String() {
-				return false
-			}
-			agreed = m.Addr.String()
 		}
 		return true
-	}, "the two remaining sentinels should agree on a new master")
-	masters := 0
-	for _, r := range topo.Replicas {
-		info, err := r.Client().Info(ctx, "replication").Result()
-		if err == nil && datanodetest.InfoValue(info, "role") == "master" {
-			masters++
-			if r.Addr() != agreed {
-				t.Fatalf("replica %s is a master, but the group agreed on %s", r.Addr(), agreed)
+	}, "the two survivors should name one new master within %v (the lease TTL is %v)", raftTakeoverWithin, raftTakeoverTTL)
+	for _, p := range rest {
+		e, _ := recs[p].first("+switch-master", "mymaster")
+		t.Logf("%s: +switch-master %v after the SIGKILL", p.id, e.at.Sub(killedAt).Round(time.Millisecond))
+	}
+	if promoted != "" && agreed != promoted {
+		t.Fatalf("the survivors name %s, but the old leader had promoted %s", agreed, promoted)
+	}
+	if n := replicasAsMaster(ctx, topo.Replicas); n != 1 {
+		t.Fatalf("%d replicas report role:master, want 1", n)
+	}
+	st := rest[0].raftStatus()
+	if st == nil {
+		t.Fatal("no raft status from a survivor")
+	}
+	epoch := raftStatusEpoch(t, st.Masters["mymaster"])
+	if epoch == oldEpoch {
+		// Frozen after its switch committed: nothing was left to take over.
+		t.Logf("the old leader's switch (epoch %d) committed before it was frozen: no takeover to check", epoch)
+		return
+	}
+	var pred bool
+	for _, p := range rest {
+		if e, ok := recs[p].first("+raft-predecessor", leader.id); ok {
+			pred = true
+			t.Logf("%s: +raft-predecessor %v after the SIGKILL: %s", p.id, e.at.Sub(killedAt).Round(time.Millisecond), e.payload)
+		}
+	}
+	if !pred {
+		t.Fatalf("no survivor published +raft-predecessor naming %s (switch at epoch %d, the old lease's %d)", leader.id, epoch, oldEpoch)
+	}
+}
+
+// raftProcsWithTimeout is raftProcGroup (quorum 2) with failover_timeout
+// set to timeout.
+func raftProcsWithTimeout(t *testing.T, bin string, master monitor.Addr, timeout time.Duration) []*raftProc {
+	t.Helper()
+	var peers strings.Builder
+	ids := []string{"s1", "s2", "s3"}
+	raftAddrs := make([]string, len(ids))
+	for i, id := range ids {
+		raftAddrs[i] = fmt.Sprintf("127.0.0.1:%d", datanodetest.FreePort(t))
+		fmt.Fprintf(&peers, "    - {id: %s, address: %q}\n", id, raftAddrs[i])
+	}
+	var procs []*raftProc
+	for i, id := range ids {
+		port := datanodetest.FreePort(t)
+		y := raftYAML(t, id, port, raftAddrs[i], peers.String(), true, master, 2, time.Second)
+		b, err := os.ReadFile(y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = []byte(strings.Replace(string(b), "failover_timeout: 10s", "failover_timeout: "+timeout.String(), 1))
+		if err := os.WriteFile(y, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := newRaftProc(t, bin, id, y, port)
+		p.start()
+		procs = append(procs, p)
+	}
+	return procs
+}
+
+// promotedReplica waits up to within for a replica that reports
+// role:master and returns its address ("" when none does).
+func promotedReplica(ctx context.Context, replicas []*datanodetest.Process, within time.Duration) string {
+	deadline := time.Now().Add(within)
+	for {
+		for _, r := range replicas {
+			info, err := r.Client().Info(ctx, "replication").Result()
+			if err == nil && datanodetest.InfoValue(info, "role") == "master" {
+				return r.Addr()
+			}
+		}
+		if time.Now().After(deadline) {
+			return ""
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// lastEpoch is the epoch of the last +new-epoch event (0 when none).
+func (r *eventRecorder) lastEpoch() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var epoch uint64
+	for _, e := range r.events {
+		if e.channel == "+new-epoch" {
+			if n, err := strconv.ParseUint(e.payload, 10, 64); err == nil {
+				epoch = n
 			}
 		}
 	}
-	if masters != 1 {
-		t.Fatalf("%d replicas report role:master, want 1", masters)
+	return epoch
+}
+
+// raftStatusEpoch reads the epoch out of a /status master entry
+// ("host:port epoch N").
+func raftStatusEpoch(t *testing.T, entry string) uint64 {
+	t.Helper()
+	_, num, ok := strings.Cut(entry, " epoch ")
+	n, err := strconv.ParseUint(num, 10, 64)
+	if !ok || err != nil {
+		t.Fatalf("raft status master entry %q: want \"host:port epoch N\"", entry)
 	}
-	for _, s := range rest {
-		if got := s.sup.raft.node.State().Masters["mymaster"].Addr; got != agreed {
-			t.Fatalf("raft state on %s: %s, want %s", s.id, got, agreed)
-		}
-	}
+	return n
 }

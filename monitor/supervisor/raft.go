@@ -141,7 +141,12 @@ func (d *raftDriver) fail(ctx context.Context, a monitor.Action, reason string) 
 	case monitor.RequestLease:
 		st := d.node.State()
 		in := monitor.LeaseDenied{At: now, Master: a.Master, Epoch: a.Epoch, HighestEpoch: st.HighestEpoch, Reason: reason}
-		if l := st.Masters[a.Master].Lease; l.Holder != "" && l.Holder != d.node.ID() && l.Expires.After(now) {
+		// Another holder's unexpired lease holds the next attempt off only
+		// if it is of the current raft term: one of an earlier term
+		// belongs to a deposed leader, and the next request (this node's,
+		// if it leads) takes it over (ADR 0003, rule 1).
+		if l := st.Masters[a.Master].Lease; l.Holder != "" && l.Holder != d.node.ID() && l.Expires.After(now) &&
+			l.Term >= d.node.Stats().Term {
 			in.HeldUntil = l.Expires
 		}
 		d.deliver(ctx, in)
@@ -280,26 +285,7 @@ func (d *raftDriver) perform(ctx context.Context, a monitor.Action) {
 	defer cancel()
 	switch a := a.(type) {
 	case monitor.RequestLease:
-		ttl := configs.DefaultFailoverTimeout
-		if m := d.loop.Snapshot().Master(a.Master); m != nil && m.FailoverTimeout > 0 {
-			ttl = m.FailoverTimeout
-		}
-		// One commit round trip, no Barrier after it: the Apply returns
-		// once the lease entry is committed in this term and applied here,
-		// and raft applies in log order, so everything before it is
-		// applied too — what a Barrier would add (ADR 0003).
-		granted, err := d.node.RequestLease(opCtx, a.Master, a.Epoch, ttl)
-		switch {
-		case err != nil:
-			d.log.Warn("raft: lease failed", "master", a.Master, "epoch", a.Epoch, "err", err)
-			d.fail(ctx, a, err.Error())
-		case !granted:
-			d.log.Info("raft: lease refused", "master", a.Master, "epoch", a.Epoch)
-			d.fail(ctx, a, "refused")
-		default:
-			d.log.Info("raft: lease granted", "master", a.Master, "epoch", a.Epoch, "ttl", ttl)
-			d.deliver(ctx, monitor.LeaseGranted{At: time.Now(), Master: a.Master, Epoch: a.Epoch})
-		}
+		d.performLease(ctx, opCtx, a)
 	case monitor.ProposeSwitch:
 		if err := d.node.CommitSwitch(opCtx, a.Master, a.Addr.String(), a.Epoch); err != nil {
 			d.log.Warn("raft: switch not committed", "master", a.Master, "addr", a.Addr.String(), "epoch", a.Epoch, "err", err)
@@ -314,6 +300,43 @@ func (d *raftDriver) perform(ctx context.Context, a monitor.Action) {
 			d.log.Debug("raft: barrier after switch", "err", err)
 		}
 	}
+}
+
+// performLease asks raft for the lease and reports the answer. A grant
+// that replaced a lease whose switch never committed (its epoch is above
+// the config epoch: a predecessor's failover, taken over or expired)
+// names that holder as the Predecessor, so the core reads the replicas'
+// roles afresh and finishes a promotion the predecessor may have made.
+func (d *raftDriver) performLease(ctx, opCtx context.Context, a monitor.RequestLease) {
+	ttl := configs.DefaultFailoverTimeout
+	if m := d.loop.Snapshot().Master(a.Master); m != nil && m.FailoverTimeout > 0 {
+		ttl = m.FailoverTimeout
+	}
+	// One commit round trip, no Barrier after it: the Apply returns once
+	// the lease entry is committed in this term and applied here, and raft
+	// applies in log order, so everything before it is applied too — what
+	// a Barrier would add (ADR 0003).
+	ans, err := d.node.ProposeLease(opCtx, a.Master, a.Epoch, ttl)
+	switch {
+	case err != nil:
+		d.log.Warn("raft: lease failed", "master", a.Master, "epoch", a.Epoch, "err", err)
+		d.fail(ctx, a, err.Error())
+		return
+	case !ans.Granted:
+		d.log.Info("raft: lease refused", "master", a.Master, "epoch", a.Epoch, "reason", string(ans.Reason))
+		d.fail(ctx, a, "refused: "+string(ans.Reason))
+		return
+	}
+	now := time.Now()
+	in := monitor.LeaseGranted{At: now, Master: a.Master, Epoch: a.Epoch}
+	if r := ans.Replaced; r.Holder != "" && r.Epoch > ans.Master.ConfigEpoch {
+		in.Predecessor = r.Holder
+		d.log.Warn("raft: lease follows an unfinished one", "master", a.Master, "epoch", a.Epoch,
+			"predecessor", r.Holder, "predecessor_epoch", r.Epoch, "predecessor_term", r.Term,
+			"taken_over", r.Holder != d.node.ID() && r.Expires.After(ans.Master.Lease.GrantedAt))
+	}
+	d.log.Info("raft: lease granted", "master", a.Master, "epoch", a.Epoch, "ttl", ttl, "term", ans.Master.Lease.Term)
+	d.deliver(ctx, in)
 }
 
 // raftCollector exports the node's raft counters on /metrics.
