@@ -167,9 +167,13 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		}
 		c.p.metrics.dials.WithLabelValues(metricLink).Inc()
 		d := net.Dialer{Timeout: c.p.opts.DialTimeout, Control: unackedControl}
-		conn, err := c.p.dial(ctx, &d, network, addr)
+		conn, err := staggeredDial(ctx, dialStagger, maxDialAttempts, func(ctx context.Context) (net.Conn, error) {
+			return c.p.dial(ctx, &d, network, addr)
+		})
 		if err != nil {
-			if notReached(err) {
+			// Neither a connection that never reached the node nor one
+			// it never answered (a dropped SYN) cost it anything: not paced.
+			if notReached(err) || dialTimedOut(err) {
 				pace.refused()
 			}
 			return nil, err
