@@ -354,20 +354,14 @@ func (t *target) doPublishHello(cctx context.Context, a monitor.PublishHello) {
 }
 
 func (t *target) doAskPeer(ctx, cctx context.Context, a monitor.AskPeer) {
+	if t.askQueued(ctx, cctx, a) {
+		return // pipelined with the questions queued behind it (askpeers.go)
+	}
 	reply, err := t.conn.askPeer(cctx, a)
 	if ctx.Err() != nil {
 		return
 	}
-	res := monitor.PeerReply{Master: a.Master, Peer: a.PeerRunID, Kind: Classify(err)}
-	if err != nil {
-		t.commandFailed(cmdAskPeer, err)
-	} else if r, perr := parseIsMasterDownReply(reply); perr != nil {
-		res.Kind = t.unparsable(cmdAskPeer, "malformed is-master-down-by-addr reply", "peer", perr)
-	} else {
-		res.Down, res.LeaderRunID, res.LeaderEpoch = r.Down, r.Leader, r.LeaderEpoch
-	}
-	res.At = time.Now()
-	t.deliver(ctx, res)
+	t.deliver(ctx, t.peerReply(a, reply, err, time.Now()))
 }
 
 func (t *target) doReplicaOf(cctx context.Context, a monitor.ReplicaOf) {

@@ -1,0 +1,119 @@
+package datanode
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// holdingPeer is a loopback peer sentinel that answers the first
+// is-master-down-by-addr only once gate is closed, and holds every later
+// reply until `hold` more questions have arrived: a client that waited
+// for each reply before sending the next question would never get one.
+type holdingPeer struct {
+	addr monitor.Addr
+	gate chan struct{}
+	mu   sync.Mutex
+	got  []string // masters' ports asked about, in order
+}
+
+func startHoldingPeer(t *testing.T, hold int) *holdingPeer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &holdingPeer{addr: monitor.Addr{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}, gate: make(chan struct{})}
+	var wg sync.WaitGroup
+	var connsMu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connsMu.Lock()
+			conns = append(conns, c)
+			connsMu.Unlock()
+			wg.Go(func() { p.serve(c, hold) })
+		}
+	})
+	t.Cleanup(func() {
+		_ = ln.Close()
+		connsMu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		connsMu.Unlock()
+		wg.Wait()
+	})
+	return p
+}
+
+func (p *holdingPeer) serve(c net.Conn, hold int) {
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	asked, held := 0, ""
+	for {
+		args, err := readCommand(rd)
+		if err != nil {
+			return
+		}
+		reply := peerHandler("*3\r\n:1\r\n$1\r\n*\r\n:0\r\n")(args)
+		if strings.EqualFold(args[0], "SENTINEL") {
+			asked++
+			p.mu.Lock()
+			p.got = append(p.got, args[3])
+			p.mu.Unlock()
+			if asked == 1 {
+				<-p.gate
+			}
+		}
+		if asked > 1 {
+			held += reply
+			if asked-1 < hold {
+				continue
+			}
+			reply, held = held, ""
+		}
+		if _, err := io.WriteString(c, reply); err != nil {
+			return
+		}
+	}
+}
+
+// TestPool_QueuedQuestionsPipelined: questions to a peer that queue
+// behind one in flight go out together, without waiting for each other's
+// replies, and every one is answered to the core in order.
+func TestPool_QueuedQuestionsPipelined(t *testing.T) {
+	peer := startHoldingPeer(t, 3)
+	h := startPool(t, Options{})
+	h.pool.Do(monitor.Watch{Target: peer.addr, Kind: monitor.KindSentinel, Master: "m"})
+	ask := func(port int) {
+		h.pool.Do(monitor.AskPeer{Peer: peer.addr, PeerRunID: "peer", Master: "m", MasterAddr: monitor.Addr{Host: "10.0.0.1", Port: port}, Epoch: 1, RunID: "*"})
+	}
+	ask(7000)
+	// The first question is in flight (or about to be): the next three
+	// queue behind it.
+	ask(7001)
+	ask(7002)
+	ask(7003)
+	close(peer.gate)
+	for i := range 4 {
+		got := next(t, h, func(monitor.PeerReply) bool { return true })
+		if got.Kind != monitor.ReplyPong || !got.Down {
+			t.Fatalf("reply %d: %+v, want a down answer", i, got)
+		}
+	}
+	peer.mu.Lock()
+	defer peer.mu.Unlock()
+	if strings.Join(peer.got, ",") != "7000,7001,7002,7003" {
+		t.Fatalf("peer was asked about %v, want every master once, in order", peer.got)
+	}
+}
