@@ -23,11 +23,16 @@ type handler func(ctx context.Context, c *client, args [][]byte)
 // formatted errors) are off the stack by the time the handler runs: an
 // idle connection's goroutine keeps the stack its deepest command needed.
 func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
+	if len(c.votes) > 0 && !isVoteCommand(args) {
+		c.answerVotes() // their replies come first (votebatch.go)
+	}
 	mark := c.wr.Buffered()
 	if cmd := s.resolve(c, args); cmd != nil {
 		s.pause.wait(ctx, cmd.name)
 		cmd.run(ctx, c, args)
 		c.endCaching(cmd)
+	} else {
+		c.answerVotesBefore(mark)
 	}
 	c.applyReplyMode(mark)
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
 )
 
@@ -61,6 +62,11 @@ type client struct {
 	// more of that batch is buffered. Serve goroutine only.
 	batchAt time.Time
 	inBatch bool
+	// votes are is-master-down-by-addr requests whose replies wait for
+	// the rest of the batch (votebatch.go), with the context to answer
+	// them in. Serve goroutine only, under wmu.
+	votes    []monitor.IsMasterDownRequest
+	votesCtx context.Context
 
 	// Idle hand-off state, used by the serve goroutine only.
 	ranCommands  bool         // this goroutine ran a command: its stack may have grown
@@ -223,6 +229,7 @@ func (c *client) readFailed(ctx context.Context, err error) {
 		c.srv.metrics.protocolErrors.Inc()
 		c.srv.log.Debug("protocol error, closing connection", "client_id", c.id, "err", err)
 		c.wmu.Lock()
+		c.answerVotes()
 		c.wr.Error(pe.RESPError())
 		_ = c.flush() // the connection is closed next whatever happens
 		c.wmu.Unlock()
@@ -253,7 +260,7 @@ func (c *client) finish() {
 func (c *client) flushBeforeRead() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.wr.Buffered() > 0 && c.wr.Buffered() <= maxReplyBuffer && c.peekFD != nil && c.peekFD.readable() {
+	if (c.wr.Buffered() > 0 || len(c.votes) > 0) && c.wr.Buffered() <= maxReplyBuffer && c.peekFD != nil && c.peekFD.readable() {
 		return nil
 	}
 	if err := c.flush(); err != nil {
@@ -274,6 +281,7 @@ func (e flushError) Error() string { return "writing replies: " + e.err.Error() 
 // sticky error even with nothing buffered: after a failed write the
 // connection is unusable and every caller closes it. Caller holds wmu.
 func (c *client) flush() error {
+	c.answerVotes()
 	if c.wr.Buffered() == 0 {
 		return c.wr.Err()
 	}

@@ -387,37 +387,28 @@ func cmdSentinelInfoCache(_ context.Context, c *client, args [][]byte) {
 
 func cmdSentinelIsMasterDown(ctx context.Context, c *client, args [][]byte) {
 	port, ok := resp.ParseInt(string(args[3]))
-	if !ok || port < 0 || port > 65535 {
+	epoch, eok := resp.ParseInt(string(args[4]))
+	if !ok || port < 0 || port > 65535 || !eok || epoch < 0 {
+		c.answerVotes() // the replies of the votes before this one come first
 		c.err(errNotInteger)
 		return
 	}
-	epoch, ok := resp.ParseInt(string(args[4]))
-	if !ok || epoch < 0 {
-		c.err(errNotInteger)
-		return
-	}
-	reply, err := c.srv.ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{
+	req := monitor.IsMasterDownRequest{
 		Addr:         monitor.Addr{Host: string(args[2]), Port: int(port)},
 		CurrentEpoch: uint64(epoch),
 		RunID:        string(args[5]),
 		ClientName:   c.name,
-	})
+	}
+	if c.deferVote(ctx, req) {
+		return // answered with the rest of the batch (votebatch.go)
+	}
+	c.answerVotes()
+	reply, err := c.srv.ctrl.IsMasterDownByAddr(ctx, req)
 	if err != nil {
 		c.replyErr(err)
 		return
 	}
-	leader := reply.Leader
-	if leader == "" {
-		leader = "*"
-	}
-	c.wr.ArrayLen(3)
-	if reply.Down {
-		c.wr.Integer(1)
-	} else {
-		c.wr.Integer(0)
-	}
-	c.wr.BulkString(leader)
-	c.wr.Integer(int64(reply.LeaderEpoch))
+	c.writeIsMasterDownReply(reply)
 }
 
 // cmdSentinelPendingScripts is empty until notify exposes its queue

@@ -132,6 +132,19 @@ func (c *controller) IsMasterDownByAddr(ctx context.Context, req monitor.IsMaste
 	return reply, nil
 }
 
+// IsMasterDownByAddrs answers several requests (a peer's pipelined
+// batch) in one turn of the owner loop: the votes cast are written with
+// one state write, before any of the replies leaves.
+func (c *controller) IsMasterDownByAddrs(ctx context.Context, reqs []monitor.IsMasterDownRequest) ([]monitor.IsMasterDownReply, error) {
+	return InvokePersisted(ctx, c.loop, func(now time.Time, core *monitor.Core) ([]monitor.IsMasterDownReply, error) {
+		out := make([]monitor.IsMasterDownReply, len(reqs))
+		for i, req := range reqs {
+			out[i] = core.IsMasterDownByAddr(now, req)
+		}
+		return out, nil
+	})
+}
+
 func (c *controller) FlushConfig(ctx context.Context) error {
 	_, err := Invoke(ctx, c.loop, func(now time.Time, _ *monitor.Core) (struct{}, error) {
 		if err := c.loop.flush(now); err != nil {

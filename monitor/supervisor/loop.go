@@ -73,6 +73,9 @@ type Loop struct {
 	snap     atomic.Pointer[monitor.Snapshot]
 	lastSnap time.Time
 
+	// results holds the results of the calls of one turn (owner goroutine only).
+	results []callResult
+
 	persistErrs atomic.Uint64
 	// unpersisted is set while the last state write failed (owner goroutine only).
 	unpersisted bool
@@ -211,9 +214,13 @@ func (l *Loop) Run(ctx context.Context) error {
 	// Persist at once: a generated run id must be on disk before any peer
 	// hears of it.
 	_ = l.flush(time.Now())
+	// pending holds the calls served in this turn: every call already
+	// waiting is taken with the first, so votes asked at the same moment
+	// (over several connections, or a batch from one) share one write.
+	var pending []call
 	for {
 		var now time.Time
-		var pending *call
+		pending = pending[:0]
 		select {
 		case <-ctx.Done():
 			// A last flush so nothing learned since the last one is lost.
@@ -240,21 +247,25 @@ func (l *Loop) Run(ctx context.Context) error {
 			}
 		case c := <-l.calls:
 			now = time.Now()
-			pending = &c
+			pending = l.takeCalls(append(pending, c))
 		}
-		var res callResult
-		if pending != nil {
-			res.v, res.err = pending.fn(now)
+		l.results = l.results[:0]
+		mustPersist := false
+		for i := range pending {
+			var res callResult
+			res.v, res.err = pending[i].fn(now)
+			l.results = append(l.results, res)
+			mustPersist = mustPersist || pending[i].mustPersist
 		}
-		events, flushErr := l.dispatch(now, pending != nil)
-		if pending != nil && pending.mustPersist && flushErr == nil && (l.unpersisted || l.dirty) {
+		events, flushErr := l.dispatch(now, len(pending) > 0)
+		if mustPersist && flushErr == nil && (l.unpersisted || l.dirty) {
 			// An earlier write failed: what this reply depends on (a vote
 			// cast then) may still be only in memory.
 			flushErr = l.flush(now)
 		}
 		// Publish before replying: a client that reads right after an
 		// operator command returned must see its effect.
-		if events > 0 || pending != nil || now.Sub(l.lastSnap) >= snapshotEvery {
+		if events > 0 || len(pending) > 0 || now.Sub(l.lastSnap) >= snapshotEvery {
 			l.publish(now)
 		}
 		if wake := l.core.NextWake(); !wake.IsZero() && wake.Before(timerAt) {
@@ -263,13 +274,34 @@ func (l *Loop) Run(ctx context.Context) error {
 			timerAt = wake
 			timer.Reset(max(time.Until(wake), time.Millisecond))
 		}
-		if pending != nil {
-			if flushErr != nil && pending.mustPersist && res.err == nil {
+		for i := range pending {
+			res := l.results[i]
+			if flushErr != nil && pending[i].mustPersist && res.err == nil {
 				res = callResult{err: fmt.Errorf("%w: %w", ErrNotPersisted, flushErr)}
 			}
-			pending.reply <- res
+			pending[i].reply <- res
+			pending[i] = call{}
+			l.results[i] = callResult{}
 		}
 	}
+}
+
+// maxCallsPerTurn bounds the calls one turn of the owner loop serves.
+const maxCallsPerTurn = 64
+
+// takeCalls adds to pending the calls already waiting, without blocking:
+// they run one after another on the core, and their state changes are
+// written once (a batch of votes costs one fsync, not one each).
+func (l *Loop) takeCalls(pending []call) []call {
+	for len(pending) < maxCallsPerTurn {
+		select {
+		case c := <-l.calls:
+			pending = append(pending, c)
+		default:
+			return pending
+		}
+	}
+	return pending
 }
 
 // publish makes a fresh snapshot the one readers see.
