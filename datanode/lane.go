@@ -15,7 +15,7 @@ import (
 // older than min-link-reconnect-period). Closing the connection at every
 // command deadline instead would redial a silent node at the PING rate.
 //
-// So a command runs on a goroutine of its own under a long deadline, the
+// So a command runs on a goroutine apart (a worker) under a long deadline, the
 // pending limit, while its caller waits only Options.CommandTimeout: the
 // core hears "no reply" on time (a timeout, as before) and the command
 // stays pending on its connection, where a late reply is still read. Only
@@ -119,8 +119,8 @@ func (c *redisConn) pendingLimit() time.Duration {
 	return limit
 }
 
-// startCall runs fn on a goroutine owned by the link, under the pending
-// limit; closing the link cancels it.
+// startCall runs fn on one of the Pool's workers (workers.go), counted in
+// the link's calls, under the pending limit; closing the link cancels it.
 func (c *redisConn) startCall(fn callFunc, late bool) *call {
 	cl := &call{late: late, done: make(chan struct{})}
 	c.mu.Lock()
@@ -132,13 +132,13 @@ func (c *redisConn) startCall(fn callFunc, late bool) *call {
 	}
 	c.calls.Add(1)
 	c.mu.Unlock()
-	go func() {
+	c.p.workers.run(func() {
 		defer c.calls.Done()
 		defer close(cl.done)
 		ctx, cancel := context.WithTimeoutCause(c.life, c.pendingLimit(), errPendingLimit)
 		defer cancel()
 		cl.val, cl.err = fn(ctx)
-	}()
+	})
 	return cl
 }
 

@@ -132,7 +132,9 @@ type Pool struct {
 	targets map[monitor.Addr]*target
 	runCtx  context.Context // set by Run while it runs; nil before
 	stopped bool
-	wg      sync.WaitGroup // every target goroutine
+	wg      sync.WaitGroup // every target goroutine and worker
+	// workers run the targets' queues and pending commands (workers.go).
+	workers workers
 
 	helloMu   sync.Mutex
 	nextHello time.Time // when the next new hello subscription may start
@@ -174,6 +176,7 @@ func New(opts Options) *Pool {
 		metrics: newMetrics(opts.Registerer),
 		targets: make(map[monitor.Addr]*target),
 	}
+	p.workers.wg = &p.wg
 	p.connect = func(t *target) nodeConn { return newRedisConn(p, t) }
 	return p
 }
@@ -190,6 +193,7 @@ func (p *Pool) Run(ctx context.Context) error {
 		return ErrAlreadyRun
 	}
 	p.runCtx = ctx
+	p.workers.start(ctx.Done())
 	for _, t := range p.targets {
 		p.startLocked(t)
 	}

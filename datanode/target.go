@@ -69,6 +69,14 @@ type target struct {
 	conn   nodeConn
 	cancel context.CancelFunc // set under Pool.mu when started
 
+	// The PING and command queues are drained on the Pool's workers
+	// (workers.go), not by goroutines of their own.
+	pingRunner, cmdRunner queueRunner
+	jobsMu                sync.Mutex
+	ctx                   context.Context // set under jobsMu when started
+	closing               bool            // set under jobsMu: no new drain
+	jobs                  sync.WaitGroup  // drains running
+
 	report linkReport // under mu: what the core was last told (resolve.go)
 }
 
@@ -114,9 +122,18 @@ func (t *target) identity() (monitor.InstanceKind, string) {
 func (t *target) enqueuePing(a monitor.Ping) {
 	select {
 	case t.pings <- a:
+		t.schedulePings()
 	default:
 		t.p.metrics.actionsDropped.WithLabelValues("ping", dropCoalesced).Inc()
 	}
+}
+
+func (t *target) schedulePings() {
+	t.pingRunner.schedule(t, t.pingLoop, func() bool { return len(t.pings) > 0 })
+}
+
+func (t *target) scheduleCommands() {
+	t.cmdRunner.schedule(t, t.commandLoop, func() bool { return len(t.commands) > 0 })
 }
 
 func (t *target) enqueueInfo(a monitor.Info) {
@@ -134,6 +151,7 @@ func (t *target) enqueue(action string, a monitor.Action) { t.tryEnqueue(action,
 func (t *target) tryEnqueue(action string, a monitor.Action) bool {
 	select {
 	case t.commands <- a:
+		t.scheduleCommands()
 		return true
 	default:
 		t.p.metrics.actionsDropped.WithLabelValues(action, dropQueueFull).Inc()
@@ -142,22 +160,34 @@ func (t *target) tryEnqueue(action string, a monitor.Action) bool {
 	}
 }
 
-// run owns the target's goroutines and is its PING loop itself (one
-// goroutine fewer per target: 500 at 250 masters, issue 14). When ctx ends
-// the PING loop returns at once (every wait in it ends with ctx); run then
-// closes the links, which unblocks anything still waiting on the network,
-// and waits for the other loops.
+// run owns the target's links. Its queues are drained on the Pool's
+// workers; its only goroutine of its own (this one) reads the hello
+// subscription of a data node, or just waits for ctx on a peer. As soon as
+// ctx ends the links are closed, which unblocks anything still waiting on
+// the network (a hello link being set up on a silent node included); run
+// returns once that is done and the drains in progress have ended.
 func (t *target) run(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Go(func() { t.commandLoop(ctx) })
+	t.jobsMu.Lock()
+	t.ctx = ctx
+	t.jobsMu.Unlock()
+	closed := make(chan struct{})
+	context.AfterFunc(ctx, func() {
+		defer close(closed)
+		t.jobsMu.Lock()
+		t.closing = true
+		t.jobsMu.Unlock()
+		if err := t.conn.close(); err != nil {
+			t.p.log.Debug("closing links", "target", t.addr.String(), "err", err)
+		}
+	})
+	// Actions queued before the start (Watch before Run) run now.
+	t.schedulePings()
+	t.scheduleCommands()
 	if t.dataNode {
-		wg.Go(func() { t.helloLoop(ctx) })
+		t.helloLoop(ctx)
 	}
-	t.pingLoop(ctx)
-	if err := t.conn.close(); err != nil {
-		t.p.log.Debug("closing links", "target", t.addr.String(), "err", err)
-	}
-	wg.Wait()
+	<-closed
+	t.jobs.Wait()
 }
 
 func (t *target) deliver(ctx context.Context, in monitor.Input) {
@@ -206,12 +236,15 @@ func (t *target) helloLoop(ctx context.Context) {
 	}
 }
 
+// pingLoop sends the queued PING, if any (a worker's drain, workers.go).
 func (t *target) pingLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.pings:
+		default:
+			return // empty: the next Ping schedules a drain again
 		}
 		t.pingOnce(ctx)
 		if ctx.Err() != nil {
@@ -246,6 +279,8 @@ func (t *target) pingOnce(ctx context.Context) {
 	t.deliver(ctx, monitor.PingResult{At: time.Now(), Target: t.addr, Kind: kind})
 }
 
+// commandLoop executes the queued commands in order until the queue is
+// empty (a worker's drain, workers.go).
 func (t *target) commandLoop(ctx context.Context) {
 	for {
 		var a monitor.Action
@@ -253,6 +288,8 @@ func (t *target) commandLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case a = <-t.commands:
+		default:
+			return // empty: the next command schedules a drain again
 		}
 		t.execute(ctx, a)
 	}
