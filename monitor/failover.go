@@ -41,10 +41,10 @@ func (c *Core) desync() time.Duration {
 
 // startFailoverIfNeeded is sentinelStartFailoverIfNeeded: ODOWN, no failover
 // running, and no attempt of ours (or vote for someone else) in the last
-// 2 × failover-timeout. Two additions: our candidacy waits candidacyDelay
-// after ODOWN, so simultaneous candidates (and split votes) are rare; and
-// after an abort for want of a good replica we try again as soon as one
-// qualifies.
+// 2 × failover-timeout. Two additions: our candidacy waits its turn after
+// ODOWN (scheduleCandidacy), so simultaneous candidates (and split votes)
+// are rare; and after an abort for want of a good replica we try again as
+// soon as one qualifies.
 func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
 	if c.pausedAt(m.name, now) {
 		m.candidateAt = time.Time{}
@@ -63,7 +63,11 @@ func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
 		return false
 	}
 	if m.candidateAt.IsZero() {
-		m.candidateAt = now.Add(c.candidacyDelay(m, c.candidacyRank(m)))
+		c.scheduleCandidacy(m, now, c.candidacyRank(m))
+	} else {
+		// Masters failing together go ODOWN one after another: the turn
+		// set when few were down grows with the later ones.
+		m.candidateAt = c.candidacyTime(m)
 	}
 	if now.Before(m.candidateAt) {
 		return false
@@ -93,28 +97,37 @@ func (c *Core) candidacyRank(m *master) int {
 	return rank
 }
 
-// candidacyDelay is rank turns of candidacyTurn plus a random part of one
-// jitter, drawn from the core's seeded source. A turn is much longer than a
-// vote round trip (a state write plus a loopback or LAN hop), so the first
+// scheduleCandidacy starts the wait for our candidacy: rank turns of
+// candidacyTurn plus a random part of one jitter, drawn from the core's
+// seeded source once per wait. A turn is much longer than a vote round
+// trip (a state write plus a loopback or LAN hop), so the first
 // candidate's requests reach the others while they still wait, and they
 // vote for it instead of splitting the epoch.
+func (c *Core) scheduleCandidacy(m *master, now time.Time, rank int) {
+	m.candidateSince, m.candidateRank, m.candidateJitter = now, rank, 0
+	if candidacyJitter > 0 {
+		m.candidateJitter = time.Duration(c.rng.Int64N(int64(candidacyJitter)))
+	}
+	m.candidateAt = c.candidacyTime(m)
+}
+
+// candidacyTime is when the wait scheduleCandidacy started ends.
 //
 // The first candidate's requests for every master it runs an election
-// for go out together, and each vote costs its voter a state write before
-// the reply: with many masters down at once the round trip grows with
-// their number, so the turn does too (one more turn per 4 masters ODOWN).
-func (c *Core) candidacyDelay(m *master, rank int) time.Duration {
+// for go out together, and each batch of votes costs its voter a state
+// write before the replies: with many masters down at once the round trip
+// grows with their number, so the turn does too (one more turn per 4
+// masters ODOWN). It is recomputed on every check, so a turn set when the
+// first of them went ODOWN grows with the ones that follow (issue 14).
+func (c *Core) candidacyTime(m *master) time.Time {
 	odown := 0
 	for _, x := range c.masters {
 		if x.inst.flags&FlagODown != 0 {
 			odown++
 		}
 	}
-	d := time.Duration(rank) * candidacyTurn * time.Duration(1+odown/4)
-	if candidacyJitter > 0 {
-		d += time.Duration(c.rng.Int64N(int64(candidacyJitter)))
-	}
-	return min(d, m.FailoverTimeout)
+	d := time.Duration(m.candidateRank)*candidacyTurn*time.Duration(1+odown/4) + m.candidateJitter
+	return m.candidateSince.Add(min(d, m.FailoverTimeout))
 }
 
 // compareRunIDs orders run ids case-insensitively (they are hex).
@@ -330,7 +343,7 @@ func (c *Core) failoverWaitStart(m *master, now time.Time) {
 					rank++
 				}
 			}
-			m.candidateAt = now.Add(c.candidacyDelay(m, rank))
+			c.scheduleCandidacy(m, now, rank)
 			return
 		}
 		timeout := min(c.timers.ElectionTimeout, m.FailoverTimeout)

@@ -114,8 +114,14 @@ type master struct {
 	failoverEpoch      uint64
 	promoted           *instance
 	// candidateAt is when our candidacy for this ODOWN may start; zero
-	// until ODOWN is seen with no failover running (see candidacyDelay).
+	// until ODOWN is seen with no failover running (see scheduleCandidacy).
 	candidateAt time.Time
+	// candidateSince, candidateRank and candidateJitter are what
+	// candidateAt is computed from (candidacyTime): the turn is
+	// recomputed while we wait, as more masters go ODOWN.
+	candidateSince  time.Time
+	candidateRank   int
+	candidateJitter time.Duration
 	// retryOnGoodReplica: our last attempt aborted for want of a good
 	// replica; try again as soon as one qualifies rather than after
 	// 2 × failover-timeout (nobody else can be acting in that epoch).
