@@ -31,7 +31,7 @@ func AuthorityOf(m *MasterView, at time.Time) Authority {
 	window := authorityWindow(m.DownAfter)
 	for k := range m.Sentinels {
 		p := &m.Sentinels[k]
-		if peerReached(p.Flags, p.LastOKPing, p.LastHello, at, window) {
+		if peerReached(p.Flags, p.LastOKPing, p.LastPingRply, p.LastHello, at, window) {
 			a.Reached++
 		}
 	}
@@ -43,8 +43,18 @@ func AuthorityOf(m *MasterView, at time.Time) Authority {
 // or a hello within window. A fresh hello counts too: after a partition
 // heals, hellos come back through the data nodes before the link to the
 // peer itself is reopened.
-func peerReached(flags Flags, lastOK, lastHello, at time.Time, window time.Duration) bool {
-	replied := flags&(FlagSDown|FlagODown) == 0 && !lastOK.IsZero() && at.Sub(lastOK) <= window
+//
+// Only what the peer sent counts. A new link's last valid reply starts at
+// the link's birth (as Redis starts last_avail_time, so down-after runs
+// from there), but that is no word from the peer: a peer that never
+// answered (lastPong zero: no reply of any kind yet) and never sent a
+// hello is not reached. Otherwise a sentinel restarted inside a cut
+// (whose configuration may predate a switch by the majority) would vouch
+// for the master it knew for its whole first window. On a healthy network
+// the first PING to each peer goes out at the link's birth, so a
+// restarted sentinel withholds only until its peers' first replies.
+func peerReached(flags Flags, lastOK, lastPong, lastHello, at time.Time, window time.Duration) bool {
+	replied := flags&(FlagSDown|FlagODown) == 0 && !lastPong.IsZero() && !lastOK.IsZero() && at.Sub(lastOK) <= window
 	heard := !lastHello.IsZero() && at.Sub(lastHello) <= window
 	return replied || heard
 }

@@ -453,11 +453,11 @@ func (c *Core) reachesMajority(m *master, now time.Time) bool {
 	window := authorityWindow(m.DownAfter)
 	reached := 1
 	for _, s := range m.sentinels {
-		var lastOK time.Time
+		var lastOK, lastPong time.Time
 		if s.link != nil {
-			lastOK = s.link.lastAvail
+			lastOK, lastPong = s.link.lastAvail, s.link.lastPong
 		}
-		if peerReached(s.flags, lastOK, s.lastHello, now, window) {
+		if peerReached(s.flags, lastOK, lastPong, s.lastHello, now, window) {
 			reached++
 		}
 	}

@@ -34,7 +34,7 @@ func TestSetFencing(t *testing.T) {
 func TestAuthority(t *testing.T) {
 	now := at(time.Minute)
 	peer := func(down bool) SentinelView {
-		v := SentinelView{InstanceView: InstanceView{Flags: FlagSentinel, LastOKPing: now.Add(-time.Second)}}
+		v := SentinelView{InstanceView: InstanceView{Flags: FlagSentinel, LastOKPing: now.Add(-time.Second), LastPingRply: now.Add(-time.Second)}}
 		if down {
 			v.Flags |= FlagSDown
 		}
@@ -74,6 +74,14 @@ func TestAuthority(t *testing.T) {
 	m.DownAfter = 30 * time.Second
 	if Withheld(m, now.Add(21*time.Second)) || !Withheld(m, now.Add(22*time.Second)) {
 		t.Error("down-after 30 s: the window should be 22.5 s")
+	}
+	// Peers whose links were just born (a restart) and never answered:
+	// the birth stands in for last-ok-ping-reply but is no word from them.
+	unheard := SentinelView{InstanceView: InstanceView{Flags: FlagSentinel, LastOKPing: now}}
+	m = &MasterView{Sentinels: []SentinelView{unheard, unheard}}
+	m.Fencing, m.DownAfter = true, 2*time.Second
+	if a := AuthorityOf(m, now); a.Reached != 1 || !Withheld(m, now) {
+		t.Errorf("never-heard peers: %+v, want 1 of 3 reached and withheld", a)
 	}
 	if r := (Authority{Reached: 1, Known: 3}).Reason(); r != "no-majority(1/3)" {
 		t.Errorf("Reason = %q", r)

@@ -126,6 +126,7 @@ func init() {
 		"lease":            (*env).handleLease,
 		"committed":        (*env).handleCommitted,
 		"switch-failed":    (*env).handleSwitchFailed,
+		"authority":        (*env).handleAuthority,
 	}
 }
 
