@@ -40,10 +40,10 @@ func withheldPair(t *testing.T) (cut, other *ourSentinel, oldPort, newPort int) 
 }
 
 // waitWithheld waits until sc holds its dead peers SDOWN and answers
-// GET-MASTER-ADDR-BY-NAME with null. Until the dead peers are SDOWN their
-// link's birth counts as a reply (as Redis starts last_avail_time), so a
-// null answer alone may come before that window and be followed by the
-// address.
+// GET-MASTER-ADDR-BY-NAME with null. Peers that never answered do not
+// count as reached (monitor/authority.go), so the null answer comes from
+// the start; waiting for SDOWN as well makes the state the tests rely on
+// explicit.
 func waitWithheld(t *testing.T, sc *redis.SentinelClient, dead int) {
 	t.Helper()
 	ctx := t.Context()
