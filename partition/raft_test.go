@@ -172,8 +172,9 @@ func TestRaftPartitionMinorityNeverPromotes(t *testing.T) {
 // TestRaftLeaderKilledMidFailover SIGKILLs the raft leader's sentinel the
 // moment its log shows the replica it chose (REPLICAOF NO ONE on its way or
 // sent; its switch maybe committed, maybe not). The two others end on one
-// new master: the committed switch, or the next leader finishing the same
-// promotion once the old lease (failover_timeout, 10 s) expired. Never two
+// new master: the committed switch, or the next leader taking the deposed
+// leader's lease over at once (ADR 0003 rule 1: the lease is bound to the
+// raft term it was granted in) and finishing the same promotion. Never two
 // promoted replicas.
 func TestRaftLeaderKilledMidFailover(t *testing.T) {
 	requireLab(t)
