@@ -88,7 +88,7 @@ func newTarget(p *Pool, w monitor.Watch) *target {
 		kind:     w.Kind,
 		master:   w.Master,
 		pings:    make(chan monitor.Ping, 1),
-		commands: make(chan monitor.Action, p.opts.QueueSize),
+		commands: make(chan monitor.Action, queueSize(p.opts.QueueSize, w.Kind)),
 	}
 	t.conn = p.connect(t)
 	return t
@@ -315,7 +315,9 @@ func (t *target) execute(ctx context.Context, a monitor.Action) {
 		t.infoQueued.Store(false)
 		t.doInfo(ctx, cctx)
 	case monitor.PublishHello:
-		t.doPublishHello(cctx, a)
+		if !t.publishQueued(ctx, cctx, a) {
+			t.doPublishHello(cctx, a)
+		}
 	case monitor.AskPeer:
 		t.doAskPeer(ctx, cctx, a)
 	case monitor.ReplicaOf:

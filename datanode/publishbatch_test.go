@@ -1,0 +1,137 @@
+package datanode
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// publishPeer is a loopback peer sentinel that holds its reply to the
+// first PUBLISH until gate is closed, and its replies to the later ones
+// until `hold` of them have arrived: a client that waited for each reply
+// before sending the next PUBLISH would never get one.
+type publishPeer struct {
+	addr monitor.Addr
+	gate chan struct{}
+	mu   sync.Mutex
+	got  []string // hello payloads' master names, in order
+	all  chan struct{}
+}
+
+func startPublishPeer(t *testing.T, hold int) *publishPeer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &publishPeer{addr: monitor.Addr{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port},
+		gate: make(chan struct{}), all: make(chan struct{})}
+	var wg sync.WaitGroup
+	var connsMu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connsMu.Lock()
+			conns = append(conns, c)
+			connsMu.Unlock()
+			wg.Go(func() { p.serve(c, hold) })
+		}
+	})
+	t.Cleanup(func() {
+		_ = ln.Close()
+		connsMu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		connsMu.Unlock()
+		wg.Wait()
+	})
+	return p
+}
+
+func (p *publishPeer) serve(c net.Conn, hold int) {
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	published, held := 0, ""
+	for {
+		args, err := readCommand(rd)
+		if err != nil {
+			return
+		}
+		reply := peerHandler("-ERR no\r\n")(args)
+		if strings.EqualFold(args[0], "PUBLISH") && len(args) == 3 {
+			published++
+			h, err := monitor.ParseHello(args[2])
+			p.mu.Lock()
+			if err != nil {
+				p.got = append(p.got, "malformed")
+			} else {
+				p.got = append(p.got, h.MasterName)
+			}
+			if len(p.got) == hold+1 {
+				close(p.all)
+			}
+			p.mu.Unlock()
+			if published == 1 {
+				<-p.gate
+			}
+		}
+		if published > 1 {
+			held += reply
+			if published-1 < hold {
+				continue
+			}
+			reply, held = held, ""
+		}
+		if _, err := io.WriteString(c, reply); err != nil {
+			return
+		}
+	}
+}
+
+// TestPool_QueuedHellosPipelined: hellos to a peer that queue behind one
+// in flight go out together, without waiting for each other's replies, in
+// queue order, each with the link's local address when the core left the
+// host empty.
+func TestPool_QueuedHellosPipelined(t *testing.T) {
+	const behind = 40 // more than Options.QueueSize: a peer's queue is larger
+	peer := startPublishPeer(t, behind)
+	h := startPool(t, Options{QueueSize: 8})
+	h.pool.Do(monitor.Watch{Target: peer.addr, Kind: monitor.KindSentinel, Master: "m0"})
+	hello := func(i int) {
+		name := "m" + strings.Repeat("x", i)
+		h.pool.Do(monitor.PublishHello{Target: peer.addr, Master: name, Hello: monitor.Hello{
+			SentinelAddr: monitor.Addr{Port: 26379}, RunID: strings.Repeat("a", 40), CurrentEpoch: 1,
+			MasterName: name, MasterAddr: monitor.Addr{Host: "10.0.0.1", Port: 6379}, MasterConfigEpoch: 1,
+		}})
+	}
+	hello(0)
+	for i := 1; i <= behind; i++ {
+		hello(i)
+	}
+	close(peer.gate)
+	select {
+	case <-peer.all:
+	case <-time.After(10 * time.Second):
+		peer.mu.Lock()
+		defer peer.mu.Unlock()
+		t.Fatalf("peer got %d of %d hellos within 10s", len(peer.got), behind+1)
+	}
+	peer.mu.Lock()
+	defer peer.mu.Unlock()
+	for i, name := range peer.got {
+		if want := "m" + strings.Repeat("x", i); name != want {
+			t.Fatalf("hello %d was for %q, want %q (in queue order, rendered with the local address)", i, name, want)
+		}
+	}
+}
