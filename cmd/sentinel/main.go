@@ -28,6 +28,7 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
+	tuneGC(os.Getenv)
 	if len(os.Args) > 1 {
 		if tool, ok := tools[os.Args[1]]; ok {
 			os.Exit(tool(os.Args[2:], os.Stdout, os.Stderr))
