@@ -21,6 +21,7 @@ func withheldSnapshot(cut bool, raftNoMajority bool) *monitor.Snapshot {
 	m := &snap.Masters[0]
 	m.Fencing = true
 	m.Sentinels[0].LastOKPing = snap.At.Add(-time.Second)
+	m.Sentinels[0].LastPingRply = snap.At.Add(-time.Second)
 	if cut {
 		m.Sentinels[0].Flags |= monitor.FlagSDown
 	}

@@ -32,6 +32,7 @@ func TestGetMasterAddrWithheldWithoutMajority(t *testing.T) {
 		snap := fixtureSnapshot()
 		snap.Masters[0].Fencing = fencing
 		snap.Masters[0].Sentinels[0].LastOKPing = snap.At.Add(-time.Second)
+		snap.Masters[0].Sentinels[0].LastPingRply = snap.At.Add(-time.Second) // it answered: reached
 		if peerDown {
 			snap.Masters[0].Sentinels[0].Flags |= monitor.FlagSDown // 1 of 2 reached: no majority
 		}
