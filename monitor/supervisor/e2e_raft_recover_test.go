@@ -322,11 +322,33 @@ func TestRaftRecoverFromLostMajority(t *testing.T) {
 	if code, text := survivor.request(http.MethodPost, "/raft/members", fmt.Sprintf(`{"id": "s4", "address": %q}`, s4Raft)); code != http.StatusNoContent {
 		t.Fatalf("POST /raft/members: %d %s", code, text)
 	}
-	datanodetest.Eventually(t, 20*time.Second, 50*time.Millisecond, func() bool {
-		st := s4.raftStatus()
-		return st != nil && st.Voters == 2 && st.LeaderID == "s1" && st.Masters["mymaster"] == final && s4.masterAddr() == other.Addr()
-	}, "s4 should join and answer the agreed master")
-	if st := survivor.raftStatus(); st == nil || st.Voters != 2 || st.State != "Leader" {
-		t.Fatalf("survivor after the join: %+v", st)
+	// A group of two needs both for a quorum: on a loaded machine the
+	// leader may miss the new member for longer than LeaderLeaseTimeout
+	// (250 ms) and step down, and either may win the next election. What
+	// is asserted is the agreed state, not who leads: both count two
+	// voters, name the same leader (which says so itself), hold the state
+	// the survivor had, and answer its master; the survivor's own state
+	// never changes (no failover happens through the join).
+	var leader string
+	datanodetest.Eventually(t, 30*time.Second, 50*time.Millisecond, func() bool {
+		s1st, s4st := survivor.raftStatus(), s4.raftStatus()
+		if s1st != nil && s1st.Masters["mymaster"] != final {
+			t.Fatalf("the survivor's state changed during the join: %q, was %q", s1st.Masters["mymaster"], final)
+		}
+		if s1st == nil || s4st == nil || s1st.Voters != 2 || s4st.Voters != 2 {
+			return false
+		}
+		if s1st.LeaderID == "" || s1st.LeaderID != s4st.LeaderID || s4st.Masters["mymaster"] != final {
+			return false
+		}
+		byID := map[string]*RaftStatus{"s1": s1st, "s4": s4st}
+		if l := byID[s1st.LeaderID]; l == nil || l.State != "Leader" {
+			return false
+		}
+		leader = s1st.LeaderID
+		return survivor.masterAddr() == other.Addr() && s4.masterAddr() == other.Addr()
+	}, "s4 should join, both agree on one leader and on the state %q, and answer %s", final, other.Addr())
+	if leader != "s1" {
+		t.Logf("raft leadership moved to %s during the join (the group of two lost contact for over LeaderLeaseTimeout)", leader)
 	}
 }
