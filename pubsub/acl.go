@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sentinelgo/sentinel/acl"
@@ -19,9 +20,28 @@ const (
 // aclState is the server's users and ACL LOG, behind one mutex: commands
 // read it on every call, ACL SETUSER and friends change it.
 type aclState struct {
-	mu  sync.Mutex
+	mu  aclMutex
 	reg *acl.Registry
 }
+
+// aclMutex is aclState's mutex. Every Unlock but checkACL's counts a
+// generation: whatever ran under the lock may have changed the users.
+// A connection whose user may run a command remembers it with the
+// generation, and runs that command again without the lock while the
+// generation stands (checkACL): the busiest path takes no shared lock.
+type aclMutex struct {
+	sync.Mutex
+	gen atomic.Uint64
+}
+
+// Unlock counts a generation, then unlocks.
+func (m *aclMutex) Unlock() {
+	m.gen.Add(1)
+	m.Mutex.Unlock()
+}
+
+// unlockUnchanged unlocks after a section that changed nothing.
+func (m *aclMutex) unlockUnchanged() { m.Mutex.Unlock() }
 
 // aclCatalog describes the command table to the acl package: Redis's
 // commands with their categories, and ours (which have none unless their
@@ -113,12 +133,13 @@ func (s *Server) authenticate(c *client, object, user, pass string) bool {
 // checkACL is the ACL step of dispatch: it writes the NOPERM reply and logs
 // the denial when the client's user may not run cmd with these arguments.
 func (s *Server) checkACL(c *client, cmd *command, args [][]byte) bool {
-	c.mu.Lock()
-	user := c.user
-	c.mu.Unlock()
 	a := s.acl
+	if c.aclCmd == cmd && c.aclGen == a.mu.gen.Load()+1 {
+		return true // allowed before, and the users have not changed since
+	}
+	user := c.user // written by this goroutine only (setAuthenticated)
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	defer a.mu.unlockUnchanged()
 	u := a.reg.User(user)
 	ac := a.reg.Catalog().Lookup(cmd.name)
 	if u == nil || ac == nil {
@@ -129,6 +150,7 @@ func (s *Server) checkACL(c *client, cmd *command, args [][]byte) bool {
 	}
 	if u.Unrestricted() {
 		// The default user's case: no argument copies, no selector walk.
+		c.aclCmd, c.aclGen = cmd, a.mu.gen.Load()+1
 		return true
 	}
 	d, object := denial(u, ac, cmd, args)

@@ -1,6 +1,7 @@
 package pubsub
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,21 +44,12 @@ func (s *Server) dispatch(ctx context.Context, c *client, args [][]byte) {
 //go:noinline
 func (s *Server) resolve(c *client, args [][]byte) *command {
 	s.stats.commands.Add(1)
-	var nameBuf [32]byte
-	cmd := commandTable[string(lowerName(nameBuf[:0], args[0]))]
+	cmd := c.cmdCache.get(args)
 	if cmd == nil {
-		s.countCommand("unknown")
-		c.err(unknownCommandError(args))
-		return nil
-	}
-	if cmd.subs != nil && len(args) >= 2 {
-		sub := cmd.subs[string(lowerName(nameBuf[:0], args[1]))]
-		if sub == nil {
-			s.countCommand(cmd.name)
-			c.err(unknownSubcommandError(args[1], cmd.name))
+		if cmd = lookupCommand(c, args); cmd == nil {
 			return nil
 		}
-		cmd = sub
+		c.cmdCache.set(args, cmd)
 	}
 	s.countCommand(cmd.name)
 	now := c.batchAt
@@ -65,9 +57,13 @@ func (s *Server) resolve(c *client, args [][]byte) *command {
 		now = time.Now()
 	}
 	s.stats.rates.sample(now, &s.stats)
-	c.mu.Lock()
-	c.lastCmd, c.lastSeen = cmd.name, now
-	c.mu.Unlock()
+	// Only this goroutine writes them: a pipelined batch of one command
+	// takes the lock once.
+	if c.lastCmd != cmd.name || !c.lastSeen.Equal(now) {
+		c.mu.Lock()
+		c.lastCmd, c.lastSeen = cmd.name, now
+		c.mu.Unlock()
+	}
 	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
 		c.err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
 		return nil
@@ -91,6 +87,76 @@ func (s *Server) resolve(c *client, args [][]byte) *command {
 		return nil
 	}
 	return cmd
+}
+
+// lookupCommand finds the command (or subcommand) args names; when there
+// is none it writes the error reply and returns nil.
+func lookupCommand(c *client, args [][]byte) *command {
+	s := c.srv
+	var nameBuf [32]byte
+	cmd := commandTable[string(lowerName(nameBuf[:0], args[0]))]
+	if cmd == nil {
+		s.countCommand("unknown")
+		c.err(unknownCommandError(args))
+		return nil
+	}
+	if cmd.subs != nil && len(args) >= 2 {
+		sub := cmd.subs[string(lowerName(nameBuf[:0], args[1]))]
+		if sub == nil {
+			s.countCommand(cmd.name)
+			c.err(unknownSubcommandError(args[1], cmd.name))
+			return nil
+		}
+		cmd = sub
+	}
+	return cmd
+}
+
+// cmdCache remembers the last command a connection resolved, by the
+// name (and subcommand name) bytes as sent: a client repeating a command
+// skips the case folding and the table lookups.
+type cmdCache struct {
+	name, sub []byte
+	hasSub    bool // cmd is a subcommand, found by sub
+	cmd       *command
+}
+
+// maxCachedName bounds the names kept (the longest command names are
+// about 30 bytes).
+const maxCachedName = 64
+
+func (k *cmdCache) get(args [][]byte) *command {
+	if k.cmd == nil || !bytes.Equal(args[0], k.name) {
+		return nil
+	}
+	if !k.hasSub {
+		return k.cmd
+	}
+	if len(args) >= 2 && bytes.Equal(args[1], k.sub) {
+		return k.cmd
+	}
+	return nil
+}
+
+// set remembers cmd, found for args. A container run without its
+// subcommand is not kept (get could not tell it from the subcommand).
+func (k *cmdCache) set(args [][]byte, cmd *command) {
+	k.cmd = nil
+	if len(args[0]) > maxCachedName {
+		return
+	}
+	k.hasSub = strings.Contains(cmd.name, "|")
+	if !k.hasSub && cmd.subs != nil {
+		return
+	}
+	if k.hasSub {
+		if len(args) < 2 || len(args[1]) > maxCachedName {
+			return
+		}
+		k.sub = append(k.sub[:0], args[1]...)
+	}
+	k.name = append(k.name[:0], args[0]...)
+	k.cmd = cmd
 }
 
 // unknownSubcommandError renders Redis's text for an unknown subcommand.

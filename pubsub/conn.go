@@ -68,6 +68,14 @@ type client struct {
 	votes    []monitor.IsMasterDownRequest
 	votesCtx context.Context
 
+	// Per-connection caches of the command path, serve goroutine only:
+	// the last command resolved, by its name bytes as sent (commands.go),
+	// and the last one checkACL allowed, with the ACL generation then (+1,
+	// so that zero never matches).
+	cmdCache cmdCache
+	aclCmd   *command
+	aclGen   uint64
+
 	// Idle hand-off state, used by the serve goroutine only.
 	ranCommands  bool         // this goroutine ran a command: its stack may have grown
 	waitingIdle  bool         // the read under way waits for a new command
@@ -414,6 +422,7 @@ func (c *client) setProto(p int) {
 func (c *client) setAuthenticated(user string) {
 	c.authenticated = true
 	c.rd.SetAuthenticated(true)
+	c.aclCmd, c.aclGen = nil, 0 // another user: check again
 	c.mu.Lock()
 	c.user = user
 	c.mu.Unlock()

@@ -115,29 +115,26 @@ func sentinelViews(m *monitor.MasterView) []*monitor.SentinelView {
 // cmdSentinelGetMasterAddr answers [ip, port], or a null array for an
 // unknown name (go-redis then tries the next sentinel).
 func cmdSentinelGetMasterAddr(_ context.Context, c *client, args [][]byte) {
+	// Withheld (addrWithheld): with fencing on, a sentinel that reaches no
+	// majority of its group answers as for an unknown master, so clients
+	// ask the next sentinel (go-redis, redis-py and ioredis all do). In
+	// raft mode, likewise while cut off from the raft majority.
+	if snap := c.srv.ctrl.Snapshot(); snap != nil && !snap.At.IsZero() {
+		// The replies rendered once per snapshot (addrreply.go).
+		if b, _ := c.srv.addrReply(snap, args[2]); b != nil {
+			c.wr.Raw(b)
+		} else {
+			c.wr.NullArray()
+		}
+		return
+	}
 	snap := c.srv.snapshot()
 	m := snap.Master(string(args[2]))
-	if m == nil || monitor.Withheld(m, snap.At) || snap.Raft.Withholds() {
-		// Withheld: with fencing on, a sentinel that reaches no majority
-		// of its group answers as for an unknown master, so clients ask
-		// the next sentinel (go-redis, redis-py and ioredis all do). In
-		// raft mode, likewise while cut off from the raft majority.
+	if m == nil || addrWithheld(snap, m) {
 		c.wr.NullArray()
 		return
 	}
-	// Announced: the IP a host name was reached at, or with
-	// announce-hostnames the name.
-	addr := m.CurrentReplyAddr
-	if addr.IsZero() {
-		addr = m.CurrentAddr
-	}
-	if addr.IsZero() {
-		addr = m.Addr
-	}
-	c.wr.ArrayLen(2)
-	c.wr.BulkString(addr.Host)
-	var port [20]byte // the busiest client command: no allocation for the port
-	c.wr.Bulk(strconv.AppendInt(port[:0], int64(addr.Port), 10))
+	c.wr.Raw(appendAddrReply(nil, masterReplyAddr(m)))
 }
 
 func cmdSentinelMyID(_ context.Context, c *client, _ [][]byte) {

@@ -147,6 +147,9 @@ type Server struct {
 	// else (ages are computed against the snapshot's time), and with many
 	// masters rendering it is most of the cost of the command.
 	mastersReply [4]atomic.Pointer[renderedReply]
+	// addrReplies caches the GET-MASTER-ADDR-BY-NAME replies of the latest
+	// snapshot (addrreply.go).
+	addrReplies atomic.Pointer[addrReplies]
 }
 
 // renderedReply is a reply rendered for one snapshot.
