@@ -63,6 +63,10 @@ type Core struct {
 	masters []*master // sorted by name
 	links   map[Addr]*link
 
+	// views holds what the last Snapshot built per master, to share the
+	// parts that did not change (snapshotbuild.go).
+	views viewCache
+
 	tilt      bool
 	tiltSince time.Time
 	tiltCount uint64

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"slices"
 	"time"
 )
 
@@ -16,11 +17,98 @@ func (c *Core) Snapshot(at time.Time) *Snapshot {
 		TiltCount:    c.tiltCount,
 		Masters:      make([]MasterView, len(c.masters)),
 	}
+	c.views.begin(len(c.masters))
 	for k, m := range c.masters {
 		s.Masters[k] = c.masterView(m)
 		s.Masters[k].PausedUntil = c.pausedUntil(m.name, at)
 	}
+	c.views.end()
 	return s
+}
+
+// viewCache lets consecutive snapshots share the replica and sentinel
+// views of a master that did not change (issue 14). The published
+// snapshot is refreshed every 100 ms and was the largest allocation of a
+// settled sentinel by far (more than half of all bytes at 250 masters):
+// most of it copies of views identical to the previous copy. Snapshots
+// are never modified once built, so a slice that compares equal
+// element by element is handed out again instead of a new copy.
+type viewCache struct {
+	prev map[*master]sharedViews
+	next map[*master]sharedViews
+	// Per snapshot: the pending commands of a link shared by many
+	// instances (a peer's link, one instance per master), summed once.
+	asks map[*link]int
+
+	replicas  []ReplicaView  // scratch (owner only)
+	sentinels []SentinelView // scratch (owner only)
+}
+
+type sharedViews struct {
+	replicas  []ReplicaView
+	sentinels []SentinelView
+}
+
+func (v *viewCache) begin(masters int) {
+	v.next = make(map[*master]sharedViews, masters)
+	if v.asks == nil {
+		v.asks = make(map[*link]int)
+	}
+	clear(v.asks)
+}
+
+// end keeps this snapshot's views (only the masters still there) for the
+// next one.
+func (v *viewCache) end() {
+	v.prev, v.next = v.next, nil
+	clear(v.asks)
+}
+
+// linkAsks is the sum of the pending questions of every instance on l.
+func (c *Core) linkAsks(l *link) int {
+	if n, ok := c.views.asks[l]; ok && c.views.next != nil {
+		return n
+	}
+	n := 0
+	for _, x := range l.insts {
+		n += x.askPending + x.askStale
+	}
+	if c.views.next != nil && len(l.insts) > 1 {
+		c.views.asks[l] = n
+	}
+	return n
+}
+
+// sharedReplicaViews returns m's replica views, the previous snapshot's
+// slice when every view is the same.
+func (c *Core) sharedReplicaViews(m *master, prev sharedViews) []ReplicaView {
+	scratch := c.views.replicas[:0]
+	for _, r := range m.replicas {
+		scratch = append(scratch, c.replicaView(r))
+	}
+	c.views.replicas = scratch
+	if prev.replicas != nil && slices.Equal(prev.replicas, scratch) {
+		return prev.replicas
+	}
+	return append(make([]ReplicaView, 0, len(scratch)), scratch...)
+}
+
+// sharedSentinelViews is sharedReplicaViews for m's peers.
+func (c *Core) sharedSentinelViews(m *master, prev sharedViews) []SentinelView {
+	scratch := c.views.sentinels[:0]
+	for _, s := range m.sentinels {
+		scratch = append(scratch, SentinelView{
+			InstanceView:     c.instanceView(s),
+			LastHello:        s.lastHello,
+			VotedLeader:      s.leader,
+			VotedLeaderEpoch: s.leaderEpoch,
+		})
+	}
+	c.views.sentinels = scratch
+	if prev.sentinels != nil && slices.Equal(prev.sentinels, scratch) {
+		return prev.sentinels
+	}
+	return append(make([]SentinelView, 0, len(scratch)), scratch...)
 }
 
 func (c *Core) instanceView(i *instance) InstanceView {
@@ -56,9 +144,7 @@ func (c *Core) instanceView(i *instance) InstanceView {
 		if l.infoPending {
 			v.LinkPendingCommands++
 		}
-		for _, x := range l.insts {
-			v.LinkPendingCommands += x.askPending + x.askStale
-		}
+		v.LinkPendingCommands += c.linkAsks(l)
 		v.PingSent = l.actPing
 		v.LastOKPing = l.lastAvail
 		v.LastPingRply = l.lastPong
@@ -82,23 +168,20 @@ func (c *Core) masterView(m *master) MasterView {
 		FailoverStart:      m.failoverStart,
 		CurrentAddr:        m.currentAddr(),
 		CurrentReplyAddr:   c.announced(m.currentAddr()),
-		Replicas:           make([]ReplicaView, len(m.replicas)),
-		Sentinels:          make([]SentinelView, len(m.sentinels)),
 	}
 	if m.promoted != nil {
 		mv.PromotedReplica = m.promoted.addr
 	}
-	for k, r := range m.replicas {
-		mv.Replicas[k] = c.replicaView(r)
+	if c.views.next == nil {
+		// Outside Snapshot: fresh copies.
+		mv.Replicas = c.sharedReplicaViews(m, sharedViews{})
+		mv.Sentinels = c.sharedSentinelViews(m, sharedViews{})
+		return mv
 	}
-	for k, s := range m.sentinels {
-		mv.Sentinels[k] = SentinelView{
-			InstanceView:     c.instanceView(s),
-			LastHello:        s.lastHello,
-			VotedLeader:      s.leader,
-			VotedLeaderEpoch: s.leaderEpoch,
-		}
-	}
+	prev := c.views.prev[m]
+	sv := sharedViews{replicas: c.sharedReplicaViews(m, prev), sentinels: c.sharedSentinelViews(m, prev)}
+	c.views.next[m] = sv
+	mv.Replicas, mv.Sentinels = sv.replicas, sv.sentinels
 	return mv
 }
 
