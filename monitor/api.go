@@ -133,4 +133,8 @@ type IsMasterDownReply struct {
 	Down        bool
 	Leader      string
 	LeaderEpoch uint64
+	// Master names the master asked about (not on the wire; empty when
+	// the address is no master of ours): a driver that records votes
+	// durably records them by name.
+	Master string
 }

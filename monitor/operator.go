@@ -346,6 +346,10 @@ func (c *Core) CKQuorum(at time.Time, name string) (usable int, err error) {
 	return usable, &CommandError{Code: "NOQUORUM", Msg: msg}
 }
 
+// CurrentEpoch is the current epoch (what a durable record of a vote
+// keeps beside the vote).
+func (c *Core) CurrentEpoch() uint64 { return c.currentEpoch }
+
 // IsMasterDownByAddr answers a peer's SENTINEL IS-MASTER-DOWN-BY-ADDR,
 // casting a vote when asked. Any vote or epoch change is followed by a
 // FlushConfig action in Ready, which the driver performs before replying.
@@ -362,6 +366,7 @@ func (c *Core) IsMasterDownByAddr(at time.Time, req IsMasterDownRequest) IsMaste
 	if m == nil {
 		return reply
 	}
+	reply.Master = m.name
 	// In TILT our SDOWN cannot be trusted: always "not down".
 	reply.Down = !c.tilt && m.inst.flags&FlagSDown != 0
 	if s := m.askingPeer(req); s != nil {

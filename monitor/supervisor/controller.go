@@ -123,26 +123,18 @@ func (c *controller) IsMasterDownByAddr(ctx context.Context, req monitor.IsMaste
 	// A vote leaves only once it is on disk; if it cannot be written the
 	// peer gets an error, which counts as no vote. We stay bound by it in
 	// memory, so we never vote twice in the epoch while we run.
-	reply, err := InvokePersisted(ctx, c.loop, func(now time.Time, core *monitor.Core) (monitor.IsMasterDownReply, error) {
-		return core.IsMasterDownByAddr(now, req), nil
-	})
+	replies, err := invokeVotes(ctx, c.loop, []monitor.IsMasterDownRequest{req})
 	if err != nil {
 		return monitor.IsMasterDownReply{}, err
 	}
-	return reply, nil
+	return replies[0], nil
 }
 
 // IsMasterDownByAddrs answers several requests (a peer's pipelined
 // batch) in one turn of the owner loop: the votes cast are written with
 // one state write, before any of the replies leaves.
 func (c *controller) IsMasterDownByAddrs(ctx context.Context, reqs []monitor.IsMasterDownRequest) ([]monitor.IsMasterDownReply, error) {
-	return InvokePersisted(ctx, c.loop, func(now time.Time, core *monitor.Core) ([]monitor.IsMasterDownReply, error) {
-		out := make([]monitor.IsMasterDownReply, len(reqs))
-		for i, req := range reqs {
-			out[i] = core.IsMasterDownByAddr(now, req)
-		}
-		return out, nil
-	})
+	return invokeVotes(ctx, c.loop, reqs)
 }
 
 func (c *controller) FlushConfig(ctx context.Context) error {

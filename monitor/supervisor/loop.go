@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync/atomic"
@@ -76,6 +77,13 @@ type Loop struct {
 	// results holds the results of the calls of one turn (owner goroutine only).
 	results []callResult
 
+	// journal, when set, makes the votes of a turn durable without a
+	// state write; turnVotes are the votes cast in the current turn and
+	// journaled says this turn's votes went there (owner goroutine only).
+	journal   VoteJournal
+	turnVotes []VoteRecord
+	journaled bool
+
 	persistErrs atomic.Uint64
 	// unpersisted is set while the last state write failed (owner goroutine only).
 	unpersisted bool
@@ -91,6 +99,10 @@ type call struct {
 	// mustPersist fails the call when the state it changed could not be
 	// written: a vote must never leave the process unless it is on disk.
 	mustPersist bool
+	// votesOnly says fn only answers is-master-down-by-addr requests and
+	// records the votes it casts in Loop.turnVotes: the vote journal can
+	// make them durable instead of a state write (votejournal.go).
+	votesOnly bool
 }
 
 type callResult struct {
@@ -110,6 +122,9 @@ type LoopOptions struct {
 	Seed uint64
 	// ScriptsView, when set, reports the script queue for published snapshots.
 	ScriptsView func() monitor.ScriptsView
+	// Journal, when set, keeps the votes of turns that only voted, so
+	// that they need no state write before the reply (votejournal.go).
+	Journal VoteJournal
 }
 
 // NewLoop builds the core. It does not start anything.
@@ -132,6 +147,7 @@ func NewLoop(o LoopOptions) (*Loop, error) {
 		persist:     o.Persist,
 		rng:         rng,
 		scriptsView: o.ScriptsView,
+		journal:     o.Journal,
 		inbox:       make(chan monitor.Input, inboxSize),
 		calls:       make(chan call),
 	}
@@ -175,11 +191,26 @@ func InvokePersisted[T any](ctx context.Context, l *Loop, fn func(now time.Time,
 var ErrNotPersisted = errors.New("supervisor: state not persisted")
 
 func invoke[T any](ctx context.Context, l *Loop, persist bool, fn func(now time.Time, core *monitor.Core) (T, error)) (T, error) {
-	v, err := l.call(ctx, call{
-		fn:          func(now time.Time) (any, error) { return fn(now, l.core) },
-		reply:       make(chan callResult, 1),
-		mustPersist: persist,
+	return invokeCall(ctx, l, call{mustPersist: persist}, fn)
+}
+
+// invokeVotes answers is-master-down-by-addr requests in one call whose
+// votes the journal may keep (see call.votesOnly).
+func invokeVotes(ctx context.Context, l *Loop, reqs []monitor.IsMasterDownRequest) ([]monitor.IsMasterDownReply, error) {
+	return invokeCall(ctx, l, call{mustPersist: true, votesOnly: true}, func(now time.Time, core *monitor.Core) ([]monitor.IsMasterDownReply, error) {
+		out := make([]monitor.IsMasterDownReply, len(reqs))
+		for i, req := range reqs {
+			out[i] = core.IsMasterDownByAddr(now, req)
+			l.recordVote(req, out[i])
+		}
+		return out, nil
 	})
+}
+
+func invokeCall[T any](ctx context.Context, l *Loop, c call, fn func(now time.Time, core *monitor.Core) (T, error)) (T, error) {
+	c.fn = func(now time.Time) (any, error) { return fn(now, l.core) }
+	c.reply = make(chan callResult, 1)
+	v, err := l.call(ctx, c)
 	out, _ := v.(T) // v is always a T or nil: fn is the only producer
 	return out, err
 }
@@ -225,6 +256,9 @@ func (l *Loop) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			// A last flush so nothing learned since the last one is lost.
 			_ = l.flush(time.Now())
+			if c, ok := l.journal.(io.Closer); ok {
+				_ = c.Close()
+			}
 			return nil
 		case <-timer.C:
 			now = time.Now()
@@ -249,16 +283,17 @@ func (l *Loop) Run(ctx context.Context) error {
 			now = time.Now()
 			pending = l.takeCalls(append(pending, c))
 		}
-		l.results = l.results[:0]
-		mustPersist := false
+		l.results, l.turnVotes, l.journaled = l.results[:0], l.turnVotes[:0], false
+		mustPersist, votesOnly := false, len(pending) > 0
 		for i := range pending {
 			var res callResult
 			res.v, res.err = pending[i].fn(now)
 			l.results = append(l.results, res)
 			mustPersist = mustPersist || pending[i].mustPersist
+			votesOnly = votesOnly && pending[i].votesOnly
 		}
-		events, flushErr := l.dispatch(now, len(pending) > 0)
-		if mustPersist && flushErr == nil && (l.unpersisted || l.dirty) {
+		events, flushErr := l.dispatch(now, len(pending) > 0, votesOnly)
+		if mustPersist && flushErr == nil && !l.journaled && (l.unpersisted || l.dirty && l.journal == nil) {
 			// An earlier write failed: what this reply depends on (a vote
 			// cast then) may still be only in memory.
 			flushErr = l.flush(now)
@@ -334,10 +369,10 @@ func (l *Loop) step(in monitor.Input) {
 // milliseconds and a start-up discovers hundreds of instances. A write is
 // immediate when anything else in the same Ready depends on it — a vote
 // request, a REPLICAOF, a script — and for operator calls.
-func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
+func (l *Loop) dispatch(now time.Time, call, votesOnly bool) (int, error) {
 	rd := l.core.Ready()
 	var flushErr error
-	wantFlush, urgent := false, call
+	wantFlush, urgent, urgentAction := false, call, false
 	for _, a := range rd.Actions {
 		switch a := a.(type) {
 		case monitor.FlushConfig:
@@ -350,12 +385,22 @@ func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 			// state file is written.
 			l.exec.Do(a)
 		case monitor.AskPeer:
-			urgent = urgent || a.RunID != "*"
+			urgentAction = urgentAction || a.RunID != "*"
 		default:
-			urgent = true
+			urgentAction = true
 		}
 	}
+	urgent = urgent || urgentAction
+	if votesOnly && !urgentAction && !wantFlush && l.journal != nil && !l.unpersisted {
+		// Questions, or votes cast before: the replies depend on nothing
+		// unwritten (earlier votes are in the journal or the state).
+		urgent = false
+	}
 	switch {
+	case urgent && wantFlush && votesOnly && !urgentAction && l.journalVotes():
+		// Only votes changed, and they are in the journal: the state is
+		// written with the next coalesced write.
+		l.dirty = true
 	case urgent && (wantFlush || l.dirty || l.unpersisted):
 		// Earlier coalesced (or failed) changes go along: they are about
 		// to be acted on.
@@ -363,7 +408,9 @@ func (l *Loop) dispatch(now time.Time, call bool) (int, error) {
 	case wantFlush:
 		l.dirty = true
 	}
-	if l.dirty && now.Sub(l.lastFlush) >= flushCoalesce {
+	// A turn of votes and questions replies first (with a journal): the
+	// next turn writes.
+	if l.dirty && !(votesOnly && l.journal != nil) && now.Sub(l.lastFlush) >= flushCoalesce {
 		flushErr = l.flush(now)
 	}
 	for _, e := range rd.Events {
@@ -407,5 +454,36 @@ func (l *Loop) flush(now time.Time) error {
 	}
 	l.unpersisted = false
 	l.dirty = false
+	if l.journal != nil {
+		// The state now holds every journaled vote.
+		if err := l.journal.Reset(); err != nil {
+			l.log.Warn("cannot empty the vote journal", "err", err)
+		}
+	}
 	return nil
+}
+
+// journalVotes appends the votes of this turn to the journal; false when
+// there is none, nothing to append, an earlier state write failed, or the
+// append fails (the caller then writes the state).
+func (l *Loop) journalVotes() bool {
+	if l.journal == nil || len(l.turnVotes) == 0 || l.unpersisted || l.persist == nil {
+		return false
+	}
+	if err := l.journal.Append(l.turnVotes); err != nil {
+		l.persistErrs.Add(1)
+		l.log.Error("cannot journal votes, writing the state instead", "err", err)
+		return false
+	}
+	l.journaled = true
+	return true
+}
+
+// recordVote notes, for the journal, the vote state of the master a
+// request asked about. Called by vote calls, on the owner goroutine.
+func (l *Loop) recordVote(req monitor.IsMasterDownRequest, rep monitor.IsMasterDownReply) {
+	if l.journal == nil || rep.Master == "" || req.RunID == "*" || req.RunID == "" {
+		return
+	}
+	l.turnVotes = append(l.turnVotes, VoteRecord{Master: rep.Master, Leader: rep.Leader, LeaderEpoch: rep.LeaderEpoch, CurrentEpoch: l.core.CurrentEpoch()})
 }

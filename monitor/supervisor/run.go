@@ -161,6 +161,11 @@ func New(o Options) (*Supervisor, error) {
 		return nil, err
 	}
 	snk.notify = notify.NewRouter(s.scripts, s.webhook)
+	journal, err := openVoteJournal(store.Path())
+	if err != nil {
+		return nil, err
+	}
+	undo = append(undo, func() { _ = journal.Close() })
 	s.loop, err = NewLoop(LoopOptions{
 		Logger:      o.Logger,
 		Core:        coreCfg,
@@ -169,6 +174,7 @@ func New(o Options) (*Supervisor, error) {
 		Persist:     &storePersister{store: store, settings: s.globals.runtimeSettings, passFiles: passFilesOf(cfg), users: aclCfg.usersFunc(s.server)},
 		ScriptsView: func() monitor.ScriptsView { return scriptsView(s.scripts.Pending()) },
 		Seed:        o.Seed,
+		Journal:     journal,
 	})
 	if err != nil {
 		return nil, err
@@ -209,6 +215,16 @@ func loadState(cfg *configs.Config, log *slog.Logger) (*configs.Config, configs.
 	}
 	if cfg, err = mergeState(cfg); err != nil {
 		return nil, nil, "", fmt.Errorf("supervisor: state: %w", err)
+	}
+	// Votes answered since the last state write (votejournal.go).
+	votes, err := readVoteJournal(store.Path())
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if len(votes) > 0 {
+		cfg = cfg.Clone()
+		applyVotes(cfg, votes)
+		log.Info("applied the vote journal", "votes", len(votes))
 	}
 	myID := cfg.Sentinel.ID
 	if myID == "" {
