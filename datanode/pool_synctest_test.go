@@ -29,9 +29,24 @@ type fakeConn struct {
 	closed                atomic.Bool
 	reconnects            atomic.Int32
 
-	mu        sync.Mutex
-	published []string
-	killed    int
+	mu         sync.Mutex
+	published  []string
+	killed     int
+	promotions []fakePromotion
+}
+
+// fakePromotion records a ReplicaOf or FailoverTo that reached the node,
+// with its context's deadline.
+type fakePromotion struct {
+	action   monitor.Action
+	deadline time.Time
+}
+
+func (f *fakeConn) promoted(ctx context.Context, a monitor.Action) {
+	deadline, _ := ctx.Deadline()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.promotions = append(f.promotions, fakePromotion{a, deadline})
 }
 
 func newFakeConn() *fakeConn {
@@ -80,9 +95,15 @@ func (f *fakeConn) publish(_ context.Context, payload string) error {
 
 func (f *fakeConn) askPeer(context.Context, monitor.AskPeer) (any, error) { return f.askReply, nil }
 
-func (f *fakeConn) replicaOf(context.Context, monitor.ReplicaOf) error { return nil }
+func (f *fakeConn) replicaOf(ctx context.Context, a monitor.ReplicaOf) error {
+	f.promoted(ctx, a)
+	return nil
+}
 
-func (f *fakeConn) failoverTo(context.Context, monitor.FailoverTo) error { return nil }
+func (f *fakeConn) failoverTo(ctx context.Context, a monitor.FailoverTo) error {
+	f.promoted(ctx, a)
+	return nil
+}
 
 func (f *fakeConn) scriptKill(context.Context) error {
 	f.mu.Lock()

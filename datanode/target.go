@@ -321,16 +321,41 @@ func (t *target) execute(ctx context.Context, a monitor.Action) {
 	case monitor.AskPeer:
 		t.doAskPeer(ctx, cctx, a)
 	case monitor.ReplicaOf:
-		t.doReplicaOf(cctx, a)
+		if c, ok := t.beforeNotAfter(ctx, cctx, a.NotAfter, a.Master, a.Target); ok {
+			t.doReplicaOf(c, a)
+		}
 	case monitor.ScriptKill:
 		if err := t.conn.scriptKill(cctx); err != nil {
 			t.commandFailed(cmdScriptKill, err)
 		}
 	case monitor.FailoverTo:
-		t.doFailoverTo(ctx, cctx, a)
+		if c, ok := t.beforeNotAfter(ctx, cctx, a.NotAfter, a.Master, a.Target); ok {
+			t.doFailoverTo(ctx, c, a)
+		}
 	case monitor.SetFencing, monitor.ReadFencing, monitor.DropClients:
 		t.doFencing(ctx, cctx, a)
 	}
+}
+
+// beforeNotAfter enforces a promotion's NotAfter (set by raft mode): past
+// it, the command is dropped unsent and PromotionNotSent reported so the
+// core can send it again while it still has the right to; before it, the
+// returned context ends at NotAfter, so a write held up on the socket is
+// abandoned rather than delivered late. A zero NotAfter changes nothing.
+func (t *target) beforeNotAfter(ctx, cctx context.Context, notAfter time.Time, master string, target monitor.Addr) (context.Context, bool) {
+	if notAfter.IsZero() {
+		return cctx, true
+	}
+	if !time.Now().Before(notAfter) {
+		t.commandFailed(cmdReplicaOf, context.DeadlineExceeded)
+		t.p.log.Warn("promotion dropped unsent: past its not-after moment", "target", t.addr.String(), "master", master,
+			"late", time.Since(notAfter).String())
+		t.deliver(ctx, monitor.PromotionNotSent{At: time.Now(), Target: target, Master: master})
+		return nil, false
+	}
+	c, cancel := context.WithDeadline(cctx, notAfter)
+	context.AfterFunc(cctx, cancel) // released with cctx, which execute cancels
+	return c, true
 }
 
 // doFailoverTo asks the master to hand over. A refusal (an error reply:

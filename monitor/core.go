@@ -350,6 +350,8 @@ func (c *Core) Step(in Input) error {
 		c.onLinkBroken(in)
 	case FailoverRefused:
 		c.onFailoverRefused(in)
+	case PromotionNotSent:
+		c.onPromotionNotSent(in)
 	case FencingResult:
 		c.onFencingResult(in)
 	default:
@@ -361,7 +363,7 @@ func (c *Core) Step(in Input) error {
 // validateInput rejects malformed input before anything changes.
 func (c *Core) validateInput(in Input) error {
 	switch in := in.(type) {
-	case Tick, LinkBroken, FailoverRefused, FencingResult:
+	case Tick, LinkBroken, FailoverRefused, PromotionNotSent, FencingResult:
 	case PingResult:
 		return checkReplyKind("ping", in.Kind)
 	case InfoResult:

@@ -416,7 +416,39 @@ func (c *Core) failoverWaitPromotion(m *master, now time.Time) {
 	if now.Sub(m.failoverStateSince) > m.FailoverTimeout {
 		c.event(EventFailoverAbortSlaveTimeout, LevelWarning, m.inst, "")
 		c.abortFailover(m, now)
+		return
 	}
+	if m.promotionUnsent && m.promoted != nil {
+		// Dropped unsent past its NotAfter: nothing changed on the node, and
+		// we still hold the failover (a deposed raft leader has aborted it
+		// by now, rule 2), so send it again; the driver stamps a new
+		// NotAfter. Paced by the tick, bounded by failover-timeout.
+		m.promotionUnsent = false
+		if m.coordinated {
+			c.act(FailoverTo{Target: m.inst.addr, Master: m.name, To: m.promoted.addr, Timeout: m.FailoverTimeout})
+			return
+		}
+		c.act(ReplicaOf{Target: m.promoted.addr, Master: m.name, NoOne: true})
+	}
+}
+
+// onPromotionNotSent: our promotion was dropped before it reached the node
+// because its NotAfter had passed (raft mode: too long after this leader
+// last heard from a quorum). Mark it for the next tick rather than resending
+// from here, so a driver that keeps dropping cannot spin the owner loop.
+func (c *Core) onPromotionNotSent(in PromotionNotSent) {
+	m := c.masterByName(in.Master)
+	if m == nil || m.failoverState != FailoverWaitPromotion || m.promoted == nil {
+		return
+	}
+	want := m.promoted.addr
+	if m.coordinated {
+		want = m.inst.addr
+	}
+	if want != in.Target {
+		return
+	}
+	m.promotionUnsent = true
 }
 
 // onFailoverRefused: the master refused to hand over (COORDINATED). Nothing
@@ -442,6 +474,7 @@ func (c *Core) abortFailover(m *master, now time.Time) {
 	}
 	m.inst.flags &^= FlagFailoverInProgress | FlagForceFailover
 	m.coordinated = false
+	m.promotionUnsent = false
 	c.setFailoverState(m, FailoverNone, now)
 	if m.promoted != nil {
 		m.promoted.flags &^= FlagPromoted

@@ -59,6 +59,16 @@ type FailoverRefused struct {
 	Reason string
 }
 
+// PromotionNotSent says a promotion (ReplicaOf with NoOne, or FailoverTo)
+// carrying a NotAfter was dropped unsent because that moment had passed
+// before the command reached the data node: nothing changed there. Target
+// is the node the command was for.
+type PromotionNotSent struct {
+	At     time.Time
+	Target Addr
+	Master string
+}
+
 // LinkBroken says a data node's pub/sub link broke (EOF or reset, not a
 // close of ours) at At: from that instant nothing proves the node alive, so
 // SDOWN may count down-after from it, the way it counts from the oldest
@@ -68,21 +78,23 @@ type LinkBroken struct {
 	Target Addr
 }
 
-func (i Tick) at() time.Time            { return i.At }
-func (i PingResult) at() time.Time      { return i.At }
-func (i InfoResult) at() time.Time      { return i.At }
-func (i HelloReceived) at() time.Time   { return i.At }
-func (i PeerReply) at() time.Time       { return i.At }
-func (i LinkBroken) at() time.Time      { return i.At }
-func (i FailoverRefused) at() time.Time { return i.At }
+func (i Tick) at() time.Time             { return i.At }
+func (i PingResult) at() time.Time       { return i.At }
+func (i InfoResult) at() time.Time       { return i.At }
+func (i HelloReceived) at() time.Time    { return i.At }
+func (i PeerReply) at() time.Time        { return i.At }
+func (i LinkBroken) at() time.Time       { return i.At }
+func (i FailoverRefused) at() time.Time  { return i.At }
+func (i PromotionNotSent) at() time.Time { return i.At }
 
-func (Tick) isInput()            {}
-func (PingResult) isInput()      {}
-func (InfoResult) isInput()      {}
-func (HelloReceived) isInput()   {}
-func (PeerReply) isInput()       {}
-func (LinkBroken) isInput()      {}
-func (FailoverRefused) isInput() {}
+func (Tick) isInput()             {}
+func (PingResult) isInput()       {}
+func (InfoResult) isInput()       {}
+func (HelloReceived) isInput()    {}
+func (PeerReply) isInput()        {}
+func (LinkBroken) isInput()       {}
+func (FailoverRefused) isInput()  {}
+func (PromotionNotSent) isInput() {}
 
 // Action is something the driver must do. Every action names its target;
 // results come back as inputs. The driver never blocks the owner loop to
@@ -143,6 +155,12 @@ type ReplicaOf struct {
 	Master    string
 	NoOne     bool
 	NewMaster Addr
+	// NotAfter, when set, is the last moment the command may be written to
+	// the node; later it is dropped and PromotionNotSent reported. The core
+	// never sets it: raft mode's driver does, for promotions, because a
+	// leader's right to promote is only proven for a short while after it
+	// last heard from a quorum (docs/decisions/0003, rule 4).
+	NotAfter time.Time
 }
 
 // FailoverTo asks a reachable master to hand over to one of its replicas
@@ -155,6 +173,8 @@ type FailoverTo struct {
 	Master  string
 	To      Addr // the replica that takes over
 	Timeout time.Duration
+	// NotAfter: as ReplicaOf.NotAfter.
+	NotAfter time.Time
 }
 
 // ScriptKill sends SCRIPT KILL to a master that answers -BUSY while SDOWN.

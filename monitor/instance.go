@@ -129,6 +129,9 @@ type master struct {
 	// coordinated: the running failover is SENTINEL FAILOVER ... COORDINATED,
 	// handed over by the master itself (FailoverTo).
 	coordinated bool
+	// promotionUnsent: the promotion of this failover was dropped unsent
+	// (PromotionNotSent, past its NotAfter); the next tick sends it again.
+	promotionUnsent bool
 	// deferredHello is a peer's hello announcing a new address, held back
 	// until our own verdict on the old one is in (deferSwitch).
 	deferredHello *HelloReceived

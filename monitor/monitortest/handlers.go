@@ -386,6 +386,18 @@ func (e *env) handleFailover(a args) error {
 	return nil
 }
 
+func (e *env) handlePromotionNotSent(a args) error {
+	if len(a.pos) != 2 {
+		return errors.New("want <master> <host:port>")
+	}
+	addr, err := ParseAddr(a.pos[1])
+	if err != nil {
+		return err
+	}
+	e.step(monitor.PromotionNotSent{At: e.now, Master: a.pos[0], Target: addr})
+	return nil
+}
+
 func (e *env) handleFailoverRefused(a args) error {
 	if len(a.pos) != 2 {
 		return errors.New("want <master> <host:port> [reason=...]")

@@ -129,9 +129,43 @@ func (d *raftDriver) Do(a monitor.Action) {
 			default:
 			}
 		}
+	case monitor.ReplicaOf:
+		if a.NoOne {
+			if !d.stampPromotion(&a.NotAfter, a.Master) {
+				return
+			}
+		}
+		d.next.Do(a)
+	case monitor.FailoverTo:
+		if !d.stampPromotion(&a.NotAfter, a.Master) {
+			return
+		}
+		d.next.Do(a)
 	default:
 		d.next.Do(a)
 	}
+}
+
+// raftPromotionWindow is how long after the driver saw this node lead a
+// promotion may still be written to a replica. hashicorp/raft keeps a
+// leader only while a quorum answered within LeaderLeaseTimeout, and a
+// follower that heard it stands for election only after HeartbeatTimeout,
+// so no other leader can exist for HeartbeatTimeout - LeaderLeaseTimeout
+// after a moment we were leader; 100 ms of that is left for clock rates,
+// scheduling and the bytes in flight (docs/decisions/0003, rule 2).
+var raftPromotionWindow = raftTiming.HeartbeatTimeout - raftTiming.LeaderLeaseTimeout - 100*time.Millisecond
+
+// stampPromotion gives a promotion its NotAfter, or drops it (false) when
+// raft no longer names this node leader: the core aborts on the
+// leadership input that follows, and a promotion queued behind a slow
+// command on the replica's link cannot outlive our right to send it.
+func (d *raftDriver) stampPromotion(notAfter *time.Time, master string) bool {
+	if !d.node.IsLeader() {
+		d.log.Warn("promotion dropped: this node no longer leads raft", "master", master)
+		return false
+	}
+	*notAfter = time.Now().Add(raftPromotionWindow)
+	return true
 }
 
 // fail reports a raft action that did not happen, as an input.
