@@ -392,9 +392,13 @@ func (l *Loop) dispatch(now time.Time, call, votesOnly bool) (int, error) {
 	}
 	urgent = urgent || urgentAction
 	if votesOnly && !urgentAction && !wantFlush && l.journal != nil && !l.unpersisted {
-		// Questions, or votes cast before: the replies depend on nothing
-		// unwritten (earlier votes are in the journal or the state).
-		urgent = false
+		// Questions, or votes cast before. Each reply reveals its master's
+		// vote as it is now; a vote cast in an earlier turn is in the
+		// journal or the state, unless a coalesced write is pending (our
+		// own vote, cast on a tick with no vote request going out): then
+		// the replies' votes go to the journal first, or the state is
+		// written.
+		urgent = l.dirty && len(l.turnVotes) > 0 && !l.journalVotes()
 	}
 	switch {
 	case urgent && wantFlush && votesOnly && !urgentAction && l.journalVotes():

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -91,7 +92,10 @@ func syncDir(dir string) error {
 }
 
 func (j *fileJournal) Append(recs []VoteRecord) error {
-	j.buf = j.buf[:0]
+	// Each batch starts on a line of its own: if an earlier append was cut
+	// short (and the truncate after it failed too), its torn last line must
+	// not swallow the first record of this one. Empty lines are skipped.
+	j.buf = append(j.buf[:0], '\n')
 	for _, r := range recs {
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -136,19 +140,33 @@ func readVoteJournal(statePath string) ([]VoteRecord, error) {
 	}
 	defer f.Close()
 	var out []VoteRecord
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var r VoteRecord
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Master == "" {
-			continue
+	rd := bufio.NewReaderSize(f, maxJournalLine)
+	for {
+		line, err := rd.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// Longer than any record: garbage (zeros after a crash, say).
+			// Skip to the next newline.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = rd.ReadSlice('\n')
+			}
+			line = nil
 		}
-		out = append(out, r)
+		var r VoteRecord
+		if len(line) > 0 && json.Unmarshal(line, &r) == nil && r.Master != "" {
+			out = append(out, r)
+		}
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("supervisor: vote journal %s: %w", journalPath(statePath), err)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("supervisor: vote journal: %w", err)
-	}
-	return out, nil
 }
+
+// maxJournalLine bounds one journal line: a record is well under 1 KiB
+// (a master name is at most a few hundred bytes).
+const maxJournalLine = 64 << 10
 
 // applyVotes raises cfg's epochs and votes to the journal's: the current
 // epoch to the highest recorded, and each master's vote to its latest
@@ -156,6 +174,9 @@ func readVoteJournal(statePath string) ([]VoteRecord, error) {
 func applyVotes(cfg *configs.Config, recs []VoteRecord) {
 	for _, r := range recs {
 		cfg.Sentinel.CurrentEpoch = max(cfg.Sentinel.CurrentEpoch, r.CurrentEpoch, r.LeaderEpoch)
+		if r.LeaderEpoch == 0 || r.Leader == "" || r.Leader == "*" {
+			continue // a reply that carried no vote: only the epoch counts
+		}
 		for i := range cfg.Masters {
 			m := &cfg.Masters[i]
 			if m.Name != r.Master {

@@ -177,3 +177,86 @@ func TestVoteJournal_LoadStateApplies(t *testing.T) {
 		t.Fatal("the caller's configuration was changed")
 	}
 }
+
+// TestVoteJournal_RevealedVoteIsDurable: while a coalesced state write is
+// pending, a reply that reveals an earlier vote (here: a second candidate
+// asking in the same epoch gets the first one's name) journals it again
+// before it leaves, so a vote that is not yet in the state file never
+// reaches a peer unwritten (the core's own vote, cast on a tick, is the
+// case that matters).
+func TestVoteJournal_RevealedVoteIsDurable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		per := &switchablePersister{}
+		j := &memJournal{}
+		opts := testLoopOptions(nopExec{}, per)
+		opts.Journal = j
+		loop, err := NewLoop(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- loop.Run(ctx) }()
+		synctest.Wait()
+		writes, _ := per.count()
+		ctrl := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}}
+		first, second := strings.Repeat("b", 40), strings.Repeat("c", 40)
+		addr := monitor.Addr{Host: "127.0.0.1", Port: 6379}
+		if rep, err := ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{Addr: addr, CurrentEpoch: 4, RunID: first}); err != nil || rep.Leader != first {
+			t.Fatalf("first vote: %+v, %v", rep, err)
+		}
+		rep, err := ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{Addr: addr, CurrentEpoch: 4, RunID: second})
+		if err != nil || rep.Leader != first || rep.LeaderEpoch != 4 {
+			t.Fatalf("second candidate, same epoch: %+v, %v; want the first vote", rep, err)
+		}
+		n, _ := per.count()
+		appends, _ := j.counts()
+		if n == writes && appends < 2 {
+			t.Fatalf("the reply revealing the pending vote left with neither a journal append nor a state write (%d appends)", appends)
+		}
+		cancel()
+		<-done
+	})
+}
+
+// TestVoteJournal_DamagedFile: a batch appended after a torn line is read
+// whole, a long run of garbage without a newline is skipped (not an error),
+// and a record that carried no vote (leader "*", epoch 0) raises only the
+// current epoch.
+func TestVoteJournal_DamagedFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "sentinel.conf")
+	j, err := openVoteJournal(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	f, err := os.OpenFile(journalPath(state), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"m":"a","l":"x","le":3`); err != nil { // torn, and never truncated
+		t.Fatal(err)
+	}
+	if err := j.Append([]VoteRecord{{Master: "a", Leader: "y", LeaderEpoch: 4, CurrentEpoch: 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, 200<<10)); err != nil { // zeros, no newline
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	if err := j.Append([]VoteRecord{{Master: "b", Leader: "*", CurrentEpoch: 9}}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readVoteJournal(state)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if len(recs) != 2 || recs[0].Leader != "y" || recs[1].Master != "b" {
+		t.Fatalf("read %+v; want the record after the torn line and the one after the garbage", recs)
+	}
+	cfg := &configs.Config{Masters: []configs.Master{{Name: "a"}, {Name: "b"}}}
+	applyVotes(cfg, recs)
+	if cfg.Sentinel.CurrentEpoch != 9 || cfg.Masters[0].Leader != "y" || cfg.Masters[1].Leader != "" || cfg.Masters[1].LeaderEpoch != 0 {
+		t.Fatalf("applied: epoch %d, a %s/%d, b %q/%d", cfg.Sentinel.CurrentEpoch, cfg.Masters[0].Leader, cfg.Masters[0].LeaderEpoch, cfg.Masters[1].Leader, cfg.Masters[1].LeaderEpoch)
+	}
+}
