@@ -380,16 +380,33 @@ func tailLines(r io.Reader, n int) string {
 // PickFreePort asks the kernel for a free loopback TCP port. Another process
 // can take it before ours binds it; launchers retry for that reason.
 func PickFreePort() (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(Loopback, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("datanodetest: pick free port: %w", err)
+	// The kernel may hand a just-closed port out again, so two picks of
+	// one test (a raft address and a metrics address, say) could collide
+	// before either is bound: a port is given out once per process.
+	for range 64 {
+		l, err := net.Listen("tcp", net.JoinHostPort(Loopback, "0"))
+		if err != nil {
+			return 0, fmt.Errorf("datanodetest: pick free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		if err := l.Close(); err != nil {
+			return 0, fmt.Errorf("datanodetest: pick free port: %w", err)
+		}
+		pickedMu.Lock()
+		seen := picked[port]
+		picked[port] = true
+		pickedMu.Unlock()
+		if !seen {
+			return port, nil
+		}
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		return 0, fmt.Errorf("datanodetest: pick free port: %w", err)
-	}
-	return port, nil
+	return 0, errors.New("datanodetest: pick free port: 64 picks in a row were ports given out before")
 }
+
+var (
+	pickedMu sync.Mutex
+	picked   = map[int]bool{}
+)
 
 // prepareLaunch resolves binary to an absolute path and prepares the
 // working directory as prepareDir does.
