@@ -7,7 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
@@ -99,8 +101,16 @@ func TestPool_QueuedQuestionsPipelined(t *testing.T) {
 		h.pool.Do(monitor.AskPeer{Peer: peer.addr, PeerRunID: "peer", Master: "m", MasterAddr: monitor.Addr{Host: "10.0.0.1", Port: port}, Epoch: 1, RunID: "*"})
 	}
 	ask(7000)
-	// The first question is in flight (or about to be): the next three
-	// queue behind it.
+	// The first question is in flight (held by the peer) before the next
+	// three queue behind it, so they go out as one pipeline. Queued while
+	// the first still waited in the queue, some would ride with it and the
+	// rest follow in a pipeline of their own, which this peer (holding
+	// replies until three later questions have arrived) never answers.
+	datanodetest.Eventually(t, 10*time.Second, time.Millisecond, func() bool {
+		peer.mu.Lock()
+		defer peer.mu.Unlock()
+		return len(peer.got) == 1
+	}, "the first question to reach the peer")
 	ask(7001)
 	ask(7002)
 	ask(7003)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 	"github.com/sentinelgo/sentinel/monitor"
 )
 
@@ -116,6 +117,14 @@ func TestPool_QueuedHellosPipelined(t *testing.T) {
 		}})
 	}
 	hello(0)
+	// The first hello is in flight (held by the peer) before the others
+	// queue behind it, so they all go out in the next pipeline (see
+	// TestPool_QueuedQuestionsPipelined).
+	datanodetest.Eventually(t, 10*time.Second, time.Millisecond, func() bool {
+		peer.mu.Lock()
+		defer peer.mu.Unlock()
+		return len(peer.got) == 1
+	}, "the first hello to reach the peer")
 	for i := 1; i <= behind; i++ {
 		hello(i)
 	}
