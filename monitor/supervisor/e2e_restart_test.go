@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sentinelgo/sentinel/configs"
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 )
 
@@ -104,25 +104,20 @@ func TestE2E_SentinelKilledMidFailoverKeepsItsVote(t *testing.T) {
 	}
 	_ = proc.Wait()
 
-	// The file holds the epoch and the vote's epoch.
-	f, err := os.Open(conf)
+	// The state file, with the vote journal beside it (votejournal.go),
+	// holds the epoch and the vote's epoch: what a restart reads.
+	saved, err := configs.LoadConf(conf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var curEpoch, leaderEpoch string
-	sc2 := bufio.NewScanner(f)
-	for sc2.Scan() {
-		fields := strings.Fields(sc2.Text())
-		if len(fields) == 3 && fields[0] == "sentinel" && fields[1] == "current-epoch" {
-			curEpoch = fields[2]
-		}
-		if len(fields) == 4 && fields[0] == "sentinel" && fields[1] == "leader-epoch" {
-			leaderEpoch = fields[3]
-		}
+	votes, err := readVoteJournal(conf)
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.Close()
-	if curEpoch < epoch || leaderEpoch != epoch {
-		t.Fatalf("after the kill the file has current-epoch %q leader-epoch %q; the vote was in epoch %s", curEpoch, leaderEpoch, epoch)
+	applyVotes(saved, votes)
+	voteEpoch, _ := strconv.ParseUint(epoch, 10, 64)
+	if m := saved.Master("mymaster"); m == nil || m.LeaderEpoch < voteEpoch || saved.Sentinel.CurrentEpoch < voteEpoch {
+		t.Fatalf("after the kill the state file and its journal (%d votes) have current-epoch %d, vote %+v; the vote was in epoch %s", len(votes), saved.Sentinel.CurrentEpoch, m, epoch)
 	}
 
 	start()
