@@ -45,22 +45,7 @@ func (t *target) askQueued(ctx, cctx context.Context, first monitor.AskPeer) boo
 	if !ok || len(t.commands) == 0 {
 		return false
 	}
-	batch := []monitor.AskPeer{first}
-	var next monitor.Action
-drain:
-	for len(batch) < maxAskBatch {
-		select {
-		case a := <-t.commands:
-			ask, isAsk := a.(monitor.AskPeer)
-			if !isAsk {
-				next = a
-				break drain
-			}
-			batch = append(batch, ask)
-		default:
-			break drain
-		}
-	}
+	batch, next := drainQueued(t, first, maxAskBatch)
 	t.askBatch(ctx, cctx, pc, batch)
 	if next != nil {
 		t.execute(ctx, next)

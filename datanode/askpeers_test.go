@@ -26,35 +26,8 @@ type holdingPeer struct {
 
 func startHoldingPeer(t *testing.T, hold int) *holdingPeer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &holdingPeer{addr: monitor.Addr{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}, gate: make(chan struct{})}
-	var wg sync.WaitGroup
-	var connsMu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connsMu.Lock()
-			conns = append(conns, c)
-			connsMu.Unlock()
-			wg.Go(func() { p.serve(c, hold) })
-		}
-	})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		connsMu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		connsMu.Unlock()
-		wg.Wait()
-	})
+	p := &holdingPeer{gate: make(chan struct{})}
+	p.addr = serveLoopback(t, func(c net.Conn) { p.serve(c, hold) })
 	return p
 }
 

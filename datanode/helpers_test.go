@@ -160,25 +160,33 @@ func next[T monitor.Input](t *testing.T, h *poolHarness, match func(T) bool) T {
 // handler, for peers and for error replies no real server gives on demand.
 type fakeServer struct {
 	addr monitor.Addr
-	ln   net.Listener
 
 	mu   sync.Mutex
 	seen [][]string // every command received, in order
-	wg   sync.WaitGroup
 }
 
 // startFake serves handler (command args → raw RESP reply, or "" to
 // stay silent) until the test ends.
 func startFake(t *testing.T, handler func(args []string) string) *fakeServer {
 	t.Helper()
+	f := &fakeServer{}
+	f.addr = serveLoopback(t, func(c net.Conn) { f.serve(c, handler) })
+	return f
+}
+
+// serveLoopback accepts loopback connections and runs serve on each, in a
+// goroutine of its own, until the test ends: then the listener and every
+// connection are closed and the goroutines waited for.
+func serveLoopback(t *testing.T, serve func(net.Conn)) monitor.Addr {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeServer{ln: ln, addr: monitor.Addr{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}}
+	var wg sync.WaitGroup
 	var connsMu sync.Mutex
 	var conns []net.Conn
-	f.wg.Go(func() {
+	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -187,7 +195,7 @@ func startFake(t *testing.T, handler func(args []string) string) *fakeServer {
 			connsMu.Lock()
 			conns = append(conns, c)
 			connsMu.Unlock()
-			f.wg.Go(func() { f.serve(c, handler) })
+			wg.Go(func() { serve(c) })
 		}
 	})
 	t.Cleanup(func() {
@@ -197,9 +205,9 @@ func startFake(t *testing.T, handler func(args []string) string) *fakeServer {
 			_ = c.Close()
 		}
 		connsMu.Unlock()
-		f.wg.Wait()
+		wg.Wait()
 	})
-	return f
+	return monitor.Addr{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}
 }
 
 func (f *fakeServer) serve(c net.Conn, handler func(args []string) string) {

@@ -42,27 +42,33 @@ func (t *target) publishQueued(ctx, cctx context.Context, first monitor.PublishH
 	if !ok || len(t.commands) == 0 {
 		return false
 	}
-	batch := []monitor.PublishHello{first}
-	var next monitor.Action
-drain:
-	for len(batch) < maxPublishBatch {
-		select {
-		case a := <-t.commands:
-			h, isHello := a.(monitor.PublishHello)
-			if !isHello {
-				next = a
-				break drain
-			}
-			batch = append(batch, h)
-		default:
-			break drain
-		}
-	}
+	batch, next := drainQueued(t, first, maxPublishBatch)
 	t.publishBatch(cctx, pc, batch)
 	if next != nil {
 		t.execute(ctx, next)
 	}
 	return true
+}
+
+// drainQueued returns first with every action of its type queued right
+// behind it on t.commands, at most limit in all. A queued action of
+// another kind ends the batch and is returned as next, for the caller to
+// execute right after the batch, so the order of the queue is kept.
+func drainQueued[A monitor.Action](t *target, first A, limit int) (batch []A, next monitor.Action) {
+	batch = []A{first}
+	for len(batch) < limit {
+		select {
+		case a := <-t.commands:
+			same, ok := a.(A)
+			if !ok {
+				return batch, a
+			}
+			batch = append(batch, same)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
 }
 
 // publishBatch renders the hellos (with the link's local address where

@@ -27,36 +27,8 @@ type publishPeer struct {
 
 func startPublishPeer(t *testing.T, hold int) *publishPeer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &publishPeer{addr: monitor.Addr{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port},
-		gate: make(chan struct{}), all: make(chan struct{})}
-	var wg sync.WaitGroup
-	var connsMu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			connsMu.Lock()
-			conns = append(conns, c)
-			connsMu.Unlock()
-			wg.Go(func() { p.serve(c, hold) })
-		}
-	})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		connsMu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		connsMu.Unlock()
-		wg.Wait()
-	})
+	p := &publishPeer{gate: make(chan struct{}), all: make(chan struct{})}
+	p.addr = serveLoopback(t, func(c net.Conn) { p.serve(c, hold) })
 	return p
 }
 

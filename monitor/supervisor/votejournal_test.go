@@ -42,25 +42,37 @@ func (j *memJournal) counts() (int, int) {
 	return len(j.appends), j.resets
 }
 
+// startJournalLoop runs a Loop with a memJournal inside the test's bubble,
+// past its first state write at start; stop ends it.
+func startJournalLoop(t *testing.T) (*switchablePersister, *memJournal, *controller, func()) {
+	per := &switchablePersister{}
+	j := &memJournal{}
+	opts := testLoopOptions(nopExec{}, per)
+	opts.Journal = j
+	loop, err := NewLoop(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- loop.Run(ctx) }()
+	synctest.Wait() // the first flush at start is done
+	ctrl := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}}
+	return per, j, ctrl, func() {
+		cancel()
+		<-done
+	}
+}
+
 // TestVoteJournal_VotesNeedNoStateWrite: with a journal, the votes of a
 // turn are appended to it (once for the batch) and answered without a
 // state write; the state is written later, and the journal emptied then.
 func TestVoteJournal_VotesNeedNoStateWrite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		per := &switchablePersister{}
-		j := &memJournal{}
-		opts := testLoopOptions(nopExec{}, per)
-		opts.Journal = j
-		loop, err := NewLoop(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- loop.Run(ctx) }()
-		synctest.Wait() // the first flush at start is done
+		ctx := t.Context()
+		per, j, ctrl, stop := startJournalLoop(t)
+		defer stop()
 		writes, _ := per.count()
-		ctrl := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}}
 		cand := strings.Repeat("b", 40)
 		rep, err := ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{Addr: monitor.Addr{Host: "127.0.0.1", Port: 6379}, CurrentEpoch: 4, RunID: cand})
 		if err != nil || rep.Leader != cand || rep.LeaderEpoch != 4 {
@@ -92,8 +104,6 @@ func TestVoteJournal_VotesNeedNoStateWrite(t *testing.T) {
 		if _, resets := j.counts(); resets == 0 {
 			t.Fatal("journal not emptied after the state write")
 		}
-		cancel()
-		<-done
 	})
 }
 
@@ -186,20 +196,10 @@ func TestVoteJournal_LoadStateApplies(t *testing.T) {
 // case that matters).
 func TestVoteJournal_RevealedVoteIsDurable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		per := &switchablePersister{}
-		j := &memJournal{}
-		opts := testLoopOptions(nopExec{}, per)
-		opts.Journal = j
-		loop, err := NewLoop(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- loop.Run(ctx) }()
-		synctest.Wait()
+		ctx := t.Context()
+		per, j, ctrl, stop := startJournalLoop(t)
+		defer stop()
 		writes, _ := per.count()
-		ctrl := &controller{loop: loop, globals: &globals{level: new(slog.LevelVar)}}
 		first, second := strings.Repeat("b", 40), strings.Repeat("c", 40)
 		addr := monitor.Addr{Host: "127.0.0.1", Port: 6379}
 		if rep, err := ctrl.IsMasterDownByAddr(ctx, monitor.IsMasterDownRequest{Addr: addr, CurrentEpoch: 4, RunID: first}); err != nil || rep.Leader != first {
@@ -214,8 +214,6 @@ func TestVoteJournal_RevealedVoteIsDurable(t *testing.T) {
 		if n == writes && appends < 2 {
 			t.Fatalf("the reply revealing the pending vote left with neither a journal append nor a state write (%d appends)", appends)
 		}
-		cancel()
-		<-done
 	})
 }
 
