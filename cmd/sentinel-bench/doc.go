@@ -32,8 +32,12 @@
 // the sentinels that entered TILT, the +sdown events (every node is alive,
 // so all are spurious), and CPU and RSS per sentinel over -scale-window,
 // with ratios. -profile-dir saves a CPU profile of our start-up.
+// -scale-replicas 0 starts lone masters instead (half the data nodes, so
+// that 1,000 masters fit on a small machine); the settled check then wants
+// no replica, and -mass-kill, which needs one to promote, is refused.
 //
 //	go run ./cmd/sentinel-bench -scale 100 -ours bin/sentinel
+//	go run ./cmd/sentinel-bench -scale 1000 -scale-replicas 0 -impl ours -query-rounds 1
 //
 // It owns only its flags, the trial procedure and the report. Processes are
 // started and killed through datanode/datanodetest, by PID, on 127.0.0.1.

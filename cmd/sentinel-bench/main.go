@@ -45,6 +45,7 @@ type options struct {
 	keepFailed      bool
 	verbose         bool
 	scale           int
+	scaleReplicas   int
 	scaleWindow     time.Duration
 	profileDir      string
 	queryRounds     int
@@ -81,6 +82,7 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 	fs.BoolVar(&o.keepFailed, "keep-failed", false, "keep the directories of trials that had a problem")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging of process starts and stops")
 	fs.IntVar(&o.scale, "scale", 0, "scale mode: this many masters (+1 replica each) monitored by 3 sentinels of each implementation; reports start-up (settle time, TILT, spurious +sdown), CPU and RSS (0 = the failover benchmark)")
+	fs.IntVar(&o.scaleReplicas, "scale-replicas", 1, "scale mode: replicas per master, 1 or 0 (lone masters: half the data nodes, for -scale 1000 on a small machine; not with -mass-kill)")
 	fs.DurationVar(&o.scaleWindow, "scale-window", 20*time.Second, "scale mode: how long CPU is measured after the sentinels settle")
 	fs.StringVar(&o.profileDir, "profile-dir", "", "scale mode: write a 10 s CPU profile of each of our sentinels' start-up here (runs them with --pprof)")
 	fs.IntVar(&o.queryRounds, "query-rounds", 0, "scale mode: redis-benchmark rounds of SENTINEL get-master-addr-by-name (1 and -scale masters, plain and -P 16) and SENTINEL MASTERS against one sentinel of each implementation side by side, alternating (0 = skip)")
@@ -111,6 +113,10 @@ func parseFlags(args []string, errOut io.Writer) (options, error) {
 		return o, fmt.Errorf("sentinel-bench: -scale must be between 0 and 2000, got %d", o.scale)
 	case o.queryRounds < 0 || o.queryRequests < 1 || o.massKill < 0 || o.massKill > o.scale:
 		return o, errors.New("sentinel-bench: -query-rounds must not be negative, -query-requests must be positive and -mass-kill between 0 and -scale")
+	case o.scaleReplicas != 0 && o.scaleReplicas != 1:
+		return o, fmt.Errorf("sentinel-bench: -scale-replicas must be 0 or 1, got %d", o.scaleReplicas)
+	case o.scaleReplicas == 0 && o.massKill > 0:
+		return o, errors.New("sentinel-bench: -mass-kill needs a replica to promote: it cannot run with -scale-replicas 0")
 	case o.scaleWindow <= 0:
 		return o, errors.New("sentinel-bench: -scale-window must be positive")
 	case o.election != "vote" && o.election != "raft":

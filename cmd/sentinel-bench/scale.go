@@ -31,14 +31,15 @@ type scaleConfig struct {
 
 // scaleResult is what one implementation's scale run measured.
 type scaleResult struct {
-	label    string
-	settled  time.Duration // from the launch of the sentinels; 0 = not settled
-	lastMiss string        // what was still missing when settling timed out
-	tilted   int           // sentinels that published +tilt
-	sdown    int           // +sdown events (every node is alive: all spurious)
-	sdownOff int           // -sdown events
-	odown    int
-	failover int // +try-failover events
+	label      string
+	noReplicas bool          // lone masters (-scale-replicas 0)
+	settled    time.Duration // from the launch of the sentinels; 0 = not settled
+	lastMiss   string        // what was still missing when settling timed out
+	tilted     int           // sentinels that published +tilt
+	sdown      int           // +sdown events (every node is alive: all spurious)
+	sdownOff   int           // -sdown events
+	odown      int
+	failover   int // +try-failover events
 	// sdownKinds counts +sdown by instance type (master, slave, sentinel);
 	// sdownFirst and sdownLast are the first and last +sdown after launch.
 	sdownKinds            map[string]int
@@ -59,7 +60,7 @@ const scaleSentinels = 3
 // their events until the end of the window and measures CPU and RSS over
 // the window. The sentinels are stopped before it returns.
 func runScaleImpl(ctx context.Context, cfg scaleConfig, nodes *scaleNodes) (scaleResult, error) {
-	res := scaleResult{label: cfg.label, window: cfg.window}
+	res := scaleResult{label: cfg.label, window: cfg.window, noReplicas: nodes.replicasEach() == 0}
 	conf := scaleConf(nodes, cfg.downAfter)
 	sentinels := make([]*datanodetest.Process, scaleSentinels)
 	metrics := make([]string, scaleSentinels)
@@ -109,7 +110,7 @@ func runScaleImpl(ctx context.Context, cfg scaleConfig, nodes *scaleNodes) (scal
 	}
 	defer watcher.Close()
 	profiles := startProfiles(ctx, cfg, metrics)
-	res.settled, res.lastMiss = waitScaleSettled(ctx, start, sentinels, cfg.masters, scaleSentinels-1, cfg.settleTimeout)
+	res.settled, res.lastMiss = waitScaleSettled(ctx, start, sentinels, cfg.masters, nodes.replicasEach(), scaleSentinels-1, cfg.settleTimeout)
 	profiles.Wait()
 	res.startCPU = cpuTimes(sentinels)
 	if err := datanodetest.Sleep(ctx, cfg.window); err != nil {
@@ -149,14 +150,14 @@ func scaleConf(nodes *scaleNodes, downAfter time.Duration) string {
 }
 
 // waitScaleSettled polls SENTINEL MASTERS on every sentinel until each
-// lists every master with flags "master", one replica and peers other
-// sentinels. It returns the time from start to that moment (0 when the
-// timeout passed first) and, then, what was still missing.
-func waitScaleSettled(ctx context.Context, start time.Time, sentinels []*datanodetest.Process, masters, peers int, timeout time.Duration) (time.Duration, string) {
+// lists every master with flags "master", replicas replicas and peers
+// other sentinels. It returns the time from start to that moment (0 when
+// the timeout passed first) and, then, what was still missing.
+func waitScaleSettled(ctx context.Context, start time.Time, sentinels []*datanodetest.Process, masters, replicas, peers int, timeout time.Duration) (time.Duration, string) {
 	var last string
 	err := datanodetest.Poll(ctx, timeout, 100*time.Millisecond, func() bool {
 		for _, s := range sentinels {
-			if miss := scaleMissing(ctx, s, masters, peers); miss != "" {
+			if miss := scaleMissing(ctx, s, masters, replicas, peers); miss != "" {
 				last = s.Addr() + ": " + miss
 				return false
 			}
@@ -170,38 +171,60 @@ func waitScaleSettled(ctx context.Context, start time.Time, sentinels []*datanod
 }
 
 // scaleMissing returns what sentinel s does not know yet, or "".
-func scaleMissing(ctx context.Context, s *datanodetest.Process, masters, peers int) string {
+func scaleMissing(ctx context.Context, s *datanodetest.Process, masters, replicas, peers int) string {
 	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	list, err := s.SentinelClient().Masters(qctx).Result()
 	if err != nil {
 		return err.Error()
 	}
+	return scaleListMissing(list, masters, replicas, peers)
+}
+
+// scaleListMissing returns what a SENTINEL MASTERS reply lacks, or "":
+// masters entries, each with flags "master", num-slaves replicas and
+// num-other-sentinels peers.
+func scaleListMissing(list []any, masters, replicas, peers int) string {
 	if len(list) != masters {
 		return fmt.Sprintf("%d of %d masters", len(list), masters)
 	}
 	short := 0
 	for _, m := range list {
-		fields := map[string]string{}
-		if kv, ok := m.([]any); ok {
-			for j := 0; j+1 < len(kv); j += 2 {
-				k, _ := kv[j].(string)
-				v, _ := kv[j+1].(string)
-				fields[k] = v
-			}
-		} else if mm, ok := m.(map[any]any); ok {
-			for k, v := range mm {
-				fields[fmt.Sprint(k)] = fmt.Sprint(v)
-			}
-		}
-		if fields["flags"] != "master" || fields["num-slaves"] != "1" || fields["num-other-sentinels"] != strconv.Itoa(peers) {
+		fields := masterFields(m)
+		if fields["flags"] != "master" || fields["num-slaves"] != strconv.Itoa(replicas) || fields["num-other-sentinels"] != strconv.Itoa(peers) {
 			short++
 		}
 	}
 	if short > 0 {
-		return fmt.Sprintf("%d masters without flags=master, 1 replica and %d other sentinels", short, peers)
+		return fmt.Sprintf("%d masters without flags=master, %s and %d other sentinels", short, replicaCount(replicas), peers)
 	}
 	return ""
+}
+
+// replicaCount is "1 replica" or "N replicas".
+func replicaCount(n int) string {
+	if n == 1 {
+		return "1 replica"
+	}
+	return fmt.Sprintf("%d replicas", n)
+}
+
+// masterFields turns one entry of SENTINEL MASTERS (a RESP2 flat list or a
+// RESP3 map) into its fields.
+func masterFields(m any) map[string]string {
+	fields := map[string]string{}
+	if kv, ok := m.([]any); ok {
+		for j := 0; j+1 < len(kv); j += 2 {
+			k, _ := kv[j].(string)
+			v, _ := kv[j+1].(string)
+			fields[k] = v
+		}
+	} else if mm, ok := m.(map[any]any); ok {
+		for k, v := range mm {
+			fields[fmt.Sprint(k)] = fmt.Sprint(v)
+		}
+	}
+	return fields
 }
 
 // countScaleEvents counts the events of interest: with every node alive,

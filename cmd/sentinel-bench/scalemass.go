@@ -81,7 +81,7 @@ func runMassFailover(ctx context.Context, cfg scaleConfig, nodes *scaleNodes, ki
 	if err != nil {
 		return res, err
 	}
-	if settled, miss := waitScaleSettled(ctx, time.Now(), sentinels, cfg.masters, scaleSentinels-1, cfg.settleTimeout); settled == 0 {
+	if settled, miss := waitScaleSettled(ctx, time.Now(), sentinels, cfg.masters, nodes.replicasEach(), scaleSentinels-1, cfg.settleTimeout); settled == 0 {
 		return res, fmt.Errorf("did not settle before the kill: %s", miss)
 	}
 	addrs := make([]string, len(sentinels))

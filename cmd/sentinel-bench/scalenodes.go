@@ -12,28 +12,53 @@ import (
 	"github.com/sentinelgo/sentinel/datanode/datanodetest"
 )
 
-// scaleNodes are the data nodes of a scale run: masters[i] has replicas[i].
+// scaleNodes are the data nodes of a scale run: masters[i] has replicas[i],
+// or, with -scale-replicas 0, replicas is nil and every master is alone.
 // Both implementations monitor the same nodes, one after the other.
 type scaleNodes struct {
 	masters  []*datanodetest.Process
 	replicas []*datanodetest.Process
 }
 
+// replicasEach is how many replicas each master has: 1, or 0 for lone
+// masters.
+func (n *scaleNodes) replicasEach() int {
+	if n.replicas == nil {
+		return 0
+	}
+	return 1
+}
+
+// first returns the first k masters and their replicas.
+func (n *scaleNodes) first(k int) *scaleNodes {
+	sub := &scaleNodes{masters: n.masters[:k]}
+	if n.replicas != nil {
+		sub.replicas = n.replicas[:k]
+	}
+	return sub
+}
+
 // launchParallel is how many redis-servers start at once: enough to start
 // 500 in seconds, few enough not to starve a shared 2-core machine.
 const launchParallel = 8
 
-// launchScaleNodes starts n masters and one replica of each, waits until
-// every master reports its replica connected, and returns them. On error
-// everything started is stopped.
-func launchScaleNodes(ctx context.Context, n int, logger *slog.Logger) (*scaleNodes, error) {
-	nodes := &scaleNodes{masters: make([]*datanodetest.Process, n), replicas: make([]*datanodetest.Process, n)}
+// launchScaleNodes starts n masters and, when replicas is 1, one replica
+// of each, waits until every master reports its replica connected, and
+// returns them. On error everything started is stopped.
+func launchScaleNodes(ctx context.Context, n, replicas int, logger *slog.Logger) (*scaleNodes, error) {
+	nodes := &scaleNodes{masters: make([]*datanodetest.Process, n)}
+	if replicas > 0 {
+		nodes.replicas = make([]*datanodetest.Process, n)
+	}
 	err := forEachParallel(ctx, n, func(i int) error {
 		m, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{Logger: logger})
 		if err != nil {
 			return fmt.Errorf("master %d: %w", i, err)
 		}
 		nodes.masters[i] = m
+		if nodes.replicas == nil {
+			return nil
+		}
 		r, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{ReplicaOf: m.Addr(), Logger: logger})
 		if err != nil {
 			return fmt.Errorf("replica of master %d: %w", i, err)
@@ -54,8 +79,11 @@ func launchScaleNodes(ctx context.Context, n int, logger *slog.Logger) (*scaleNo
 // replicate waits until every master lists its replica online. A replica
 // that does not get there in 30 s is started again (on a shared machine
 // another test can take its port between the pick and the bind), twice at
-// most.
+// most. Lone masters have nothing to wait for.
 func (n *scaleNodes) replicate(ctx context.Context, logger *slog.Logger) error {
+	if n.replicas == nil {
+		return nil
+	}
 	for attempt := 0; ; attempt++ {
 		pending := n.waitReplicated(ctx, 30*time.Second)
 		if len(pending) == 0 {
@@ -162,17 +190,24 @@ func forEachParallel(ctx context.Context, n int, fn func(i int) error) error {
 // changed (a spurious failover promotes a replica and demotes its master):
 // every master REPLICAOF NO ONE, every replica REPLICAOF its master, then
 // waits until every master lists its replica online. It returns how many
-// nodes had to change.
+// nodes had to change. Lone masters are only made masters again.
 func (n *scaleNodes) restore(ctx context.Context, logger *slog.Logger) (int, error) {
 	changed := 0
 	for i, m := range n.masters {
-		r := n.replicas[i]
 		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		role, err := m.Client().Do(qctx, "ROLE").Slice()
 		if err == nil && (len(role) == 0 || role[0] != "master") {
 			changed++
 			err = m.Client().Do(qctx, "REPLICAOF", "NO", "ONE").Err()
 		}
+		if n.replicas == nil {
+			cancel()
+			if err != nil {
+				return changed, fmt.Errorf("restore master %s: %w", m.Addr(), err)
+			}
+			continue
+		}
+		r := n.replicas[i]
 		var reply string
 		if err == nil {
 			// "OK Already connected to specified master" when unchanged.

@@ -89,7 +89,7 @@ func runQueryPhase(ctx context.Context, opts options, nodes *scaleNodes, logger 
 		results[im.label] = make([]queryFigure, len(cases))
 	}
 	for _, masters := range uniqueMasters(cases) {
-		procs, err := launchQueryGroup(ctx, impls, nodes, masters, opts.downAfter, logger)
+		procs, err := launchQueryGroup(ctx, impls, nodes.first(masters), opts.downAfter, max(opts.settleTimeout, 60*time.Second), logger)
 		if err != nil {
 			return err
 		}
@@ -136,10 +136,11 @@ func closeAll(procs map[string]*datanodetest.Process) {
 }
 
 // launchQueryGroup starts one sentinel of each implementation monitoring
-// the first masters masters and waits until both list them all healthy.
-func launchQueryGroup(ctx context.Context, impls []impl, nodes *scaleNodes, masters int, downAfter time.Duration,
+// every master of sub and waits, up to settleTimeout, until both list them
+// all healthy.
+func launchQueryGroup(ctx context.Context, impls []impl, sub *scaleNodes, downAfter, settleTimeout time.Duration,
 	logger *slog.Logger) (map[string]*datanodetest.Process, error) {
-	sub := &scaleNodes{masters: nodes.masters[:masters], replicas: nodes.replicas[:masters]}
+	masters := len(sub.masters)
 	conf := scaleConf(sub, downAfter)
 	procs := map[string]*datanodetest.Process{}
 	for _, im := range impls {
@@ -156,7 +157,7 @@ func launchQueryGroup(ctx context.Context, impls []impl, nodes *scaleNodes, mast
 	for _, im := range impls {
 		list = append(list, procs[im.label])
 	}
-	if settled, miss := waitScaleSettled(ctx, time.Now(), list, masters, len(impls)-1, 60*time.Second); settled == 0 {
+	if settled, miss := waitScaleSettled(ctx, time.Now(), list, masters, sub.replicasEach(), len(impls)-1, settleTimeout); settled == 0 {
 		closeAll(procs)
 		return nil, fmt.Errorf("query sentinels for %d masters did not settle: %s", masters, miss)
 	}

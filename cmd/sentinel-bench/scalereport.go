@@ -10,21 +10,25 @@ import (
 	"time"
 )
 
-// runScale is the -scale mode: -scale masters with one replica each, three
-// sentinels of each implementation monitoring all of them (one
-// implementation at a time, on the same data nodes), and the start-up and
-// steady-state figures side by side.
+// runScale is the -scale mode: -scale masters with one replica each (or
+// none with -scale-replicas 0), three sentinels of each implementation
+// monitoring all of them (one implementation at a time, on the same data
+// nodes), and the start-up and steady-state figures side by side.
 func runScale(ctx context.Context, opts options, logger *slog.Logger, out io.Writer) int {
-	fmt.Fprintf(out, "scale: %d masters + 1 replica each, %d sentinels, quorum 2, down-after %v; window %v\n",
-		opts.scale, scaleSentinels, opts.downAfter, opts.scaleWindow)
+	topology, ready := " + 1 replica each", "up and replicating"
+	if opts.scaleReplicas == 0 {
+		topology, ready = ", no replicas", "up"
+	}
+	fmt.Fprintf(out, "scale: %d masters%s, %d sentinels, quorum 2, down-after %v; window %v\n",
+		opts.scale, topology, scaleSentinels, opts.downAfter, opts.scaleWindow)
 	started := time.Now()
-	nodes, err := launchScaleNodes(ctx, opts.scale, logger)
+	nodes, err := launchScaleNodes(ctx, opts.scale, opts.scaleReplicas, logger)
 	if err != nil {
 		fmt.Fprintf(out, "data nodes: %v\n", err)
 		return 1
 	}
 	defer nodes.Close()
-	fmt.Fprintf(out, "data nodes up and replicating in %s\n", formatMillis(time.Since(started)))
+	fmt.Fprintf(out, "data nodes %s in %s\n", ready, formatMillis(time.Since(started)))
 	var results []scaleResult
 	code := 0
 	for _, im := range implsOf(opts) {
@@ -99,7 +103,11 @@ func implsOf(opts options) []impl {
 func (r scaleResult) print(out io.Writer) {
 	fmt.Fprintf(out, "\n== %s\n", r.label)
 	if r.settled > 0 {
-		fmt.Fprintf(out, "settled (every sentinel: every master, its replica, 2 peers) %s after launch\n", formatMillis(r.settled))
+		replica := "its replica"
+		if r.noReplicas {
+			replica = "no replica"
+		}
+		fmt.Fprintf(out, "settled (every sentinel: every master, %s, 2 peers) %s after launch\n", replica, formatMillis(r.settled))
 	} else {
 		fmt.Fprintf(out, "NOT SETTLED; last missing: %s\n", r.lastMiss)
 	}
