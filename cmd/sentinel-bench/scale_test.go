@@ -24,7 +24,7 @@ func TestScaleFlags(t *testing.T) {
 
 func TestScaleReplicasFlag(t *testing.T) {
 	o, err := parseFlags([]string{"-scale", "10"}, io.Discard)
-	if err != nil || o.scaleReplicas != 1 {
+	if err != nil || o.scaleReplicas != 1 || o.scaleNodeHz != 0 {
 		t.Fatalf("default -scale-replicas: %+v, %v", o, err)
 	}
 	o, err = parseFlags([]string{"-scale", "1000", "-scale-replicas", "0", "-query-rounds", "1"}, io.Discard)
@@ -37,6 +37,8 @@ func TestScaleReplicasFlag(t *testing.T) {
 	for _, args := range [][]string{
 		{"-scale", "10", "-scale-replicas", "2"},
 		{"-scale", "10", "-scale-replicas", "-1"},
+		{"-scale", "10", "-scale-node-hz", "501"},
+		{"-scale", "10", "-scale-node-hz", "-1"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("parseFlags(%q) accepted", args)

@@ -18,6 +18,7 @@ import (
 type scaleNodes struct {
 	masters  []*datanodetest.Process
 	replicas []*datanodetest.Process
+	args     []string // extra redis-server arguments of every node (-scale-node-hz)
 }
 
 // replicasEach is how many replicas each master has: 1, or 0 for lone
@@ -31,7 +32,7 @@ func (n *scaleNodes) replicasEach() int {
 
 // first returns the first k masters and their replicas.
 func (n *scaleNodes) first(k int) *scaleNodes {
-	sub := &scaleNodes{masters: n.masters[:k]}
+	sub := &scaleNodes{masters: n.masters[:k], args: n.args}
 	if n.replicas != nil {
 		sub.replicas = n.replicas[:k]
 	}
@@ -43,15 +44,16 @@ func (n *scaleNodes) first(k int) *scaleNodes {
 const launchParallel = 8
 
 // launchScaleNodes starts n masters and, when replicas is 1, one replica
-// of each, waits until every master reports its replica connected, and
-// returns them. On error everything started is stopped.
-func launchScaleNodes(ctx context.Context, n, replicas int, logger *slog.Logger) (*scaleNodes, error) {
-	nodes := &scaleNodes{masters: make([]*datanodetest.Process, n)}
+// of each, all with the extra redis-server arguments args, waits until
+// every master reports its replica connected, and returns them. On error
+// everything started is stopped.
+func launchScaleNodes(ctx context.Context, n, replicas int, args []string, logger *slog.Logger) (*scaleNodes, error) {
+	nodes := &scaleNodes{masters: make([]*datanodetest.Process, n), args: args}
 	if replicas > 0 {
 		nodes.replicas = make([]*datanodetest.Process, n)
 	}
 	err := forEachParallel(ctx, n, func(i int) error {
-		m, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{Logger: logger})
+		m, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{Args: nodes.args, Logger: logger})
 		if err != nil {
 			return fmt.Errorf("master %d: %w", i, err)
 		}
@@ -59,7 +61,7 @@ func launchScaleNodes(ctx context.Context, n, replicas int, logger *slog.Logger)
 		if nodes.replicas == nil {
 			return nil
 		}
-		r, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{ReplicaOf: m.Addr(), Logger: logger})
+		r, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{ReplicaOf: m.Addr(), Args: nodes.args, Logger: logger})
 		if err != nil {
 			return fmt.Errorf("replica of master %d: %w", i, err)
 		}
@@ -97,7 +99,7 @@ func (n *scaleNodes) replicate(ctx context.Context, logger *slog.Logger) error {
 		for _, i := range pending {
 			logger.Warn("replica not online, starting it again", "master", n.masters[i].Addr(), "replica", n.replicas[i].Addr())
 			_ = n.replicas[i].Close()
-			r, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{ReplicaOf: n.masters[i].Addr(), Logger: logger})
+			r, err := datanodetest.LaunchRedis(ctx, datanodetest.RedisOptions{ReplicaOf: n.masters[i].Addr(), Args: n.args, Logger: logger})
 			if err != nil {
 				n.replicas[i] = nil
 				return fmt.Errorf("replica of master %d: %w", i, err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -19,10 +20,15 @@ func runScale(ctx context.Context, opts options, logger *slog.Logger, out io.Wri
 	if opts.scaleReplicas == 0 {
 		topology, ready = ", no replicas", "up"
 	}
+	var nodeArgs []string
+	if opts.scaleNodeHz > 0 {
+		nodeArgs = []string{"--hz", strconv.Itoa(opts.scaleNodeHz)}
+		topology += fmt.Sprintf(" (redis-server --hz %d)", opts.scaleNodeHz)
+	}
 	fmt.Fprintf(out, "scale: %d masters%s, %d sentinels, quorum 2, down-after %v; window %v\n",
 		opts.scale, topology, scaleSentinels, opts.downAfter, opts.scaleWindow)
 	started := time.Now()
-	nodes, err := launchScaleNodes(ctx, opts.scale, opts.scaleReplicas, logger)
+	nodes, err := launchScaleNodes(ctx, opts.scale, opts.scaleReplicas, nodeArgs, logger)
 	if err != nil {
 		fmt.Fprintf(out, "data nodes: %v\n", err)
 		return 1
