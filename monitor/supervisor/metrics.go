@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"sort"
 	"sync"
 	"time"
 
@@ -8,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/sentinelgo/sentinel/monitor"
-	"github.com/sentinelgo/sentinel/promdef"
 )
 
 // metrics are the supervisor's own series. State gauges are not pushed from
@@ -17,27 +17,61 @@ import (
 // scrape after its master is added, and is deleted once the master is
 // removed, so increase() and histogram_quantile() have series to work on
 // before the first failover.
+//
+// The per-master series are plain numbers in masterCounters, rendered as
+// constant metrics at scrape time: client_golang's vectors cost about
+// 35 KB per master (two histograms and some thirty children), which at
+// 1,000 masters is more than the rest of the sentinel's heap.
 type metrics struct {
-	events       *prometheus.CounterVec   // master, event
-	attempts     *prometheus.CounterVec   // master
-	failovers    *prometheus.CounterVec   // master, result
-	failoverTime *prometheus.HistogramVec // master
-	outage       *prometheus.HistogramVec // master
-	lastFailover *prometheus.GaugeVec     // master
-	lastResult   *prometheus.GaugeVec     // master, result
-
 	snapshot func() *monitor.Snapshot
 
 	mu        sync.Mutex
-	known     map[string]bool      // masters whose series exist
-	starts    map[string]time.Time // master → +try-failover time
-	downSince map[string]time.Time // master → its first +sdown of the outage
-	timedOut  map[string]bool      // master → +failover-end-for-timeout seen
+	masters   map[string]*masterCounters // masters whose series exist
+	noMaster  map[string]uint64          // events of no master (+tilt), by type
+	starts    map[string]time.Time       // master → +try-failover time
+	downSince map[string]time.Time       // master → its first +sdown of the outage
+	timedOut  map[string]bool            // master → +failover-end-for-timeout seen
+}
+
+// masterCounters are one master's series.
+type masterCounters struct {
+	events       map[string]uint64 // by event type; nil until the first event
+	attempts     uint64
+	failovers    [failoverResultsCount]uint64
+	lastResult   int     // index in failoverResults, -1 before the first result
+	lastFailover float64 // Unix seconds, 0 for none
+	failoverTime durationHistogram
+	outage       durationHistogram
+}
+
+// durationHistogram is a histogram over durationBuckets: per-bucket (not
+// cumulative) counts, the last one for observations above every bound.
+type durationHistogram struct {
+	counts [len(durationBuckets) + 1]uint64
+	sum    float64
+}
+
+func (h *durationHistogram) observe(seconds float64) {
+	i := sort.SearchFloat64s(durationBuckets[:], seconds) // first bound ≥ seconds
+	h.counts[i]++
+	h.sum += seconds
+}
+
+// metric renders h as a constant histogram with the given label values.
+func (h *durationHistogram) metric(d *prometheus.Desc, labels ...string) prometheus.Metric {
+	buckets := make(map[float64]uint64, len(durationBuckets))
+	var n uint64
+	for i, le := range durationBuckets {
+		n += h.counts[i]
+		buckets[le] = n
+	}
+	n += h.counts[len(durationBuckets)]
+	return prometheus.MustNewConstHistogram(d, n, h.sum, buckets, labels...)
 }
 
 // durationBuckets start at 1 ms: a failover on a quiet LAN takes tens of
 // milliseconds, an outage with the default down-after tens of seconds.
-var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+var durationBuckets = [...]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
 
 // Failover outcomes, the result label of sentinel_failovers_total: each
 // attempt this sentinel started (sentinel_failover_attempts_total) ends
@@ -73,10 +107,31 @@ var masterEventsAtZero = []string{
 	monitor.EventFailoverAbortSlaveTimeout, monitor.EventFailoverAbortMasterRefused,
 }
 
+// The per-master series' descriptions.
+var (
+	eventsDesc = prometheus.NewDesc("sentinel_events_total",
+		"Sentinel events emitted, by master (empty for events of no master, such as +tilt) and event type (the pub/sub channel name).",
+		[]string{"master", "event"}, nil)
+	attemptsDesc = prometheus.NewDesc("sentinel_failover_attempts_total",
+		"Failover attempts this sentinel started (+try-failover), by master.", []string{"master"}, nil)
+	failoversDesc = prometheus.NewDesc("sentinel_failovers_total",
+		"How the failover attempts this sentinel started ended, by master and result (succeeded, ended_for_timeout, aborted_not_elected, aborted_no_good_slave, aborted_slave_timeout, aborted_master_refused).",
+		[]string{"master", "result"}, nil)
+	failoverTimeDesc = prometheus.NewDesc("sentinel_failover_duration_seconds",
+		"Time from this sentinel's +try-failover to the +switch-master that ended the failover it led.", []string{"master"}, nil)
+	outageDesc = prometheus.NewDesc("sentinel_master_outage_seconds",
+		"Time from this sentinel seeing the master down (its first +sdown) to this sentinel switching to the new master (+switch-master).",
+		[]string{"master"}, nil)
+	lastFailoverDesc = prometheus.NewDesc("sentinel_master_last_failover_timestamp_seconds",
+		"Unix time of the last +switch-master this sentinel saw for the master (0: none since start).", []string{"master"}, nil)
+	lastResultDesc = prometheus.NewDesc("sentinel_master_last_failover_result",
+		"1 for the result of the last failover attempt this sentinel started, 0 for the other results.", []string{"master", "result"}, nil)
+)
+
 func newMetrics(r prometheus.Registerer, loop *Loop, version string, t monitor.Timers) *metrics {
 	var snap func() *monitor.Snapshot
 	if loop != nil {
-		snap = loop.Snapshot
+		snap = loop.ReaderSnapshot
 		promauto.With(r).NewCounterFunc(prometheus.CounterOpts{
 			Name: "sentinel_state_persist_errors_total",
 			Help: "Times the state could not be written to the config or state file.",
@@ -87,20 +142,13 @@ func newMetrics(r prometheus.Registerer, loop *Loop, version string, t monitor.T
 
 // newMetricsFor registers the series; snap may be nil (no state series).
 func newMetricsFor(r prometheus.Registerer, snap func() *monitor.Snapshot, version string, t monitor.Timers) *metrics {
-	f := promauto.With(nil) // registered below, through masterSeries
 	m := &metrics{
-		events:       promdef.CounterVec(f, "sentinel_events_total", "Sentinel events emitted, by master (empty for events of no master, such as +tilt) and event type (the pub/sub channel name).", "master", "event"),
-		attempts:     promdef.CounterVec(f, "sentinel_failover_attempts_total", "Failover attempts this sentinel started (+try-failover), by master.", "master"),
-		failovers:    promdef.CounterVec(f, "sentinel_failovers_total", "How the failover attempts this sentinel started ended, by master and result (succeeded, ended_for_timeout, aborted_not_elected, aborted_no_good_slave, aborted_slave_timeout, aborted_master_refused).", "master", "result"),
-		failoverTime: promdef.HistogramVec(f, "sentinel_failover_duration_seconds", "Time from this sentinel's +try-failover to the +switch-master that ended the failover it led.", durationBuckets, "master"),
-		outage:       promdef.HistogramVec(f, "sentinel_master_outage_seconds", "Time from this sentinel seeing the master down (its first +sdown) to this sentinel switching to the new master (+switch-master).", durationBuckets, "master"),
-		lastFailover: promdef.GaugeVec(f, "sentinel_master_last_failover_timestamp_seconds", "Unix time of the last +switch-master this sentinel saw for the master (0: none since start).", "master"),
-		lastResult:   promdef.GaugeVec(f, "sentinel_master_last_failover_result", "1 for the result of the last failover attempt this sentinel started, 0 for the other results.", "master", "result"),
-		snapshot:     snap,
-		known:        map[string]bool{},
-		starts:       map[string]time.Time{},
-		downSince:    map[string]time.Time{},
-		timedOut:     map[string]bool{},
+		snapshot:  snap,
+		masters:   map[string]*masterCounters{},
+		noMaster:  map[string]uint64{},
+		starts:    map[string]time.Time{},
+		downSince: map[string]time.Time{},
+		timedOut:  map[string]bool{},
 	}
 	r.MustRegister(&masterSeries{m: m})
 	r.MustRegister(newBuildInfo(version))
@@ -119,10 +167,15 @@ func (m *metrics) event(at time.Time, e monitor.Event) {
 		m.forget(master)
 		return
 	}
-	if master != "" {
-		m.add(master)
+	if master == "" {
+		m.noMaster[e.Type]++
+		return
 	}
-	m.events.WithLabelValues(master, e.Type).Inc()
+	mc := m.add(master)
+	if mc.events == nil {
+		mc.events = map[string]uint64{}
+	}
+	mc.events[e.Type]++
 	onMaster := e.Instance != nil && e.Instance.Kind == monitor.KindMaster
 	switch e.Type {
 	case monitor.EventSDown:
@@ -134,7 +187,7 @@ func (m *metrics) event(at time.Time, e monitor.Event) {
 			delete(m.downSince, master)
 		}
 	case monitor.EventTryFailover:
-		m.attempts.WithLabelValues(master).Inc()
+		mc.attempts++
 		m.starts[master] = at
 		delete(m.timedOut, master)
 	case monitor.EventFailoverEndForTimeout:
@@ -145,69 +198,57 @@ func (m *metrics) event(at time.Time, e monitor.Event) {
 			r = resultEndedTimeout
 		}
 		delete(m.timedOut, master)
-		m.result(master, r)
+		mc.result(r)
 	case monitor.EventSwitchMaster:
-		m.switched(at, master)
+		m.switched(at, master, mc)
 	default:
 		if r, ok := abortResults[e.Type]; ok {
-			m.result(master, r)
+			mc.result(r)
 			delete(m.starts, master)
 		}
 	}
 }
 
 // switched ends the outage and the timed attempt of master. m.mu is held.
-func (m *metrics) switched(at time.Time, master string) {
+func (m *metrics) switched(at time.Time, master string, mc *masterCounters) {
 	if t, ok := m.starts[master]; ok {
-		m.failoverTime.WithLabelValues(master).Observe(at.Sub(t).Seconds())
+		mc.failoverTime.observe(at.Sub(t).Seconds())
 		delete(m.starts, master)
 	}
 	if t, ok := m.downSince[master]; ok {
-		m.outage.WithLabelValues(master).Observe(at.Sub(t).Seconds())
+		mc.outage.observe(at.Sub(t).Seconds())
 		delete(m.downSince, master)
 	}
-	m.lastFailover.WithLabelValues(master).Set(float64(at.UnixNano()) / 1e9)
+	mc.lastFailover = float64(at.UnixNano()) / 1e9
 }
 
-// result counts an outcome and makes it the last one. m.mu is held.
-func (m *metrics) result(master, result string) {
-	m.failovers.WithLabelValues(master, result).Inc()
-	for _, r := range failoverResults {
-		m.lastResult.WithLabelValues(master, r).Set(b2f(r == result))
+// result counts an outcome and makes it the last one.
+func (mc *masterCounters) result(result string) {
+	for i, r := range failoverResults {
+		if r == result {
+			mc.failovers[i]++
+			mc.lastResult = i
+		}
 	}
 }
 
-// add creates master's series at zero. m.mu is held.
-func (m *metrics) add(master string) {
-	if m.known[master] {
-		return
+// add creates master's series at zero, if they do not exist, and returns
+// them. m.mu is held.
+func (m *metrics) add(master string) *masterCounters {
+	mc := m.masters[master]
+	if mc == nil {
+		mc = &masterCounters{lastResult: -1}
+		m.masters[master] = mc
 	}
-	m.known[master] = true
-	for _, ev := range masterEventsAtZero {
-		m.events.WithLabelValues(master, ev)
-	}
-	m.attempts.WithLabelValues(master)
-	for _, r := range failoverResults {
-		m.failovers.WithLabelValues(master, r)
-		m.lastResult.WithLabelValues(master, r)
-	}
-	m.failoverTime.WithLabelValues(master)
-	m.outage.WithLabelValues(master)
-	m.lastFailover.WithLabelValues(master)
+	return mc
 }
 
 // forget deletes master's series. m.mu is held.
 func (m *metrics) forget(master string) {
-	delete(m.known, master)
+	delete(m.masters, master)
 	delete(m.starts, master)
 	delete(m.downSince, master)
 	delete(m.timedOut, master)
-	l := prometheus.Labels{"master": master}
-	for _, v := range []interface {
-		DeletePartialMatch(prometheus.Labels) int
-	}{m.events, m.attempts, m.failovers, m.failoverTime, m.outage, m.lastFailover, m.lastResult} {
-		v.DeletePartialMatch(l)
-	}
 }
 
 // sync makes the series follow the monitored masters: created at zero for
@@ -224,36 +265,60 @@ func (m *metrics) sync(s *monitor.Snapshot) {
 		live[s.Masters[i].Name] = true
 		m.add(s.Masters[i].Name)
 	}
-	for name := range m.known {
+	for name := range m.masters {
 		if !live[name] {
 			m.forget(name)
 		}
 	}
 }
 
-// masterSeries collects the per-master vectors after syncing them with
-// the snapshot, so a master added since the last scrape has its series in
-// this one.
+// masterSeries renders the per-master series after syncing them with the
+// snapshot, so a master added since the last scrape has its series in this
+// one.
 type masterSeries struct{ m *metrics }
 
-func (c *masterSeries) collectors() []prometheus.Collector {
-	m := c.m
-	return []prometheus.Collector{m.events, m.attempts, m.failovers, m.failoverTime, m.outage, m.lastFailover, m.lastResult}
-}
-
 func (c *masterSeries) Describe(ch chan<- *prometheus.Desc) {
-	for _, x := range c.collectors() {
-		x.Describe(ch)
+	for _, d := range []*prometheus.Desc{eventsDesc, attemptsDesc, failoversDesc, failoverTimeDesc, outageDesc, lastFailoverDesc, lastResultDesc} {
+		ch <- d
 	}
 }
 
 func (c *masterSeries) Collect(ch chan<- prometheus.Metric) {
-	if c.m.snapshot != nil {
-		c.m.sync(c.m.snapshot())
+	m := c.m
+	if m.snapshot != nil {
+		m.sync(m.snapshot())
 	}
-	for _, x := range c.collectors() {
-		x.Collect(ch)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for typ, n := range m.noMaster {
+		ch <- prometheus.MustNewConstMetric(eventsDesc, prometheus.CounterValue, float64(n), "", typ)
 	}
+	for name, mc := range m.masters {
+		mc.collect(ch, name)
+	}
+}
+
+// collect sends one master's series.
+func (mc *masterCounters) collect(ch chan<- prometheus.Metric, master string) {
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	for _, typ := range masterEventsAtZero {
+		if _, seen := mc.events[typ]; !seen {
+			counter(eventsDesc, 0, master, typ)
+		}
+	}
+	for typ, n := range mc.events {
+		counter(eventsDesc, n, master, typ)
+	}
+	counter(attemptsDesc, mc.attempts, master)
+	for i, r := range failoverResults {
+		counter(failoversDesc, mc.failovers[i], master, r)
+		ch <- prometheus.MustNewConstMetric(lastResultDesc, prometheus.GaugeValue, b2f(i == mc.lastResult), master, r)
+	}
+	ch <- mc.failoverTime.metric(failoverTimeDesc, master)
+	ch <- mc.outage.metric(outageDesc, master)
+	ch <- prometheus.MustNewConstMetric(lastFailoverDesc, prometheus.GaugeValue, mc.lastFailover, master)
 }
 
 func b2f(b bool) float64 {

@@ -93,32 +93,32 @@ func TestMetrics_FailoverOutcomesDoNotDoubleCount(t *testing.T) {
 	m.event(t0.Add(60*time.Millisecond), masterEvent(monitor.EventFailoverEnd, "m1"))
 	m.event(t0.Add(70*time.Millisecond), customEvent(monitor.EventSwitchMaster, "m1"))
 
-	if v := testutil.ToFloat64(m.attempts.WithLabelValues("m1")); v != 2 {
+	if v := seriesValue(t, reg, "sentinel_failover_attempts_total", "m1"); v != 2 {
 		t.Errorf("attempts = %v, want 2", v)
 	}
 	sum := 0.0
 	for _, r := range failoverResults {
-		sum += testutil.ToFloat64(m.failovers.WithLabelValues("m1", r))
+		sum += seriesValue(t, reg, "sentinel_failovers_total", "m1", r)
 	}
 	if sum != 2 {
 		t.Errorf("outcomes sum = %v, want 2 (one per attempt)", sum)
 	}
-	if v := testutil.ToFloat64(m.failovers.WithLabelValues("m1", resultEndedTimeout)); v != 1 {
+	if v := seriesValue(t, reg, "sentinel_failovers_total", "m1", resultEndedTimeout); v != 1 {
 		t.Errorf("ended_for_timeout = %v, want 1", v)
 	}
-	if v := testutil.ToFloat64(m.failovers.WithLabelValues("m1", resultSucceeded)); v != 0 {
+	if v := seriesValue(t, reg, "sentinel_failovers_total", "m1", resultSucceeded); v != 0 {
 		t.Errorf("succeeded = %v, want 0", v)
 	}
-	if v := testutil.ToFloat64(m.lastResult.WithLabelValues("m1", resultEndedTimeout)); v != 1 {
+	if v := seriesValue(t, reg, "sentinel_master_last_failover_result", "m1", resultEndedTimeout); v != 1 {
 		t.Errorf("last result ended_for_timeout = %v, want 1", v)
 	}
-	if v := testutil.ToFloat64(m.lastResult.WithLabelValues("m1", resultNotElected)); v != 0 {
+	if v := seriesValue(t, reg, "sentinel_master_last_failover_result", "m1", resultNotElected); v != 0 {
 		t.Errorf("last result aborted_not_elected = %v, want 0", v)
 	}
-	if v := testutil.ToFloat64(m.lastFailover.WithLabelValues("m1")); v != 1000.07 {
+	if v := seriesValue(t, reg, "sentinel_master_last_failover_timestamp_seconds", "m1"); v != 1000.07 {
 		t.Errorf("last failover timestamp = %v, want 1000.07", v)
 	}
-	if v := testutil.ToFloat64(m.events.WithLabelValues("m1", monitor.EventTryFailover)); v != 2 {
+	if v := seriesValue(t, reg, "sentinel_events_total", monitor.EventTryFailover, "m1"); v != 2 {
 		t.Errorf("events{+try-failover} = %v, want 2", v)
 	}
 	// The outage runs from the first +sdown to +switch-master: 70 ms,
@@ -133,6 +133,38 @@ func TestMetrics_FailoverOutcomesDoNotDoubleCount(t *testing.T) {
 	if n := bucketCount(t, reg, "sentinel_failover_duration_seconds", 0.05); n != 1 {
 		t.Errorf("failover duration le=0.05: %d, want 1", n)
 	}
+}
+
+// seriesValue returns the value of the counter or gauge series of family
+// name whose label values, sorted by label name as gathered, are values.
+func seriesValue(t *testing.T, reg prometheus.Gatherer, name string, values ...string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, s := range mf.GetMetric() {
+			if len(s.GetLabel()) != len(values) {
+				continue
+			}
+			for i, l := range s.GetLabel() {
+				if l.GetValue() != values[i] {
+					continue series
+				}
+			}
+			if c := s.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return s.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("%s%q: no such series", name, values)
+	return 0
 }
 
 // bucketCount returns the cumulative count of one bucket of a histogram
