@@ -23,7 +23,10 @@ const defaultReplicaPriority = 100
 const maxSeconds = math.MaxInt64 / int64(time.Second)
 
 // ParseInfo extracts the fields Sentinel acts on from the text of an INFO
-// reply. It is pure and tolerant, like sentinelRefreshInstanceInfo: unknown
+// reply. The strings it returns are copies, not slices of text: the core
+// keeps a run ID or a host for as long as it does not change, and a slice
+// would keep that whole ~5 KB reply alive with it, one more per instance
+// for every INFO whose run ID or host was kept. It is pure and tolerant, like sentinelRefreshInstanceInfo: unknown
 // fields and sections are skipped, missing fields keep their zero value
 // (slave_priority defaults to 100 and replica_announced to true), lines may
 // end in CRLF or LF, and a malformed value of a known field is ignored rather
@@ -63,7 +66,7 @@ func ParseInfo(text string) (monitor.NodeInfo, error) {
 func applyInfoField(info *monitor.NodeInfo, key, value string) {
 	switch key {
 	case "run_id":
-		info.RunID = value
+		info.RunID = strings.Clone(value)
 	case "role":
 		switch value {
 		case "master":
@@ -76,7 +79,7 @@ func applyInfoField(info *monitor.NodeInfo, key, value string) {
 			info.Uptime = time.Duration(s) * time.Second
 		}
 	case "master_host":
-		info.MasterHost = value
+		info.MasterHost = strings.Clone(value)
 	case "master_port":
 		if p, err := strconv.Atoi(value); err == nil && p >= 0 && p <= 65535 {
 			info.MasterPort = p
@@ -160,7 +163,7 @@ func parseReplicaLine(value string) (monitor.ReplicaLine, bool) {
 		if err != nil || port < 1 || port > 65535 || parts[0] == "" {
 			return r, false
 		}
-		r.Addr = monitor.Addr{Host: parts[0], Port: port}
+		r.Addr = monitor.Addr{Host: strings.Clone(parts[0]), Port: port}
 		if len(parts) > 2 {
 			r.State = parts[2]
 		}
@@ -171,7 +174,7 @@ func parseReplicaLine(value string) (monitor.ReplicaLine, bool) {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
 		case "ip":
-			r.Addr.Host = v
+			r.Addr.Host = strings.Clone(v)
 		case "port":
 			p, err := strconv.Atoi(v)
 			havePort = err == nil && p >= 1 && p <= 65535

@@ -37,7 +37,7 @@ type controller struct {
 	relink func(master string)
 }
 
-func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.Snapshot() }
+func (c *controller) Snapshot() *monitor.Snapshot { return c.loop.ReaderSnapshot() }
 
 func (c *controller) Monitor(ctx context.Context, m monitor.MasterConfig) error {
 	// The loaders' own rules, so the state written next loads back.

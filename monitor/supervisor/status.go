@@ -134,7 +134,7 @@ func instanceJS(v *monitor.InstanceView, at time.Time, dataNode bool) statusInst
 }
 
 func (src *statusSource) view() statusView {
-	s := src.loop.Snapshot()
+	s := src.loop.ReaderSnapshot()
 	v := statusView{At: s.At, Version: src.version, MyID: s.MyID, CurrentEpoch: s.CurrentEpoch,
 		Tilt: s.Tilt, TiltCount: s.TiltCount, Masters: []statusMaster{}}
 	if s.TiltCount > 0 {
