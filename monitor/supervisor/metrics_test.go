@@ -289,3 +289,36 @@ sentinel_tilt_last_delta_seconds -4
 		t.Error(err)
 	}
 }
+
+// TestMetrics_EventsDoNotWaitForAScrape: the owner loop counts events
+// (metrics.event) while a scrape is still handing its series to the
+// registry; it must not wait for the registry to take them.
+func TestMetrics_EventsDoNotWaitForAScrape(t *testing.T) {
+	h := &snapHolder{s: snapWith("m1", "m2")}
+	m := newMetricsFor(prometheus.NewRegistry(), h.get, "v", monitor.Timers{})
+	ch := make(chan prometheus.Metric) // unbuffered: each send waits for us
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		(&masterSeries{m: m}).Collect(ch)
+	}()
+	<-ch // the scrape is sending its series
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		m.event(time.Unix(1000, 0), masterEvent(monitor.EventSDown, "m1"))
+	}()
+	select {
+	case <-counted:
+	case <-time.After(10 * time.Second):
+		t.Error("event waited for the scrape to be taken")
+	}
+	for {
+		select {
+		case <-ch:
+		case <-collected:
+			<-counted
+			return
+		}
+	}
+}
