@@ -37,6 +37,14 @@ const snapshotEvery = 100 * time.Millisecond
 // snapshot's own time, so they stay consistent), then fresh ones.
 const idleSnapshotEvery = time.Second
 
+// readerLinger is how long after a publish that found a reader the routine
+// refresh stays at snapshotEvery: a reader that polls (the status page
+// every second, a client's periodic query) then finds snapshots at most
+// snapshotEvery old, not idleSnapshotEvery. Without it each poll found the
+// snapshot of the idle cadence (~1 s old) and the publish it caused
+// served nobody.
+const readerLinger = 3 * time.Second
+
 // Executor performs the core's I/O actions (datanode.Pool in production).
 // Do must not block.
 type Executor interface {
@@ -86,6 +94,9 @@ type Loop struct {
 	// (ReaderSnapshot): routine refreshes run at snapshotEvery, else at
 	// idleSnapshotEvery.
 	read atomic.Bool
+	// lastRead is when a publish last found read set (owner goroutine
+	// only): refreshes stay at snapshotEvery for readerLinger after it.
+	lastRead time.Time
 
 	// results holds the results of the calls of one turn (owner goroutine only).
 	results []callResult
@@ -194,7 +205,7 @@ func (l *Loop) ReaderSnapshot() *monitor.Snapshot {
 // snapshotDue says whether a routine refresh is due at now.
 func (l *Loop) snapshotDue(now time.Time) bool {
 	every := idleSnapshotEvery
-	if l.read.Load() {
+	if l.read.Load() || now.Sub(l.lastRead) < readerLinger {
 		every = snapshotEvery
 	}
 	return now.Sub(l.lastSnap) >= every
@@ -381,7 +392,9 @@ func (l *Loop) publish(now time.Time) {
 	if l.raftView != nil {
 		s.Raft = l.raftView()
 	}
-	l.read.Store(false)
+	if l.read.Swap(false) {
+		l.lastRead = now
+	}
 	l.snap.Store(s)
 	l.lastSnap = now
 }

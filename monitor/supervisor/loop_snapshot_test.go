@@ -26,3 +26,33 @@ func TestLoop_RoutineSnapshotFollowsReaders(t *testing.T) {
 		t.Fatal("not due after snapshotEvery with a reader")
 	}
 }
+
+// TestLoop_PollingReaderFindsFreshSnapshots: a reader that polls once a
+// second (the status page) keeps the routine refresh at snapshotEvery
+// between its reads, so each read finds a snapshot at most snapshotEvery
+// old; once it stops, the refresh goes back to idleSnapshotEvery.
+func TestLoop_PollingReaderFindsFreshSnapshots(t *testing.T) {
+	l, err := NewLoop(testLoopOptions(nopExec{}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1000, 0)
+	l.publish(t0)
+	var now time.Time
+	for i := 1; i <= 5; i++ {
+		now = t0.Add(time.Duration(i) * time.Second)
+		l.ReaderSnapshot()
+		if !l.snapshotDue(now) {
+			t.Fatalf("read %d: no refresh due after a read", i)
+		}
+		l.publish(now)
+		if !l.snapshotDue(now.Add(snapshotEvery)) {
+			t.Fatalf("read %d: no refresh %v after it: the next read, a second later, finds a snapshot ~%v old", i, snapshotEvery, idleSnapshotEvery)
+		}
+	}
+	quiet := now.Add(10 * time.Second)
+	l.publish(quiet)
+	if l.snapshotDue(quiet.Add(2 * snapshotEvery)) {
+		t.Fatal("refresh still at snapshotEvery 10 s after the last read")
+	}
+}
