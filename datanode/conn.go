@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,11 +75,6 @@ type redisConn struct {
 	open        map[uint64]net.Conn
 	nextOpen    uint64
 	lastLocalIP string // local address of the latest command connection
-
-	// subBrokeAt is when the node last broke the hello subscription (Unix
-	// ns): the command connections are then checked before their next use
-	// (guardedConn.needsPeek).
-	subBrokeAt atomic.Int64
 }
 
 func newRedisConn(p *Pool, t *target) *redisConn {
@@ -210,7 +204,7 @@ func (c *redisConn) dialer(linkType string) func(ctx context.Context, network, a
 		conn = guard(conn, c.p.opts.Limits, linkType+" link to "+c.t.addr.String(), pace.good, func(rej *RejectError) {
 			c.p.metrics.repliesRejected.WithLabelValues(rej.Reason).Inc()
 			c.p.log.Warn("reply rejected, closing link", "target", c.t.addr.String(), "link", linkType, "reason", rej.Reason, "err", rej)
-		}, c.subBrokeAt.Load)
+		})
 		if !recordLocal {
 			c.mu.Lock()
 			c.subNet = conn
@@ -490,7 +484,6 @@ func (c *redisConn) receiveHellos(ctx context.Context, handle func(payload strin
 		if err != nil && ctx.Err() == nil && !ours && Classify(err) == monitor.ReplyConnErr && !errors.Is(err, errReconnectBackoff) {
 			// The node closed or reset the connection: report it now, it
 			// is the earliest sign of a dead node we get.
-			c.subBrokeAt.Store(time.Now().UnixNano())
 			broken()
 		}
 		if err != nil && !ours {

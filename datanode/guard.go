@@ -6,9 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
-	"time"
 )
 
 // Defaults of ReplyLimits.
@@ -350,33 +348,6 @@ type guardedConn struct {
 	mu  sync.Mutex // go-redis reads from one goroutine, but be safe
 	v   *respValidator
 	err error
-
-	// lastReply is when a complete valid reply last arrived (Unix ns), and
-	// brokeAt, when set, when the node last broke another link of ours
-	// (Unix ns, 0 for never): together they decide whether go-redis's
-	// health check needs to look at the socket (peekSkipper).
-	lastReply atomic.Int64
-	brokeAt   func() int64
-}
-
-// peekAfterQuiet is how long after a connection's last reply go-redis's
-// pool health check looks at the socket again. go-redis peeks (a
-// recvfrom with MSG_PEEK, after clearing the deadlines) every time it hands
-// a pooled connection out: once per PING, hello and INFO, about a third of
-// all our system calls at 100 masters. A connection that answered within
-// the last PING period and whose node broke none of our links since is
-// alive as far as a peek could tell; after a break (a restart closes every
-// connection at once) or a quiet spell, the check runs as before, so a
-// restarted node still gets a fresh connection rather than a failed command.
-const peekAfterQuiet = 1500 * time.Millisecond
-
-// needsPeek says whether the health check should look at the socket now.
-func (c *guardedConn) needsPeek(now int64) bool {
-	last := c.lastReply.Load()
-	if last == 0 || now-last > int64(peekAfterQuiet) {
-		return true
-	}
-	return c.brokeAt != nil && c.brokeAt() >= last
 }
 
 // guardedSysConn is a guardedConn over a socket that exposes its file
@@ -387,36 +358,12 @@ type guardedSysConn struct {
 	sys syscall.Conn
 }
 
-func (c guardedSysConn) SyscallConn() (syscall.RawConn, error) {
-	rc, err := c.sys.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	return peekSkipper{RawConn: rc, g: c.guardedConn}, nil
-}
-
-// peekSkipper is the socket as go-redis's health check sees it: its Read
-// (the peek) is skipped, reporting the connection healthy, when the
-// connection answered recently (guardedConn.needsPeek); Write and Control
-// pass through.
-type peekSkipper struct {
-	syscall.RawConn
-	g *guardedConn
-}
-
-func (p peekSkipper) Read(f func(fd uintptr) bool) error {
-	if !p.g.needsPeek(time.Now().UnixNano()) {
-		return nil
-	}
-	return p.RawConn.Read(f)
-}
+func (c guardedSysConn) SyscallConn() (syscall.RawConn, error) { return c.sys.SyscallConn() }
 
 // guard wraps conn; the result keeps SyscallConn only if conn has it, so a
 // TLS link (which must not be peeked at) stays without it.
-// brokeAt, if not nil, reports when the node last broke another of our
-// links (needsPeek).
-func guard(conn net.Conn, lim ReplyLimits, desc string, onReply func(), onError func(*RejectError), brokeAt func() int64) net.Conn {
-	g := &guardedConn{Conn: conn, desc: desc, onReply: onReply, onError: onError, v: newRespValidator(lim), brokeAt: brokeAt}
+func guard(conn net.Conn, lim ReplyLimits, desc string, onReply func(), onError func(*RejectError)) net.Conn {
+	g := &guardedConn{Conn: conn, desc: desc, onReply: onReply, onError: onError, v: newRespValidator(lim)}
 	if sc, ok := conn.(syscall.Conn); ok {
 		return guardedSysConn{guardedConn: g, sys: sc}
 	}
@@ -451,11 +398,8 @@ func (c *guardedConn) Read(p []byte) (int, error) {
 		}
 		return 0, err
 	}
-	if replies > 0 {
-		c.lastReply.Store(time.Now().UnixNano())
-		if c.onReply != nil {
-			c.onReply()
-		}
+	if replies > 0 && c.onReply != nil {
+		c.onReply()
 	}
 	return n, rerr
 }

@@ -168,7 +168,7 @@ func TestGuardedConn_WithholdsTheViolatingChunk(t *testing.T) {
 	raw := &chunkConn{chunks: [][]byte{[]byte("+PONG\r\n"), []byte("*2147"), []byte("483647\r\n")}}
 	replies := 0
 	var rejected *RejectError
-	c := guard(raw, ReplyLimits{}, "cmd link to test", func() { replies++ }, func(r *RejectError) { rejected = r }, nil)
+	c := guard(raw, ReplyLimits{}, "cmd link to test", func() { replies++ }, func(r *RejectError) { rejected = r })
 	buf := make([]byte, 64)
 	n, err := c.Read(buf)
 	if err != nil || string(buf[:n]) != "+PONG\r\n" || replies != 1 {
@@ -208,7 +208,7 @@ func TestGuardedConn_KeepsSyscallConnOfTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, ok := guard(conn, ReplyLimits{}, "test", nil, nil, nil).(syscall.Conn); !ok {
+	if _, ok := guard(conn, ReplyLimits{}, "test", nil, nil).(syscall.Conn); !ok {
 		t.Fatal("guard over a TCP conn lost SyscallConn; go-redis could no longer notice idle connections the node closed")
 	}
 }
@@ -378,65 +378,5 @@ func BenchmarkValidator_Hello(b *testing.B) {
 		if _, err := v.feed(msg); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// TestGuardedConn_PeekOnlyWhenItCouldFindSomething: go-redis's pool health
-// check peeks at the socket through SyscallConn().Read. The guard lets it
-// through for a connection that never answered, one quiet for longer than
-// peekAfterQuiet, and one whose node broke another link since its last
-// reply; it skips it (reporting healthy) for one that just answered.
-func TestGuardedConn_PeekOnlyWhenItCouldFindSomething(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conn, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	srv, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-
-	var broke int64
-	g := guard(conn, ReplyLimits{}, "test", nil, nil, func() int64 { return broke })
-	peeked := func() bool {
-		t.Helper()
-		rc, err := g.(syscall.Conn).SyscallConn()
-		if err != nil {
-			t.Fatal(err)
-		}
-		called := false
-		if err := rc.Read(func(uintptr) bool { called = true; return true }); err != nil {
-			t.Fatal(err)
-		}
-		return called
-	}
-	if !peeked() {
-		t.Fatal("a connection that never answered was not checked")
-	}
-	if _, err := srv.Write([]byte("+PONG\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 16)
-	if _, err := g.Read(buf); err != nil {
-		t.Fatal(err)
-	}
-	if peeked() {
-		t.Fatal("a connection that just answered was checked")
-	}
-	broke = time.Now().UnixNano()
-	if !peeked() {
-		t.Fatal("not checked after its node broke another link")
-	}
-	broke = 0
-	gc := g.(guardedSysConn).guardedConn
-	if !gc.needsPeek(gc.lastReply.Load() + int64(peekAfterQuiet) + 1) {
-		t.Fatal("not checked after a quiet spell")
 	}
 }
