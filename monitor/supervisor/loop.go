@@ -97,6 +97,12 @@ type Loop struct {
 	// lastRead is when a publish last found read set (owner goroutine
 	// only): refreshes stay at snapshotEvery for readerLinger after it.
 	lastRead time.Time
+	// keepFresh holds routine refreshes at snapshotEvery whatever the
+	// readers do (owner goroutine only): with fencing on, or in raft mode,
+	// whether a client is told the master's address is decided from the
+	// snapshot's own time (monitor.Withheld), so the first query after a
+	// quiet spell must not read authority up to idleSnapshotEvery old.
+	keepFresh bool
 
 	// results holds the results of the calls of one turn (owner goroutine only).
 	results []callResult
@@ -202,10 +208,20 @@ func (l *Loop) ReaderSnapshot() *monitor.Snapshot {
 	return l.snap.Load()
 }
 
+// anyFencing says whether some master of s has fencing on.
+func anyFencing(s *monitor.Snapshot) bool {
+	for i := range s.Masters {
+		if s.Masters[i].Fencing {
+			return true
+		}
+	}
+	return false
+}
+
 // snapshotDue says whether a routine refresh is due at now.
 func (l *Loop) snapshotDue(now time.Time) bool {
 	every := idleSnapshotEvery
-	if l.read.Load() || now.Sub(l.lastRead) < readerLinger {
+	if l.keepFresh || l.read.Load() || now.Sub(l.lastRead) < readerLinger {
 		every = snapshotEvery
 	}
 	return now.Sub(l.lastSnap) >= every
@@ -397,6 +413,7 @@ func (l *Loop) publish(now time.Time) {
 	}
 	l.snap.Store(s)
 	l.lastSnap = now
+	l.keepFresh = s.Raft != nil || anyFencing(s)
 }
 
 func (l *Loop) step(in monitor.Input) {

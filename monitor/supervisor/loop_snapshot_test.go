@@ -3,6 +3,8 @@ package supervisor
 import (
 	"testing"
 	"time"
+
+	"github.com/sentinelgo/sentinel/monitor"
 )
 
 // TestLoop_RoutineSnapshotFollowsReaders: with nobody reading, the routine
@@ -54,5 +56,23 @@ func TestLoop_PollingReaderFindsFreshSnapshots(t *testing.T) {
 	l.publish(quiet)
 	if l.snapshotDue(quiet.Add(2 * snapshotEvery)) {
 		t.Fatal("refresh still at snapshotEvery 10 s after the last read")
+	}
+}
+
+// TestLoop_FencingKeepsSnapshotsFresh: with fencing on for some master,
+// whether an address is withheld is read from the snapshot's own time, so
+// routine refreshes stay at snapshotEvery with no reader at all.
+func TestLoop_FencingKeepsSnapshotsFresh(t *testing.T) {
+	fenced := &monitor.Snapshot{Masters: []monitor.MasterView{{}, {}}}
+	fenced.Masters[1].Fencing = true
+	if anyFencing(&monitor.Snapshot{Masters: []monitor.MasterView{{}}}) || !anyFencing(fenced) {
+		t.Fatal("anyFencing wrong")
+	}
+	l := &Loop{}
+	t0 := time.Unix(1000, 0)
+	l.lastSnap = t0
+	l.keepFresh = true
+	if !l.snapshotDue(t0.Add(snapshotEvery)) {
+		t.Fatal("not due after snapshotEvery with fencing on and no reader")
 	}
 }
