@@ -235,6 +235,10 @@ func (p *Pool) Do(a monitor.Action) {
 	case monitor.Info:
 		p.withTarget("info", a.Target, func(t *target) { t.enqueueInfo(a) })
 	case monitor.PublishHello:
+		if a.WithPing {
+			p.withTarget("publish-hello", a.Target, func(t *target) { t.holdHello(a) })
+			break
+		}
 		p.enqueue("publish-hello", a.Target, a)
 	case monitor.AskPeer:
 		p.enqueue("ask-peer", a.Peer, a)

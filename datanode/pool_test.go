@@ -384,3 +384,49 @@ func TestPool_PublishHelloToPeer_FakePeer(t *testing.T) {
 		}
 	}
 }
+
+// TestPool_HelloRidesWithPing_RealRedis: PING and a riding PUBLISH in one
+// pipeline against a real server: the PING is answered as a PING and the
+// hello reaches a subscriber.
+func TestPool_HelloRidesWithPing_RealRedis(t *testing.T) {
+	r := startRedis(t, "")
+	receiver := startPool(t, Options{})
+	publisher := startPool(t, Options{MyID: strings.Repeat("f", 40)})
+	receiver.pool.Do(monitor.Watch{Target: r.addr, Kind: monitor.KindMaster, Master: "m"})
+	publisher.pool.Do(monitor.Watch{Target: r.addr, Kind: monitor.KindMaster, Master: "m"})
+	// A first PING connects the link, so its local address is known and
+	// later hellos can ride.
+	publisher.pool.Do(monitor.Ping{Target: r.addr, Master: "m"})
+	datanodetest.Eventually(t, 5*time.Second, pollTick, func() bool {
+		select {
+		case in := <-publisher.inputs: // other inputs (the subscription's) are skipped
+			pr, ok := in.(monitor.PingResult)
+			return ok && pr.Kind == monitor.ReplyPong
+		case <-time.After(time.Second):
+			return false
+		}
+	}, "the first PONG")
+	hello := monitor.Hello{SentinelAddr: monitor.Addr{Port: 26379}, RunID: strings.Repeat("b", 40),
+		CurrentEpoch: 7, MasterName: "m", MasterAddr: r.addr, MasterConfigEpoch: 1}
+	var pong, arrived bool
+	datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
+		publisher.pool.Do(monitor.PublishHello{Target: r.addr, Master: "m", Hello: hello, WithPing: true})
+		publisher.pool.Do(monitor.Ping{Target: r.addr, Master: "m"})
+		deadline := time.After(200 * time.Millisecond)
+		for !(pong && arrived) {
+			select {
+			case in := <-publisher.inputs:
+				if pr, ok := in.(monitor.PingResult); ok {
+					pong = pong || pr.Kind == monitor.ReplyPong
+				}
+			case in := <-receiver.inputs:
+				if hr, ok := in.(monitor.HelloReceived); ok && hr.Hello.CurrentEpoch == 7 {
+					arrived = true
+				}
+			case <-deadline:
+				return false
+			}
+		}
+		return true
+	}, "a PONG and the riding hello")
+}

@@ -78,6 +78,9 @@ type target struct {
 	jobs                  sync.WaitGroup  // drains running
 
 	report linkReport // under mu: what the core was last told (resolve.go)
+	// riding holds, under mu, the hellos that go out with the next PING
+	// (pinghello.go).
+	riding []monitor.PublishHello
 }
 
 func newTarget(p *Pool, w monitor.Watch) *target {
@@ -260,9 +263,10 @@ func (t *target) pingOnce(ctx context.Context) {
 			t.deliver(ctx, monitor.PingResult{At: time.Now(), Target: t.addr, Kind: monitor.ReplyConnErr})
 		}
 	}()
+	riders, payloads := t.ridingPayloads(t.takeHellos())
 	cctx, cancel := t.commandContext(ctx)
 	start := time.Now()
-	err := t.conn.ping(cctx)
+	err := t.pingWith(cctx, riders, payloads)
 	elapsed := time.Since(start)
 	cancel()
 	if ctx.Err() != nil {

@@ -131,10 +131,16 @@ type Info struct {
 
 // PublishHello publishes a hello on a data node (PUBLISH __sentinel__:hello)
 // or to a peer sentinel (the same command on its port).
+//
+// WithPing says the Ping that follows it for the same target, in the same
+// Ready, may carry it: a driver that can send both in one write (datanode
+// pipelines PING and PUBLISH on the PING lane) does; any other driver
+// publishes it as usual.
 type PublishHello struct {
-	Target Addr
-	Master string
-	Hello  Hello
+	Target   Addr
+	Master   string
+	Hello    Hello
+	WithPing bool
 }
 
 // AskPeer sends SENTINEL IS-MASTER-DOWN-BY-ADDR to one peer. RunID is "*"

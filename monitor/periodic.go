@@ -75,6 +75,9 @@ func (c *Core) periodic(i *instance, now time.Time) {
 		if l.actPing.IsZero() {
 			l.actPing = now
 		}
+		if c.helloRidesWithPing(i, pp, now) {
+			c.sendHello(i, now, true)
+		}
 		c.act(Ping{Target: l.addr, Master: l.master})
 	}
 
@@ -94,17 +97,42 @@ func (c *Core) periodic(i *instance, now time.Time) {
 	}
 
 	// Hello, every publish-period, through every master, replica and peer.
-	if !l.disconnected && (i.lastPub.IsZero() || now.Sub(i.lastPub) > c.timers.PublishPeriod) {
-		c.sendHello(i, now)
+	// A data node's hello normally rides with a PING (helloRidesWithPing);
+	// it goes alone only once it is half a PING period overdue, when no
+	// PING came to carry it (one still pending, say).
+	due := c.timers.PublishPeriod
+	if i.kind != KindSentinel {
+		due += pp / 2
+	}
+	if !l.disconnected && (i.lastPub.IsZero() || now.Sub(i.lastPub) > due) {
+		c.sendHello(i, now, false)
 	}
 }
 
-func (c *Core) sendHello(i *instance, now time.Time) {
+// helloRidesWithPing says whether a data node's hello goes out now, with
+// the PING being sent on its link, rather than alone when it falls due: it
+// does when it would fall due within half a PING period. A driver then
+// writes both at once (one write and one round trip where Redis, and we
+// before, made two). With a PING every period, the hello then goes with
+// every second PING: between PublishPeriod − half a PING period and
+// PublishPeriod + half of one apart (periodic sends it alone after that),
+// two PING intervals on average, as Redis's 100 ms timer makes its own
+// 2 s period in practice. A peer's link carries one hello per master, so
+// peers keep their own cadence.
+func (c *Core) helloRidesWithPing(i *instance, pp time.Duration, now time.Time) bool {
+	return i.kind != KindSentinel && !i.link.disconnected &&
+		(i.lastPub.IsZero() || now.Sub(i.lastPub) > c.timers.PublishPeriod-pp/2)
+}
+
+// sendHello publishes our hello through instance i; withPing marks it as
+// going out with the PING that follows (PublishHello.WithPing).
+func (c *Core) sendHello(i *instance, now time.Time, withPing bool) {
 	m := i.m
 	i.lastPub = now
 	c.act(PublishHello{
-		Target: i.addr,
-		Master: m.name,
+		Target:   i.addr,
+		WithPing: withPing,
+		Master:   m.name,
 		Hello: Hello{
 			SentinelAddr:      c.announce,
 			RunID:             c.myID,
@@ -121,7 +149,7 @@ func (c *Core) sendHello(i *instance, now time.Time) {
 func (c *Core) forceHello(m *master, now time.Time) {
 	for _, i := range c.instancesOf(m) {
 		if !i.link.disconnected {
-			c.sendHello(i, now)
+			c.sendHello(i, now, false)
 		}
 	}
 }

@@ -1,0 +1,146 @@
+package datanode
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// Hellos that ride with a PING. The core marks a data node's hello that
+// falls due with its PING (monitor.PublishHello.WithPing) and emits it just
+// before that Ping; the target keeps it here, and the PING drain that runs
+// next sends PING and PUBLISH in one pipeline on the PING lane: one write
+// and one round trip instead of one on each lane (decisions/0006). A hello
+// that cannot ride (its announce address needs the command link's local
+// address, not known yet) goes the usual way, on the command lane.
+
+// pingPublisher is a nodeConn that can send a PING and PUBLISHes at once.
+type pingPublisher interface {
+	// pingAndPublish sends PING followed by one PUBLISH per payload. err
+	// is the PING's, as ping returns it; publishErr is the first PUBLISH's
+	// error, nil when they all went through; sent says whether the
+	// PUBLISHes were handed to the connection at all.
+	pingAndPublish(ctx context.Context, payloads []string) (sent bool, publishErr, err error)
+	// knownLocalIP is the local address of the command link if it has
+	// connected, else "" (it never dials).
+	knownLocalIP() string
+}
+
+// holdHello keeps a hello for the next PING drain.
+func (t *target) holdHello(a monitor.PublishHello) {
+	t.mu.Lock()
+	t.riding = append(t.riding, a)
+	t.mu.Unlock()
+}
+
+// takeHellos returns the hellos held for this PING and forgets them.
+func (t *target) takeHellos() []monitor.PublishHello {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.riding
+	t.riding = nil
+	return out
+}
+
+// ridingPayloads renders the held hellos that can ride (riders, in the
+// order of payloads); the others are queued on the command lane instead.
+func (t *target) ridingPayloads(hellos []monitor.PublishHello) (riders []monitor.PublishHello, payloads []string) {
+	pp, ok := t.conn.(pingPublisher)
+	for _, h := range hellos {
+		hello := h.Hello
+		if ok && hello.SentinelAddr.Host == "" {
+			// The local address of the command link, as doPublishHello
+			// uses; known once the link has connected.
+			hello.SentinelAddr.Host = pp.knownLocalIP()
+		}
+		if !ok || hello.SentinelAddr.Host == "" {
+			t.enqueue("publish-hello", monitor.PublishHello{Target: h.Target, Master: h.Master, Hello: h.Hello})
+			continue
+		}
+		riders = append(riders, h)
+		payloads = append(payloads, hello.String())
+	}
+	return riders, payloads
+}
+
+// pingWith sends the PING, with the payloads riding along when there are
+// any, and counts a refused PUBLISH as doPublishHello does. Payloads that
+// did not go out (the lane answered with an earlier PING's late reply, or
+// gave up before this one started) are queued on the command lane.
+func (t *target) pingWith(ctx context.Context, riders []monitor.PublishHello, payloads []string) error {
+	pp, ok := t.conn.(pingPublisher)
+	if !ok || len(payloads) == 0 {
+		return t.conn.ping(ctx)
+	}
+	sent, pubErr, err := pp.pingAndPublish(ctx, payloads)
+	if pubErr != nil {
+		t.commandFailed(cmdPublish, pubErr)
+	}
+	if !sent {
+		for _, h := range riders {
+			t.enqueue("publish-hello", monitor.PublishHello{Target: h.Target, Master: h.Master, Hello: h.Hello})
+		}
+	}
+	return err
+}
+
+func (c *redisConn) knownLocalIP() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastLocalIP
+}
+
+// pingAndPublish runs on the PING lane (one command pending there, as a
+// plain PING): one write of PING and every PUBLISH, the replies read in
+// order. sent says the pipeline was started.
+func (c *redisConn) pingAndPublish(ctx context.Context, payloads []string) (sent bool, publishErr, err error) {
+	var started atomic.Bool
+	v, err := c.onPingLane(ctx, func(ctx context.Context) (any, error) {
+		started.Store(true)
+		perr, err := c.pipelinePingPublish(ctx, payloads)
+		return perr, err
+	})
+	publishErr, _ = v.(error)
+	return started.Load(), publishErr, err
+}
+
+func (c *redisConn) pipelinePingPublish(ctx context.Context, payloads []string) (publishErr, err error) {
+	cl, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if perr := c.recovered("ping pipeline", recover()); perr != nil {
+			err = perr
+			c.dropIfBroken(cl, err)
+		}
+	}()
+	publish := c.rename("PUBLISH")
+	var ping *redis.Cmd
+	cmds, _ := cl.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		ping = pipe.Do(ctx, c.rename("PING"))
+		for _, p := range payloads {
+			pipe.Do(ctx, publish, monitor.HelloChannel, p)
+		}
+		return nil
+	})
+	err = ping.Err()
+	c.dropIfBroken(cl, err)
+	c.markProven(cl, err)
+	if err == nil {
+		if s, ok := ping.Val().(string); !ok || !strings.HasPrefix(s, "PONG") {
+			err = fmt.Errorf("%w to PING from %s: %.64q", errUnexpectedReply, c.t.addr, fmt.Sprint(ping.Val()))
+		}
+	}
+	for _, cmd := range cmds[1:] {
+		if cmd.Err() != nil {
+			return cmd.Err(), err
+		}
+	}
+	return nil, err
+}
