@@ -322,11 +322,6 @@ func (l *Loop) Run(ctx context.Context) error {
 			return nil
 		case <-timer.C:
 			now = time.Now()
-			// Replies that arrived before this tick are applied before it:
-			// a loop that fell behind (a starved process, thousands of
-			// links) must not judge down-after against replies still
-			// waiting in its inbox.
-			l.drainInbox(len(l.inbox))
 			l.step(monitor.Tick{At: now})
 			timerAt = now.Add(l.tickInterval())
 			timer.Reset(timerAt.Sub(now))
@@ -335,7 +330,15 @@ func (l *Loop) Run(ctx context.Context) error {
 			l.step(in)
 			// Drain what else is already queued before dispatching, so a
 			// burst of replies costs one dispatch.
-			l.drainInbox(256)
+		drain:
+			for i := 0; i < 256; i++ {
+				select {
+				case in := <-l.inbox:
+					l.step(in)
+				default:
+					break drain
+				}
+			}
 		case c := <-l.calls:
 			now = time.Now()
 			pending = l.takeCalls(append(pending, c))
@@ -411,18 +414,6 @@ func (l *Loop) publish(now time.Time) {
 	l.snap.Store(s)
 	l.lastSnap = now
 	l.keepFresh = s.Raft != nil || anyFencing(s)
-}
-
-// drainInbox steps up to n inputs already queued, without waiting.
-func (l *Loop) drainInbox(n int) {
-	for range n {
-		select {
-		case in := <-l.inbox:
-			l.step(in)
-		default:
-			return
-		}
-	}
 }
 
 func (l *Loop) step(in monitor.Input) {

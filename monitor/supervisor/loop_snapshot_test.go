@@ -76,25 +76,3 @@ func TestLoop_FencingKeepsSnapshotsFresh(t *testing.T) {
 		t.Fatal("not due after snapshotEvery with fencing on and no reader")
 	}
 }
-
-// TestLoop_DrainInboxStepsWhatIsQueued: the loop applies the inputs
-// already queued (a tick drains them all first, so down-after is never
-// judged against replies still waiting), up to the bound, never waiting.
-func TestLoop_DrainInboxStepsWhatIsQueued(t *testing.T) {
-	l, err := NewLoop(testLoopOptions(nopExec{}, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1000, 0)
-	for i := range 3 {
-		l.inbox <- monitor.Tick{At: t0.Add(time.Duration(i) * time.Millisecond)}
-	}
-	l.drainInbox(2)
-	if n := len(l.inbox); n != 1 {
-		t.Fatalf("%d inputs left after draining 2 of 3, want 1", n)
-	}
-	l.drainInbox(len(l.inbox) + 5) // more than queued: returns without waiting
-	if n := len(l.inbox); n != 0 {
-		t.Fatalf("%d inputs left, want 0", n)
-	}
-}
