@@ -359,6 +359,11 @@ func (c *redisConn) pingNow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.checkPong(v)
+}
+
+// checkPong accepts a PING's reply only when it is a PONG.
+func (c *redisConn) checkPong(v any) error {
 	if s, ok := v.(string); !ok || !strings.HasPrefix(s, "PONG") {
 		return fmt.Errorf("%w to PING from %s: %.64q", errUnexpectedReply, c.t.addr, fmt.Sprint(v))
 	}

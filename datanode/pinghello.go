@@ -2,8 +2,6 @@ package datanode
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
@@ -59,7 +57,7 @@ func (t *target) ridingPayloads(hellos []monitor.PublishHello) (riders []monitor
 			hello.SentinelAddr.Host = pp.knownLocalIP()
 		}
 		if !ok || hello.SentinelAddr.Host == "" {
-			t.enqueue("publish-hello", monitor.PublishHello{Target: h.Target, Master: h.Master, Hello: h.Hello})
+			t.publishAlone(h)
 			continue
 		}
 		riders = append(riders, h)
@@ -83,10 +81,17 @@ func (t *target) pingWith(ctx context.Context, riders []monitor.PublishHello, pa
 	}
 	if !sent {
 		for _, h := range riders {
-			t.enqueue("publish-hello", monitor.PublishHello{Target: h.Target, Master: h.Master, Hello: h.Hello})
+			t.publishAlone(h)
 		}
 	}
 	return err
+}
+
+// publishAlone queues a hello that could not ride on the command lane, as
+// any other hello.
+func (t *target) publishAlone(h monitor.PublishHello) {
+	h.WithPing = false
+	t.enqueue("publish-hello", h)
 }
 
 func (c *redisConn) knownLocalIP() string {
@@ -133,9 +138,7 @@ func (c *redisConn) pipelinePingPublish(ctx context.Context, payloads []string) 
 	c.dropIfBroken(cl, err)
 	c.markProven(cl, err)
 	if err == nil {
-		if s, ok := ping.Val().(string); !ok || !strings.HasPrefix(s, "PONG") {
-			err = fmt.Errorf("%w to PING from %s: %.64q", errUnexpectedReply, c.t.addr, fmt.Sprint(ping.Val()))
-		}
+		err = c.checkPong(ping.Val())
 	}
 	for _, cmd := range cmds[1:] {
 		if cmd.Err() != nil {

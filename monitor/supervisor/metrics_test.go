@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/settings"
@@ -135,33 +136,41 @@ func TestMetrics_FailoverOutcomesDoNotDoubleCount(t *testing.T) {
 	}
 }
 
-// seriesValue returns the value of the counter or gauge series of family
-// name whose label values, sorted by label name as gathered, are values.
-func seriesValue(t *testing.T, reg prometheus.Gatherer, name string, values ...string) float64 {
+// family returns the gathered metric family name, failing the test when
+// there is none.
+func family(t *testing.T, reg prometheus.Gatherer, name string) *dto.MetricFamily {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() != name {
+		if mf.GetName() == name {
+			return mf
+		}
+	}
+	t.Fatalf("no metric family %s", name)
+	return nil
+}
+
+// seriesValue returns the value of the counter or gauge series of family
+// name whose label values, sorted by label name as gathered, are values.
+func seriesValue(t *testing.T, reg prometheus.Gatherer, name string, values ...string) float64 {
+	t.Helper()
+series:
+	for _, s := range family(t, reg, name).GetMetric() {
+		if len(s.GetLabel()) != len(values) {
 			continue
 		}
-	series:
-		for _, s := range mf.GetMetric() {
-			if len(s.GetLabel()) != len(values) {
-				continue
+		for i, l := range s.GetLabel() {
+			if l.GetValue() != values[i] {
+				continue series
 			}
-			for i, l := range s.GetLabel() {
-				if l.GetValue() != values[i] {
-					continue series
-				}
-			}
-			if c := s.GetCounter(); c != nil {
-				return c.GetValue()
-			}
-			return s.GetGauge().GetValue()
 		}
+		if c := s.GetCounter(); c != nil {
+			return c.GetValue()
+		}
+		return s.GetGauge().GetValue()
 	}
 	t.Fatalf("%s%q: no such series", name, values)
 	return 0
@@ -171,18 +180,9 @@ func seriesValue(t *testing.T, reg prometheus.Gatherer, name string, values ...s
 // with a single series.
 func bucketCount(t *testing.T, reg prometheus.Gatherer, name string, le float64) uint64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, b := range mf.GetMetric()[0].GetHistogram().GetBucket() {
-			if b.GetUpperBound() == le {
-				return b.GetCumulativeCount()
-			}
+	for _, b := range family(t, reg, name).GetMetric()[0].GetHistogram().GetBucket() {
+		if b.GetUpperBound() == le {
+			return b.GetCumulativeCount()
 		}
 	}
 	t.Fatalf("%s: no bucket le=%v", name, le)
