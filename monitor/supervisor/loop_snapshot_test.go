@@ -76,3 +76,44 @@ func TestLoop_FencingKeepsSnapshotsFresh(t *testing.T) {
 		t.Fatal("not due after snapshotEvery with fencing on and no reader")
 	}
 }
+
+// TestLoop_DrainInboxStepsWhatIsQueued: the loop applies the inputs
+// already queued, up to the bound, never waiting.
+func TestLoop_DrainInboxStepsWhatIsQueued(t *testing.T) {
+	l, err := NewLoop(testLoopOptions(nopExec{}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1000, 0)
+	for i := range 3 {
+		l.inbox <- monitor.Tick{At: t0.Add(time.Duration(i) * time.Millisecond)}
+	}
+	l.drainInbox(2)
+	if n := len(l.inbox); n != 1 {
+		t.Fatalf("%d inputs left after draining 2 of 3, want 1", n)
+	}
+	l.drainInbox(len(l.inbox) + 5) // more than queued: returns without waiting
+	if n := len(l.inbox); n != 0 {
+		t.Fatalf("%d inputs left, want 0", n)
+	}
+}
+
+// TestFellBehind: only a tick that fires a whole fast tick interval late
+// drains the inbox first; an on-time or slightly late one does not.
+func TestFellBehind(t *testing.T) {
+	at := time.Unix(1000, 0)
+	for _, tc := range []struct {
+		late time.Duration
+		want bool
+	}{
+		{0, false},
+		{-time.Millisecond, false}, // pulled earlier by NextWake
+		{behindAfter - time.Millisecond, false},
+		{behindAfter, true},
+		{3 * time.Second, true},
+	} {
+		if got := fellBehind(at.Add(tc.late), at); got != tc.want {
+			t.Errorf("fellBehind(late %v) = %v, want %v", tc.late, got, tc.want)
+		}
+	}
+}
