@@ -64,6 +64,10 @@ type redisConn struct {
 	proven *redis.Client // cmd, once it had a reply (onCmdLane)
 	// subDial dials the pub/sub link (data nodes only).
 	subDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// probe is a data node's PING link (probelink.go), dialled through
+	// probeDial, the command link's dialer; nil for peers.
+	probe     *probeLink
+	probeDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// subNet is the latest pub/sub connection dialled: reconnect closes
 	// it even while it is still being set up (close ends it with open).
 	subNet net.Conn
@@ -90,6 +94,8 @@ func newRedisConn(p *Pool, t *target) *redisConn {
 	c.cmd = c.newClient(linkTypeCmd)
 	if t.dataNode {
 		c.subDial = c.dialer(linkTypePubSub)
+		c.probe = newProbeLink(c)
+		c.probeDial = c.dialer(linkTypeCmd)
 	}
 	return c
 }
@@ -349,6 +355,9 @@ func (c *redisConn) dropIfBroken(cl *redis.Client, err error) {
 // answer, as sentinelPingReplyCallback does; anything else proves the link
 // up but not the node available.
 func (c *redisConn) ping(ctx context.Context) error {
+	if c.probe != nil {
+		return c.probe.send(ctx, nil).err
+	}
 	_, err := c.onPingLane(ctx, func(ctx context.Context) (any, error) { return nil, c.pingNow(ctx) })
 	return err
 }
@@ -597,6 +606,9 @@ func (c *redisConn) reconnect(pubSubOnly bool) {
 	if ps != nil {
 		_ = ps.close()
 	}
+	if !pubSubOnly && c.probe != nil {
+		c.probe.reset()
+	}
 	if subNet != nil {
 		_ = subNet.Close()
 	}
@@ -615,7 +627,11 @@ func (c *redisConn) close() error {
 	cmd, open := c.cmd, c.open
 	c.ps, c.open = nil, nil
 	c.mu.Unlock()
-	// Every connection, the pub/sub link's included, is in open (track).
+	if c.probe != nil {
+		c.probe.close()
+	}
+	// Every connection, the pub/sub and probe links' included, is in open
+	// (track).
 	for _, conn := range open {
 		_ = conn.Close()
 	}

@@ -19,16 +19,18 @@
 // queues into bounded per-target queues whose overflow is coalesced or
 // dropped and counted. It never logs secrets.
 //
-// Links, like Sentinel's instanceLink: per data node one go-redis command
-// client (at most two connections, so the PING lane never waits behind INFO
-// or a failover transaction) and one pub/sub link subscribed to
-// __sentinel__:hello; per peer sentinel only the command client, on one
+// Links, like Sentinel's instanceLink: per data node a probe link of our
+// own for its PINGs and the hellos riding with them (probelink.go, one
+// write and one read per PING, decisions/0006), one go-redis command
+// client on one connection for everything else (so a PING never waits
+// behind INFO or a failover transaction), and one pub/sub link subscribed
+// to __sentinel__:hello; per peer sentinel only the command client, on one
 // connection (its commands take turns, as on Redis's one link). Every
 // link uses RESP2, no retries, one dial attempt, explicit timeouts, our own
 // AUTH and CLIENT SETNAME (sentinel-<id8>-cmd / -pubsub) so rename-command
 // applies to them, and no CLIENT SETINFO. rename-command also applies to
 // the SUBSCRIBE and PING of the pub/sub link, which hellolink.go reads
-// itself (docs/decisions/0005).
+// itself (docs/decisions/0005), and to the probe link's commands.
 // A link that fails at the connection level is replaced by a fresh client,
 // so a restarted node is reached on the very next command.
 //

@@ -88,7 +88,7 @@ func (c *redisConn) openHello(ctx context.Context) (*helloConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := &helloConn{conn: conn, r: bufio.NewReaderSize(conn, linkReadBufferSize)}
+	hc := newHelloConn(conn)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()

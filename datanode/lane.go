@@ -152,6 +152,14 @@ func (c *redisConn) onPingLane(ctx context.Context, fn callFunc) (any, error) {
 // command of a fresh link does in Redis: a node that accepts and never
 // answers gets one connection per link, not one per lane.
 func (c *redisConn) onCmdLane(ctx context.Context, fn callFunc) (any, error) {
+	if c.probe != nil {
+		// A data node's PINGs go over the probe link: the command client
+		// has one connection, opened once the node has answered there.
+		if err := c.probe.waitProven(ctx); err != nil {
+			return nil, err
+		}
+		return c.cmdLane.run(ctx, c.startCall, fn, false)
+	}
 	c.mu.Lock()
 	l := c.cmdLane
 	if c.proven != c.cmd {

@@ -43,11 +43,9 @@ func parseIsMasterDownReply(reply any) (monitor.IsMasterDownReply, error) {
 // per peer: its PING, PUBLISH hello and IS-MASTER-DOWN-BY-ADDR take turns
 // on it (each waits for the previous reply, where Redis pipelines them; on
 // a healthy peer that is one round trip, and a silent peer delays them
-// all in Redis too, its replies being in order). A data node keeps two,
-// one per lane (lane.go), so a slow INFO never holds a PING back.
+// all in Redis too, its replies being in order). A data node gets one
+// too: its PINGs have a link of their own (probelink.go), so a slow INFO
+// never holds a PING back.
 func (t *target) poolSize() int {
-	if t.dataNode {
-		return 2
-	}
 	return 1
 }

@@ -2,9 +2,6 @@ package datanode
 
 import (
 	"context"
-	"sync/atomic"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -12,8 +9,8 @@ import (
 // Hellos that ride with a PING. The core marks a data node's hello that
 // falls due with its PING (monitor.PublishHello.WithPing) and emits it just
 // before that Ping; the target keeps it here, and the PING drain that runs
-// next sends PING and PUBLISH in one pipeline on the PING lane: one write
-// and one round trip instead of one on each lane (decisions/0006). A hello
+// next sends PING and PUBLISH in one write on the node's probe link
+// (probelink.go): one round trip instead of two (decisions/0006). A hello
 // that cannot ride (its announce address needs the command link's local
 // address, not known yet) goes the usual way, on the command lane.
 
@@ -100,50 +97,13 @@ func (c *redisConn) knownLocalIP() string {
 	return c.lastLocalIP
 }
 
-// pingAndPublish runs on the PING lane (one command pending there, as a
-// plain PING): one write of PING and every PUBLISH, the replies read in
-// order. sent says the pipeline was started.
+// pingAndPublish sends the PING and the PUBLISHes in one write on a data
+// node's probe link (probelink.go). A peer has no probe link, and its hellos
+// never ride (the core marks only a data node's): it just PINGs.
 func (c *redisConn) pingAndPublish(ctx context.Context, payloads []string) (sent bool, publishErr, err error) {
-	var started atomic.Bool
-	v, err := c.onPingLane(ctx, func(ctx context.Context) (any, error) {
-		started.Store(true)
-		perr, err := c.pipelinePingPublish(ctx, payloads)
-		return perr, err
-	})
-	publishErr, _ = v.(error)
-	return started.Load(), publishErr, err
-}
-
-func (c *redisConn) pipelinePingPublish(ctx context.Context, payloads []string) (publishErr, err error) {
-	cl, err := c.client()
-	if err != nil {
-		return nil, err
+	if c.probe == nil {
+		return false, nil, c.ping(ctx)
 	}
-	defer func() {
-		if perr := c.recovered("ping pipeline", recover()); perr != nil {
-			err = perr
-			c.dropIfBroken(cl, err)
-		}
-	}()
-	publish := c.rename("PUBLISH")
-	var ping *redis.Cmd
-	cmds, _ := cl.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		ping = pipe.Do(ctx, c.rename("PING"))
-		for _, p := range payloads {
-			pipe.Do(ctx, publish, monitor.HelloChannel, p)
-		}
-		return nil
-	})
-	err = ping.Err()
-	c.dropIfBroken(cl, err)
-	c.markProven(cl, err)
-	if err == nil {
-		err = c.checkPong(ping.Val())
-	}
-	for _, cmd := range cmds[1:] {
-		if cmd.Err() != nil {
-			return cmd.Err(), err
-		}
-	}
-	return nil, err
+	r := c.probe.send(ctx, payloads)
+	return r.sent, r.publishErr, r.err
 }

@@ -1,0 +1,265 @@
+package datanode
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sentinelgo/sentinel/datanode/datanodetest"
+	"github.com/sentinelgo/sentinel/monitor"
+)
+
+// splitCommands parses the RESP commands (arrays of bulk strings) in
+// chunk; it stops at the first incomplete one.
+func splitCommands(chunk []byte) [][]string {
+	var out [][]string
+	r := bufio.NewReader(bytes.NewReader(chunk))
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "*") {
+			return out
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+		var cmd []string
+		for range n {
+			hdr, err := r.ReadString('\n')
+			if err != nil {
+				return out
+			}
+			size, _ := strconv.Atoi(strings.TrimSpace(hdr[1:]))
+			buf := make([]byte, size+2)
+			if _, err := io.ReadFull(r, buf); err != nil {
+				return out
+			}
+			cmd = append(cmd, string(buf[:size]))
+		}
+		out = append(out, cmd)
+	}
+}
+
+// probeNode answers every command it reads on a connection that is not the
+// pub/sub one: AUTH and CLIENT +OK, PING +PONG, PUBLISH with publishReply;
+// it records the commands of each chunk it answers, in order.
+type probeNode struct {
+	pipeNode
+	publishReply string
+
+	mu     sync.Mutex
+	chunks map[int][][]string // chunk number → its commands
+}
+
+func newProbeNode(publishReply string) *probeNode {
+	n := &probeNode{publishReply: publishReply, chunks: map[int][][]string{}}
+	n.reply = func(chunk []byte) []byte {
+		cmds := splitCommands(chunk)
+		var out []byte
+		for _, c := range cmds {
+			if strings.EqualFold(c[0], "SUBSCRIBE") {
+				return nil // the pub/sub link: silence, not recorded
+			}
+		}
+		for _, c := range cmds {
+			switch strings.ToUpper(c[0]) {
+			case "HELLO": // go-redis's first command; Redis 5's answer
+				out = append(out, "-ERR unknown command 'HELLO'\r\n"...)
+			case "AUTH", "CLIENT":
+				out = append(out, "+OK\r\n"...)
+			case "PING":
+				out = append(out, "+PONG\r\n"...)
+			case "PUBLISH":
+				out = append(out, n.publishReply...)
+			case "INFO":
+				body := "# Replication\r\nrole:master\r\n"
+				out = append(out, "$"+strconv.Itoa(len(body))+"\r\n"+body+"\r\n"...)
+			}
+		}
+		n.mu.Lock()
+		n.chunks[len(n.chunks)] = cmds
+		n.mu.Unlock()
+		return out
+	}
+	return n
+}
+
+// runProbePool runs a Pool with credentials whose links go to node.
+func runProbePool(t *testing.T, node *probeNode) (*Pool, chan monitor.Input, func()) {
+	inputs := make(chan monitor.Input, 64)
+	p := New(Options{
+		Registerer:     prometheus.NewRegistry(),
+		MyID:           testMyID,
+		CommandTimeout: time.Second,
+		DialTimeout:    time.Second,
+		Credentials:    func(string) (string, string) { return "", "secret" },
+		Deliver: func(in monitor.Input) {
+			switch in.(type) {
+			case monitor.PingResult, monitor.InfoResult:
+				inputs <- in
+			}
+		},
+	})
+	p.testDial = node.dial
+	node.start = time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	p.Do(monitor.Watch{Target: masterAddr, Kind: monitor.KindMaster, Master: "m"})
+	return p, inputs, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		node.close()
+	}
+}
+
+// TestProbeLink_OneWritePerPing: a data node's first PING goes out with
+// AUTH and CLIENT SETNAME in one write on the probe link, a hello riding
+// with a later PING in the same write as it; INFO then opens the one
+// go-redis connection. A refused PUBLISH is counted and does not fail the
+// PING.
+func TestProbeLink_OneWritePerPing(t *testing.T) {
+	for _, tc := range []struct {
+		name, publishReply string
+		wantRefused        float64
+	}{
+		{"published", ":1\r\n", 0},
+		{"publish refused", "-NOPERM no permissions\r\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				node := newProbeNode(tc.publishReply)
+				p, inputs, stop := runProbePool(t, node)
+				defer stop()
+				p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+				if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+					t.Fatalf("first PING = %v", r.Kind)
+				}
+				hello := helloWithPing("r1")
+				hello.Hello.SentinelAddr.Host = "10.0.0.9" // announce-ip: rides at once
+				p.Do(hello)
+				p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+				if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+					t.Fatalf("PING with a hello = %v", r.Kind)
+				}
+				p.Do(monitor.Info{Target: masterAddr, Master: "m"})
+				if r := (<-inputs).(monitor.InfoResult); r.Kind != monitor.ReplyPong || r.Info.Role != monitor.RoleMaster {
+					node.mu.Lock()
+					t.Fatalf("INFO = %v %v (chunks %v, dials %v)", r.Kind, r.Info.Role, node.chunks, node.dialled())
+				}
+				synctest.Wait()
+
+				names := func(cmds [][]string) string {
+					var s []string
+					for _, c := range cmds {
+						s = append(s, strings.Join(c[:min(len(c), 2)], " "))
+					}
+					return strings.Join(s, ", ")
+				}
+				node.mu.Lock()
+				first, second := names(node.chunks[0]), names(node.chunks[1])
+				node.mu.Unlock()
+				if first != "AUTH secret, CLIENT SETNAME, PING" {
+					t.Errorf("first write %q, want AUTH, CLIENT SETNAME and PING together", first)
+				}
+				if second != "PING, PUBLISH __sentinel__:hello" {
+					t.Errorf("second write %q, want the PING with its hello", second)
+				}
+				// The probe link, the pub/sub link (it may still be waiting
+				// its start-up turn) and go-redis's connection for INFO.
+				if n := len(node.dialled()); n < 2 || n > 3 {
+					t.Errorf("%d connections, want the probe link, go-redis's one and maybe the pub/sub link", n)
+				}
+				refused := metricValue(t, p.metrics.commandErrors.WithLabelValues(cmdPublish, monitor.ReplyOther.String()))
+				if refused != tc.wantRefused {
+					t.Errorf("refused PUBLISH counted %v times, want %v", refused, tc.wantRefused)
+				}
+			})
+		})
+	}
+}
+
+// TestProbeLink_ReplyCutShortRedials: a PING reply that begins and never
+// ends breaks the link within the command timeout (the PING reports it on
+// time), and the next PING redials.
+func TestProbeLink_ReplyCutShortRedials(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		cut := false
+		node := newProbeNode(":1\r\n")
+		answer := node.reply
+		node.reply = func(chunk []byte) []byte {
+			mu.Lock()
+			defer mu.Unlock()
+			if !cut && bytes.Contains(chunk, []byte("PING")) {
+				cut = true
+				return []byte("+O") // AUTH's reply begins, and nothing more
+			}
+			return answer(chunk)
+		}
+		p, inputs, stop := runProbePool(t, node)
+		defer stop()
+		start := time.Now()
+		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+		r := (<-inputs).(monitor.PingResult)
+		if r.Kind != monitor.ReplyConnErr {
+			t.Fatalf("PING cut short = %v, want a broken link", r.Kind)
+		}
+		if d := time.Since(start); d > p.opts.CommandTimeout+restOfReply {
+			t.Errorf("PING cut short reported after %v, command timeout %v", d, p.opts.CommandTimeout)
+		}
+		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+		if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+			t.Fatalf("next PING = %v, want PONG on a new connection", r.Kind)
+		}
+		if n := len(node.dialled()); n < 2 {
+			t.Errorf("%d connections, want the broken one and a new one", n)
+		}
+	})
+}
+
+// TestProbeLink_ClosedConnectionCostsNoFailedPing: a probe connection the
+// node closed while it sat idle between PINGs (fencing's CLIENT KILL TYPE
+// normal, an operator's, Redis's idle timeout) is noticed when the next
+// PING uses it and that PING is sent again on a fresh connection: PONG, not
+// a failure the core would count against the node.
+func TestProbeLink_ClosedConnectionCostsNoFailedPing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts redis-server; skipped with -short")
+	}
+	r := startRedis(t, "")
+	h := startPool(t, Options{CommandTimeout: 500 * time.Millisecond, DialTimeout: 500 * time.Millisecond})
+	h.pool.Do(monitor.Watch{Target: r.addr, Kind: monitor.KindMaster, Master: "m"})
+	admin := r.client("")
+	defer admin.Close()
+	for round := range 2 {
+		// A link that worked for reconnectStable is redialled at once
+		// (a shorter-lived one waits out its backoff, as a hostile node's).
+		start := time.Now()
+		datanodetest.Eventually(t, 10*time.Second, pollTick, func() bool {
+			if k := pingOnce(t, h, r.addr); k != monitor.ReplyPong {
+				t.Fatalf("round %d: PING to a healthy server: %v", round, k)
+			}
+			return time.Since(start) > reconnectStable+100*time.Millisecond
+		}, "the link to answer for longer than reconnectStable")
+		dials := metricValue(t, h.pool.metrics.dials.WithLabelValues(linkCommand))
+		killed, err := admin.Do(context.Background(), "CLIENT", "KILL", "TYPE", "normal").Int()
+		if err != nil || killed < 1 {
+			t.Fatalf("CLIENT KILL TYPE normal: %d killed, %v", killed, err)
+		}
+		if k := pingOnce(t, h, r.addr); k != monitor.ReplyPong {
+			t.Fatalf("round %d: PING after CLIENT KILL: %v, want pong", round, k)
+		}
+		if n := metricValue(t, h.pool.metrics.dials.WithLabelValues(linkCommand)); n != dials+1 {
+			t.Errorf("round %d: command dials %v, want one more than %v (the PING's retry)", round, n, dials)
+		}
+	}
+}
