@@ -29,6 +29,7 @@ func (c *Core) setFailoverState(m *master, to FailoverState, now time.Time) {
 	}
 	m.failoverState = to
 	m.failoverStateSince = now
+	c.wakeStale = true
 }
 
 // desync is the random start delay of sentinel.c (rand() % SENTINEL_MAX_DESYNC).
@@ -68,6 +69,7 @@ func (c *Core) startFailoverIfNeeded(m *master, now time.Time) bool {
 		// Masters failing together go ODOWN one after another: the turn
 		// set when few were down grows with the later ones.
 		m.candidateAt = c.candidacyTime(m)
+		c.wakeStale = true
 	}
 	if now.Before(m.candidateAt) {
 		return false
@@ -109,6 +111,7 @@ func (c *Core) scheduleCandidacy(m *master, now time.Time, rank int) {
 		m.candidateJitter = time.Duration(c.rng.Int64N(int64(candidacyJitter)))
 	}
 	m.candidateAt = c.candidacyTime(m)
+	c.wakeStale = true
 }
 
 // candidacyTime is when the wait scheduleCandidacy started ends.
@@ -716,6 +719,7 @@ func (c *Core) resetMasterAndChangeAddress(m *master, to Addr, now time.Time) {
 			// as createInstanceLink gives it in Redis.
 			if !r.link.actPing.IsZero() {
 				r.link.actPing = now
+				c.wakeStale = true
 			}
 			r.link.lastAvail = now
 			c.event(EventSlave, LevelNotice, r, "")
@@ -771,6 +775,7 @@ func (c *Core) resetMaster(m *master, now time.Time, dropPeers bool) {
 		// next PING is due later than down-after.
 		if !l.actPing.IsZero() {
 			l.actPing = now
+			c.wakeStale = true
 		}
 		l.lastAvail = now
 	}

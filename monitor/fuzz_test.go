@@ -243,6 +243,12 @@ func fuzzBody(t *testing.T, data []byte) {
 				if err := c.Step(in); err != nil {
 					t.Fatalf("%s: Step(%+v): %v", what, in, err)
 				}
+			} else {
+				c.MarkWakeStale() // as the owner loop does after calls
+			}
+			// NextWake's cache may answer early, never late or not at all.
+			if fresh, got := c.nextWake(), c.NextWake(); !fresh.IsZero() && (got.IsZero() || fresh.Before(got)) {
+				t.Fatalf("%s: NextWake %v, a fresh look says %v", what, got, fresh)
 			}
 			ic.check(t, c, c.Ready(), what)
 			if step%16 == 0 {

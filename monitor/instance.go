@@ -251,6 +251,7 @@ func (c *Core) acquireLink(i *instance, now time.Time) {
 func (c *Core) initLink(l *link, now time.Time) {
 	l.born = true
 	l.actPing = now
+	c.wakeStale = true
 	l.lastAvail = now
 	l.connSince = now
 	l.pubsubSince = now

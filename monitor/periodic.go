@@ -201,6 +201,7 @@ func (c *Core) onLinkBroken(in LinkBroken) {
 	}
 	if l.actPing.IsZero() || in.At.Before(l.actPing) {
 		l.actPing = in.At
+		c.wakeStale = true
 	}
 	l.probeNow = true
 }
@@ -217,6 +218,7 @@ func (c *Core) onPing(in PingResult) {
 	}
 	l.pingPending = false
 	if !in.Kind.Connected() {
+		c.wakeStale = true // a first attempt failed: a new down-after clock
 		l.firstAttemptFailed(now)
 		l.disconnected = true
 		return

@@ -388,6 +388,12 @@ func (w *desWorld) arm(p *desSentinel, at, fire time.Duration) {
 // regular tick pulls the timer in.
 func (w *desWorld) wake(p *desSentinel) {
 	t := p.core.NextWake()
+	// The cached answer may be early (a deadline since cleared), never
+	// late or missing: that would delay a down-after or a candidacy.
+	if fresh := p.core.FreshNextWake(); !fresh.IsZero() && (t.IsZero() || fresh.Before(t)) {
+		w.err = fmt.Errorf("%s: NextWake %v at %v, but a fresh look says %v", p.id, t.Sub(w.t0), w.now, fresh.Sub(w.t0))
+		return
+	}
 	if t.IsZero() {
 		return
 	}

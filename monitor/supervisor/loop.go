@@ -342,6 +342,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		case c := <-l.calls:
 			now = time.Now()
 			pending = l.takeCalls(append(pending, c))
+			l.core.MarkWakeStale() // calls change the core outside Step
 		}
 		l.results, l.turnVotes, l.journaled = l.results[:0], l.turnVotes[:0], false
 		mustPersist, votesOnly := false, len(pending) > 0
