@@ -39,9 +39,9 @@ var errLinkPanic = errors.New("datanode: recovered panic on link")
 var errUnexpectedReply = errors.New("datanode: unexpected reply")
 
 // redisConn is the go-redis implementation of nodeConn: one command client
-// (a pool of at most two connections, so the PING lane and the command lane
-// never wait for each other) and, for data nodes, one pub/sub subscription
-// read by hellolink.go.
+// on one connection and, for data nodes, a probe link for PINGs
+// (probelink.go, so a PING never waits behind another command) and one
+// pub/sub subscription read by hellolink.go.
 type redisConn struct {
 	p *Pool
 	t *target

@@ -23,9 +23,11 @@ import (
 // dropIfBroken replaces the client, so the next command redials.
 //
 // Each lane (PING; everything else) has at most one command pending,
-// which is also what keeps go-redis's pool at its two connections: while
+// which is also what keeps go-redis's pool at its one connection: while
 // it is pending, the lane's next command waits for it within its own
-// deadline and is not sent if it does not end.
+// deadline and is not sent if it does not end. A data node's PINGs keep
+// the same rules on a link of their own (probelink.go); a peer's share
+// its one connection with its other commands.
 
 // DefaultPendingLimit is the shortest time a command may stay pending on a
 // silent link before the link is closed: Redis's default

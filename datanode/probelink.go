@@ -44,7 +44,17 @@ type probeRequest struct {
 	sentAt  time.Time
 	auth    bool // AUTH's reply first
 	setName bool // then CLIENT SETNAME's
-	pubs    int  // after the PING's, one reply per PUBLISH
+	ping    bool // then the PING's
+	pubs    int  // then one reply per PUBLISH
+}
+
+// owedReplies is what readOwed read: whether a PING's reply was among
+// them and its outcome (nil for PONG, as ping returns it), and the first
+// refused PUBLISH.
+type owedReplies struct {
+	pinged     bool
+	pingErr    error
+	publishErr error
 }
 
 // probeConn is one connection of the probe link and what it still owes.
@@ -122,21 +132,24 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 			l.drop(pc)
 			pc = nil
 		} else {
-			pingErr, _, err := l.readOwed(ctx, pc)
+			got, err := l.readOwed(ctx, pc)
 			switch {
+			case err == nil && got.pinged:
+				return probeResult{err: got.pingErr}, false // the late answer
 			case err == nil:
-				return probeResult{err: pingErr}, false // the late answer
+				// Only late PUBLISH replies were owed: PING now.
 			case isTimeout(err):
 				return probeResult{err: err}, false // still owed: nothing more is sent
-			}
-			l.drop(pc)
-			pc = nil
-			if ctx.Err() != nil {
-				return probeResult{err: err}, false
+			default:
+				l.drop(pc)
+				pc = nil
+				if ctx.Err() != nil {
+					return probeResult{err: err}, false
+				}
 			}
 		}
 	}
-	req := probeRequest{pubs: len(payloads)}
+	req := probeRequest{ping: true, pubs: len(payloads)}
 	fresh := pc == nil
 	if fresh {
 		if pc, err = l.dial(ctx); err != nil {
@@ -162,7 +175,7 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 		return probeResult{err: err}, !fresh
 	}
 	pc.owed = append(pc.owed, req)
-	pingErr, publishErr, err := l.readOwed(ctx, pc)
+	got, err := l.readOwed(ctx, pc)
 	if err != nil {
 		if !isTimeout(err) {
 			l.drop(pc) // a timeout leaves the replies owed
@@ -170,7 +183,7 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 		// Nothing of this write was answered: a retry sends it again.
 		return probeResult{sent: !closedByPeer(err), err: err}, !fresh
 	}
-	return probeResult{sent: true, publishErr: publishErr, err: pingErr}, !fresh
+	return probeResult{sent: true, publishErr: got.publishErr, err: got.pingErr}, !fresh
 }
 
 // appendSetup appends AUTH and CLIENT SETNAME, as the first write of a
@@ -192,54 +205,61 @@ func (l *probeLink) appendSetup(b []byte) (_ []byte, auth, setName bool) {
 }
 
 // readOwed reads the replies of every owed request, oldest first, waiting
-// for each reply to begin until ctx ends and for the rest of it up to the
-// pending limit. It returns the last PING's outcome and the first refused
-// PUBLISH; err is the link's (a timeout leaves the unread requests owed).
-func (l *probeLink) readOwed(ctx context.Context, pc *probeConn) (pingErr, publishErr, err error) {
+// for each reply to begin until ctx ends. Each reply read is struck off its
+// request, so a timeout leaves exactly the unread ones owed. Once a PING's
+// reply is in, PUBLISH replies that do not come in time stay owed and the
+// PING's answer stands. err is the link's.
+func (l *probeLink) readOwed(ctx context.Context, pc *probeConn) (got owedReplies, err error) {
+	var refused respError
 	for len(pc.owed) > 0 {
 		req := &pc.owed[0]
 		if req.auth {
 			if _, err := l.readReply(ctx, pc); err != nil {
-				return nil, nil, fmt.Errorf("datanode: AUTH on %s: %w", l.c.t.addr, err)
+				return got, fmt.Errorf("datanode: AUTH on %s: %w", l.c.t.addr, err)
 			}
 			req.auth = false
 		}
 		if req.setName {
 			// A refused CLIENT SETNAME (ACL, renamed away) is harmless.
-			var refused respError
 			if _, err := l.readReply(ctx, pc); err != nil && !errors.As(err, &refused) {
-				return nil, nil, fmt.Errorf("datanode: CLIENT SETNAME on %s: %w", l.c.t.addr, err)
+				return got, fmt.Errorf("datanode: CLIENT SETNAME on %s: %w", l.c.t.addr, err)
 			}
 			req.setName = false
 		}
-		status, err := l.readReply(ctx, pc)
-		pingErr = err
-		var refused respError
-		if err != nil && !errors.As(err, &refused) {
-			return nil, nil, err
-		}
-		if err == nil {
-			pingErr = l.c.checkPong(status)
-		}
-		l.markProven(pc)
-		for ; req.pubs > 0; req.pubs-- {
-			if _, err := l.readReply(ctx, pc); err != nil {
-				if !errors.As(err, &refused) {
-					return nil, nil, err
-				}
-				if publishErr == nil {
-					publishErr = err
-				}
+		if req.ping {
+			status, err := l.readReply(ctx, pc)
+			if err != nil && !errors.As(err, &refused) {
+				return got, err
 			}
+			req.ping = false
+			got.pinged, got.pingErr = true, err
+			if err == nil {
+				got.pingErr = l.c.checkPong(status)
+			}
+			l.markProven(pc)
+		}
+		for req.pubs > 0 {
+			_, err := l.readReply(ctx, pc)
+			if err != nil && !errors.As(err, &refused) {
+				if isTimeout(err) && got.pinged {
+					return got, nil
+				}
+				return got, err
+			}
+			if err != nil && got.publishErr == nil {
+				got.publishErr = err
+			}
+			req.pubs--
 		}
 		pc.owed = pc.owed[1:]
 	}
 	pc.owed = nil // drop the backing array's old requests
-	return pingErr, publishErr, nil
+	return got, nil
 }
 
-// readReply reads one reply: a status as its text, an error reply as a
-// respError, anything else read whole and dropped. Nothing arriving before
+// readReply reads one reply: a status or bulk string as its text, an
+// error reply as a respError, an integer or array read whole and dropped
+// (readStatus). Nothing arriving before
 // ctx ends is a timeout. A reply that has begun must end by then too (at
 // least restOfReply later): these replies are a few bytes, and a timeout
 // inside one leaves the reader out of step, so that is a broken link.
@@ -248,8 +268,8 @@ func (l *probeLink) readReply(ctx context.Context, pc *probeConn) (string, error
 	if dl, ok := ctx.Deadline(); ok {
 		idle = time.Until(dl)
 	}
-	if idle <= 0 {
-		return "", fmt.Errorf("datanode: PING to %s: %w", l.c.t.addr, context.DeadlineExceeded)
+	if idle <= 0 && pc.hc.r.Buffered() == 0 {
+		return "", fmt.Errorf("datanode: reply from %s: %w", l.c.t.addr, context.DeadlineExceeded)
 	}
 	if _, err := pc.hc.waitReply(idle, max(idle, restOfReply)); err != nil {
 		return "", err // nothing arrived: the reply stays owed
@@ -262,13 +282,18 @@ func (l *probeLink) readReply(ctx context.Context, pc *probeConn) (string, error
 	return s, err
 }
 
-// readStatus reads one reply, returning a status line's text.
+// readStatus reads one reply, returning a status line's or a bulk
+// string's text (go-redis accepts a bulk "PONG" as well).
 func (h *helloConn) readStatus() (string, error) {
 	first, err := h.r.Peek(1)
 	if err != nil {
 		return "", err
 	}
-	if first[0] != '+' {
+	switch first[0] {
+	case '$':
+		return h.element()
+	case '+':
+	default:
 		_, err := h.read()
 		return "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,12 @@ func newProbeNode(publishReply string) *probeNode {
 
 // runProbePool runs a Pool with credentials whose links go to node.
 func runProbePool(t *testing.T, node *probeNode) (*Pool, chan monitor.Input, func()) {
+	return runProbePoolDialling(t, node, node.dial)
+}
+
+// runProbePoolDialling is runProbePool with links dialled through dial;
+// node is closed when the Pool stops.
+func runProbePoolDialling(t *testing.T, node *probeNode, dial func(context.Context, string, string) (net.Conn, error)) (*Pool, chan monitor.Input, func()) {
 	inputs := make(chan monitor.Input, 64)
 	p := New(Options{
 		Registerer:     prometheus.NewRegistry(),
@@ -106,7 +113,7 @@ func runProbePool(t *testing.T, node *probeNode) (*Pool, chan monitor.Input, fun
 			}
 		},
 	})
-	p.testDial = node.dial
+	p.testDial = dial
 	node.start = time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -262,4 +269,83 @@ func TestProbeLink_ClosedConnectionCostsNoFailedPing(t *testing.T) {
 			t.Errorf("round %d: command dials %v, want one more than %v (the PING's retry)", round, n, dials)
 		}
 	}
+}
+
+// TestProbeLink_SlowPublishReplyKeepsStep: the PONG comes at once but the
+// PUBLISH riding with it is answered only after the command timeout. The
+// PING counts as answered, the late PUBLISH reply is read as such (not as
+// the next PING's), and every later PING, answered at once, gets PONG.
+func TestProbeLink_SlowPublishReplyKeepsStep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var conns []net.Conn
+		dial := func(context.Context, string, string) (net.Conn, error) {
+			client, server := net.Pipe()
+			mu.Lock()
+			conns = append(conns, server)
+			mu.Unlock()
+			wg.Go(func() {
+				var wmu sync.Mutex // replies and late replies in one stream
+				buf := make([]byte, 4096)
+				for {
+					k, err := server.Read(buf)
+					if err != nil {
+						return
+					}
+					var out []byte
+					delayed := 0
+					for _, c := range splitCommands(buf[:k]) {
+						switch strings.ToUpper(c[0]) {
+						case "HELLO":
+							out = append(out, "-ERR unknown command 'HELLO'\r\n"...)
+						case "AUTH", "CLIENT":
+							out = append(out, "+OK\r\n"...)
+						case "PING":
+							out = append(out, "+PONG\r\n"...)
+						case "PUBLISH":
+							delayed++
+						}
+					}
+					wmu.Lock()
+					_, err = server.Write(out)
+					wmu.Unlock()
+					if err != nil {
+						return
+					}
+					if delayed > 0 {
+						wg.Go(func() {
+							time.Sleep(1500 * time.Millisecond)
+							wmu.Lock()
+							defer wmu.Unlock()
+							_, _ = server.Write([]byte(":1\r\n"))
+						})
+					}
+				}
+			})
+			return client, nil
+		}
+		p, inputs, stop := runProbePoolDialling(t, &probeNode{}, dial)
+		defer func() {
+			stop()
+			mu.Lock()
+			for _, c := range conns {
+				_ = c.Close()
+			}
+			mu.Unlock()
+			wg.Wait()
+		}()
+		hello := helloWithPing("r1")
+		hello.Hello.SentinelAddr.Host = "10.0.0.9"
+		for i := range 8 {
+			if i == 1 {
+				p.Do(hello) // rides with the second PING
+			}
+			p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+			if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+				t.Fatalf("PING %d = %v, want PONG: the node answers every PING at once", i+1, r.Kind)
+			}
+			time.Sleep(time.Second)
+		}
+	})
 }

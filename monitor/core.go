@@ -327,14 +327,16 @@ func (c *Core) nextWake() time.Time {
 	if c.tilt {
 		return next
 	}
+	// Each deadline is considered on its own: a PONG clears actPing without
+	// marking the cache stale, which must never uncover an earlier one.
 	for _, m := range c.masters {
-		l := m.inst.link
-		switch {
-		case m.inst.flags&FlagSDown == 0 && l != nil && l.born && !l.actPing.IsZero():
+		if l := m.inst.link; m.inst.flags&FlagSDown == 0 && l != nil && l.born && !l.actPing.IsZero() {
 			consider(l.actPing.Add(m.DownAfter + time.Millisecond))
-		case !m.candidateAt.IsZero():
+		}
+		if !m.candidateAt.IsZero() {
 			consider(m.candidateAt)
-		case m.failoverState == FailoverSelectReplica:
+		}
+		if m.failoverState == FailoverSelectReplica {
 			consider(m.failoverStateSince.Add(c.freshInfoWait(m)))
 		}
 	}
