@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -346,6 +347,42 @@ func TestProbeLink_SlowPublishReplyKeepsStep(t *testing.T) {
 				t.Fatalf("PING %d = %v, want PONG: the node answers every PING at once", i+1, r.Kind)
 			}
 			time.Sleep(time.Second)
+		}
+	})
+}
+
+// FuzzLinkReplies feeds any reply stream that passes the reply limits (as
+// guardedConn lets through) to the parser of our own links (readStatus on
+// the probe link, read on the pub/sub link): it never panics, and every
+// reply it accepts consumes input, so reading a stream always ends.
+func FuzzLinkReplies(f *testing.F) {
+	for _, s := range []string{
+		"+PONG\r\n", "+OK\r\n+OK\r\n+PONG\r\n:1\r\n", "-LOADING x\r\n", ":1\r\n", "$4\r\nPONG\r\n", "$-1\r\n",
+		"*3\r\n$7\r\nmessage\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n", "*2\r\n$4\r\npong\r\n$0\r\n\r\n",
+		"*1\r\n*1\r\n:1\r\n", "+O", "$3\r\nab", "\r\n", "*-1\r\n", "%1\r\n+a\r\n+b\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := newRespValidator(smallLimits).feed(data); err != nil {
+			return // guardedConn closes the link before any parser sees it
+		}
+		for _, parse := range []func(*helloConn) error{
+			func(h *helloConn) error { _, err := h.readStatus(); return err },
+			func(h *helloConn) error { _, err := h.read(); return err },
+		} {
+			h := &helloConn{r: bufio.NewReaderSize(bytes.NewReader(data), linkReadBufferSize)}
+			for n := 0; ; n++ {
+				if n > len(data) {
+					t.Fatalf("%d replies parsed from %d bytes %q", n, len(data), data)
+				}
+				if err := parse(h); err != nil {
+					var refused respError
+					if !errors.As(err, &refused) {
+						break
+					}
+				}
+			}
 		}
 	})
 }
