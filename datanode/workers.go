@@ -75,6 +75,9 @@ func (ws *workers) loop(w *worker, job func(), done <-chan struct{}) {
 	defer idle.Stop()
 	for {
 		job()
+		// An idle worker must not keep its last job's closure alive: it
+		// holds the command's reply (an INFO of ~5 KB) until the next job.
+		job = nil
 		ws.mu.Lock()
 		ws.busy--
 		if len(ws.idle) >= maxIdleWorkers {
