@@ -155,10 +155,17 @@ func (c *redisConn) onPingLane(ctx context.Context, fn callFunc) (any, error) {
 // answers gets one connection per link, not one per lane.
 func (c *redisConn) onCmdLane(ctx context.Context, fn callFunc) (any, error) {
 	if c.probe != nil {
-		// A data node's PINGs go over the probe link: the command client
-		// has one connection, opened once the node has answered there.
-		if err := c.probe.waitProven(ctx); err != nil {
-			return nil, err
+		// A data node's PINGs go over the probe link: a command client
+		// that has not had a reply yet opens its connection only once the
+		// node has answered there. One that has goes on whatever happens
+		// to the probe link (a CLIENT KILL, a refused redial).
+		c.mu.Lock()
+		proven := c.proven == c.cmd
+		c.mu.Unlock()
+		if !proven {
+			if err := c.probe.waitProven(ctx); err != nil {
+				return nil, err
+			}
 		}
 		return c.cmdLane.run(ctx, c.startCall, fn, false)
 	}

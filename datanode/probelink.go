@@ -35,7 +35,8 @@ import (
 // (waitProven), so a node that accepts and never answers gets one command
 // connection, as from Redis.
 
-// restOfReply is the least time the rest of a begun reply is given.
+// restOfReply is how long past the command timeout a reply that has
+// begun may take to end (readReply).
 const restOfReply = 50 * time.Millisecond
 
 // probeRequest is one write on the probe link whose replies are owed, in
@@ -133,19 +134,21 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 			pc = nil
 		} else {
 			got, err := l.readOwed(ctx, pc)
+			if err != nil && !isTimeout(err) {
+				l.drop(pc)
+				pc = nil
+			}
 			switch {
-			case err == nil && got.pinged:
-				return probeResult{err: got.pingErr}, false // the late answer
+			case got.pinged:
+				// The late answer, even when a PUBLISH reply after it
+				// broke the link: the node did answer the PING.
+				return probeResult{err: got.pingErr}, false
 			case err == nil:
 				// Only late PUBLISH replies were owed: PING now.
 			case isTimeout(err):
 				return probeResult{err: err}, false // still owed: nothing more is sent
-			default:
-				l.drop(pc)
-				pc = nil
-				if ctx.Err() != nil {
-					return probeResult{err: err}, false
-				}
+			case ctx.Err() != nil:
+				return probeResult{err: err}, false
 			}
 		}
 	}
@@ -176,13 +179,14 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 	}
 	pc.owed = append(pc.owed, req)
 	got, err := l.readOwed(ctx, pc)
-	if err != nil {
-		if !isTimeout(err) {
-			l.drop(pc) // a timeout leaves the replies owed
-		}
+	if err != nil && !isTimeout(err) {
+		l.drop(pc) // a timeout leaves the replies owed
+	}
+	if err != nil && !got.pinged {
 		// Nothing of this write was answered: a retry sends it again.
 		return probeResult{sent: !closedByPeer(err), err: err}, !fresh
 	}
+	// Answered, even if a PUBLISH reply after the PONG broke the link.
 	return probeResult{sent: true, publishErr: got.publishErr, err: got.pingErr}, !fresh
 }
 
@@ -259,21 +263,25 @@ func (l *probeLink) readOwed(ctx context.Context, pc *probeConn) (got owedReplie
 
 // readReply reads one reply: a status or bulk string as its text, an
 // error reply as a respError, an integer or array read whole and dropped
-// (readStatus). Nothing arriving before
-// ctx ends is a timeout. A reply that has begun must end by then too (at
-// least restOfReply later): these replies are a few bytes, and a timeout
-// inside one leaves the reader out of step, so that is a broken link.
+// (readStatus). Nothing arriving before ctx ends is a timeout. A reply that
+// has begun must end by then too, or at the latest restOfReply after it:
+// these replies are a few bytes, and a timeout inside one leaves the
+// reader out of step, so that is a broken link.
 func (l *probeLink) readReply(ctx context.Context, pc *probeConn) (string, error) {
-	idle := time.Second // no deadline on ctx: the caller bounds it otherwise
-	if dl, ok := ctx.Deadline(); ok {
-		idle = time.Until(dl)
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(time.Second) // the caller bounds it otherwise
 	}
-	if idle <= 0 && pc.hc.r.Buffered() == 0 {
-		return "", fmt.Errorf("datanode: reply from %s: %w", l.c.t.addr, context.DeadlineExceeded)
+	if pc.hc.r.Buffered() == 0 {
+		if time.Until(deadline) <= 0 {
+			return "", fmt.Errorf("datanode: reply from %s: %w", l.c.t.addr, context.DeadlineExceeded)
+		}
+		_ = pc.hc.conn.SetReadDeadline(deadline)
+		if _, err := pc.hc.r.Peek(1); err != nil {
+			return "", err // nothing arrived: the reply stays owed
+		}
 	}
-	if _, err := pc.hc.waitReply(idle, max(idle, restOfReply)); err != nil {
-		return "", err // nothing arrived: the reply stays owed
-	}
+	_ = pc.hc.conn.SetReadDeadline(deadline.Add(restOfReply))
 	s, err := pc.hc.readStatus()
 	if err != nil && isTimeout(err) {
 		// Not a timeout to the caller: the link is out of step.

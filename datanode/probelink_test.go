@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -383,6 +384,164 @@ func FuzzLinkReplies(f *testing.F) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// firstWriteConn records the first write on a connection, which tells
+// the links apart (the probe link's starts with its PING).
+type firstWriteConn struct {
+	net.Conn
+	mu    sync.Mutex
+	first []byte
+}
+
+func (c *firstWriteConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	if c.first == nil {
+		c.first = append([]byte(nil), b...)
+	}
+	c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// TestProbeLink_CommandsOutliveTheProbeConnection: the probe connection is
+// killed (CLIENT KILL TYPE normal) and cannot be redialled (refused,
+// maxclients) while go-redis's command connection, which has had replies,
+// is alive: INFO still goes out on it.
+func TestProbeLink_CommandsOutliveTheProbeConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		node := newProbeNode(":1\r\n")
+		var mu sync.Mutex
+		var conns []*firstWriteConn
+		fail := false
+		dial := func(ctx context.Context, n, a string) (net.Conn, error) {
+			mu.Lock()
+			f := fail
+			mu.Unlock()
+			if f {
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+			}
+			c, err := node.dial(ctx, n, a)
+			if err != nil {
+				return nil, err
+			}
+			w := &firstWriteConn{Conn: c}
+			mu.Lock()
+			conns = append(conns, w)
+			mu.Unlock()
+			return w, nil
+		}
+		p, inputs, stop := runProbePoolDialling(t, node, dial)
+		defer stop()
+		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+		if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+			t.Fatalf("PING = %v", r.Kind)
+		}
+		p.Do(monitor.Info{Target: masterAddr, Master: "m"})
+		if r := (<-inputs).(monitor.InfoResult); r.Kind != monitor.ReplyPong {
+			t.Fatalf("INFO = %v", r.Kind)
+		}
+		synctest.Wait()
+		mu.Lock()
+		fail = true
+		probe := -1
+		for i, c := range conns {
+			c.mu.Lock()
+			if bytes.Contains(c.first, []byte("PING")) && !bytes.Contains(c.first, []byte("HELLO")) {
+				probe = i
+			}
+			c.mu.Unlock()
+		}
+		mu.Unlock()
+		if probe < 0 {
+			t.Fatal("no probe conn")
+		}
+		node.mu.Lock()
+		_ = node.conns[probe].Close() // the node kills the probe client
+		node.mu.Unlock()
+		synctest.Wait()
+		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+		if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyConnErr {
+			t.Fatalf("PING with the probe connection killed and redials refused = %v", r.Kind)
+		}
+		p.Do(monitor.Info{Target: masterAddr, Master: "m"})
+		r := (<-inputs).(monitor.InfoResult)
+		if r.Kind != monitor.ReplyPong {
+			t.Errorf("INFO failed (%v) though its connection is alive", r.Kind)
+		}
+	})
+}
+
+// TestProbeLink_LateBegunReplyEndsByTheTimeout: a reply that begins just
+// before the command timeout and never ends is reported at most
+// restOfReply after the timeout, not a whole timeout later.
+func TestProbeLink_LateBegunReplyEndsByTheTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		cut := false
+		node := newProbeNode(":1\r\n")
+		answer := node.reply
+		node.reply = func(chunk []byte) []byte {
+			mu.Lock()
+			first := !cut && bytes.Contains(chunk, []byte("PING"))
+			cut = cut || first
+			mu.Unlock()
+			if first {
+				time.Sleep(900 * time.Millisecond)
+				return []byte("+O")
+			}
+			return answer(chunk)
+		}
+		p, inputs, stop := runProbePool(t, node)
+		defer stop()
+		start := time.Now()
+		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+		r := (<-inputs).(monitor.PingResult)
+		d := time.Since(start)
+		if r.Kind != monitor.ReplyConnErr {
+			t.Errorf("a reply cut short = %v, want a broken link", r.Kind)
+		}
+		if d > p.opts.CommandTimeout+restOfReply {
+			t.Errorf("PING reported after %v, want <= %v", d, p.opts.CommandTimeout+restOfReply)
+		}
+	})
+}
+
+// TestProbeLink_PongStandsWhenPublishReplyBreaks: the PONG arrives, then
+// the riding PUBLISH's reply begins and stalls; the link is dropped, but
+// the PING counts as answered (the node did answer it).
+func TestProbeLink_PongStandsWhenPublishReplyBreaks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		n := 0
+		node := newProbeNode(":1\r\n")
+		answer := node.reply
+		node.reply = func(chunk []byte) []byte {
+			if bytes.Contains(chunk, []byte("PUBLISH")) && bytes.Contains(chunk, []byte("PING")) {
+				mu.Lock()
+				n++
+				mu.Unlock()
+				return []byte("+PONG\r\n:")
+			}
+			return answer(chunk)
+		}
+		p, inputs, stop := runProbePool(t, node)
+		defer stop()
+		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+		if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+			t.Fatalf("first = %v", r.Kind)
+		}
+		hello := helloWithPing("r1")
+		hello.Hello.SentinelAddr.Host = "10.0.0.9"
+		p.Do(hello)
+		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+		r := (<-inputs).(monitor.PingResult)
+		if n == 0 {
+			t.Fatal("the hello did not ride with the PING")
+		}
+		if r.Kind != monitor.ReplyPong {
+			t.Errorf("node answered PONG but PING reported %v", r.Kind)
 		}
 	})
 }
