@@ -200,7 +200,11 @@ func (c *client) prepareRead() {
 // handOff continues serving the connection on a new goroutine, owned like
 // this one by Run.
 func (c *client) handOff(ctx context.Context) {
-	c.rd.Release()
+	// A failed park (the parker closing at shutdown, epoll refusing the
+	// socket) has released the reader already; serve makes a new one.
+	if c.rd != nil {
+		c.rd.Release()
+	}
 	c.idleDeadline = time.Time{}
 	_ = c.conn.SetReadDeadline(time.Time{})
 	c.handOffs.Add(1)

@@ -117,3 +117,37 @@ func TestIdleConnectionsAreParked(t *testing.T) {
 	eventually(t, "a parked client closed by the server to be dropped", func() bool { return len(ts.clientList()) == n-2 })
 	// The cleanup's Run shutdown closes the n-2 still parked.
 }
+
+// TestParkRefusedHandsOff: a connection going idle while the parker no
+// longer takes any (it closes at shutdown) is handed off to a fresh
+// goroutine instead: it answers its next command and the process does not
+// crash (park had released the reader: CI once saw handOff dereference it).
+func TestParkRefusedHandsOff(t *testing.T) {
+	ts := startServer(t, nil)
+	var p *parker
+	eventually(t, "the parker to start", func() bool {
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
+		p = ts.parker
+		return p != nil
+	})
+	p.mu.Lock()
+	p.closed = true // refuses to park from now on, as at shutdown
+	p.mu.Unlock()
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pingRaw(t, c)
+	var cl *client
+	eventually(t, "the idle connection to be handed off", func() bool {
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
+		for _, x := range ts.clients {
+			cl = x
+		}
+		return cl != nil && cl.handOffs.Load() > 0
+	})
+	pingRaw(t, c)
+}
