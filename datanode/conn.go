@@ -64,10 +64,8 @@ type redisConn struct {
 	proven *redis.Client // cmd, once it had a reply (onCmdLane)
 	// subDial dials the pub/sub link (data nodes only).
 	subDial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// probe is a data node's PING link (probelink.go), dialled through
-	// probeDial, the command link's dialer; nil for peers.
-	probe     *probeLink
-	probeDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// probe is a data node's PING link (probelink.go); nil for peers.
+	probe *probeLink
 	// subNet is the latest pub/sub connection dialled: reconnect closes
 	// it even while it is still being set up (close ends it with open).
 	subNet net.Conn
@@ -94,8 +92,7 @@ func newRedisConn(p *Pool, t *target) *redisConn {
 	c.cmd = c.newClient(linkTypeCmd)
 	if t.dataNode {
 		c.subDial = c.dialer(linkTypePubSub)
-		c.probe = newProbeLink(c)
-		c.probeDial = c.dialer(linkTypeCmd)
+		c.probe = newProbeLink(c, c.dialer(linkTypeCmd))
 	}
 	return c
 }
@@ -547,7 +544,8 @@ func (c *redisConn) pump(ctx context.Context, hc *helloConn, handle func(payload
 	lastSeen := opened
 	for {
 		var msg helloMsg
-		_, err := hc.waitReply(c.p.opts.PubSubIdle, c.pendingLimit())
+		now := time.Now()
+		err := hc.waitReply(now.Add(c.p.opts.PubSubIdle), now.Add(c.pendingLimit()))
 		if err == nil {
 			msg, err = hc.read()
 		}

@@ -134,19 +134,18 @@ func (c *redisConn) openHello(ctx context.Context) (*helloConn, error) {
 	return hc, nil
 }
 
-// waitReply waits up to idle for the next reply to begin. ok is false
-// when nothing arrived in time (the error then is the timeout). Once a
-// byte is there, the rest of the reply may take up to the pending limit:
-// a timeout in the middle of a reply would leave the reader out of step,
-// so that is a broken link, not silence.
-func (h *helloConn) waitReply(idle, rest time.Duration) (bool, error) {
+// waitReply waits until idleUntil for the next reply to begin; the error
+// is then the timeout. Once a byte is there, the rest of the reply may
+// take until restUntil: a timeout in the middle of a reply would leave the
+// reader out of step, so that is a broken link, not silence.
+func (h *helloConn) waitReply(idleUntil, restUntil time.Time) error {
 	if h.r.Buffered() == 0 {
-		_ = h.conn.SetReadDeadline(time.Now().Add(idle))
+		_ = h.conn.SetReadDeadline(idleUntil)
 		if _, err := h.r.Peek(1); err != nil {
-			return false, err
+			return err
 		}
 	}
-	return true, h.conn.SetReadDeadline(time.Now().Add(rest))
+	return h.conn.SetReadDeadline(restUntil)
 }
 
 // read reads one whole reply: an array's first three elements as text

@@ -154,27 +154,23 @@ func (c *redisConn) onPingLane(ctx context.Context, fn callFunc) (any, error) {
 // command of a fresh link does in Redis: a node that accepts and never
 // answers gets one connection per link, not one per lane.
 func (c *redisConn) onCmdLane(ctx context.Context, fn callFunc) (any, error) {
-	if c.probe != nil {
-		// A data node's PINGs go over the probe link: a command client
-		// that has not had a reply yet opens its connection only once the
-		// node has answered there. One that has goes on whatever happens
-		// to the probe link (a CLIENT KILL, a refused redial).
-		c.mu.Lock()
-		proven := c.proven == c.cmd
-		c.mu.Unlock()
-		if !proven {
-			if err := c.probe.waitProven(ctx); err != nil {
-				return nil, err
-			}
-		}
-		return c.cmdLane.run(ctx, c.startCall, fn, false)
-	}
 	c.mu.Lock()
+	proven := c.proven == c.cmd
+	c.mu.Unlock()
 	l := c.cmdLane
-	if c.proven != c.cmd {
+	switch {
+	case proven:
+	case c.probe != nil:
+		// A data node's PINGs go over the probe link: the command client
+		// opens its connection once the node has answered there. Once it
+		// has had a reply of its own it goes on whatever happens to the
+		// probe link (a CLIENT KILL, a refused redial).
+		if err := c.probe.waitProven(ctx); err != nil {
+			return nil, err
+		}
+	default:
 		l = c.pingLane
 	}
-	c.mu.Unlock()
 	return l.run(ctx, c.startCall, fn, false)
 }
 

@@ -70,7 +70,8 @@ type probeConn struct {
 // probeLink is the PING link of one data node.
 type probeLink struct {
 	c    *redisConn
-	turn chan struct{} // one sender at a time (the PING drain, or waitProven)
+	dial func(ctx context.Context, network, addr string) (net.Conn, error) // the command link's dialer
+	turn chan struct{}                                                     // one sender at a time (the PING drain, or waitProven)
 
 	mu     sync.Mutex
 	cur    *probeConn // nil: none open
@@ -78,8 +79,8 @@ type probeLink struct {
 	proven bool // cur has had a reply
 }
 
-func newProbeLink(c *redisConn) *probeLink {
-	return &probeLink{c: c, turn: make(chan struct{}, 1)}
+func newProbeLink(c *redisConn, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *probeLink {
+	return &probeLink{c: c, dial: dial, turn: make(chan struct{}, 1)}
 }
 
 // probeResult is what one send learnt: the PING's outcome (nil for PONG,
@@ -155,7 +156,7 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 	req := probeRequest{ping: true, pubs: len(payloads)}
 	fresh := pc == nil
 	if fresh {
-		if pc, err = l.dial(ctx); err != nil {
+		if pc, err = l.open(ctx); err != nil {
 			return probeResult{err: err}, false
 		}
 	}
@@ -272,16 +273,9 @@ func (l *probeLink) readReply(ctx context.Context, pc *probeConn) (string, error
 	if !ok {
 		deadline = time.Now().Add(time.Second) // the caller bounds it otherwise
 	}
-	if pc.hc.r.Buffered() == 0 {
-		if time.Until(deadline) <= 0 {
-			return "", fmt.Errorf("datanode: reply from %s: %w", l.c.t.addr, context.DeadlineExceeded)
-		}
-		_ = pc.hc.conn.SetReadDeadline(deadline)
-		if _, err := pc.hc.r.Peek(1); err != nil {
-			return "", err // nothing arrived: the reply stays owed
-		}
+	if err := pc.hc.waitReply(deadline, deadline.Add(restOfReply)); err != nil {
+		return "", err // nothing arrived: the reply stays owed
 	}
-	_ = pc.hc.conn.SetReadDeadline(deadline.Add(restOfReply))
 	s, err := pc.hc.readStatus()
 	if err != nil && isTimeout(err) {
 		// Not a timeout to the caller: the link is out of step.
@@ -325,10 +319,10 @@ func (l *probeLink) current() (*probeConn, error) {
 	return l.cur, nil
 }
 
-// dial opens a connection through the command link's dialer.
-func (l *probeLink) dial(ctx context.Context) (*probeConn, error) {
+// open opens a connection through the command link's dialer.
+func (l *probeLink) open(ctx context.Context) (*probeConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, l.c.p.opts.DialTimeout)
-	conn, err := l.c.probeDial(dctx, "tcp", l.c.t.addr.String())
+	conn, err := l.dial(dctx, "tcp", l.c.t.addr.String())
 	cancel()
 	if err != nil {
 		return nil, err

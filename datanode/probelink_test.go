@@ -130,6 +130,22 @@ func runProbePoolDialling(t *testing.T, node *probeNode, dial func(context.Conte
 	}
 }
 
+// pingThenRide sends a first PING (it must get PONG), then a hello marked
+// to ride with the next PING and that PING; it returns the second result.
+// The hello announces its own address, so it rides at once.
+func pingThenRide(t *testing.T, p *Pool, inputs chan monitor.Input) monitor.PingResult {
+	t.Helper()
+	p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+	if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+		t.Fatalf("first PING = %v", r.Kind)
+	}
+	hello := helloWithPing("r1")
+	hello.Hello.SentinelAddr.Host = "10.0.0.9" // announce-ip
+	p.Do(hello)
+	p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
+	return (<-inputs).(monitor.PingResult)
+}
+
 // TestProbeLink_OneWritePerPing: a data node's first PING goes out with
 // AUTH and CLIENT SETNAME in one write on the probe link, a hello riding
 // with a later PING in the same write as it; INFO then opens the one
@@ -148,15 +164,7 @@ func TestProbeLink_OneWritePerPing(t *testing.T) {
 				node := newProbeNode(tc.publishReply)
 				p, inputs, stop := runProbePool(t, node)
 				defer stop()
-				p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
-				if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
-					t.Fatalf("first PING = %v", r.Kind)
-				}
-				hello := helloWithPing("r1")
-				hello.Hello.SentinelAddr.Host = "10.0.0.9" // announce-ip: rides at once
-				p.Do(hello)
-				p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
-				if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
+				if r := pingThenRide(t, p, inputs); r.Kind != monitor.ReplyPong {
 					t.Fatalf("PING with a hello = %v", r.Kind)
 				}
 				p.Do(monitor.Info{Target: masterAddr, Master: "m"})
@@ -499,15 +507,7 @@ func TestProbeLink_PongStandsWhenPublishReplyBreaks(t *testing.T) {
 		}
 		p, inputs, stop := runProbePool(t, node)
 		defer stop()
-		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
-		if r := (<-inputs).(monitor.PingResult); r.Kind != monitor.ReplyPong {
-			t.Fatalf("first = %v", r.Kind)
-		}
-		hello := helloWithPing("r1")
-		hello.Hello.SentinelAddr.Host = "10.0.0.9"
-		p.Do(hello)
-		p.Do(monitor.Ping{Target: masterAddr, Master: "m"})
-		r := (<-inputs).(monitor.PingResult)
+		r := pingThenRide(t, p, inputs)
 		if n == 0 {
 			t.Fatal("the hello did not ride with the PING")
 		}

@@ -17,6 +17,19 @@ func (p *parker) parkedCount() int {
 	return len(p.parked)
 }
 
+// startedParker waits for the server's parker to start and returns it.
+func startedParker(t *testing.T, ts *testServer) *parker {
+	t.Helper()
+	var p *parker
+	eventually(t, "the parker to start", func() bool {
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
+		p = ts.parker
+		return p != nil
+	})
+	return p
+}
+
 // pingRaw sends an inline PING and reads +PONG.
 func pingRaw(t testing.TB, c net.Conn) {
 	t.Helper()
@@ -52,13 +65,7 @@ func TestIdleConnectionsAreParked(t *testing.T) {
 		t.Skipf("needs %d open files (both ends of %d sockets), have %d", 2*n+256, n, lim.Cur)
 	}
 	ts := startServer(t, nil)
-	var p *parker
-	eventually(t, "the parker to start", func() bool {
-		ts.mu.Lock()
-		defer ts.mu.Unlock()
-		p = ts.parker
-		return p != nil
-	})
+	p := startedParker(t, ts)
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -124,13 +131,7 @@ func TestIdleConnectionsAreParked(t *testing.T) {
 // crash (park had released the reader: CI once saw handOff dereference it).
 func TestParkRefusedHandsOff(t *testing.T) {
 	ts := startServer(t, nil)
-	var p *parker
-	eventually(t, "the parker to start", func() bool {
-		ts.mu.Lock()
-		defer ts.mu.Unlock()
-		p = ts.parker
-		return p != nil
-	})
+	p := startedParker(t, ts)
 	p.mu.Lock()
 	p.closed = true // refuses to park from now on, as at shutdown
 	p.mu.Unlock()
