@@ -2,6 +2,7 @@ package pubsub
 
 import (
 	"strconv"
+	"weak"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -16,13 +17,28 @@ import (
 // nil for a master whose address is withheld (the null reply depends on
 // the protocol, so it is written per request).
 type addrReplies struct {
-	snap    *monitor.Snapshot
+	snap    snapshotRef
 	replies map[string][]byte
+}
+
+// snapshotRef names the snapshot a cached reply was rendered from without
+// keeping it alive. A cache that held the snapshot itself kept the one of
+// the last query for as long as nobody asked again: every data node's INFO
+// text of that moment, a second copy of them all beside the core's.
+type snapshotRef weak.Pointer[monitor.Snapshot]
+
+func refTo(snap *monitor.Snapshot) snapshotRef { return snapshotRef(weak.Make(snap)) }
+
+// is reports whether the reference is to snap. A collected snapshot is no
+// longer referred to, and a live snapshot never shares its address with
+// another, so a new snapshot is never taken for an old one.
+func (r snapshotRef) is(snap *monitor.Snapshot) bool {
+	return snap != nil && weak.Pointer[monitor.Snapshot](r).Value() == snap
 }
 
 // renderAddrReplies renders the replies of every master of snap.
 func renderAddrReplies(snap *monitor.Snapshot) *addrReplies {
-	r := &addrReplies{snap: snap, replies: make(map[string][]byte, len(snap.Masters))}
+	r := &addrReplies{snap: refTo(snap), replies: make(map[string][]byte, len(snap.Masters))}
 	for i := range snap.Masters {
 		m := &snap.Masters[i]
 		if addrWithheld(snap, m) {
@@ -67,7 +83,7 @@ func appendAddrReply(b []byte, addr monitor.Addr) []byte {
 // the snapshot's replies when it is new.
 func (s *Server) addrReply(snap *monitor.Snapshot, name []byte) ([]byte, bool) {
 	r := s.addrReplies.Load()
-	if r == nil || r.snap != snap {
+	if r == nil || !r.snap.is(snap) {
 		r = renderAddrReplies(snap)
 		s.addrReplies.Store(r)
 	}

@@ -1,8 +1,10 @@
 package pubsub
 
 import (
+	"runtime"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/sentinelgo/sentinel/monitor"
 	"github.com/sentinelgo/sentinel/pubsub/resp"
@@ -89,5 +91,36 @@ func TestQueryPath_AddrReplyFollowsSnapshot(t *testing.T) {
 	c.send(encode("SENTINEL", "get-master-addr-by-name", "nosuch"))
 	if raw := string(c.readExact(3)); raw != "_\r\n" {
 		t.Fatalf("RESP3 unknown master: %q", raw)
+	}
+}
+
+// The reply caches name their snapshot without holding it: once the
+// controller has moved on, the snapshot of the last query is collected
+// (it holds every data node's INFO text, a second copy of them all).
+func TestQueryPath_CachesDoNotKeepSnapshots(t *testing.T) {
+	ts := startServer(t, nil)
+	c := dialRaw(t, ts.addr)
+	old := fixtureSnapshot()
+	ts.ctrl.mu.Lock()
+	ts.ctrl.snap = old
+	ts.ctrl.mu.Unlock()
+	if v := c.do("SENTINEL", "get-master-addr-by-name", "mymaster"); len(v.Elems) != 2 {
+		t.Fatalf("reply %+v", v)
+	}
+	if v := c.do("SENTINEL", "masters"); len(v.Elems) != 1 {
+		t.Fatalf("SENTINEL MASTERS: %+v", v)
+	}
+	gone := weak.Make(old)
+	old = nil
+	ts.ctrl.mu.Lock()
+	ts.ctrl.snap = fixtureSnapshot()
+	ts.ctrl.mu.Unlock()
+	runtime.GC()
+	if gone.Value() != nil {
+		t.Fatal("a reply cache keeps the snapshot of the last query alive")
+	}
+	// The caches still follow the new snapshot.
+	if v := c.do("SENTINEL", "get-master-addr-by-name", "mymaster"); len(v.Elems) != 2 || v.Elems[1].Str != "16380" {
+		t.Fatalf("reply after the snapshot changed: %+v", v)
 	}
 }

@@ -28,7 +28,7 @@ func cmdSentinelMasters(_ context.Context, c *client, _ [][]byte) {
 	snap := c.srv.snapshot()
 	proto := c.wr.Protocol()
 	slot := &c.srv.mastersReply[proto&3]
-	if r := slot.Load(); r != nil && r.snap == snap {
+	if r := slot.Load(); r != nil && r.snap.is(snap) {
 		c.wr.Raw(r.b)
 		return
 	}
@@ -46,7 +46,7 @@ func cmdSentinelMasters(_ context.Context, c *client, _ [][]byte) {
 		writeFields(w, append(MasterFields(m, snap.At), RaftMasterFields(snap.Raft)...))
 	}
 	_ = w.Flush()
-	slot.Store(&renderedReply{snap: snap, b: buf.Bytes()})
+	slot.Store(&renderedReply{snap: refTo(snap), b: buf.Bytes()})
 	c.wr.Raw(buf.Bytes())
 }
 

@@ -154,7 +154,7 @@ type Server struct {
 
 // renderedReply is a reply rendered for one snapshot.
 type renderedReply struct {
-	snap *monitor.Snapshot
+	snap snapshotRef
 	b    []byte
 }
 
