@@ -14,9 +14,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
-## build: compile every binary into bin/
+## build: compile every binary into bin/, statically linked: no libc mapped
+## into each sentinel (1.2 MiB less RSS, docs/benchmarks.md) and no glibc
+## version to match on the target host; names resolve with Go's own resolver
 build:
-	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
 ## deps: install redis-server, redis-sentinel and redis-tools when missing (Debian/Ubuntu): all that demo and bench need
 deps:
