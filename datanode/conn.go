@@ -542,10 +542,16 @@ func (c *redisConn) pump(ctx context.Context, hc *helloConn, handle func(payload
 	probing := false
 	opened := time.Now()
 	lastSeen := opened
+	// The pending limit follows the master's down-after (SENTINEL SET can
+	// change it), looked up at most once a second, not per hello.
+	limit, limitAt := c.pendingLimit(), opened
 	for {
 		var msg helloMsg
 		now := time.Now()
-		err := hc.waitReply(now.Add(c.p.opts.PubSubIdle), now.Add(c.pendingLimit()))
+		if now.Sub(limitAt) >= time.Second {
+			limit, limitAt = c.pendingLimit(), now
+		}
+		err := hc.waitReply(now.Add(c.p.opts.PubSubIdle), now.Add(limit))
 		if err == nil {
 			msg, err = hc.read()
 		}

@@ -2,6 +2,7 @@ package datanode
 
 import (
 	"context"
+	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -19,8 +20,9 @@ type pingPublisher interface {
 	// pingAndPublish sends PING followed by one PUBLISH per payload. err
 	// is the PING's, as ping returns it; publishErr is the first PUBLISH's
 	// error, nil when they all went through; sent says whether the
-	// PUBLISHes were handed to the connection at all.
-	pingAndPublish(ctx context.Context, payloads []string) (sent bool, publishErr, err error)
+	// PUBLISHes were handed to the connection at all. The deadline bounds
+	// it; ctx only cancels.
+	pingAndPublish(ctx context.Context, deadline time.Time, payloads []string) (sent bool, publishErr, err error)
 	// knownLocalIP is the local address of the command link if it has
 	// connected, else "" (it never dials).
 	knownLocalIP() string
@@ -67,12 +69,14 @@ func (t *target) ridingPayloads(hellos []monitor.PublishHello) (riders []monitor
 // any, and counts a refused PUBLISH as doPublishHello does. Payloads that
 // did not go out (the lane answered with an earlier PING's late reply, or
 // gave up before this one started) are queued on the command lane.
-func (t *target) pingWith(ctx context.Context, riders []monitor.PublishHello, payloads []string) error {
+func (t *target) pingWith(ctx context.Context, deadline time.Time, riders []monitor.PublishHello, payloads []string) error {
 	pp, ok := t.conn.(pingPublisher)
-	if !ok || len(payloads) == 0 {
-		return t.conn.ping(ctx)
+	if !ok {
+		cctx, cancel := context.WithDeadlineCause(ctx, deadline, errCommandTimeout)
+		defer cancel()
+		return t.conn.ping(cctx)
 	}
-	sent, pubErr, err := pp.pingAndPublish(ctx, payloads)
+	sent, pubErr, err := pp.pingAndPublish(ctx, deadline, payloads)
 	if pubErr != nil {
 		t.commandFailed(cmdPublish, pubErr)
 	}
@@ -98,12 +102,16 @@ func (c *redisConn) knownLocalIP() string {
 }
 
 // pingAndPublish sends the PING and the PUBLISHes in one write on a data
-// node's probe link (probelink.go). A peer has no probe link, and its hellos
-// never ride (the core marks only a data node's): it just PINGs.
-func (c *redisConn) pingAndPublish(ctx context.Context, payloads []string) (sent bool, publishErr, err error) {
+// node's probe link (probelink.go), with no context or timer of its own. A
+// peer has no probe link, and its hellos never ride (the core marks only a
+// data node's): it just PINGs, on go-redis under a context with the
+// deadline.
+func (c *redisConn) pingAndPublish(ctx context.Context, deadline time.Time, payloads []string) (sent bool, publishErr, err error) {
 	if c.probe == nil {
-		return false, nil, c.ping(ctx)
+		cctx, cancel := context.WithDeadlineCause(ctx, deadline, errCommandTimeout)
+		defer cancel()
+		return false, nil, c.ping(cctx)
 	}
-	r := c.probe.send(ctx, payloads)
+	r := c.probe.sendBy(ctx, deadline, payloads)
 	return r.sent, r.publishErr, r.err
 }

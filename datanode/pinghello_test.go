@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/sentinelgo/sentinel/monitor"
 )
@@ -21,11 +22,15 @@ type ridingFake struct {
 
 func (f *ridingFake) knownLocalIP() string { return f.localAddr }
 
-func (f *ridingFake) pingAndPublish(ctx context.Context, payloads []string) (bool, error, error) {
-	f.mu.Lock()
-	f.riders = append(f.riders, slices.Clone(payloads))
-	f.mu.Unlock()
-	return true, nil, f.ping(ctx)
+func (f *ridingFake) pingAndPublish(ctx context.Context, deadline time.Time, payloads []string) (bool, error, error) {
+	if len(payloads) > 0 {
+		f.mu.Lock()
+		f.riders = append(f.riders, slices.Clone(payloads))
+		f.mu.Unlock()
+	}
+	cctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	return true, nil, f.ping(cctx)
 }
 
 func helloWithPing(runID string) monitor.PublishHello {

@@ -102,17 +102,51 @@ type probeResult struct {
 // one retry on a fresh connection, not a failed PING: that is what
 // go-redis's pool checks every connection for before each command.
 func (l *probeLink) send(ctx context.Context, payloads []string) probeResult {
-	select {
-	case l.turn <- struct{}{}:
-	case <-ctx.Done():
-		return probeResult{err: context.Cause(ctx)}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(l.c.p.opts.CommandTimeout)
+	}
+	return l.sendBy(ctx, deadline, payloads)
+}
+
+// sendBy is send with the command's deadline given apart from ctx, which
+// only cancels (shutdown): the PING drain makes no context and timer per
+// PING (they were 5 % of a settled sentinel's CPU at 100 masters).
+func (l *probeLink) sendBy(ctx context.Context, deadline time.Time, payloads []string) probeResult {
+	if err := l.takeTurn(ctx, deadline); err != nil {
+		return probeResult{err: err}
 	}
 	defer func() { <-l.turn }()
-	r, reused := l.sendOnce(ctx, payloads)
-	if reused && closedByPeer(r.err) && ctx.Err() == nil {
-		r, _ = l.sendOnce(ctx, payloads)
+	r, reused := l.sendOnce(ctx, deadline, payloads)
+	if reused && closedByPeer(r.err) && !expired(ctx, deadline) {
+		r, _ = l.sendOnce(ctx, deadline, payloads)
 	}
 	return r
+}
+
+// takeTurn waits for the link's turn until ctx ends or the deadline
+// passes. The turn is almost always free: only then is no timer made.
+func (l *probeLink) takeTurn(ctx context.Context, deadline time.Time) error {
+	select {
+	case l.turn <- struct{}{}:
+		return nil
+	default:
+	}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case l.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-timer.C:
+		return errCommandTimeout
+	}
+}
+
+// expired says a send must stop: ctx ended or its deadline passed.
+func expired(ctx context.Context, deadline time.Time) bool {
+	return ctx.Err() != nil || !time.Now().Before(deadline)
 }
 
 // closedByPeer says err is what writing to or reading from a connection
@@ -124,7 +158,7 @@ func closedByPeer(err error) bool {
 
 // sendOnce is one attempt of send, holding the turn; reused says it wrote
 // on a connection opened before it.
-func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeResult, reused bool) {
+func (l *probeLink) sendOnce(ctx context.Context, deadline time.Time, payloads []string) (_ probeResult, reused bool) {
 	pc, err := l.current()
 	if err != nil {
 		return probeResult{err: err}, false
@@ -134,7 +168,7 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 			l.drop(pc)
 			pc = nil
 		} else {
-			got, err := l.readOwed(ctx, pc)
+			got, err := l.readOwed(deadline, pc)
 			if err != nil && !isTimeout(err) {
 				l.drop(pc)
 				pc = nil
@@ -148,7 +182,7 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 				// Only late PUBLISH replies were owed: PING now.
 			case isTimeout(err):
 				return probeResult{err: err}, false // still owed: nothing more is sent
-			case ctx.Err() != nil:
+			case expired(ctx, deadline):
 				return probeResult{err: err}, false
 			}
 		}
@@ -156,7 +190,7 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 	req := probeRequest{ping: true, pubs: len(payloads)}
 	fresh := pc == nil
 	if fresh {
-		if pc, err = l.open(ctx); err != nil {
+		if pc, err = l.open(ctx, deadline); err != nil {
 			return probeResult{err: err}, false
 		}
 	}
@@ -170,16 +204,14 @@ func (l *probeLink) sendOnce(ctx context.Context, payloads []string) (_ probeRes
 		b = appendCommand(b, publish, monitor.HelloChannel, p)
 	}
 	pc.hc.scratch = b[:0]
-	if dl, ok := ctx.Deadline(); ok {
-		_ = pc.hc.conn.SetWriteDeadline(dl)
-	}
+	_ = pc.hc.conn.SetWriteDeadline(deadline)
 	req.sentAt = time.Now()
 	if _, err := pc.hc.conn.Write(b); err != nil {
 		l.drop(pc)
 		return probeResult{err: err}, !fresh
 	}
 	pc.owed = append(pc.owed, req)
-	got, err := l.readOwed(ctx, pc)
+	got, err := l.readOwed(deadline, pc)
 	if err != nil && !isTimeout(err) {
 		l.drop(pc) // a timeout leaves the replies owed
 	}
@@ -210,29 +242,29 @@ func (l *probeLink) appendSetup(b []byte) (_ []byte, auth, setName bool) {
 }
 
 // readOwed reads the replies of every owed request, oldest first, waiting
-// for each reply to begin until ctx ends. Each reply read is struck off its
+// for each reply to begin until the deadline. Each reply read is struck off its
 // request, so a timeout leaves exactly the unread ones owed. Once a PING's
 // reply is in, PUBLISH replies that do not come in time stay owed and the
 // PING's answer stands. err is the link's.
-func (l *probeLink) readOwed(ctx context.Context, pc *probeConn) (got owedReplies, err error) {
+func (l *probeLink) readOwed(deadline time.Time, pc *probeConn) (got owedReplies, err error) {
 	var refused respError
 	for len(pc.owed) > 0 {
 		req := &pc.owed[0]
 		if req.auth {
-			if _, err := l.readReply(ctx, pc); err != nil {
+			if _, err := l.readReply(deadline, pc); err != nil {
 				return got, fmt.Errorf("datanode: AUTH on %s: %w", l.c.t.addr, err)
 			}
 			req.auth = false
 		}
 		if req.setName {
 			// A refused CLIENT SETNAME (ACL, renamed away) is harmless.
-			if _, err := l.readReply(ctx, pc); err != nil && !errors.As(err, &refused) {
+			if _, err := l.readReply(deadline, pc); err != nil && !errors.As(err, &refused) {
 				return got, fmt.Errorf("datanode: CLIENT SETNAME on %s: %w", l.c.t.addr, err)
 			}
 			req.setName = false
 		}
 		if req.ping {
-			status, err := l.readReply(ctx, pc)
+			status, err := l.readReply(deadline, pc)
 			if err != nil && !errors.As(err, &refused) {
 				return got, err
 			}
@@ -244,7 +276,7 @@ func (l *probeLink) readOwed(ctx context.Context, pc *probeConn) (got owedReplie
 			l.markProven(pc)
 		}
 		for req.pubs > 0 {
-			_, err := l.readReply(ctx, pc)
+			_, err := l.readReply(deadline, pc)
 			if err != nil && !errors.As(err, &refused) {
 				if isTimeout(err) && got.pinged {
 					return got, nil
@@ -264,15 +296,11 @@ func (l *probeLink) readOwed(ctx context.Context, pc *probeConn) (got owedReplie
 
 // readReply reads one reply: a status or bulk string as its text, an
 // error reply as a respError, an integer or array read whole and dropped
-// (readStatus). Nothing arriving before ctx ends is a timeout. A reply that
+// (readStatus). Nothing arriving before the deadline is a timeout. A reply that
 // has begun must end by then too, or at the latest restOfReply after it:
 // these replies are a few bytes, and a timeout inside one leaves the
 // reader out of step, so that is a broken link.
-func (l *probeLink) readReply(ctx context.Context, pc *probeConn) (string, error) {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(time.Second) // the caller bounds it otherwise
-	}
+func (l *probeLink) readReply(deadline time.Time, pc *probeConn) (string, error) {
 	if err := pc.hc.waitReply(deadline, deadline.Add(restOfReply)); err != nil {
 		return "", err // nothing arrived: the reply stays owed
 	}
@@ -319,9 +347,13 @@ func (l *probeLink) current() (*probeConn, error) {
 	return l.cur, nil
 }
 
-// open opens a connection through the command link's dialer.
-func (l *probeLink) open(ctx context.Context) (*probeConn, error) {
-	dctx, cancel := context.WithTimeout(ctx, l.c.p.opts.DialTimeout)
+// open opens a connection through the command link's dialer, within the
+// dial timeout and the command's deadline.
+func (l *probeLink) open(ctx context.Context, deadline time.Time) (*probeConn, error) {
+	if dl := time.Now().Add(l.c.p.opts.DialTimeout); dl.Before(deadline) {
+		deadline = dl
+	}
+	dctx, cancel := context.WithDeadline(ctx, deadline)
 	conn, err := l.dial(dctx, "tcp", l.c.t.addr.String())
 	cancel()
 	if err != nil {

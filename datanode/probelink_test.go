@@ -516,3 +516,31 @@ func TestProbeLink_PongStandsWhenPublishReplyBreaks(t *testing.T) {
 		}
 	})
 }
+
+// TestProbeLink_TurnWaitEndsAtDeadline: a PING that finds the link's turn
+// taken (waitProven's PING in flight) waits for it no longer than its
+// deadline, and no longer than its context; a free turn is taken at once.
+func TestProbeLink_TurnWaitEndsAtDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := &probeLink{turn: make(chan struct{}, 1)}
+		if err := l.takeTurn(t.Context(), time.Now()); err != nil {
+			t.Fatalf("free turn: %v", err)
+		}
+		start := time.Now()
+		if err := l.takeTurn(t.Context(), start.Add(time.Second)); !errors.Is(err, errCommandTimeout) {
+			t.Fatalf("taken turn, deadline passes: %v", err)
+		}
+		if waited := time.Since(start); waited != time.Second {
+			t.Fatalf("waited %v for the turn, want the 1s to the deadline", waited)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		if err := l.takeTurn(ctx, time.Now().Add(time.Hour)); !errors.Is(err, context.Canceled) {
+			t.Fatalf("taken turn, context cancelled: %v", err)
+		}
+		<-l.turn
+		if err := l.takeTurn(t.Context(), time.Now().Add(time.Second)); err != nil {
+			t.Fatalf("turn given back: %v", err)
+		}
+	})
+}

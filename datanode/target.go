@@ -264,11 +264,9 @@ func (t *target) pingOnce(ctx context.Context) {
 		}
 	}()
 	riders, payloads := t.ridingPayloads(t.takeHellos())
-	cctx, cancel := t.commandContext(ctx)
 	start := time.Now()
-	err := t.pingWith(cctx, riders, payloads)
+	err := t.pingWith(ctx, start.Add(t.p.opts.CommandTimeout), riders, payloads)
 	elapsed := time.Since(start)
-	cancel()
 	if ctx.Err() != nil {
 		return
 	}

@@ -108,7 +108,9 @@ func peerSaysDown(s *instance, at time.Time) {
 // attached when we run a failover, which asks for a vote too.
 func (c *Core) askPeers(m *master, now time.Time, forced bool) {
 	for _, s := range m.sentinels {
-		if now.Sub(s.lastDownReply) > 5*c.timers.AskPeriod {
+		// Checked first: in the settled state there is nothing to forget,
+		// and this runs for every peer of every master on every tick.
+		if (s.leader != "" || s.leaderEpoch != 0 || s.flags&FlagMasterDown != 0) && now.Sub(s.lastDownReply) > 5*c.timers.AskPeriod {
 			s.leader = ""
 			s.leaderEpoch = 0
 			if now.Sub(s.downHeardAt) > 5*c.timers.AskPeriod {
