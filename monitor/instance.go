@@ -31,6 +31,9 @@ type link struct {
 	ip string
 	// pubsubDown: the hello subscription does not work (SubscribeResult).
 	pubsubDown bool
+	// subscribed: a subscription was confirmed since pubsubDown was last
+	// set (onSubscribe).
+	subscribed bool
 
 	pingPending  bool
 	probeNow     bool // LinkBroken: PING at the next chance, whatever the cadence says

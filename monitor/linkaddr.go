@@ -53,9 +53,32 @@ func (c *Core) onResolved(in Resolved) {
 // onSubscribe records whether a data node's hello subscription works; it
 // only changes the "disconnected" flag. PING, INFO and hellos keep their
 // cadence: the command link may work, and what it learns is still true.
+//
+// One exception: once a subscription is confirmed, our hello goes through
+// that node at the next tick instead of up to a publish period later.
+// Peers that started with us published their first hello before our
+// subscription was there, and we published ours before theirs was: without
+// this, each hears the other only at the next period (2 s). With it, of
+// two sentinels the one whose subscription came second publishes after
+// both are listening, the other hears it, and the direct hello to the new
+// peer closes the pair: a group that starts together knows itself about
+// one tick after its last subscription (docs/benchmarks.md, start-up). A
+// resubscription after a restart of the node does the same.
 func (c *Core) onSubscribe(in SubscribeResult) {
-	if l := c.links[in.Target]; l != nil && l.kind != KindSentinel {
-		l.pubsubDown = in.Kind != ReplyPong
+	l := c.links[in.Target]
+	if l == nil || l.kind == KindSentinel {
+		return
+	}
+	l.pubsubDown = in.Kind != ReplyPong
+	if l.pubsubDown {
+		l.subscribed = false
+		return
+	}
+	if !l.subscribed {
+		l.subscribed = true
+		for _, i := range l.insts {
+			i.lastPub = time.Time{}
+		}
 	}
 }
 

@@ -223,3 +223,53 @@ func checkShown(t *testing.T, c *Core, s *Snapshot, what string) {
 		}
 	}
 }
+
+// helloTargets lists the targets of the hellos in rd.
+func helloTargets(rd Ready) []Addr {
+	var out []Addr
+	for _, a := range rd.Actions {
+		if h, ok := a.(PublishHello); ok {
+			out = append(out, h.Target)
+		}
+	}
+	return out
+}
+
+// TestSubscribe_ConfirmedSubscriptionSendsHelloAtNextTick: a data node's
+// hello goes out at the tick after its subscription is confirmed, not a
+// publish period after the last one (peers that started with us published
+// theirs before we listened); a confirmation that changes nothing (the
+// subscription was already up) does not, and neither does a failed one.
+func TestSubscribe_ConfirmedSubscriptionSendsHelloAtNextTick(t *testing.T) {
+	master := addr("10.0.0.1", 6379)
+	c := newTestCore(t, oneMaster(nil))
+	mustStep(t, c, Tick{At: at(0)})
+	mustStep(t, c, PingResult{At: at(10 * time.Millisecond), Target: master, Kind: ReplyPong})
+	mustStep(t, c, Tick{At: at(100 * time.Millisecond)})
+	if got := helloTargets(c.Ready()); len(got) != 1 {
+		t.Fatalf("setup: first hello through %v, want one through the master", got)
+	}
+	// 300 ms later the periodic hello is not due (2 s period).
+	mustStep(t, c, Tick{At: at(400 * time.Millisecond)})
+	if got := helloTargets(c.Ready()); len(got) != 0 {
+		t.Fatalf("hello through %v 300 ms after the last one", got)
+	}
+	mustStep(t, c, SubscribeResult{At: at(450 * time.Millisecond), Target: master, Kind: ReplyPong})
+	mustStep(t, c, Tick{At: at(500 * time.Millisecond)})
+	if got := helloTargets(c.Ready()); len(got) != 1 || got[0] != master {
+		t.Fatalf("after the subscription was confirmed: hellos through %v, want one through %s", got, master)
+	}
+	// Confirmed again with nothing in between, or failed: the cadence stands.
+	mustStep(t, c, SubscribeResult{At: at(550 * time.Millisecond), Target: master, Kind: ReplyPong})
+	mustStep(t, c, SubscribeResult{At: at(560 * time.Millisecond), Target: master, Kind: ReplyConnErr})
+	mustStep(t, c, Tick{At: at(600 * time.Millisecond)})
+	if got := helloTargets(c.Ready()); len(got) != 0 {
+		t.Fatalf("hello through %v after a repeated or failed confirmation", got)
+	}
+	// A new subscription after the failure: at once again.
+	mustStep(t, c, SubscribeResult{At: at(650 * time.Millisecond), Target: master, Kind: ReplyPong})
+	mustStep(t, c, Tick{At: at(700 * time.Millisecond)})
+	if got := helloTargets(c.Ready()); len(got) != 1 {
+		t.Fatalf("after resubscribing: hellos through %v, want one", got)
+	}
+}

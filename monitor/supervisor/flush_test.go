@@ -51,3 +51,58 @@ func TestFlush_DiscoveriesAreCoalesced(t *testing.T) {
 		<-done
 	})
 }
+
+// slowPersister takes `took` for every write.
+type slowPersister struct {
+	switchablePersister
+	took time.Duration
+}
+
+func (p *slowPersister) Persist(s *monitor.Snapshot) error {
+	time.Sleep(p.took)
+	return p.switchablePersister.Persist(s)
+}
+
+// TestFlush_SlowWritesWidenTheWindow: when a state write takes long (a
+// loaded machine, hundreds of masters), discoveries wait ten times as long
+// as the last write for the next one, so the owner loop is not spent
+// rewriting the state; the last discovery still reaches the disk within
+// maxFlushCoalesce of the write before.
+func TestFlush_SlowWritesWidenTheWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		per := &slowPersister{took: 60 * time.Millisecond}
+		master := monitor.Addr{Host: "127.0.0.1", Port: 6379}
+		loop, err := NewLoop(testLoopOptions(nopExec{}, per))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- loop.Run(ctx) }()
+		synctest.Wait()
+		before, _ := per.count()
+
+		const peers = 40 // one every 50 ms: 2 s of discoveries
+		for i := 0; i < peers; i++ {
+			loop.Deliver(ctx, monitor.HelloReceived{At: time.Now(), Via: master, Hello: monitor.Hello{
+				SentinelAddr: monitor.Addr{Host: "127.0.0.1", Port: 27000 + i},
+				RunID:        fmt.Sprintf("%040d", i+1),
+				MasterName:   "mymaster", MasterAddr: master,
+			}})
+			time.Sleep(50 * time.Millisecond)
+		}
+		burst, _ := per.count()
+		// At the fixed 100 ms window it was one write per 160 ms (12).
+		if n := burst - before; n > 5 {
+			t.Fatalf("%d state writes of 60 ms each for 2 s of discoveries, want at most 5 (a 600 ms window)", n)
+		}
+		time.Sleep(maxFlushCoalesce + 200*time.Millisecond)
+		synctest.Wait()
+		_, last := per.count()
+		if m := last.Master("mymaster"); m == nil || len(m.Sentinels) != peers {
+			t.Fatalf("after the widest window the state on disk knows %v sentinels, want %d", m, peers)
+		}
+		cancel()
+		<-done
+	})
+}

@@ -31,6 +31,7 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, g prometheus.
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace) // an execution trace: where the owner loop waited
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		s := loop.Snapshot()

@@ -19,8 +19,18 @@ import (
 const inboxSize = 4096
 
 // flushCoalesce bounds how long a state change that nothing depends on yet
-// may wait for its write.
-const flushCoalesce = 100 * time.Millisecond
+// may wait for its write, while writes are quick. A write that took long
+// (the state of hundreds of masters on a loaded machine: a start-up that
+// discovers them all) widens the window to flushShare times its duration,
+// up to maxFlushCoalesce, so coalesced writes never take more than about a
+// tenth of the owner loop's time. At 250 masters the loop spent most of its
+// start-up rewriting the state file every 100 ms, and the PONGs and INFO
+// replies that settle the group waited behind it (docs/benchmarks.md).
+const (
+	flushCoalesce    = 100 * time.Millisecond
+	maxFlushCoalesce = time.Second
+	flushShare       = 10
+)
 
 // snapshotEvery bounds how stale the published snapshot may get while inputs
 // keep arriving; any iteration that emitted an event (or served a call)
@@ -118,9 +128,11 @@ type Loop struct {
 	// unpersisted is set while the last state write failed (owner goroutine only).
 	unpersisted bool
 	// dirty is set while a coalesced write is pending; lastFlush is when
-	// the state was last written (owner goroutine only).
-	dirty     bool
-	lastFlush time.Time
+	// the state was last written, and flushWindow how long a coalesced
+	// write waits after it (owner goroutine only).
+	dirty       bool
+	lastFlush   time.Time
+	flushWindow time.Duration
 }
 
 type call struct {
@@ -456,7 +468,7 @@ func (l *Loop) step(in monitor.Input) {
 //
 // Not every change needs the disk before the next message: learning a
 // replica or a peer does not. Those writes are coalesced (at most one per
-// flushCoalesce), because rewriting the state of 250 masters costs
+// flushCoalesce, or longer after a slow write), because rewriting the state of 250 masters costs
 // milliseconds and a start-up discovers hundreds of instances. A write is
 // immediate when anything else in the same Ready depends on it — a vote
 // request, a REPLICAOF, a script — and for operator calls.
@@ -505,7 +517,7 @@ func (l *Loop) dispatch(now time.Time, call, votesOnly bool) (int, error) {
 	}
 	// A turn of votes and questions replies first (with a journal): the
 	// next turn writes.
-	if l.dirty && !(votesOnly && l.journal != nil) && now.Sub(l.lastFlush) >= flushCoalesce {
+	if l.dirty && !(votesOnly && l.journal != nil) && now.Sub(l.lastFlush) >= max(l.flushWindow, flushCoalesce) {
 		flushErr = l.flush(now)
 	}
 	for _, e := range rd.Events {
@@ -540,7 +552,10 @@ func (l *Loop) flush(now time.Time) error {
 		l.dirty = false
 		return nil
 	}
-	if err := l.persist.Persist(l.core.Snapshot(now)); err != nil {
+	start := time.Now()
+	err := l.persist.Persist(l.core.Snapshot(now))
+	l.flushWindow = min(flushShare*time.Since(start), maxFlushCoalesce)
+	if err != nil {
 		l.persistErrs.Add(1)
 		l.unpersisted = true
 		l.dirty = true // retried by the next timed or urgent write
