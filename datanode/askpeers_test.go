@@ -68,7 +68,11 @@ func (p *holdingPeer) serve(c net.Conn, hold int) {
 // replies, and every one is answered to the core in order.
 func TestPool_QueuedQuestionsPipelined(t *testing.T) {
 	peer := startHoldingPeer(t, 3)
-	h := startPool(t, Options{})
+	// A command timeout far beyond the test's own deadlines: if the first
+	// question timed out while the peer held it (a starved -race run), the
+	// next ones would go out on a second connection, whose peer holds its
+	// replies for good; that path is the lanes' tests', not this one's.
+	h := startPool(t, Options{CommandTimeout: time.Minute})
 	h.pool.Do(monitor.Watch{Target: peer.addr, Kind: monitor.KindSentinel, Master: "m"})
 	ask := func(port int) {
 		h.pool.Do(monitor.AskPeer{Peer: peer.addr, PeerRunID: "peer", Master: "m", MasterAddr: monitor.Addr{Host: "10.0.0.1", Port: port}, Epoch: 1, RunID: "*"})

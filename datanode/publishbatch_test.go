@@ -79,7 +79,10 @@ func (p *publishPeer) serve(c net.Conn, hold int) {
 func TestPool_QueuedHellosPipelined(t *testing.T) {
 	const behind = 40 // more than Options.QueueSize: a peer's queue is larger
 	peer := startPublishPeer(t, behind)
-	h := startPool(t, Options{QueueSize: 8})
+	// A command timeout beyond the test's deadlines, as in
+	// TestPool_QueuedQuestionsPipelined: a first hello timed out while held
+	// would send the rest on a second connection.
+	h := startPool(t, Options{QueueSize: 8, CommandTimeout: time.Minute})
 	h.pool.Do(monitor.Watch{Target: peer.addr, Kind: monitor.KindSentinel, Master: "m0"})
 	hello := func(i int) {
 		name := "m" + strings.Repeat("x", i)
