@@ -124,3 +124,23 @@ func TestQueryPath_CachesDoNotKeepSnapshots(t *testing.T) {
 		t.Fatalf("reply after the snapshot changed: %+v", v)
 	}
 }
+
+// TestQueryPath_CacheHitsForTheLiveSnapshot: naming the snapshot weakly
+// still lets the cache serve every request on the same live snapshot,
+// across a collection, and re-render for another.
+func TestQueryPath_CacheHitsForTheLiveSnapshot(t *testing.T) {
+	s := &Server{}
+	snap := fixtureSnapshot()
+	s.addrReply(snap, []byte("mymaster"))
+	first := s.addrReplies.Load()
+	runtime.GC()
+	s.addrReply(snap, []byte("mymaster"))
+	if s.addrReplies.Load() != first {
+		t.Fatal("rendered again for the same live snapshot")
+	}
+	s.addrReply(fixtureSnapshot(), []byte("mymaster"))
+	if s.addrReplies.Load() == first {
+		t.Fatal("served another snapshot's replies")
+	}
+	runtime.KeepAlive(snap)
+}
