@@ -385,10 +385,12 @@ func TestProbeLink_CommandsOutliveTheProbeConnection(t *testing.T) {
 		var conns []*firstWriteConn
 		fail := false
 		dial := func(ctx context.Context, n, a string) (net.Conn, error) {
+			// One lock over the node's accept and our record, so conns[i]
+			// is the client end of node.conns[i] whatever order the links
+			// dial in (they dial concurrently).
 			mu.Lock()
-			f := fail
-			mu.Unlock()
-			if f {
+			defer mu.Unlock()
+			if fail {
 				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 			}
 			c, err := node.dial(ctx, n, a)
@@ -396,9 +398,7 @@ func TestProbeLink_CommandsOutliveTheProbeConnection(t *testing.T) {
 				return nil, err
 			}
 			w := &firstWriteConn{Conn: c}
-			mu.Lock()
 			conns = append(conns, w)
-			mu.Unlock()
 			return w, nil
 		}
 		p, inputs, stop := runProbePoolDialling(t, node, dial)

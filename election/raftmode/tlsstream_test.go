@@ -30,15 +30,22 @@ func mutualTLS(t *testing.T, ca *tlstest.CA) *TLS {
 	}
 }
 
-// freeAddr is a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n distinct loopback addresses with ports free a moment
+// ago. Every listener stays open until all are picked: a port closed at
+// once could be handed out again by the next pick (a duplicate address in
+// the raft configuration, seen once in CI).
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 // Three nodes whose raft transport runs over mutual TLS elect a leader and
@@ -47,8 +54,8 @@ func freeAddr(t *testing.T) string {
 func TestRaftClusterOverTLS(t *testing.T) {
 	ca := tlstest.NewCA(t, "raft ca")
 	var peers []Peer
-	for i := range 3 {
-		peers = append(peers, Peer{ID: fmt.Sprintf("t%d", i), Addr: freeAddr(t)})
+	for i, addr := range freeAddrs(t, 3) {
+		peers = append(peers, Peer{ID: fmt.Sprintf("t%d", i), Addr: addr})
 	}
 	var nodes []*Node
 	for i := range peers {
