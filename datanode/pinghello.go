@@ -72,7 +72,7 @@ func (t *target) ridingPayloads(hellos []monitor.PublishHello) (riders []monitor
 func (t *target) pingWith(ctx context.Context, deadline time.Time, riders []monitor.PublishHello, payloads []string) error {
 	pp, ok := t.conn.(pingPublisher)
 	if !ok {
-		cctx, cancel := context.WithDeadlineCause(ctx, deadline, errCommandTimeout)
+		cctx, cancel := untilDeadline(ctx, deadline)
 		defer cancel()
 		return t.conn.ping(cctx)
 	}
@@ -108,7 +108,7 @@ func (c *redisConn) knownLocalIP() string {
 // deadline.
 func (c *redisConn) pingAndPublish(ctx context.Context, deadline time.Time, payloads []string) (sent bool, publishErr, err error) {
 	if c.probe == nil {
-		cctx, cancel := context.WithDeadlineCause(ctx, deadline, errCommandTimeout)
+		cctx, cancel := untilDeadline(ctx, deadline)
 		defer cancel()
 		return false, nil, c.ping(cctx)
 	}

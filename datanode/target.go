@@ -201,7 +201,14 @@ func (t *target) deliver(ctx context.Context, in monitor.Input) {
 }
 
 func (t *target) commandContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, t.p.opts.CommandTimeout, errCommandTimeout)
+	return untilDeadline(ctx, time.Now().Add(t.p.opts.CommandTimeout))
+}
+
+// untilDeadline is a command's context ending at deadline, with
+// errCommandTimeout as its cause: what commandContext makes, for a caller
+// that already holds the deadline (the PING drain, pingWith).
+func untilDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	return context.WithDeadlineCause(ctx, deadline, errCommandTimeout)
 }
 
 // survived recovers a panic that escaped a link operation (the go-redis

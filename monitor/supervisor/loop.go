@@ -192,6 +192,7 @@ func NewLoop(o LoopOptions) (*Loop, error) {
 		journal:     o.Journal,
 		inbox:       make(chan monitor.Input, inboxSize),
 		calls:       make(chan call),
+		flushWindow: flushCoalesce,
 	}
 	l.publish(time.Now())
 	return l, nil
@@ -517,7 +518,7 @@ func (l *Loop) dispatch(now time.Time, call, votesOnly bool) (int, error) {
 	}
 	// A turn of votes and questions replies first (with a journal): the
 	// next turn writes.
-	if l.dirty && !(votesOnly && l.journal != nil) && now.Sub(l.lastFlush) >= max(l.flushWindow, flushCoalesce) {
+	if l.dirty && !(votesOnly && l.journal != nil) && now.Sub(l.lastFlush) >= l.flushWindow {
 		flushErr = l.flush(now)
 	}
 	for _, e := range rd.Events {
@@ -554,7 +555,7 @@ func (l *Loop) flush(now time.Time) error {
 	}
 	start := time.Now()
 	err := l.persist.Persist(l.core.Snapshot(now))
-	l.flushWindow = min(flushShare*time.Since(start), maxFlushCoalesce)
+	l.flushWindow = min(max(flushShare*time.Since(start), flushCoalesce), maxFlushCoalesce)
 	if err != nil {
 		l.persistErrs.Add(1)
 		l.unpersisted = true
